@@ -2,9 +2,9 @@ package dataplane
 
 // HealthCheck is a target group's health check. Zero values take ALB's defaults.
 type HealthCheck struct {
-	Path                                                                 string
+	Path                                                                  string
 	IntervalSeconds, TimeoutSeconds, HealthyThreshold, UnhealthyThreshold int
-	Matcher                                                              string // "200", "200-299", "200,202"
+	Matcher                                                               string // "200", "200-299", "200,202"
 }
 
 // TargetGroupConfig is the part of an ELBv2 target group the data plane acts on.

@@ -7,7 +7,7 @@ import "time"
 // probes the URL in it. Zero durations take ECS's defaults (interval 30, timeout 5, retries 3,
 // start period 0).
 type ContainerHealthCheck struct {
-	Command                                                     []string
+	Command                                                      []string
 	IntervalSeconds, TimeoutSeconds, Retries, StartPeriodSeconds int
 }
 

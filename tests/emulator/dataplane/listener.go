@@ -1,26 +1,241 @@
 package dataplane
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// albIdleTimeoutSeconds is the ALB's default idle timeout: a target that sends nothing for this long
+// gets the client a 504.
+const albIdleTimeoutSeconds = 60
+
+// statusClientClosed is the code ALB logs when the client closed the connection before the load
+// balancer could answer; nothing is sent.
+const statusClientClosed = 460
+
 // WeightedTargetGroup is one entry of a listener's weighted forward action.
 type WeightedTargetGroup struct {
 	Group  *TargetGroup
 	Weight int
 }
 
-// Listener is an ALB listener: a real HTTP listener on loopback that proxies each request to a
-// target group chosen by weight and a healthy target in it.
-type Listener struct{}
+// Listener is an ALB listener: a real HTTP listener on loopback whose forward action sends each
+// request to a target group chosen by weight, then to a target of that group, proxying the request
+// over keep-alive connections.
+type Listener struct {
+	rec       *Recorder
+	ln        net.Listener
+	srv       *http.Server
+	transport *http.Transport
+	proxy     *httputil.ReverseProxy
+	port      string
+
+	forward atomic.Pointer[[]WeightedTargetGroup]
+	mu      sync.Mutex // serialises SetForward and Close, which attach and detach groups
+	closed  bool
+}
 
 // NewListener listens on addr ("127.0.0.1:0") and records every request into rec (which may be nil).
-func NewListener(addr string, rec *Recorder) (*Listener, error) { return &Listener{}, nil }
+// It forwards nowhere (every request gets a 503) until SetForward.
+func NewListener(addr string, rec *Recorder) (*Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	l := &Listener{
+		rec: rec,
+		ln:  ln,
+		transport: &http.Transport{
+			// ALB gives up connecting to a target after 10 s.
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        1024,
+			MaxIdleConnsPerHost: 128,
+			IdleConnTimeout:     albIdleTimeoutSeconds * time.Second,
+			DisableCompression:  true,
+		},
+		port: strconv.Itoa(ln.Addr().(*net.TCPAddr).Port),
+	}
+	l.proxy = &httputil.ReverseProxy{
+		Rewrite:        l.rewrite,
+		Transport:      l.transport,
+		ModifyResponse: l.fromTarget,
+		ErrorHandler:   l.proxyError,
+		ErrorLog:       log.New(io.Discard, "", 0), // a body cut short is recorded, not logged
+	}
+	l.forward.Store(&[]WeightedTargetGroup{})
+	l.srv = &http.Server{Handler: http.HandlerFunc(l.serve), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = l.srv.Serve(ln) }()
+	return l, nil
+}
 
 // Addr returns the host:port actually bound.
-func (l *Listener) Addr() string { return "" }
+func (l *Listener) Addr() string { return l.ln.Addr().String() }
 
-// SetForward atomically replaces the forward action; in-flight requests are unaffected.
-func (l *Listener) SetForward(f []WeightedTargetGroup) {}
+// SetForward atomically replaces the forward action; requests already routed finish where they are.
+// Groups it newly forwards to become in use (health-checked); groups it no longer forwards to become
+// unused when no other listener uses them.
+func (l *Listener) SetForward(f []WeightedTargetGroup) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	next := slices.Clone(f)
+	prev := *l.forward.Load()
+	for _, g := range groupsOf(next) {
+		if !slices.Contains(groupsOf(prev), g) {
+			g.attach(l)
+		}
+	}
+	l.forward.Store(&next)
+	for _, g := range groupsOf(prev) {
+		if !slices.Contains(groupsOf(next), g) {
+			g.detach(l)
+		}
+	}
+}
 
 // Forward returns a copy of the current forward action.
-func (l *Listener) Forward() []WeightedTargetGroup { return nil }
+func (l *Listener) Forward() []WeightedTargetGroup { return slices.Clone(*l.forward.Load()) }
 
-// Close stops listening and detaches from every target group.
-func (l *Listener) Close() {}
+// Close stops listening, drops open connections and detaches from every target group.
+func (l *Listener) Close() {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	prev := *l.forward.Load()
+	l.forward.Store(&[]WeightedTargetGroup{})
+	l.mu.Unlock()
+	for _, g := range groupsOf(prev) {
+		g.detach(l)
+	}
+	_ = l.srv.Close()
+	l.transport.CloseIdleConnections()
+}
+
+// groupsOf lists the distinct groups of a forward action.
+func groupsOf(f []WeightedTargetGroup) []*TargetGroup {
+	var gs []*TargetGroup
+	for _, w := range f {
+		if w.Group != nil && !slices.Contains(gs, w.Group) {
+			gs = append(gs, w.Group)
+		}
+	}
+	return gs
+}
+
+// attemptKey carries a request's routing decision from serve to the proxy hooks.
+type attemptKey struct{}
+
+type attempt struct {
+	target  *target
+	client  context.Context // the client's request context, to tell a hang-up from a timeout
+	sent    time.Time
+	code    int
+	elb     bool
+	elapsed time.Duration
+}
+
+// serve routes one request: group by weight, then a target, then proxy with the ALB idle timeout.
+func (l *Listener) serve(w http.ResponseWriter, r *http.Request) {
+	g := pickGroup(*l.forward.Load())
+	if g == nil {
+		// No forward with a positive weight: nothing can answer.
+		writeELBError(w, http.StatusServiceUnavailable)
+		l.rec.recordRequest(requestSample{listener: l, code: http.StatusServiceUnavailable, elb: true, rt: -1})
+		return
+	}
+	t, ok := g.acquire(time.Now())
+	if !ok {
+		// ALB: "The target groups for the load balancer have no registered targets."
+		writeELBError(w, http.StatusServiceUnavailable)
+		l.rec.recordRequest(requestSample{listener: l, group: g, code: http.StatusServiceUnavailable, elb: true, rt: -1})
+		return
+	}
+	defer g.release(t)
+	ctx, cancel := context.WithTimeout(r.Context(), g.scale.D(albIdleTimeoutSeconds))
+	defer cancel()
+	stop := context.AfterFunc(t.gone, cancel) // the deregistration delay ran out: ALB drops the connection
+	defer stop()
+	a := &attempt{target: t, client: r.Context()}
+	defer func() {
+		// Deferred so that a response body cut short (the proxy then panics with ErrAbortHandler) is
+		// still recorded.
+		rt := -1.0
+		if !a.elb && a.code != 0 {
+			rt = a.elapsed.Seconds()
+		}
+		l.rec.recordRequest(requestSample{listener: l, group: g, code: a.code, elb: a.elb, rt: rt})
+	}()
+	l.proxy.ServeHTTP(w, r.WithContext(context.WithValue(ctx, attemptKey{}, a)))
+}
+
+// rewrite points the request at the chosen target and adds the headers ALB adds; the Host header is
+// kept, as ALB does.
+func (l *Listener) rewrite(pr *httputil.ProxyRequest) {
+	a := pr.In.Context().Value(attemptKey{}).(*attempt)
+	pr.SetURL(&url.URL{Scheme: "http", Host: a.target.addr})
+	pr.Out.Host = pr.In.Host
+	if prior := pr.In.Header.Values("X-Forwarded-For"); len(prior) > 0 {
+		pr.Out.Header["X-Forwarded-For"] = prior // ALB appends the client to an existing chain
+	}
+	pr.SetXForwarded()
+	pr.Out.Header.Set("X-Forwarded-Port", l.port)
+	a.sent = time.Now()
+}
+
+func (l *Listener) fromTarget(resp *http.Response) error {
+	a := resp.Request.Context().Value(attemptKey{}).(*attempt)
+	a.code, a.elapsed = resp.StatusCode, time.Since(a.sent)
+	return nil
+}
+
+// proxyError answers as ALB does when the target fails: 504 when it did not answer within the idle
+// timeout, 502 when the connection failed or was closed (including at the end of draining), and
+// nothing (logged as 460) when the client hung up first.
+func (l *Listener) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	a := r.Context().Value(attemptKey{}).(*attempt)
+	a.elb = true
+	switch {
+	case a.client.Err() != nil:
+		a.code = statusClientClosed
+		return
+	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
+		a.code = http.StatusGatewayTimeout
+	default:
+		a.code = http.StatusBadGateway
+	}
+	writeELBError(w, a.code)
+}
+
+// writeELBError writes the bare HTML page ALB itself answers with.
+func writeELBError(w http.ResponseWriter, code int) {
+	text := http.StatusText(code)
+	if code == http.StatusGatewayTimeout {
+		text = "Gateway Time-out"
+	}
+	if code == http.StatusServiceUnavailable {
+		text = "Service Temporarily Unavailable"
+	}
+	h := w.Header()
+	h.Set("Server", "awselb/2.0")
+	h.Set("Content-Type", "text/html")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n</body>\r\n</html>\r\n",
+		code, text, code, text)
+}

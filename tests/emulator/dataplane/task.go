@@ -1,11 +1,45 @@
 package dataplane
 
-import "time"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// ECS task and container values the data plane reports.
+const (
+	TaskStatusPending = "PENDING"
+	TaskStatusRunning = "RUNNING"
+	TaskStatusStopped = "STOPPED"
+
+	HealthStatusUnknown   = "UNKNOWN"
+	HealthStatusHealthy   = "HEALTHY"
+	HealthStatusUnhealthy = "UNHEALTHY"
+
+	StopCodeEssentialContainerExited  = "EssentialContainerExited"
+	StopCodeServiceSchedulerInitiated = "ServiceSchedulerInitiated"
+	StopCodeUserInitiated             = "UserInitiated"
+
+	// StoppedReasonEssentialExited is ECS's stoppedReason when the essential container exits.
+	StoppedReasonEssentialExited = "Essential container in task exited"
+)
+
+// ecsStopTimeoutSeconds is ECS's default container stopTimeout: after SIGTERM the agent waits this
+// long for the process to exit before sending SIGKILL.
+const ecsStopTimeoutSeconds = 30
 
 // ContainerHealthCheck is an ECS container health check. Command is what ECS would run in the
 // container (["CMD-SHELL", "curl -f http://localhost:8080/health/live || exit 1"]); the emulator
-// probes the URL in it. Zero durations take ECS's defaults (interval 30, timeout 5, retries 3,
-// start period 0).
+// probes the URL in it. Zero values take ECS's defaults (interval 30, timeout 5, retries 3, start
+// period 0).
 type ContainerHealthCheck struct {
 	Command                                                      []string
 	IntervalSeconds, TimeoutSeconds, Retries, StartPeriodSeconds int
@@ -32,25 +66,162 @@ type TaskState struct {
 	StoppedAt     time.Time
 }
 
-// Task is one running simulated model server.
-type Task struct{}
+// Task is one simulated model server process: a real HTTP server on its own loopback address.
+type Task struct {
+	spec   TaskSpec
+	scale  Scale
+	ip     string
+	port   int
+	srv    *http.Server
+	ctx    context.Context // cancelled once STOPPED: ends the container health check and crash timer
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
+
+	mu    sync.Mutex
+	state TaskState
+}
 
 // StartTask starts the task's HTTP server on its own loopback address (127.0.x.y:ContainerPort when
 // the OS allows, else 127.0.0.1:<ephemeral>) and returns at once; startup delay and crash happen in
-// the background.
-func StartTask(spec TaskSpec, scale Scale) (*Task, error) { return &Task{}, nil }
+// the background. The task is RUNNING as soon as it listens: ECS reports RUNNING once the container
+// process has started, long before the model inside it is ready.
+func StartTask(spec TaskSpec, scale Scale) (*Task, error) {
+	ln, err := listenLoopback(spec.ContainerPort)
+	if err != nil {
+		return nil, fmt.Errorf("start task %s: %w", spec.Image, err)
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+	cfg, cfgErr := parseSimConfig(spec, scale)
+	now := time.Now()
+	model := &modelServer{cfg: cfg, started: now}
+	ctx, cancel := context.WithCancel(context.Background())
+	t := &Task{
+		spec:   spec,
+		scale:  scale,
+		ip:     addr.IP.String(),
+		port:   addr.Port,
+		srv:    &http.Server{Handler: model, ReadHeaderTimeout: 10 * time.Second},
+		ctx:    ctx,
+		cancel: cancel,
+		done:   make(chan struct{}),
+		state:  TaskState{LastStatus: TaskStatusRunning, HealthStatus: HealthStatusUnknown, StartedAt: now},
+	}
+	go func() { _ = t.srv.Serve(ln) }()
+	switch {
+	case cfgErr != nil:
+		// A server that cannot parse its configuration exits at once with a generic failure.
+		t.exit(1, StopCodeEssentialContainerExited, StoppedReasonEssentialExited, false)
+	case cfg.crashOnStart:
+		// The crash comes when loading the model would have finished, like an OOM while loading
+		// weights: the process was briefly alive (RUNNING, /health/live answered) before it died.
+		t.afterOrStop(cfg.startup, func() {
+			t.exit(cfg.crashExit, StopCodeEssentialContainerExited, StoppedReasonEssentialExited, false)
+		})
+	}
+	if spec.HealthCheck != nil {
+		go t.runContainerHealthCheck(*spec.HealthCheck)
+	}
+	return t, nil
+}
 
-// IP returns the loopback address the task listens on.
-func (t *Task) IP() string { return "" }
+// loopbackNext picks the next 127.0.x.y address; it starts at a random point so that test binaries
+// running in parallel rarely try the same address and port.
+var loopbackNext = func() *atomic.Uint32 {
+	var n atomic.Uint32
+	n.Store(rand.Uint32())
+	return &n
+}()
 
-// Port returns the port the task listens on.
-func (t *Task) Port() int { return 0 }
+// listenLoopback binds 127.0.x.y:port, as if the task had its own ENI (awsvpc), so that many tasks can
+// all listen on the container port. Linux routes all of 127/8 to lo; elsewhere (macOS) only 127.0.0.1
+// exists and the task falls back to an ephemeral port.
+func listenLoopback(port int) (net.Listener, error) {
+	for range 8 {
+		n := loopbackNext.Add(1) % (254 * 254)
+		ip := fmt.Sprintf("127.0.%d.%d", 1+n/254, 1+n%254)
+		ln, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+		if err == nil {
+			return ln, nil
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) {
+			break
+		}
+	}
+	return net.Listen("tcp", "127.0.0.1:0")
+}
+
+// IP returns the loopback address the task listens on (its "ENI" address, registered as an IP target).
+func (t *Task) IP() string { return t.ip }
+
+// Port returns the port the task listens on: the container port, unless the OS forced a fallback.
+func (t *Task) Port() int { return t.port }
 
 // State returns a snapshot of the task's ECS state.
-func (t *Task) State() TaskState { return TaskState{} }
+func (t *Task) State() TaskState {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.state
+	if s.ExitCode != nil {
+		code := *s.ExitCode
+		s.ExitCode = &code
+	}
+	return s
+}
 
 // Done is closed once the task is STOPPED (crash or Stop).
-func (t *Task) Done() <-chan struct{} { return nil }
+func (t *Task) Done() <-chan struct{} { return t.done }
 
-// Stop stops the task gracefully: in-flight requests finish, then it is STOPPED with exit code 0.
-func (t *Task) Stop(code, reason string) {}
+// Stop stops the task the way the ECS agent does and returns at once: SIGTERM (the server stops
+// accepting connections, in-flight requests finish, exit code 0), then SIGKILL (exit code 137) if it
+// is still busy after the scaled stopTimeout of 30 s. Done is closed when it is STOPPED. Stopping a
+// stopped task does nothing.
+func (t *Task) Stop(code, reason string) { t.exit(0, code, reason, true) }
+
+// exit moves the task to STOPPED once, whichever of crash or Stop comes first.
+func (t *Task) exit(exitCode int, stopCode, reason string, graceful bool) {
+	t.once.Do(func() {
+		t.mu.Lock()
+		t.state.StoppingAt = time.Now()
+		t.state.StopCode, t.state.StoppedReason = stopCode, reason
+		t.mu.Unlock()
+		go func() {
+			if graceful {
+				ctx, cancel := context.WithTimeout(context.Background(), t.scale.D(ecsStopTimeoutSeconds))
+				if err := t.srv.Shutdown(ctx); err != nil {
+					exitCode = defaultCrashExitCode
+				}
+				cancel()
+			}
+			_ = t.srv.Close() // a crash drops every connection, in-flight requests included
+			t.cancel()
+			t.mu.Lock()
+			t.state.LastStatus = TaskStatusStopped
+			t.state.StoppedAt = time.Now()
+			t.state.ExitCode = &exitCode
+			t.mu.Unlock()
+			close(t.done)
+		}()
+	})
+}
+
+// afterOrStop runs f after d unless the task stops first.
+func (t *Task) afterOrStop(d time.Duration, f func()) {
+	go func() {
+		timer := time.NewTimer(d)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+			f()
+		case <-t.ctx.Done():
+		}
+	}()
+}
+
+func (t *Task) setHealth(status string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.state.LastStatus != TaskStatusStopped {
+		t.state.HealthStatus = status
+	}
+}

@@ -275,6 +275,6 @@ func sum(v []float64) float64 {
 func percentile(v []float64, p float64) float64 {
 	s := slices.Clone(v)
 	slices.Sort(s)
-	rank := int(math.Ceil(p / 100 * float64(len(s))))
+	rank := int(math.Ceil(p/100*float64(len(s)) - 1e-9)) // 99.9/100*1000 is 999.0000000000001 in floating point
 	return s[min(max(rank, 1), len(s))-1]
 }

@@ -1,0 +1,114 @@
+package dataplane
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// fastScale makes a 5 s ALB health-check interval 50 ms and the model's default 5 s startup 50 ms.
+const fastScale Scale = 100
+
+// fastCheck is a health check that settles within a few hundred milliseconds at fastScale.
+var fastCheck = HealthCheck{Path: "/health/ready", IntervalSeconds: 5, TimeoutSeconds: 2,
+	HealthyThreshold: 2, UnhealthyThreshold: 2, Matcher: "200"}
+
+// eventually polls cond every few milliseconds until it holds or the deadline passes.
+func eventually(t *testing.T, within time.Duration, cond func() bool, format string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: "+format, append([]any{within}, args...)...)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func startTask(t *testing.T, spec TaskSpec, scale Scale) *Task {
+	t.Helper()
+	task, err := StartTask(spec, scale)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		task.Stop(StopCodeUserInitiated, "test finished")
+		<-task.Done()
+	})
+	return task
+}
+
+func modelTask(t *testing.T, version string, env map[string]string) *Task {
+	t.Helper()
+	return startTask(t, TaskSpec{Image: "repo/model-server:" + version, Env: env, ContainerPort: 8080}, fastScale)
+}
+
+func newGroup(t *testing.T, cfg TargetGroupConfig, scale Scale, rec *Recorder) *TargetGroup {
+	t.Helper()
+	g := NewTargetGroup(cfg, scale, rec)
+	t.Cleanup(g.Close)
+	return g
+}
+
+func newListener(t *testing.T, rec *Recorder, f ...WeightedTargetGroup) *Listener {
+	t.Helper()
+	l, err := NewListener("127.0.0.1:0", rec)
+	require.NoError(t, err)
+	t.Cleanup(l.Close)
+	l.SetForward(f)
+	return l
+}
+
+func healthOf(g *TargetGroup, task *Task) TargetHealth { return g.HealthOf(task.IP(), task.Port()) }
+
+func waitTargetState(t *testing.T, g *TargetGroup, task *Task, state string) TargetHealth {
+	t.Helper()
+	eventually(t, 3*time.Second, func() bool { return healthOf(g, task).State == state },
+		"target %s:%d is %+v, want %s", task.IP(), task.Port(), healthOf(g, task), state)
+	return healthOf(g, task)
+}
+
+// reply is what a client saw for one predict request.
+type reply struct {
+	code    int
+	version string // X-Model-Version: empty when the load balancer answered itself
+	server  string
+	body    []byte
+}
+
+func predict(client *http.Client, base string, features ...float64) (reply, error) {
+	body, _ := json.Marshal(map[string]any{"features": features})
+	resp, err := client.Post("http://"+base+"/predict", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return reply{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return reply{code: resp.StatusCode, version: resp.Header.Get("X-Model-Version"),
+		server: resp.Header.Get("Server"), body: b}, err
+}
+
+func mustPredict(t *testing.T, base string, features ...float64) reply {
+	t.Helper()
+	r, err := predict(http.DefaultClient, base, features...)
+	require.NoError(t, err)
+	return r
+}
+
+func get(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func taskURL(task *Task, path string) string {
+	return fmt.Sprintf("http://%s:%d%s", task.IP(), task.Port(), path)
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }

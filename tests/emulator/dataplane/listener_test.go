@@ -292,3 +292,16 @@ func TestSlowStartRampsANewTargetsShareLinearly(t *testing.T) {
 	assert.InDelta(t, 0.5/1.5, share(50*time.Second), 0.01, "halfway")
 	assert.InDelta(t, 0.5, share(100*time.Second), 0.01, "a full share once the window is over")
 }
+
+func TestAGroupWhoseOnlyTargetIsDrainingAnswers503(t *testing.T) {
+	t.Parallel()
+	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck, DeregistrationDelaySeconds: 300}, fastScale, nil)
+	task := modelTask(t, "v1", nil)
+	g.Register(task.IP(), task.Port())
+	l := newListener(t, nil, WeightedTargetGroup{Group: g, Weight: 1})
+	waitTargetState(t, g, task, TargetStateHealthy)
+	g.Deregister(task.IP(), task.Port())
+	r := mustPredict(t, l.Addr(), 1)
+	assert.Equal(t, http.StatusServiceUnavailable, r.code, "fail-open never reaches a draining target")
+	assert.Equal(t, "awselb/2.0", r.server)
+}

@@ -110,6 +110,7 @@ func (m *modelServer) degraded(now time.Time) bool {
 	return m.cfg.degrades && now.Sub(m.started) >= m.cfg.degradeAfter
 }
 
+// ServeHTTP answers the model server's endpoints; every response carries X-Model-Version.
 func (m *modelServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Model-Version", m.cfg.version)
 	now := time.Now()

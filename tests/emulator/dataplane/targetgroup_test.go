@@ -182,3 +182,29 @@ func TestHealthListsTargetsInAddressOrder(t *testing.T) {
 	}
 	assert.Equal(t, []string{"127.0.0.9:80", "127.0.0.9:81", "127.0.0.10:80"}, got)
 }
+
+func TestNeverReadyTaskIsUnhealthyWithTheCodeItAnswered(t *testing.T) {
+	t.Parallel()
+	task := modelTask(t, "v1", map[string]string{"SIM_NEVER_READY": "true"})
+	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck}, fastScale, nil)
+	inUse(t, g)
+	g.Register(task.IP(), task.Port())
+	h := waitTargetState(t, g, task, TargetStateUnhealthy)
+	assert.Equal(t, ReasonResponseCodeMismatch, h.Reason)
+	assert.Equal(t, "Health checks failed with these codes: [503]", h.Description)
+	assert.Equal(t, TaskStatusRunning, task.State().LastStatus, "a never-ready model keeps running")
+}
+
+func TestHealthCheckIntervalFollowsTheTimeScale(t *testing.T) {
+	t.Parallel()
+	f := newFakeTarget(t, http.StatusOK)
+	// 30 AWS seconds at 300x is 100 ms; three successes need two full intervals after the first check.
+	hc := HealthCheck{Path: "/", IntervalSeconds: 30, TimeoutSeconds: 5, HealthyThreshold: 3, UnhealthyThreshold: 2}
+	g := newGroup(t, TargetGroupConfig{HealthCheck: hc}, 300, nil)
+	inUse(t, g)
+	start := time.Now()
+	g.Register(f.ip, f.port)
+	eventually(t, 3*time.Second, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy")
+	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond)
+	assert.GreaterOrEqual(t, f.probes.Load(), int32(3))
+}

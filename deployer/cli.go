@@ -1,0 +1,216 @@
+package deployer
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+)
+
+// Main runs the deployer CLI: args are the arguments after the program name.
+// Progress goes to stderr, the result to stdout; it returns the exit code
+// (0 released, 1 failed or rolled back, 2 bad input, 3 timed out, 4 interrupted).
+// Cancelling ctx is how a signal reaches it. Main keeps no global state and may
+// run many times in one process.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	r := runner{stdin: os.Stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, newClients: newAWSClients}
+	return r.run(ctx, args)
+}
+
+// awsSettings selects the AWS account, region and endpoint.
+type awsSettings struct {
+	region, profile, endpointURL string
+}
+
+// runner is Main with its dependencies injected, so tests can replace the AWS
+// clients, the clock and the environment.
+type runner struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) (string, bool)
+	newClients     func(context.Context, awsSettings) (Clients, error)
+	clock          Clock
+	httpClient     *http.Client
+}
+
+func (r runner) run(ctx context.Context, args []string) int {
+	log := slog.New(slog.NewTextHandler(r.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
+		if len(args) == 0 {
+			writeHelp(r.stderr)
+			return ExitBadInput
+		}
+		writeHelp(r.stdout)
+		return ExitReleased
+	}
+	cmd := findCommand(args[0])
+	if cmd == nil {
+		fmt.Fprintf(r.stderr, "deployer: unknown command %q; commands: deploy, status, rollback, continue, abort, plan (see deployer --help)\n", args[0])
+		return ExitBadInput
+	}
+	inv, code := r.parse(cmd, args[1:])
+	if inv == nil {
+		return code
+	}
+	inv.opts.Logger, inv.opts.Clock, inv.opts.HTTPClient = log, r.clock, r.httpClient
+	clients, err := r.newClients(ctx, awsSettings{region: inv.target.Region, profile: inv.profile, endpointURL: inv.endpointURL})
+	if err != nil {
+		return r.badInput(inv.output, cmd.name, err)
+	}
+	d := New(clients, inv.target, inv.opts)
+	res := d.runCommand(ctx, inv)
+	r.report(res, inv.output, log)
+	return res.ExitCode
+}
+
+// parse parses and validates a command line; on failure it returns a nil
+// invocation and the exit code.
+func (r runner) parse(cmd *command, args []string) (*invocation, int) {
+	fs, c := cmd.newFlagSet()
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			writeCommandHelp(r.stdout, cmd)
+			return nil, ExitReleased
+		}
+		return nil, r.badInput("", cmd.name, &InputError{Field: "deployer " + cmd.name, Problem: err.Error() + " (see deployer " + cmd.name + " --help)"})
+	}
+	if fs.NArg() > 0 {
+		return nil, r.badInput("", cmd.name, inputErrorf("deployer "+cmd.name, "unexpected argument %q; every input is a flag", fs.Arg(0)))
+	}
+	if err := fillFromEnv(fs, r.getenv); err != nil {
+		return nil, r.badInput(c.output, cmd.name, err)
+	}
+	inv, err := c.validate(cmd.name, r.stdin, r.getenv)
+	if err != nil {
+		return nil, r.badInput(c.output, cmd.name, err)
+	}
+	return inv, 0
+}
+
+// badInput reports invalid input: exit code 2, nothing called in AWS.
+func (r runner) badInput(output, cmd string, err error) int {
+	fmt.Fprintf(r.stderr, "deployer %s: %v\n", cmd, err)
+	if output == "json" {
+		res := &Result{Command: cmd, Outcome: OutcomeBadInput, ExitCode: ExitBadInput, Message: err.Error(), Error: &ErrorInfo{Message: err.Error()}}
+		_ = res.writeJSON(r.stdout)
+	}
+	return ExitBadInput
+}
+
+// runCommand dispatches a validated invocation.
+func (d *Deployer) runCommand(ctx context.Context, inv *invocation) *Result {
+	switch inv.cmd {
+	case "deploy":
+		return d.Deploy(ctx, inv.req)
+	case "plan":
+		return d.Plan(ctx, inv.req)
+	case "status":
+		return d.Status(ctx)
+	case "rollback":
+		return d.Rollback(ctx, inv.deploymentID, inv.toTaskDef, inv.req)
+	case "continue":
+		return d.Continue(ctx, inv.deploymentID)
+	case "abort":
+		return d.Abort(ctx, inv.deploymentID)
+	}
+	panic("unknown command " + inv.cmd)
+}
+
+// report prints the result, appends the step summary and prints the error once.
+func (r runner) report(res *Result, output string, log *slog.Logger) {
+	if output == "json" {
+		if err := res.writeJSON(r.stdout); err != nil {
+			log.Error("write result", "error", err.Error())
+		}
+	} else {
+		res.writeText(r.stdout)
+	}
+	if path, ok := r.getenv("GITHUB_STEP_SUMMARY"); ok && path != "" {
+		if err := appendSummary(path, res); err != nil {
+			log.Warn("write GITHUB_STEP_SUMMARY", "error", err.Error())
+		}
+	}
+	if res.ExitCode != ExitReleased {
+		fmt.Fprintf(r.stderr, "deployer %s: %s: %s\n", res.Command, res.Outcome, res.Message)
+	}
+}
+
+func appendSummary(path string, res *Result) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	res.writeMarkdown(f)
+	return f.Close()
+}
+
+// newAWSClients builds the SDK clients: default credential chain, shared config
+// profiles, region; AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (ECS,
+// CODEDEPLOY, ELASTIC_LOAD_BALANCING_V2, CLOUDWATCH) are honoured by the SDK, and
+// --endpoint-url overrides them for every service. Retries use the SDK's adaptive
+// mode (client-side rate limiting on throttling), bounded to 6 attempts with at
+// most 20 s between them.
+func newAWSClients(ctx context.Context, s awsSettings) (Clients, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+				o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
+					so.MaxAttempts = 6
+					so.MaxBackoff = 20 * time.Second
+				})
+			})
+		}),
+	}
+	if s.region != "" {
+		opts = append(opts, config.WithRegion(s.region))
+	}
+	if s.profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(s.profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return Clients{}, inputErrorf("AWS configuration", "%v", err)
+	}
+	if cfg.Region == "" {
+		return Clients{}, inputErrorf("--region", "no AWS region: pass --region, stack output region, or set AWS_REGION")
+	}
+	var ep *string
+	if s.endpointURL != "" {
+		ep = aws.String(s.endpointURL)
+	}
+	return Clients{
+		ECS: ecs.NewFromConfig(cfg, func(o *ecs.Options) {
+			if ep != nil {
+				o.BaseEndpoint = ep
+			}
+		}),
+		CodeDeploy: codedeploy.NewFromConfig(cfg, func(o *codedeploy.Options) {
+			if ep != nil {
+				o.BaseEndpoint = ep
+			}
+		}),
+		ELB: elbv2.NewFromConfig(cfg, func(o *elbv2.Options) {
+			if ep != nil {
+				o.BaseEndpoint = ep
+			}
+		}),
+		CloudWatch: cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) {
+			if ep != nil {
+				o.BaseEndpoint = ep
+			}
+		}),
+	}, nil
+}

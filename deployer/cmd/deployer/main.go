@@ -1,0 +1,22 @@
+// Command deployer releases an image to an ECS service through a gated CodeDeploy
+// blue/green deployment. See `deployer --help`.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ai-bluegreen/ai-bluegreen/deployer"
+)
+
+func main() {
+	// The first SIGINT/SIGTERM cancels the context: the deployer then stops the
+	// deployment with rollback (or detaches) and exits 4. Later signals are caught
+	// too, so CI's follow-up SIGTERM does not cut the rollback short.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := deployer.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

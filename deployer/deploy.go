@@ -1,0 +1,317 @@
+package deployer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+)
+
+// DeployRequest is what to release.
+type DeployRequest struct {
+	Image              string                           // image for the target container; "" keeps the file's or the revision's
+	Env                []EnvVar                         // environment overrides for the target container
+	Description        string                           // prefix of the CodeDeploy description
+	TaskDefinitionFile *ecs.RegisterTaskDefinitionInput // a full task definition to register instead of cloning the live one
+	TaskDefinitionArn  string                           // deploy this registered revision as is (rollback)
+	Provenance         Provenance                       // git SHA and CI run; image fields are filled in
+}
+
+// Deploy releases req: it registers the task definition, creates the deployment
+// (or attaches to an in-flight one carrying the same image), follows it through
+// both gates, and rolls back on failure, timeout or interrupt.
+func (d *Deployer) Deploy(ctx context.Context, req DeployRequest) *Result {
+	res := d.newResult("deploy")
+	r, err := d.prepare(ctx, res, req)
+	if err != nil {
+		return d.endBeforeDeployment(ctx, res, err)
+	}
+	err = d.follow(ctx, res, r)
+	return d.conclude(ctx, res, r, err)
+}
+
+func (d *Deployer) newResult(cmd string) *Result {
+	return &Result{Command: cmd, StartedAt: d.clock.Now()}
+}
+
+// prepare reads the service, then attaches to the in-flight deployment or
+// registers and creates a new one.
+func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) (*release, error) {
+	st, err := d.readService(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.Group = &st.Group
+	budget := assessBudget(d.o, st.Group)
+	res.Budget = &budget
+	d.log.Info("release budget", "budget", budget.String(), "config", st.Group.DeploymentConfig, "traffic", st.Group.TrafficRouting)
+	d.warnGroup(st.Group)
+	image, in, err := d.desiredRelease(ctx, st, req)
+	if err != nil {
+		return nil, err
+	}
+	ref, _ := parseImage(image)
+	r := &release{Image: image, Group: st.Group, ServiceCount: st.Service.DesiredCount,
+		deadline: d.clock.Now().Add(budget.Total), vars: map[string]string{"IMAGE": image, "IMAGE_TAG": ref.Version()}}
+	res.Image = image
+	active, err := d.activeDeployment(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if active != nil {
+		return r, d.attach(ctx, res, r, active)
+	}
+	res.PreviousTaskDefinitionArn = str(st.Service.TaskDefinition)
+	r.TaskDefArn = req.TaskDefinitionArn
+	if in != nil {
+		if r.TaskDefArn, err = d.register(ctx, in); err != nil {
+			return nil, err
+		}
+	}
+	res.TaskDefinitionArn = r.TaskDefArn
+	prov := req.Provenance
+	prov.Image, prov.Digest, prov.PreviousTaskDefinition = image, ref.Digest, res.PreviousTaskDefinitionArn
+	res.Provenance = &prov
+	spec := buildAppSpec(st.Service, r.TaskDefArn, d.t.ContainerName, d.t.ContainerPort)
+	if r.ID, err = d.createDeployment(ctx, spec, prov.description(req.Description)); err != nil {
+		return nil, err
+	}
+	res.DeploymentID = r.ID
+	return r, nil
+}
+
+// warnGroup logs group settings that weaken the gates.
+func (d *Deployer) warnGroup(g GroupSettings) {
+	if !g.gatesBeforeTraffic() {
+		d.log.Warn("the deployment group continues without waiting in Ready (deploymentReadyOption CONTINUE_DEPLOYMENT): gate 1 cannot hold production traffic; set STOP_DEPLOYMENT with a wait time")
+	} else if g.ReadyWait > 0 && g.ReadyWait < d.o.GateTimeout {
+		d.log.Warn("the group's ready wait is shorter than --gate-timeout; CodeDeploy stops the deployment first if gate 1 runs long", "readyWait", g.ReadyWait.String())
+	}
+	if d.o.Soak > 0 && d.o.Soak >= g.TerminationWait {
+		d.log.Warn("--soak is not shorter than the group's termination wait; CodeDeploy may terminate blue before the soak ends", "soak", d.o.Soak.String(), "terminationWait", g.TerminationWait.String())
+	}
+}
+
+// desiredRelease works out the image to release and the task definition to
+// register (nil when deploying an existing revision).
+func (d *Deployer) desiredRelease(ctx context.Context, st *serviceState, req DeployRequest) (string, *ecs.RegisterTaskDefinitionInput, error) {
+	if req.TaskDefinitionArn != "" {
+		td, _, err := d.describeTaskDefinition(ctx, req.TaskDefinitionArn)
+		if err != nil {
+			return "", nil, err
+		}
+		image := containerImage(td.ContainerDefinitions, d.t.ContainerName)
+		if image == "" {
+			return "", nil, fmt.Errorf("task definition %s has no container %q", req.TaskDefinitionArn, d.t.ContainerName)
+		}
+		return image, nil, nil
+	}
+	in := cloneTaskDefinition(st.TaskDef, st.TaskDefTags)
+	if req.TaskDefinitionFile != nil {
+		cp := *req.TaskDefinitionFile
+		cp.ContainerDefinitions = append(cp.ContainerDefinitions[:0:0], cp.ContainerDefinitions...)
+		in = &cp
+	}
+	image := req.Image
+	if image == "" {
+		image = containerImage(in.ContainerDefinitions, d.t.ContainerName)
+	}
+	ref, err := parseImage(image)
+	if err != nil {
+		return "", nil, fmt.Errorf("image of container %s: %w", d.t.ContainerName, err)
+	}
+	prov := req.Provenance
+	prov.Image, prov.Digest, prov.PreviousTaskDefinition = image, ref.Digest, str(st.Service.TaskDefinition)
+	if err := applyRelease(in, d.t.ContainerName, image, req.Env, prov); err != nil {
+		return "", nil, err
+	}
+	return image, in, nil
+}
+
+// register registers the new task definition revision.
+func (d *Deployer) register(ctx context.Context, in *ecs.RegisterTaskDefinitionInput) (string, error) {
+	out, err := d.c.ECS.RegisterTaskDefinition(ctx, in)
+	if err != nil {
+		return "", awsError("register task definition "+str(in.Family), err)
+	}
+	arn := str(out.TaskDefinition.TaskDefinitionArn)
+	d.log.Info("registered task definition", "arn", arn)
+	return arn, nil
+}
+
+// createDeployment starts the CodeDeploy deployment with the AppSpec as content.
+func (d *Deployer) createDeployment(ctx context.Context, spec AppSpec, description string) (string, error) {
+	content, sum, err := spec.render()
+	if err != nil {
+		return "", err
+	}
+	out, err := d.c.CodeDeploy.CreateDeployment(ctx, &codedeploy.CreateDeploymentInput{
+		ApplicationName: &d.t.Application, DeploymentGroupName: &d.t.DeploymentGroup, Description: aws.String(description),
+		Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
+			AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(content), Sha256: aws.String(sum)}},
+	})
+	if err != nil {
+		return "", awsError("create deployment in group "+d.t.DeploymentGroup, err)
+	}
+	id := str(out.DeploymentId)
+	d.log.Info("created deployment", "deployment", id, "group", d.t.DeploymentGroup)
+	return id, nil
+}
+
+// activeDeployment returns the group's deployment that has not ended, if any.
+func (d *Deployer) activeDeployment(ctx context.Context) (*cdtypes.DeploymentInfo, error) {
+	out, err := d.c.CodeDeploy.ListDeployments(ctx, &codedeploy.ListDeploymentsInput{
+		ApplicationName: &d.t.Application, DeploymentGroupName: &d.t.DeploymentGroup, IncludeOnlyStatuses: activeStatuses,
+	})
+	if err != nil {
+		return nil, awsError("list active deployments of group "+d.t.DeploymentGroup, err)
+	}
+	if len(out.Deployments) == 0 {
+		return nil, nil
+	}
+	id := out.Deployments[0]
+	dep, err := d.c.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &id})
+	if err != nil {
+		return nil, awsError("get deployment "+id, err)
+	}
+	return dep.DeploymentInfo, nil
+}
+
+// deploymentRelease reads which task definition and image a deployment deploys,
+// from its AppSpec content (GetApplicationRevision when GetDeployment omits it).
+func (d *Deployer) deploymentRelease(ctx context.Context, dep *cdtypes.DeploymentInfo) (arn, image, previous string, err error) {
+	var content string
+	if rev := dep.Revision; rev != nil && rev.AppSpecContent != nil {
+		content = str(rev.AppSpecContent.Content)
+	}
+	if content == "" && dep.Revision != nil {
+		out, err := d.c.CodeDeploy.GetApplicationRevision(ctx, &codedeploy.GetApplicationRevisionInput{ApplicationName: &d.t.Application, Revision: dep.Revision})
+		if err != nil {
+			return "", "", "", awsError("get revision of deployment "+str(dep.DeploymentId), err)
+		}
+		if out.Revision != nil && out.Revision.AppSpecContent != nil {
+			content = str(out.Revision.AppSpecContent.Content)
+		}
+	}
+	if arn, err = appSpecTaskDefinition(content); err != nil {
+		return "", "", "", fmt.Errorf("deployment %s: %w", str(dep.DeploymentId), err)
+	}
+	td, tags, err := d.describeTaskDefinition(ctx, arn)
+	if err != nil {
+		return "", "", "", err
+	}
+	for _, t := range tags {
+		if str(t.Key) == TagPreviousTaskDefinition {
+			previous = str(t.Value)
+		}
+	}
+	return arn, containerImage(td.ContainerDefinitions, d.t.ContainerName), previous, nil
+}
+
+// attach follows an in-flight deployment when it deploys our image, else refuses.
+func (d *Deployer) attach(ctx context.Context, res *Result, r *release, dep *cdtypes.DeploymentInfo) error {
+	id := str(dep.DeploymentId)
+	arn, image, previous, err := d.deploymentRelease(ctx, dep)
+	if err != nil {
+		return err
+	}
+	phase := assessDeployment(dep, nil)
+	if image != r.Image {
+		return &BusyError{DeploymentID: id, Phase: phase, Image: image}
+	}
+	r.ID, r.TaskDefArn = id, arn
+	res.Attached, res.DeploymentID, res.TaskDefinitionArn, res.PreviousTaskDefinitionArn = true, id, arn, previous
+	d.log.Info("attaching to the in-flight deployment of the same image", "deployment", id, "status", string(dep.Status), "taskDefinition", arn)
+	return nil
+}
+
+// endBeforeDeployment reports an error that happened before any deployment was
+// created or attached: nothing to roll back.
+func (d *Deployer) endBeforeDeployment(ctx context.Context, res *Result, err error) *Result {
+	res.EndedAt = d.clock.Now()
+	var busy *BusyError
+	switch {
+	case ctx.Err() != nil:
+		res.Outcome, res.ExitCode = OutcomeInterrupted, ExitInterrupted
+		res.Message = "interrupted before a deployment was created; nothing to undo"
+		return res
+	case errors.As(err, &busy):
+		res.Outcome, res.ExitCode, res.DeploymentID = OutcomeBusy, ExitFailed, busy.DeploymentID
+	default:
+		res.Outcome, res.ExitCode = OutcomeFailed, ExitFailed
+	}
+	res.setError(err)
+	return res
+}
+
+// setError records err as the result's error and message.
+func (res *Result) setError(err error) {
+	res.Error = &ErrorInfo{Message: err.Error()}
+	var ae *AWSError
+	if errors.As(err, &ae) {
+		res.Error.Code = ae.Code
+	}
+	if res.Message == "" {
+		res.Message = err.Error()
+	}
+}
+
+// conclude turns the end of follow into the result: rolls back after a failed
+// gate, a timeout or an unexpected error, and handles interrupts.
+func (d *Deployer) conclude(ctx context.Context, res *Result, r *release, err error) *Result {
+	defer func() { res.EndedAt = d.clock.Now() }()
+	if err == nil {
+		return res
+	}
+	if ctx.Err() != nil {
+		d.interrupted(ctx, res, r)
+		return res
+	}
+	f := res.failure()
+	f.Reason, f.StoppedTasks = err.Error(), r.stopped
+	res.Outcome, res.ExitCode = OutcomeFailed, ExitFailed
+	var ge *GateError
+	switch {
+	case errors.As(err, &ge):
+		res.Message = err.Error()
+	case errors.Is(err, errBudgetExceeded):
+		res.Outcome, res.ExitCode = OutcomeTimedOut, ExitTimedOut
+		res.Message = fmt.Sprintf("%s (%s)", err, res.Budget)
+	default:
+		res.setError(err)
+	}
+	d.log.Error("stopping the deployment and rolling back", "deployment", r.ID, "reason", res.Message)
+	if rbErr := d.rollBack(ctx, res, r.ID, d.o.RollbackTimeout); rbErr == nil && res.Rollback != nil && res.Rollback.Status == string(cdtypes.DeploymentStatusSucceeded) && res.Outcome == OutcomeFailed {
+		res.Outcome = OutcomeRolledBack
+	}
+	return res
+}
+
+// interrupted handles SIGINT/SIGTERM after a deployment exists: stop and roll back
+// within the interrupt grace (default), or detach and say how to resume.
+func (d *Deployer) interrupted(ctx context.Context, res *Result, r *release) {
+	res.Outcome, res.ExitCode = OutcomeInterrupted, ExitInterrupted
+	if d.o.OnInterrupt == "detach" {
+		res.Outcome = OutcomeDetached
+		res.Message = fmt.Sprintf("interrupted: detached from deployment %s, which continues in CodeDeploy without our gates. "+
+			"Resume gating by running the same `deployer deploy` command (it attaches to the in-flight deployment of the same image); "+
+			"watch it with `deployer status`; stop it with `deployer abort --deployment-id %s`", r.ID, r.ID)
+		d.log.Warn(res.Message)
+		return
+	}
+	d.log.Warn("interrupted: stopping the deployment and rolling back", "deployment", r.ID, "grace", d.o.InterruptGrace.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.InterruptGrace+5*time.Second)
+	defer cancel()
+	_ = d.rollBack(sctx, res, r.ID, d.o.InterruptGrace)
+	msg := []string{"interrupted: stopped deployment " + r.ID}
+	if rb := res.Rollback; rb != nil && rb.DeploymentID != "" && rb.Status != string(cdtypes.DeploymentStatusSucceeded) {
+		msg = append(msg, fmt.Sprintf("rollback deployment %s is %s and continues in CodeDeploy; watch it with `deployer status`", rb.DeploymentID, rb.Status))
+	}
+	res.Message = strings.Join(msg, "; ")
+}

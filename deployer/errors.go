@@ -1,0 +1,134 @@
+package deployer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/smithy-go"
+)
+
+// AWSError is a failed AWS call: what we were doing, AWS's error code and message,
+// and a hint saying what it means for a release.
+type AWSError struct {
+	Op      string
+	Code    string
+	Message string
+	Hint    string
+	Err     error
+}
+
+// Error renders "op: Code: message (hint)".
+func (e *AWSError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op)
+	b.WriteString(": ")
+	b.WriteString(e.Code)
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.Hint != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Hint)
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Unwrap returns the SDK error.
+func (e *AWSError) Unwrap() error { return e.Err }
+
+// errorHints maps AWS error codes to what they mean for a release.
+var errorHints = map[string]string{
+	"DeploymentLimitExceededException":        "the group already has an active deployment; see it with `deployer status`, stop it with `deployer abort`",
+	"DeploymentAlreadyStartedException":       "the group already has an active deployment; see it with `deployer status`, stop it with `deployer abort`",
+	"DeploymentIsNotInReadyStateException":    "the deployment is not waiting in Ready: it was continued already, or its ready wait timed out",
+	"DeploymentAlreadyCompletedException":     "the deployment has already finished; there is nothing to stop or continue",
+	"InvalidDeploymentWaitTypeException":      "the deployment is not in that wait (READY_WAIT before traffic, TERMINATION_WAIT after)",
+	"DeploymentDoesNotExistException":         "no deployment with that id in this account and region",
+	"DeploymentGroupDoesNotExistException":    "check --deployment-group / stack output codeDeployDeploymentGroup and the region",
+	"ApplicationDoesNotExistException":        "check --application / stack output codeDeployApplication and the region",
+	"InvalidRevisionException":                "CodeDeploy rejected the AppSpec (see `deployer plan`)",
+	"DescriptionTooLongException":             "the deployment description is limited to 512 characters",
+	"DeploymentTargetDoesNotExistException":   "the deployment has no ECS target yet",
+	"ThrottlingException":                     "AWS kept throttling after the SDK's retries; retry later",
+	"ThrottledException":                      "AWS kept throttling after the SDK's retries; retry later",
+	"Throttling":                              "AWS kept throttling after the SDK's retries; retry later",
+	"AccessDeniedException":                   "the caller's policy must allow this call (stack output deployerPolicyJson lists what the deployer needs)",
+	"AccessDenied":                            "the caller's policy must allow this call (stack output deployerPolicyJson lists what the deployer needs)",
+	"ClusterNotFoundException":                "check --cluster / stack output clusterName and the region",
+	"ServiceNotFoundException":                "check --service / stack output serviceName",
+	"ServiceNotActiveException":               "the ECS service is not ACTIVE",
+	"TargetGroupNotFound":                     "the target group no longer exists",
+	"ListenerNotFound":                        "check --prod-listener-arn / --test-listener-arn",
+	"UnrecognizedClientException":             "the credentials are not valid for this endpoint",
+	"InvalidClientTokenId":                    "the credentials are not valid for this endpoint",
+	"ExpiredTokenException":                   "the credentials have expired",
+	"ExpiredToken":                            "the credentials have expired",
+	"InvalidParameterException":               "AWS rejected a parameter",
+	"ClientException":                         "ECS rejected the request",
+	"LifecycleEventAlreadyCompletedException": "the lifecycle event has already completed",
+}
+
+// awsError wraps err from operation op. API errors become *AWSError; cancellation
+// and transport errors are wrapped as "op: err".
+func awsError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return &AWSError{Op: op, Code: apiErr.ErrorCode(), Message: apiErr.ErrorMessage(), Hint: errorHints[apiErr.ErrorCode()], Err: err}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// hasCode reports whether err carries AWS error code code.
+func hasCode(err error, codes ...string) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	for _, c := range codes {
+		if apiErr.ErrorCode() == c {
+			return true
+		}
+	}
+	return false
+}
+
+// InputError is invalid input, reported before any AWS call (exit code 2).
+type InputError struct {
+	Field   string // flag ("--image") or stack output key ("stack output containerPort")
+	Problem string // what is wrong and what is allowed
+}
+
+// Error renders "field: problem".
+func (e *InputError) Error() string { return e.Field + ": " + e.Problem }
+
+// inputErrorf builds an *InputError.
+func inputErrorf(field, format string, args ...any) error {
+	return &InputError{Field: field, Problem: fmt.Sprintf(format, args...)}
+}
+
+// BusyError says the group already runs a deployment that is not ours.
+type BusyError struct {
+	DeploymentID string
+	Phase        Phase
+	Image        string
+}
+
+// Error names the deployment, its phase and what it deploys.
+func (e *BusyError) Error() string {
+	img := e.Image
+	if img == "" {
+		img = "an unknown image"
+	}
+	return fmt.Sprintf("deployment group is busy: deployment %s (phase %s) deploys %s, not our image; wait for it, or stop it with `deployer abort --deployment-id %s`",
+		e.DeploymentID, e.Phase, img, e.DeploymentID)
+}

@@ -1,0 +1,243 @@
+package deployer
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// cliConfig is everything the command line, the environment and the stack
+// outputs say, before validation.
+type cliConfig struct {
+	stackOutputs string
+	target       map[string]*string // by flag name, for outputFlags
+	profile      string
+	endpointURL  string
+	output       string
+
+	image, description, taskDefFile string
+	env                             envFlag
+	gitSHA, ciRun                   string
+
+	deploymentID, toTaskDef string
+	suiteFile               string
+	opts                    Options
+}
+
+// envFlag collects repeated --env K=V.
+type envFlag []string
+
+func (e *envFlag) String() string { return strings.Join(*e, ",") }
+
+func (e *envFlag) Set(v string) error {
+	*e = append(*e, v)
+	return nil
+}
+
+// flagGroup registers a group of flags on a flag set.
+type flagGroup struct {
+	title    string
+	register func(fs *flag.FlagSet, c *cliConfig)
+}
+
+var (
+	groupCommon = flagGroup{"Inputs, AWS and output", func(fs *flag.FlagSet, c *cliConfig) {
+		fs.StringVar(&c.stackOutputs, "stack-outputs", "", "`FILE` with `pulumi stack output --json` (- = stdin); flags override its values")
+		c.target = map[string]*string{}
+		for _, of := range outputFlags {
+			c.target[of.flag] = fs.String(of.flag, "", of.usage+" (stack output "+of.output+")")
+		}
+		fs.StringVar(&c.profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE or default)")
+		fs.StringVar(&c.endpointURL, "endpoint-url", "", "send every AWS call to this `URL` (as the aws CLI's --endpoint-url; AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> also work)")
+		fs.StringVar(&c.output, "output", "text", "result format on stdout: text or json")
+		fs.DurationVar(&c.opts.PollInterval, "poll-interval", c.opts.PollInterval, "fastest poll interval, used right after a change")
+		fs.DurationVar(&c.opts.PollMaxInterval, "poll-max-interval", c.opts.PollMaxInterval, "slowest poll interval, reached after 10 unchanged polls")
+	}}
+	groupRelease = flagGroup{"Release", func(fs *flag.FlagSet, c *cliConfig) {
+		fs.StringVar(&c.image, "image", "", "image `REF` for the service's container: registry/name:tag or name@sha256:digest")
+		fs.Var(&c.env, "env", "environment override `K=V` for the container (repeatable; DEPLOYER_ENV: one per line)")
+		fs.StringVar(&c.description, "description", "", "deployment description (provenance is appended; at most 400 characters)")
+		fs.StringVar(&c.taskDefFile, "task-definition", "", "`FILE`: a full task definition JSON to register instead of cloning the live one (--image still overrides its image)")
+		fs.StringVar(&c.gitSHA, "git-sha", "", "commit recorded as provenance (default: GITHUB_SHA or CI_COMMIT_SHA)")
+		fs.StringVar(&c.ciRun, "ci-run", "", "CI run URL recorded as provenance (default: from GITHUB_* or CI_PIPELINE_URL)")
+	}}
+	groupGates = flagGroup{"Gates and timing", func(fs *flag.FlagSet, c *cliConfig) {
+		o := &c.opts
+		fs.IntVar(&o.Consecutive, "consecutive", o.Consecutive, "K: consecutive passing checks a gate needs, and failing ones that fail it (1-100)")
+		fs.DurationVar(&o.CheckInterval, "check-interval", o.CheckInterval, "spacing of gate 1's consecutive checks")
+		fs.DurationVar(&o.GreenStartTimeout, "green-start-timeout", o.GreenStartTimeout, "roll back when no green target is healthy this long after install starts")
+		fs.IntVar(&o.MaxGreenTaskStops, "max-green-task-stops", o.MaxGreenTaskStops, "failed green task stops (crash, OOM, failed health checks) tolerated before rolling back")
+		fs.DurationVar(&o.GateTimeout, "gate-timeout", o.GateTimeout, "gate 1 limit (targets, readiness probe, suite), from entering Ready")
+		fs.StringVar(&o.ReadyPath, "ready-path", o.ReadyPath, "readiness probe `PATH` via the test listener (default: the green target group's health-check path)")
+		fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout, "timeout of each probe and validation request")
+		fs.StringVar(&c.suiteFile, "validation-suite", "", "validation suite `FILE` (YAML or JSON, see docs/validation-suite.md) run against green in gate 1")
+		fs.DurationVar(&o.Soak, "soak", o.Soak, "gate 2: how long green must hold under production traffic before blue is terminated (0 = skip, wait out the group's termination wait)")
+		fs.DurationVar(&o.SoakInterval, "soak-interval", o.SoakInterval, "gate 2 check interval")
+		fs.Float64Var(&o.Max5xxRate, "max-5xx-rate", o.Max5xxRate, "gate 2: max fraction of green's requests answered 5xx by targets (0-1)")
+		fs.DurationVar(&o.MaxP99, "max-p99", o.MaxP99, "gate 2: max p99 TargetResponseTime of green (0 = not checked)")
+		fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "overall limit; stop and roll back when exceeded, exit 3 (0 = budget computed from the group and these flags)")
+	}}
+	groupRollback = flagGroup{"Interrupts and rollback", func(fs *flag.FlagSet, c *cliConfig) {
+		o := &c.opts
+		fs.StringVar(&o.OnInterrupt, "on-interrupt", o.OnInterrupt, "on SIGINT/SIGTERM: rollback (stop the deployment with rollback) or detach (leave it running, print how to resume)")
+		fs.DurationVar(&o.InterruptGrace, "interrupt-grace", o.InterruptGrace, "after a signal, how long to follow the rollback before exiting (GitHub Actions kills 10s after SIGINT)")
+		fs.DurationVar(&o.RollbackTimeout, "rollback-timeout", o.RollbackTimeout, "how long to follow a rollback deployment")
+	}}
+	groupSelect = flagGroup{"Deployment selection", func(fs *flag.FlagSet, c *cliConfig) {
+		fs.StringVar(&c.deploymentID, "deployment-id", "", "deployment `ID` (default: the group's in-flight deployment)")
+	}}
+	groupRollbackTarget = flagGroup{"Rollback target", func(fs *flag.FlagSet, c *cliConfig) {
+		fs.StringVar(&c.toTaskDef, "to-task-definition", "", "task definition `ARN` to redeploy when nothing is in flight (default: the live one's deployer:previous-task-definition tag)")
+	}}
+)
+
+// command is a CLI verb.
+type command struct {
+	name, summary string
+	groups        []flagGroup
+}
+
+var commands = []command{
+	{"deploy", "release --image (or --task-definition): register, create the deployment, gate it, roll back on failure", []flagGroup{groupCommon, groupRelease, groupGates, groupRollback}},
+	{"status", "live task definition and image, which target group serves prod and test, any in-flight deployment and its phase", []flagGroup{groupCommon}},
+	{"rollback", "stop an in-flight deployment with rollback; after blue is gone, redeploy the recorded previous task definition", []flagGroup{groupCommon, groupSelect, groupRollbackTarget, groupGates, groupRollback}},
+	{"continue", "promote an in-flight deployment past Ready or the termination wait (no gates)", []flagGroup{groupCommon, groupSelect}},
+	{"abort", "stop an in-flight deployment with rollback and follow the rollback", []flagGroup{groupCommon, groupSelect, groupRollback}},
+	{"plan", "dry run: task definition diff, AppSpec, group settings, timeout budget; writes nothing", []flagGroup{groupCommon, groupRelease, groupGates}},
+}
+
+func findCommand(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+// newFlagSet builds the flag set of a command, bound to a fresh config.
+func (cmd *command) newFlagSet() (*flag.FlagSet, *cliConfig) {
+	c := &cliConfig{opts: DefaultOptions()}
+	fs := flag.NewFlagSet("deployer "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, g := range cmd.groups {
+		g.register(fs, c)
+	}
+	return fs, c
+}
+
+// envName is the environment variable that fills a flag.
+func envName(flagName string) string {
+	return "DEPLOYER_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// fillFromEnv sets every flag not given on the command line from DEPLOYER_<FLAG>.
+func fillFromEnv(fs *flag.FlagSet, getenv func(string) (string, bool)) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		v, ok := getenv(envName(f.Name))
+		if err != nil || set[f.Name] || !ok {
+			return
+		}
+		values := []string{v}
+		if f.Name == "env" {
+			values = strings.FieldsFunc(v, func(r rune) bool { return r == '\n' })
+		}
+		for _, val := range values {
+			if e := fs.Set(f.Name, val); e != nil {
+				err = inputErrorf(envName(f.Name), "%v", e)
+			}
+		}
+	})
+	return err
+}
+
+// writeHelp prints the top-level help.
+func writeHelp(w io.Writer) {
+	fmt.Fprint(w, `deployer releases an image to an ECS service through a CodeDeploy blue/green
+deployment: production traffic moves to green only after green is proven healthy
+(gate 1, while the deployment waits in Ready), and blue is let go only after green
+has held under production traffic (gate 2, during the termination wait).
+
+Usage:
+  deployer <command> [flags]
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Exit codes:
+  0  released (status, plan, continue: done; rollback, abort: production is back on the previous version)
+  1  failed or rolled back (a rolled-back deployment is never success), or the group is busy
+  2  bad input (flags, environment, stack outputs, files); no AWS call was made
+  3  timed out: the budget ran out; the deployment was stopped and rolled back
+  4  interrupted (SIGINT/SIGTERM): stopped and rolled back, or detached with --on-interrupt=detach
+
+Inputs: --stack-outputs reads `+"`pulumi stack output --json`"+`; DEPLOYER_<FLAG> (upper case,
+- as _) fills any flag not on the command line, e.g. DEPLOYER_IMAGE; flags and the
+environment win over stack outputs. AWS: default credential chain, profiles and
+region; AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE> or --endpoint-url select the endpoint.
+Progress goes to stderr, the result to stdout; GITHUB_STEP_SUMMARY gets a summary.
+
+Flags (see 'deployer <command> --help' for the flags of one command):
+`)
+	seen := map[string]bool{}
+	for _, c := range commands {
+		for _, g := range c.groups {
+			if seen[g.title] {
+				continue
+			}
+			seen[g.title] = true
+			writeGroup(w, g, commandsWith(g))
+		}
+	}
+}
+
+func commandsWith(g flagGroup) string {
+	var names []string
+	for _, c := range commands {
+		for _, cg := range c.groups {
+			if cg.title == g.title {
+				names = append(names, c.name)
+			}
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// writeCommandHelp prints one command's help.
+func writeCommandHelp(w io.Writer, cmd *command) {
+	fmt.Fprintf(w, "Usage: deployer %s [flags]\n\n%s\n\n", cmd.name, cmd.summary)
+	for _, g := range cmd.groups {
+		writeGroup(w, g, "")
+	}
+	fmt.Fprint(w, "Exit codes: 0 released, 1 failed or rolled back, 2 bad input, 3 timed out, 4 interrupted (see deployer --help).\n")
+}
+
+func writeGroup(w io.Writer, g flagGroup, used string) {
+	fs := flag.NewFlagSet(g.title, flag.ContinueOnError)
+	c := &cliConfig{opts: DefaultOptions()}
+	g.register(fs, c)
+	title := g.title
+	if used != "" {
+		title += " (" + used + ")"
+	}
+	fmt.Fprintf(w, "%s:\n", title)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprintln(w)
+}
+
+// durationRange checks a duration flag.
+func durationRange(name string, v, lo, hi time.Duration) error {
+	if v < lo || v > hi {
+		return inputErrorf("--"+name, "%s is out of range: want %s to %s", v, lo, hi)
+	}
+	return nil
+}

@@ -1,0 +1,254 @@
+package deployer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+)
+
+// Gate names, as they appear in results.
+const (
+	GateReady = "ready" // gate 1: before production traffic
+	GateSoak  = "soak"  // gate 2: before blue is terminated
+)
+
+// passReadyGate runs gate 1 while the deployment waits in Ready and, when green
+// passes, continues the deployment (READY_WAIT) so production traffic shifts.
+func (d *Deployer) passReadyGate(ctx context.Context, res *Result, r *release, s snapshot) error {
+	g := &GateResult{Name: GateReady, Start: d.clock.Now()}
+	res.Gates = append(res.Gates, g)
+	d.log.Info("gate ready: checking green before production traffic", "deployment", r.ID)
+	err := d.runReadyGate(ctx, g, r, s)
+	g.End = d.clock.Now()
+	if err != nil {
+		g.Verdict, g.Reason = "fail", gateReason(err)
+		d.log.Error("gate ready failed", "reason", g.Reason)
+		return err
+	}
+	g.Verdict = "pass"
+	r.gate1Done = true
+	d.log.Info("gate ready passed; continuing to production traffic", "deployment", r.ID)
+	return d.continueDeployment(ctx, r.ID, cdtypes.DeploymentWaitTypeReadyWait)
+}
+
+// continueDeployment calls ContinueDeployment. "Not in Ready" is not an error
+// here: the deployment moved on (or timed out) and the next poll shows how.
+func (d *Deployer) continueDeployment(ctx context.Context, id string, wait cdtypes.DeploymentWaitType) error {
+	_, err := d.c.CodeDeploy.ContinueDeployment(ctx, &codedeploy.ContinueDeploymentInput{DeploymentId: &id, DeploymentWaitType: wait})
+	if hasCode(err, "DeploymentIsNotInReadyStateException", "InvalidDeploymentWaitTypeException", "DeploymentAlreadyCompletedException") {
+		d.log.Warn("continue deployment: the deployment is no longer waiting", "deployment", id, "wait", string(wait), "error", awsError("continue", err).Error())
+		return nil
+	}
+	if err != nil {
+		return awsError(fmt.Sprintf("continue deployment %s (%s)", id, wait), err)
+	}
+	return nil
+}
+
+func gateReason(err error) string {
+	var ge *GateError
+	if errors.As(err, &ge) {
+		return ge.Reason
+	}
+	return err.Error()
+}
+
+// runReadyGate: all desired green targets healthy K times in a row, the readiness
+// probe through the test listener K times in a row, warm-up, the validation
+// suite's checks and the blue-vs-green comparison.
+func (d *Deployer) runReadyGate(ctx context.Context, g *GateResult, r *release, s snapshot) error {
+	tg, err := d.greenTargetGroup(ctx, r, s)
+	if err != nil {
+		return err
+	}
+	deadline := d.clock.Now().Add(d.o.GateTimeout)
+	desired := desiredOf(taskSet(s.Target, cdtypes.TargetLabelGreen), r)
+	ev, err := d.streak(ctx, r, GateReady, deadline, "green targets all healthy", func(ctx context.Context) (bool, string, error) {
+		if err := d.checkStoppedTasks(ctx, r); err != nil {
+			return false, "", err
+		}
+		v, err := d.targetHealth(ctx, tg.Arn, desired)
+		return v.OK, tg.Name + " " + v.String(), err
+	})
+	if err != nil {
+		return err
+	}
+	g.Evidence = append(g.Evidence, ev)
+	path := d.readyPath(tg)
+	p := d.prober(r)
+	ev, err = d.streak(ctx, r, GateReady, deadline, "readiness probe GET "+path+" via the test listener", func(ctx context.Context) (bool, string, error) {
+		res := p.send(ctx, d.t.TestURL, Request{Path: path})
+		return res.Err == nil && res.Status >= 200 && res.Status < 300, res.summary(), nil
+	})
+	if err != nil {
+		return err
+	}
+	g.Evidence = append(g.Evidence, ev)
+	if d.o.Suite == nil {
+		return nil
+	}
+	return d.runSuite(ctx, g, p)
+}
+
+// readyPath is the probe path: --ready-path, else the target group's health check
+// path, else "/".
+func (d *Deployer) readyPath(tg *targetGroupInfo) string {
+	switch {
+	case d.o.ReadyPath != "":
+		return d.o.ReadyPath
+	case tg.HealthCheckPath != "":
+		return tg.HealthCheckPath
+	}
+	return "/"
+}
+
+func (d *Deployer) prober(r *release) *prober {
+	p := &prober{client: d.http, timeout: d.o.RequestTimeout, vars: r.vars}
+	if d.o.Suite != nil {
+		p.headers = d.o.Suite.Headers
+		if d.o.Suite.Timeout > 0 {
+			p.timeout = time.Duration(d.o.Suite.Timeout)
+		}
+	}
+	return p
+}
+
+// streak runs check every CheckInterval until it passes K times in a row. It fails
+// with a *GateError at the gate deadline and with errBudgetExceeded at the release
+// deadline; an error from check ends it at once.
+func (d *Deployer) streak(ctx context.Context, r *release, gate string, deadline time.Time, what string, check func(context.Context) (bool, string, error)) (string, error) {
+	n, last := 0, ""
+	for {
+		ok, detail, err := check(ctx)
+		if err != nil {
+			return "", err
+		}
+		if detail != last {
+			d.log.Info(what, "ok", ok, "detail", detail)
+		}
+		last = detail
+		if ok {
+			if n++; n >= d.o.Consecutive {
+				return fmt.Sprintf("%s: %s (%d in a row)", what, detail, n), nil
+			}
+		} else {
+			n = 0
+		}
+		now := d.clock.Now()
+		if now.After(r.deadline) {
+			return "", errBudgetExceeded
+		}
+		if now.After(deadline) {
+			return "", &GateError{Gate: gate, Reason: fmt.Sprintf("%s: not %d in a row within --gate-timeout %s; last: %s", what, d.o.Consecutive, d.o.GateTimeout, last)}
+		}
+		if err := d.clock.Sleep(ctx, d.o.CheckInterval); err != nil {
+			return "", err
+		}
+	}
+}
+
+// runSuite sends the validation suite's warm-up, checks and comparison.
+func (d *Deployer) runSuite(ctx context.Context, g *GateResult, p *prober) error {
+	s := d.o.Suite
+	if w := s.Warmup; w != nil {
+		sent, failed := 0, 0
+		for i := 0; i < max(w.Repeat, 1); i++ {
+			for _, req := range w.Requests {
+				if res := p.send(ctx, d.t.TestURL, req); res.Err != nil || res.Status >= 500 {
+					failed++
+				}
+				sent++
+			}
+		}
+		g.Evidence = append(g.Evidence, fmt.Sprintf("warm-up: %d requests to green, %d errors", sent, failed))
+		d.log.Info("warm-up sent", "requests", sent, "errors", failed)
+	}
+	var problems []string
+	for _, c := range s.Checks {
+		problems = append(problems, d.runCheck(ctx, p, c)...)
+	}
+	if len(s.Checks) > 0 {
+		g.Evidence = append(g.Evidence, fmt.Sprintf("checks: %d defined, %d problems", len(s.Checks), len(problems)))
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if len(problems) > 0 {
+		g.Disagreements = append(g.Disagreements, problems...)
+		return &GateError{Gate: GateReady, Reason: "validation suite: " + strings.Join(problems, "; ")}
+	}
+	if s.Compare != nil {
+		return d.runCompare(ctx, g, p, s.Compare)
+	}
+	return nil
+}
+
+func (d *Deployer) runCheck(ctx context.Context, p *prober, c Check) []string {
+	name := c.Name
+	if name == "" {
+		name = c.Request.label()
+	}
+	var out []string
+	for i := 0; i < max(c.Repeat, 1); i++ {
+		res := p.send(ctx, d.t.TestURL, c.Request)
+		for _, prob := range assessCheck(c.Expect, res, p.vars) {
+			out = append(out, fmt.Sprintf("check %q: %s", name, prob))
+		}
+		if len(out) > 0 {
+			d.log.Warn("check failed", "check", name, "problems", strings.Join(out, "; "))
+			return out
+		}
+	}
+	d.log.Info("check passed", "check", name)
+	return nil
+}
+
+// runCompare sends each request to blue (prod URL) and green (test URL) and
+// requires the agreement fraction to reach minAgreement (default 1).
+func (d *Deployer) runCompare(ctx context.Context, g *GateResult, p *prober, c *Compare) error {
+	agreed, total := 0, 0
+	for i := 0; i < max(c.Repeat, 1); i++ {
+		for _, req := range c.Requests {
+			blue := p.send(ctx, d.t.ProdURL, req)
+			green := p.send(ctx, d.t.TestURL, req)
+			total++
+			if diffs := assessAgreement(c, blue, green); len(diffs) > 0 {
+				g.Disagreements = append(g.Disagreements, req.label()+": "+strings.Join(diffs, "; "))
+				continue
+			}
+			agreed++
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	minAgree := 1.0
+	if c.MinAgreement != nil {
+		minAgree = *c.MinAgreement
+	}
+	ok, line := assessAgreementRate(agreed, total, minAgree)
+	g.Evidence = append(g.Evidence, "blue-vs-green: "+line)
+	d.log.Info("blue-vs-green comparison", "agreed", agreed, "total", total, "minAgreement", minAgree)
+	for _, dis := range g.Disagreements {
+		d.log.Warn("disagreement", "detail", dis)
+	}
+	if !ok {
+		return &GateError{Gate: GateReady, Reason: "blue-vs-green comparison: " + line}
+	}
+	return nil
+}
+
+// assessAgreementRate decides the comparison verdict.
+func assessAgreementRate(agreed, total int, minAgreement float64) (bool, string) {
+	if total == 0 {
+		return false, "no requests compared"
+	}
+	rate := float64(agreed) / float64(total)
+	line := fmt.Sprintf("%d/%d agree (%.1f%%, need %.1f%%)", agreed, total, rate*100, minAgreement*100)
+	return rate >= minAgreement, line
+}

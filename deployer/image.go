@@ -1,0 +1,65 @@
+package deployer
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Image reference grammar, after github.com/distribution/reference:
+// [registry[:port]/]path-component(/path-component)*[:tag][@digest].
+var (
+	imageRegistry  = `(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?`
+	imagePathPart  = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
+	imageTag       = `[\w][\w.-]{0,127}`
+	imageDigest    = `[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}`
+	imageRefRegexp = regexp.MustCompile(`^(?:(` + imageRegistry + `)/)?(` + imagePathPart + `(?:/` + imagePathPart + `)*)(?::(` + imageTag + `))?(?:@(` + imageDigest + `))?$`)
+)
+
+// ImageRef is a parsed container image reference.
+type ImageRef struct {
+	Registry string
+	Path     string
+	Tag      string
+	Digest   string
+}
+
+// Version is what the simulated model server (and most teams) treat as the
+// model version: the tag, or the digest when there is no tag.
+func (r ImageRef) Version() string {
+	if r.Tag != "" {
+		return r.Tag
+	}
+	return r.Digest
+}
+
+// parseImage validates ref. A release must name an exact image, so a reference
+// without a tag or digest (an implicit :latest) is refused.
+func parseImage(ref string) (ImageRef, error) {
+	if ref == "" {
+		return ImageRef{}, fmt.Errorf("is required: an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/model-server:v2")
+	}
+	if len(ref) > 255+1+128+72 {
+		return ImageRef{}, fmt.Errorf("%q is too long for an image reference", ref)
+	}
+	m := imageRefRegexp.FindStringSubmatch(ref)
+	if m == nil {
+		return ImageRef{}, fmt.Errorf("%q is not a valid image reference: want [registry[:port]/]name[:tag][@sha256:digest] with a lowercase name", ref)
+	}
+	r := ImageRef{Registry: m[1], Path: m[2], Tag: m[3], Digest: m[4]}
+	// "host:5000/name" without a dot or port in the first part is a path, as in docker.
+	if r.Registry != "" && !strings.ContainsAny(r.Registry, ".:") && r.Registry != "localhost" {
+		if !regexp.MustCompile(`^` + imagePathPart + `$`).MatchString(r.Registry) {
+			return ImageRef{}, fmt.Errorf("%q is not a valid image reference: path components are lowercase", ref)
+		}
+		r.Path = r.Registry + "/" + r.Path
+		r.Registry = ""
+	}
+	if len(r.Registry)+len(r.Path) > 255 {
+		return ImageRef{}, fmt.Errorf("%q: repository name is longer than 255 characters", ref)
+	}
+	if r.Tag == "" && r.Digest == "" {
+		return ImageRef{}, fmt.Errorf("%q has no tag or digest; a release needs an exact image (name:tag or name@sha256:...), not an implicit :latest", ref)
+	}
+	return r, nil
+}

@@ -1,0 +1,141 @@
+package deployer
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+)
+
+// PlanReport is what `deployer plan` shows: what a deploy would do. Nothing is
+// written in AWS.
+type PlanReport struct {
+	Image                 string         `json:"image"`
+	LiveTaskDefinitionArn string         `json:"liveTaskDefinitionArn"`
+	TaskDefinitionDiff    []string       `json:"taskDefinitionDiff"`
+	AppSpec               string         `json:"appSpec"`
+	Group                 GroupSettings  `json:"group"`
+	Budget                Budget         `json:"budget"`
+	Prod                  ListenerReport `json:"prod"`
+	Test                  ListenerReport `json:"test"`
+	InFlight              string         `json:"inFlight"`
+	Gates                 []string       `json:"gates"`
+}
+
+// Plan computes the release without writing anything: the task definition diff,
+// the AppSpec (with a placeholder for the ARN to be registered), the group
+// settings, the budget and what would happen with an in-flight deployment.
+func (d *Deployer) Plan(ctx context.Context, req DeployRequest) *Result {
+	res := d.newResult("plan")
+	defer func() { res.EndedAt = d.clock.Now() }()
+	rep, err := d.plan(ctx, req)
+	if err != nil {
+		return d.endBeforeDeployment(ctx, res, err)
+	}
+	res.Plan, res.Image = rep, rep.Image
+	res.Outcome, res.ExitCode = OutcomeOK, ExitReleased
+	return res
+}
+
+func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, error) {
+	st, err := d.readService(ctx)
+	if err != nil {
+		return nil, err
+	}
+	image, in, err := d.desiredRelease(ctx, st, req)
+	if err != nil {
+		return nil, err
+	}
+	rep := &PlanReport{Image: image, LiveTaskDefinitionArn: str(st.Service.TaskDefinition), Group: st.Group, Budget: assessBudget(d.o, st.Group)}
+	before := cloneTaskDefinition(st.TaskDef, st.TaskDefTags)
+	arn := req.TaskDefinitionArn
+	if in == nil {
+		td, tags, err := d.describeTaskDefinition(ctx, arn)
+		if err != nil {
+			return nil, err
+		}
+		in = cloneTaskDefinition(td, tags)
+	} else {
+		arn = fmt.Sprintf("(new revision of %s, registered by deploy)", str(in.Family))
+	}
+	rep.TaskDefinitionDiff = diffTaskDefinitions(withoutProvenance(before), withoutProvenance(in))
+	if rep.AppSpec, _, err = buildAppSpec(st.Service, arn, d.t.ContainerName, d.t.ContainerPort).render(); err != nil {
+		return nil, err
+	}
+	rep.Prod = d.listenerReport(ctx, d.t.ProdListenerArn)
+	rep.Test = d.listenerReport(ctx, d.t.TestListenerArn)
+	rep.InFlight = "none: deploy would create a deployment"
+	if active, err := d.activeDeployment(ctx); err != nil {
+		return nil, err
+	} else if active != nil {
+		_, activeImage, _, err := d.deploymentRelease(ctx, active)
+		if err != nil {
+			return nil, err
+		}
+		verb := "refuse (busy)"
+		if activeImage == image {
+			verb = "attach to it"
+		}
+		rep.InFlight = fmt.Sprintf("%s (%s) deploys %s: deploy would %s", str(active.DeploymentId), active.Status, activeImage, verb)
+	}
+	rep.Gates = d.describeGates(st.Group)
+	return rep, nil
+}
+
+// withoutProvenance drops the deployer's tags so the diff shows what changes in
+// the running task.
+func withoutProvenance(in *ecs.RegisterTaskDefinitionInput) *ecs.RegisterTaskDefinitionInput {
+	cp := *in
+	cp.Tags = nil
+	return &cp
+}
+
+// describeGates says what the gates will check with these options.
+func (d *Deployer) describeGates(g GroupSettings) []string {
+	o := d.o
+	ready := fmt.Sprintf("gate 1 (Ready): all green targets healthy %d checks in a row, readiness probe via the test listener %d in a row, within %s", o.Consecutive, o.Consecutive, o.GateTimeout)
+	if o.Suite != nil {
+		ready += fmt.Sprintf("; validation suite: %d checks", len(o.Suite.Checks))
+		if o.Suite.Warmup != nil {
+			ready += ", warm-up"
+		}
+		if o.Suite.Compare != nil {
+			ready += ", blue-vs-green comparison"
+		}
+	}
+	if !g.gatesBeforeTraffic() {
+		ready = "gate 1: NOT possible: the group continues without waiting in Ready"
+	}
+	soak := fmt.Sprintf("gate 2 (termination wait): %s soak; targets healthy, 5xx rate <= %.2f%%, p99 <= %s, group alarms (%d) not in ALARM", o.Soak, o.Max5xxRate*100, o.MaxP99, len(g.Alarms))
+	if o.Soak <= 0 {
+		soak = fmt.Sprintf("gate 2: skipped (--soak 0); CodeDeploy's termination wait (%s) runs its course", g.TerminationWait)
+	}
+	return []string{
+		fmt.Sprintf("fail fast: failed green task stops > %d, or no healthy green target within %s", o.MaxGreenTaskStops, o.GreenStartTimeout),
+		ready, soak,
+	}
+}
+
+// writeText prints the plan for people.
+func (p *PlanReport) writeText(w io.Writer) {
+	fmt.Fprintf(w, "image            %s\nlive             %s\n", p.Image, p.LiveTaskDefinitionArn)
+	fmt.Fprintf(w, "prod serves      %s (%s)\ntest serves      %s (%s)\n", targetGroupName(p.Prod.LiveTargetGroup), formatForwards(p.Prod.Forwards),
+		targetGroupName(p.Test.LiveTargetGroup), formatForwards(p.Test.Forwards))
+	fmt.Fprintf(w, "in flight        %s\n", p.InFlight)
+	g := p.Group
+	fmt.Fprintf(w, "group            config %s (%s), ready %s wait %s, termination wait %s, alarms %v (enabled %t), auto rollback %t\n",
+		g.DeploymentConfig, g.TrafficRouting, g.ReadyAction, g.ReadyWait, g.TerminationWait, g.Alarms, g.AlarmsEnabled, g.AutoRollback)
+	fmt.Fprintf(w, "budget           %s\n", p.Budget)
+	for _, l := range p.Gates {
+		fmt.Fprintf(w, "                 %s\n", l)
+	}
+	fmt.Fprintln(w, "task definition changes:")
+	if len(p.TaskDefinitionDiff) == 0 {
+		fmt.Fprintln(w, "  (none)")
+	}
+	for _, l := range p.TaskDefinitionDiff {
+		fmt.Fprintln(w, "  "+l)
+	}
+	fmt.Fprintf(w, "appspec:\n%s\n", p.AppSpec)
+}

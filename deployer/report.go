@@ -1,0 +1,255 @@
+package deployer
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+)
+
+// Exit codes of the deployer CLI.
+const (
+	ExitReleased    = 0 // released (or: the command did what was asked)
+	ExitFailed      = 1 // failed or rolled back
+	ExitBadInput    = 2 // invalid flags, stack outputs or files; nothing was called
+	ExitTimedOut    = 3 // the budget ran out; stopped and rolled back
+	ExitInterrupted = 4 // SIGINT/SIGTERM; stopped and rolled back, or detached
+)
+
+// Outcome says how a command ended.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomeReleased    Outcome = "released"
+	OutcomeRolledBack  Outcome = "rolled-back"
+	OutcomeFailed      Outcome = "failed"
+	OutcomeBusy        Outcome = "busy"
+	OutcomeTimedOut    Outcome = "timed-out"
+	OutcomeInterrupted Outcome = "interrupted"
+	OutcomeDetached    Outcome = "detached"
+	OutcomeBadInput    Outcome = "bad-input"
+	OutcomeOK          Outcome = "ok"
+)
+
+// Result is what a command reports: on stdout with --output json, and as the
+// GITHUB_STEP_SUMMARY markdown.
+type Result struct {
+	Command                   string         `json:"command"`
+	Outcome                   Outcome        `json:"outcome"`
+	ExitCode                  int            `json:"exitCode"`
+	Message                   string         `json:"message,omitempty"`
+	DeploymentID              string         `json:"deploymentId,omitempty"`
+	Attached                  bool           `json:"attached,omitempty"`
+	Image                     string         `json:"image,omitempty"`
+	TaskDefinitionArn         string         `json:"taskDefinitionArn,omitempty"`
+	PreviousTaskDefinitionArn string         `json:"previousTaskDefinitionArn,omitempty"`
+	Provenance                *Provenance    `json:"provenance,omitempty"`
+	Group                     *GroupSettings `json:"group,omitempty"`
+	Budget                    *Budget        `json:"budget,omitempty"`
+	StartedAt                 time.Time      `json:"startedAt"`
+	EndedAt                   time.Time      `json:"endedAt"`
+	Phases                    []PhaseRecord  `json:"phases,omitempty"`
+	Gates                     []*GateResult  `json:"gates,omitempty"`
+	Traffic                   []TrafficStep  `json:"traffic,omitempty"`
+	Rollback                  *RollbackInfo  `json:"rollback,omitempty"`
+	Failure                   *Failure       `json:"failure,omitempty"`
+	Error                     *ErrorInfo     `json:"error,omitempty"`
+	Status                    *StatusReport  `json:"status,omitempty"`
+	Plan                      *PlanReport    `json:"plan,omitempty"`
+}
+
+// PhaseRecord is one CodeDeploy lifecycle event as last seen.
+type PhaseRecord struct {
+	Name   string     `json:"name"`
+	Status string     `json:"status"`
+	Start  *time.Time `json:"start,omitempty"`
+	End    *time.Time `json:"end,omitempty"`
+}
+
+// GateResult is one gate's verdict and the evidence for it.
+type GateResult struct {
+	Name          string    `json:"name"`
+	Verdict       string    `json:"verdict"` // pass, fail, skipped
+	Reason        string    `json:"reason,omitempty"`
+	Start         time.Time `json:"start"`
+	End           time.Time `json:"end"`
+	Evidence      []string  `json:"evidence,omitempty"`
+	Disagreements []string  `json:"disagreements,omitempty"`
+}
+
+// TrafficStep is the production weight split at a moment.
+type TrafficStep struct {
+	At    time.Time `json:"at"`
+	Blue  float64   `json:"blue"`
+	Green float64   `json:"green"`
+}
+
+// RollbackInfo is the rollback deployment CodeDeploy created.
+type RollbackInfo struct {
+	DeploymentID string `json:"deploymentId,omitempty"`
+	Status       string `json:"status"`
+	Message      string `json:"message,omitempty"`
+}
+
+// Failure collects why a release failed.
+type Failure struct {
+	Reason       string        `json:"reason"`
+	ErrorCode    string        `json:"errorCode,omitempty"`
+	ErrorMessage string        `json:"errorMessage,omitempty"`
+	Diagnostics  []string      `json:"diagnostics,omitempty"`
+	StoppedTasks []StoppedTask `json:"stoppedTasks,omitempty"`
+	TargetHealth []string      `json:"targetHealth,omitempty"`
+}
+
+// ErrorInfo is the error that ended a command, with AWS's code when there is one.
+type ErrorInfo struct {
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message"`
+}
+
+// failure returns r.Failure, creating it.
+func (r *Result) failure() *Failure {
+	if r.Failure == nil {
+		r.Failure = &Failure{}
+	}
+	return r.Failure
+}
+
+// recordEvents copies the target's lifecycle events into the phases.
+func (r *Result) recordEvents(t *cdtypes.ECSTarget) {
+	if t == nil {
+		return
+	}
+	r.Phases = r.Phases[:0]
+	for _, ev := range t.LifecycleEvents {
+		r.Phases = append(r.Phases, PhaseRecord{Name: str(ev.LifecycleEventName), Status: string(ev.Status), Start: ev.StartTime, End: ev.EndTime})
+	}
+}
+
+// recordDiagnostics copies failed lifecycle events' diagnostics and the
+// deployment's error information into the failure report.
+func (r *Result) recordDiagnostics(dep *cdtypes.DeploymentInfo, t *cdtypes.ECSTarget) {
+	if dep != nil && dep.ErrorInformation != nil {
+		f := r.failure()
+		f.ErrorCode = string(dep.ErrorInformation.Code)
+		f.ErrorMessage = str(dep.ErrorInformation.Message)
+	}
+	if t == nil {
+		return
+	}
+	for _, ev := range t.LifecycleEvents {
+		if dg := ev.Diagnostics; dg != nil && ev.Status == cdtypes.LifecycleEventStatusFailed {
+			line := fmt.Sprintf("%s: %s %s", str(ev.LifecycleEventName), dg.ErrorCode, str(dg.Message))
+			if tail := strings.TrimSpace(str(dg.LogTail)); tail != "" {
+				line += " | " + tail
+			}
+			r.failure().Diagnostics = append(r.failure().Diagnostics, line)
+		}
+	}
+}
+
+// writeJSON prints the result as one JSON document.
+func (r *Result) writeJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// writeText prints a short human summary.
+func (r *Result) writeText(w io.Writer) {
+	switch {
+	case r.Status != nil:
+		r.Status.writeText(w)
+		return
+	case r.Plan != nil:
+		r.Plan.writeText(w)
+		return
+	}
+	line := fmt.Sprintf("%s: %s", r.Command, r.Outcome)
+	if r.DeploymentID != "" {
+		line += " deployment " + r.DeploymentID
+	}
+	if r.TaskDefinitionArn != "" {
+		line += " task definition " + r.TaskDefinitionArn
+	}
+	fmt.Fprintln(w, line)
+	if r.Message != "" {
+		fmt.Fprintln(w, r.Message)
+	}
+	if r.Rollback != nil {
+		fmt.Fprintf(w, "rollback deployment %s: %s %s\n", r.Rollback.DeploymentID, r.Rollback.Status, r.Rollback.Message)
+	}
+}
+
+// writeMarkdown renders the GITHUB_STEP_SUMMARY section.
+func (r *Result) writeMarkdown(w io.Writer) {
+	icon := map[Outcome]string{OutcomeReleased: "✅", OutcomeOK: "✅", OutcomeDetached: "⏸️"}[r.Outcome]
+	if icon == "" {
+		icon = "❌"
+	}
+	fmt.Fprintf(w, "## %s deployer %s: %s\n\n", icon, r.Command, r.Outcome)
+	kv := [][2]string{{"Deployment", r.DeploymentID}, {"Image", r.Image}, {"Task definition", r.TaskDefinitionArn},
+		{"Previous task definition", r.PreviousTaskDefinitionArn}, {"Message", r.Message}}
+	if r.Budget != nil {
+		kv = append(kv, [2]string{"Budget", r.Budget.String()})
+	}
+	if r.Rollback != nil {
+		kv = append(kv, [2]string{"Rollback", strings.TrimSpace(r.Rollback.DeploymentID + " " + r.Rollback.Status + " " + r.Rollback.Message)})
+	}
+	for _, e := range kv {
+		if e[1] != "" {
+			fmt.Fprintf(w, "- **%s**: `%s`\n", e[0], mdEscape(e[1]))
+		}
+	}
+	if len(r.Phases) > 0 {
+		fmt.Fprint(w, "\n| Lifecycle event | Status | Start | End |\n|---|---|---|---|\n")
+		for _, p := range r.Phases {
+			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", p.Name, p.Status, mdTime(p.Start), mdTime(p.End))
+		}
+	}
+	if len(r.Gates) > 0 {
+		fmt.Fprint(w, "\n| Gate | Verdict | Reason | Evidence |\n|---|---|---|---|\n")
+		for _, g := range r.Gates {
+			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", g.Name, g.Verdict, mdEscape(g.Reason), mdEscape(strings.Join(append(g.Evidence, g.Disagreements...), "<br>")))
+		}
+	}
+	if len(r.Traffic) > 0 {
+		fmt.Fprint(w, "\n| Time | Blue % | Green % |\n|---|---|---|\n")
+		for _, t := range r.Traffic {
+			fmt.Fprintf(w, "| %s | %g | %g |\n", t.At.UTC().Format(time.RFC3339), t.Blue, t.Green)
+		}
+	}
+	if f := r.Failure; f != nil {
+		fmt.Fprintf(w, "\n### Failure\n\n%s\n", mdEscape(f.Reason))
+		for _, l := range append(append(f.Diagnostics, f.TargetHealth...), stoppedStrings(f.StoppedTasks)...) {
+			fmt.Fprintf(w, "- %s\n", mdEscape(l))
+		}
+		if f.ErrorCode != "" {
+			fmt.Fprintf(w, "- CodeDeploy %s: %s\n", f.ErrorCode, mdEscape(f.ErrorMessage))
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+func stoppedStrings(ts []StoppedTask) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.String()
+	}
+	return out
+}
+
+func mdTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", "\\|", "\n", " ", "`", "'").Replace(s)
+}

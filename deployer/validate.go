@@ -1,0 +1,290 @@
+package deployer
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// invocation is a validated command line: everything a command needs before its
+// first AWS call.
+type invocation struct {
+	cmd          string
+	target       Target
+	opts         Options
+	req          DeployRequest
+	deploymentID string
+	toTaskDef    string
+	profile      string
+	endpointURL  string
+	output       string
+}
+
+// requiredOutputs are the stack outputs (by flag) each command needs.
+var requiredOutputs = map[string][]string{
+	"deploy":   {"cluster", "service", "container-name", "container-port", "application", "deployment-group", "prod-listener-arn", "test-listener-arn", "prod-url", "test-url"},
+	"plan":     {"cluster", "service", "container-name", "container-port", "application", "deployment-group", "prod-listener-arn", "test-listener-arn"},
+	"rollback": {"cluster", "service", "container-name", "container-port", "application", "deployment-group", "prod-listener-arn", "test-listener-arn", "prod-url", "test-url"},
+	"status":   {"cluster", "service", "container-name", "application", "deployment-group", "prod-listener-arn", "test-listener-arn"},
+	"continue": {"cluster", "service", "application", "deployment-group"},
+	"abort":    {"cluster", "service", "application", "deployment-group"},
+}
+
+var (
+	regionRegexp       = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	nameRegexp         = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/+=@-]{0,254}$`)
+	deploymentIDRegexp = regexp.MustCompile(`^d-[A-Za-z0-9]{1,64}$`)
+	taskDefRegexp      = regexp.MustCompile(`^(arn:[a-z-]+:ecs:[a-z0-9-]+:[0-9]{12}:task-definition/)?[A-Za-z0-9_-]{1,255}:[0-9]+$`)
+)
+
+// validate checks everything and resolves the target from flags, environment and
+// stack outputs. It makes no AWS call.
+func (c *cliConfig) validate(cmd string, stdin io.Reader, getenv func(string) (string, bool)) (*invocation, error) {
+	inv := &invocation{cmd: cmd, opts: c.opts, profile: c.profile, endpointURL: c.endpointURL, output: c.output, deploymentID: c.deploymentID, toTaskDef: c.toTaskDef}
+	if c.output != "text" && c.output != "json" {
+		return nil, inputErrorf("--output", "%q: want text or json", c.output)
+	}
+	if err := c.resolveTarget(inv, stdin); err != nil {
+		return nil, err
+	}
+	if err := validateOptions(cmd, &inv.opts); err != nil {
+		return nil, err
+	}
+	if c.endpointURL != "" {
+		if err := checkURL("--endpoint-url", c.endpointURL, true); err != nil {
+			return nil, err
+		}
+	}
+	if c.deploymentID != "" && !deploymentIDRegexp.MatchString(c.deploymentID) {
+		return nil, inputErrorf("--deployment-id", "%q: want a CodeDeploy deployment id such as d-ABCDEF123", c.deploymentID)
+	}
+	if c.toTaskDef != "" && !taskDefRegexp.MatchString(c.toTaskDef) {
+		return nil, inputErrorf("--to-task-definition", "%q: want a task definition ARN or family:revision", c.toTaskDef)
+	}
+	if c.suiteFile != "" {
+		s, err := loadSuite(c.suiteFile)
+		if err != nil {
+			return nil, inputErrorf("--validation-suite", "%s: %v", c.suiteFile, err)
+		}
+		inv.opts.Suite = s
+	}
+	if cmd == "deploy" || cmd == "plan" {
+		if err := c.validateRelease(inv, getenv); err != nil {
+			return nil, err
+		}
+	}
+	if cmd == "rollback" {
+		inv.req.Provenance = provenanceFromEnv(c, getenv)
+	}
+	return inv, nil
+}
+
+// resolveTarget merges flags (already filled from the environment) over the
+// stack outputs and checks each value.
+func (c *cliConfig) resolveTarget(inv *invocation, stdin io.Reader) error {
+	outputs := StackOutputs{}
+	if c.stackOutputs != "" {
+		var err error
+		if outputs, err = readStackOutputs(c.stackOutputs, stdin); err != nil {
+			return inputErrorf("--stack-outputs", "%v", err)
+		}
+	}
+	val := map[string]string{}
+	source := map[string]string{}
+	for _, of := range outputFlags {
+		if v := strings.TrimSpace(*c.target[of.flag]); v != "" {
+			val[of.flag], source[of.flag] = v, "--"+of.flag
+		} else if v := strings.TrimSpace(outputs[of.output]); v != "" {
+			val[of.flag], source[of.flag] = v, "stack output "+of.output
+		}
+	}
+	for _, name := range requiredOutputs[inv.cmd] {
+		if val[name] == "" {
+			of := outputFlagByName(name)
+			return inputErrorf("--"+name, "is required: pass --%s, set %s, or give --stack-outputs with key %q", name, envName(name), of.output)
+		}
+	}
+	for flagName, v := range val {
+		if err := checkTargetValue(flagName, v); err != nil {
+			return inputErrorf(source[flagName], "%v", err)
+		}
+	}
+	t := &inv.target
+	t.Region, t.Cluster, t.Service, t.ContainerName = val["region"], val["cluster"], val["service"], val["container-name"]
+	t.Application, t.DeploymentGroup = val["application"], val["deployment-group"]
+	t.ProdListenerArn, t.TestListenerArn, t.LoadBalancerArn = val["prod-listener-arn"], val["test-listener-arn"], val["load-balancer-arn"]
+	t.ProdURL, t.TestURL = strings.TrimRight(val["prod-url"], "/"), strings.TrimRight(val["test-url"], "/")
+	if p := val["container-port"]; p != "" {
+		n, _ := strconv.Atoi(p)
+		t.ContainerPort = int32(n)
+	}
+	return nil
+}
+
+func outputFlagByName(name string) outputFlag {
+	for _, of := range outputFlags {
+		if of.flag == name {
+			return of
+		}
+	}
+	return outputFlag{}
+}
+
+// checkTargetValue checks the syntax of one target value.
+func checkTargetValue(flagName, v string) error {
+	switch flagName {
+	case "region":
+		if !regionRegexp.MatchString(v) {
+			return fmt.Errorf("%q is not an AWS region such as us-east-1", v)
+		}
+	case "container-port":
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q: want a port 1-65535", v)
+		}
+	case "prod-listener-arn", "test-listener-arn":
+		if !strings.HasPrefix(v, "arn:") || !strings.Contains(v, ":listener/") {
+			return fmt.Errorf("%q: want a listener ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/…)", v)
+		}
+	case "load-balancer-arn":
+		if !strings.HasPrefix(v, "arn:") || !strings.Contains(v, ":loadbalancer/") {
+			return fmt.Errorf("%q: want a load balancer ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/…)", v)
+		}
+	case "prod-url", "test-url":
+		return checkURL("", v, false)
+	default:
+		if !nameRegexp.MatchString(v) {
+			return fmt.Errorf("%q: want a name of letters, digits and -_.:/ (at most 255)", v)
+		}
+	}
+	return nil
+}
+
+// checkURL requires scheme://host[:port] with http or https and, unless
+// allowPath, no path.
+func checkURL(field, v string, allowPath bool) error {
+	u, err := url.Parse(v)
+	ok := err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.RawQuery == "" && u.Fragment == ""
+	if ok && !allowPath && strings.Trim(u.Path, "/") != "" {
+		ok = false
+	}
+	if !ok {
+		msg := fmt.Sprintf("%q: want scheme://host[:port] with scheme http or https", v)
+		if field != "" {
+			return inputErrorf(field, "%s", msg)
+		}
+		return fmt.Errorf("%s", msg)
+	}
+	return nil
+}
+
+// validateOptions checks timing knobs and thresholds.
+func validateOptions(cmd string, o *Options) error {
+	checks := []error{
+		durationRange("poll-interval", o.PollInterval, 10*time.Millisecond, time.Minute),
+		durationRange("poll-max-interval", o.PollMaxInterval, o.PollInterval, 5*time.Minute),
+		durationRange("check-interval", o.CheckInterval, 10*time.Millisecond, 5*time.Minute),
+		durationRange("green-start-timeout", o.GreenStartTimeout, time.Second, 6*time.Hour),
+		durationRange("gate-timeout", o.GateTimeout, time.Second, 48*time.Hour),
+		durationRange("request-timeout", o.RequestTimeout, 10*time.Millisecond, 5*time.Minute),
+		durationRange("soak", o.Soak, 0, 48*time.Hour),
+		durationRange("soak-interval", o.SoakInterval, 10*time.Millisecond, time.Hour),
+		durationRange("max-p99", o.MaxP99, 0, 10*time.Minute),
+		durationRange("timeout", o.Timeout, 0, 96*time.Hour),
+		durationRange("rollback-timeout", o.RollbackTimeout, time.Second, 6*time.Hour),
+		durationRange("interrupt-grace", o.InterruptGrace, 0, 10*time.Minute),
+	}
+	for _, err := range checks {
+		if err != nil {
+			return err
+		}
+	}
+	switch {
+	case o.Consecutive < 1 || o.Consecutive > 100:
+		return inputErrorf("--consecutive", "%d: want 1-100", o.Consecutive)
+	case o.MaxGreenTaskStops < 0 || o.MaxGreenTaskStops > 1000:
+		return inputErrorf("--max-green-task-stops", "%d: want 0-1000", o.MaxGreenTaskStops)
+	case o.Max5xxRate < 0 || o.Max5xxRate > 1:
+		return inputErrorf("--max-5xx-rate", "%g: want a fraction 0-1 (0.01 = 1%%)", o.Max5xxRate)
+	case o.OnInterrupt != "rollback" && o.OnInterrupt != "detach":
+		return inputErrorf("--on-interrupt", "%q: want rollback or detach", o.OnInterrupt)
+	case o.ReadyPath != "" && !strings.HasPrefix(o.ReadyPath, "/"):
+		return inputErrorf("--ready-path", "%q: want a path starting with /", o.ReadyPath)
+	}
+	return nil
+}
+
+// validateRelease checks the image, environment overrides, description and task
+// definition file of deploy and plan.
+func (c *cliConfig) validateRelease(inv *invocation, getenv func(string) (string, bool)) error {
+	req := &inv.req
+	if c.taskDefFile != "" {
+		in, err := loadTaskDefinitionFile(c.taskDefFile)
+		if err != nil {
+			return inputErrorf("--task-definition", "%s: %v", c.taskDefFile, err)
+		}
+		i := containerIndex(in.ContainerDefinitions, inv.target.ContainerName)
+		if i < 0 {
+			return inputErrorf("--task-definition", "%s has no container %q (containers: %s)", c.taskDefFile, inv.target.ContainerName, containerNames(in.ContainerDefinitions))
+		}
+		req.TaskDefinitionFile = in
+		if c.image == "" {
+			if _, err := parseImage(str(in.ContainerDefinitions[i].Image)); err != nil {
+				return inputErrorf("--task-definition", "%s: container %s image %v", c.taskDefFile, inv.target.ContainerName, err)
+			}
+		}
+	}
+	if c.image != "" || c.taskDefFile == "" {
+		if _, err := parseImage(c.image); err != nil {
+			return inputErrorf("--image", "%v", err)
+		}
+	}
+	req.Image = c.image
+	for _, kv := range c.env {
+		e, err := parseEnvVar(kv)
+		if err != nil {
+			return inputErrorf("--env", "%v", err)
+		}
+		req.Env = append(req.Env, e)
+	}
+	if len(c.description) > 400 {
+		return inputErrorf("--description", "%d characters: at most 400 (CodeDeploy allows 512 including provenance)", len(c.description))
+	}
+	req.Description = c.description
+	req.Provenance = provenanceFromEnv(c, getenv)
+	return nil
+}
+
+// provenanceFromEnv fills the git SHA and CI run from flags or well-known CI
+// variables.
+func provenanceFromEnv(c *cliConfig, getenv func(string) (string, bool)) Provenance {
+	get := func(k string) string { v, _ := getenv(k); return v }
+	p := Provenance{GitSHA: c.gitSHA, CIRun: c.ciRun}
+	if p.GitSHA == "" {
+		p.GitSHA = firstNonEmpty(get("GITHUB_SHA"), get("CI_COMMIT_SHA"))
+	}
+	if p.CIRun == "" {
+		if server, repo, run := get("GITHUB_SERVER_URL"), get("GITHUB_REPOSITORY"), get("GITHUB_RUN_ID"); server != "" && repo != "" && run != "" {
+			p.CIRun = fmt.Sprintf("%s/%s/actions/runs/%s", server, repo, run)
+			if a := get("GITHUB_RUN_ATTEMPT"); a != "" && a != "1" {
+				p.CIRun += "/attempts/" + a
+			}
+		} else {
+			p.CIRun = firstNonEmpty(get("CI_PIPELINE_URL"), get("BUILD_URL"))
+		}
+	}
+	return p
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

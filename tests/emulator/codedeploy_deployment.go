@@ -1,0 +1,230 @@
+package emulator
+
+import (
+	"fmt"
+	"time"
+)
+
+// deployment is a CodeDeploy ECS blue/green deployment (or the rollback deployment of one).
+type deployment struct {
+	id          string
+	group       *deploymentGroup
+	config      *deploymentConfig
+	rev         *revisionLocation
+	prevRev     *revisionLocation
+	spec        *appSpec
+	status      string
+	errCode     string
+	errMessage  string
+	created     time.Time
+	started     time.Time
+	completed   time.Time
+	creator     string // user, or codeDeployRollback for a rollback deployment
+	description string
+
+	autoRollbackEnabled bool
+	autoRollbackEvents  []string
+	alarmOverride       *alarmConfiguration
+	rollbackDeployment  string // the rollback this deployment triggered
+	rollbackTrigger     string // the deployment this one rolls back
+	rollbackMessage     string
+
+	events        []*lifecycleEvent
+	current       string // lifecycle event in progress
+	targetStatus  string
+	targetUpdated time.Time
+	original      *taskSet // BLUE
+	replacement   *taskSet // GREEN
+
+	readyContinued       bool
+	terminationContinued bool
+	inTerminationWait    bool
+	stopRequest          *outcome
+}
+
+func (d *deployment) terminal() bool {
+	return d.status == statusSucceeded || d.status == statusFailed || d.status == statusStopped
+}
+
+// rollbackOn reports whether this deployment's auto-rollback covers event.
+func (d *deployment) rollbackOn(event string) bool {
+	return d.autoRollbackEnabled && containsString(d.autoRollbackEvents, event)
+}
+
+func newLifecycleEvents() []*lifecycleEvent {
+	events := make([]*lifecycleEvent, len(ecsLifecycleEvents))
+	for i, name := range ecsLifecycleEvents {
+		events[i] = &lifecycleEvent{name: name, status: "Pending"}
+	}
+	return events
+}
+
+// groupService returns the ECS service a deployment group deploys.
+func (e *Emulator) groupService(g *deploymentGroup) *ecsService {
+	c := e.clusterByName(g.spec.ClusterName)
+	if c == nil {
+		return nil
+	}
+	return e.serviceByName(c, g.spec.ServiceName)
+}
+
+// trafficPair returns the target group the first production listener serves (by weight; a tie
+// goes to the primary task set's group) and the other group of the pair.
+func (e *Emulator) trafficPair(g *deploymentGroup, svc *ecsService) (live, other *targetGroup) {
+	a, b := e.targetGroupByName(g.spec.TargetGroupNames[0]), e.targetGroupByName(g.spec.TargetGroupNames[1])
+	prod := e.listenerByARN(g.spec.ProdListenerARNs[0])
+	wa, wb := prod.weightOf(a), prod.weightOf(b)
+	switch {
+	case wa > wb:
+		return a, b
+	case wb > wa:
+		return b, a
+	case svc.primary() != nil && svc.primary().tg == b:
+		return b, a
+	}
+	return a, b
+}
+
+// route sets a listener's weighted forward: to gets weight toWeight and from the rest of 100.
+// Both groups stay in the forward action (weight 0 included), as CodeDeploy leaves them.
+func (e *Emulator) route(l *listener, to, from *targetGroup, toWeight int) {
+	fwd := make([]weightedGroup, 0, len(l.forward)+2)
+	seenTo, seenFrom := false, false
+	for _, w := range l.forward {
+		switch w.group {
+		case to:
+			w.weight, seenTo = toWeight, true
+		case from:
+			w.weight, seenFrom = 100-toWeight, true
+		}
+		fwd = append(fwd, w)
+	}
+	if !seenFrom {
+		fwd = append(fwd, weightedGroup{group: from, weight: 100 - toWeight})
+	}
+	if !seenTo {
+		fwd = append(fwd, weightedGroup{group: to, weight: toWeight})
+	}
+	e.setForward(l, fwd)
+}
+
+// succeed completes a deployment: the original task set is removed (unless KEEP_ALIVE).
+func (e *Emulator) succeed(d *deployment) {
+	if d.group.spec.TerminationAction != "KEEP_ALIVE" && d.original != nil {
+		e.deleteTaskSet(d.original)
+	}
+	d.status, d.completed = statusSucceeded, time.Now()
+	d.group.lastSuccessful = d
+	if d.group.active == d {
+		d.group.active = nil
+	}
+	e.log.Info("codedeploy deployment succeeded", "deployment", d.id)
+}
+
+// endDeployment stops or fails a deployment and starts its rollback when auto-rollback covers
+// the cause (or StopDeployment asked for it).
+func (e *Emulator) endDeployment(d *deployment, o *outcome) {
+	now := time.Now()
+	d.status, d.completed, d.errCode, d.errMessage = o.status, now, o.code, o.message
+	for _, ev := range d.events {
+		switch ev.status {
+		case "InProgress":
+			ev.status, ev.end = "Failed", now
+			ev.diag = &diagnostics{ErrorCode: "UnknownError", Message: o.message}
+		case "Pending":
+			ev.status = "Skipped"
+		}
+	}
+	if d.targetStatus != "Succeeded" {
+		d.setTarget("Failed")
+	}
+	if d.group.active == d {
+		d.group.active = nil
+	}
+	e.log.Info("codedeploy deployment ended", "deployment", d.id, "status", o.status, "reason", o.message)
+	rollback := d.rollbackOn(o.rollbackEvent)
+	if o.forceRollback != nil {
+		rollback = *o.forceRollback
+	}
+	if rollback && d.creator != "codeDeployRollback" {
+		e.startRollback(d)
+	}
+}
+
+// startRollback creates the rollback deployment that reroutes the production and test listeners
+// to the original task set and removes the replacement.
+func (e *Emulator) startRollback(d *deployment) {
+	r := &deployment{id: newDeploymentID(), group: d.group, config: d.config, rev: d.prevRev, prevRev: d.rev,
+		spec: &appSpec{Hooks: map[string]string{}}, status: statusCreated, created: time.Now(),
+		creator: "codeDeployRollback", rollbackTrigger: d.id, events: newLifecycleEvents(),
+		original: d.original, replacement: d.replacement, targetStatus: "Pending", targetUpdated: time.Now(),
+		autoRollbackEnabled: d.autoRollbackEnabled, autoRollbackEvents: d.autoRollbackEvents}
+	r.rollbackMessage = fmt.Sprintf("Rollback deployment for deployment %s, which was %s.", d.id, d.status)
+	d.rollbackDeployment = r.id
+	d.rollbackMessage = fmt.Sprintf("Deployment %s was %s; rollback deployment %s reroutes traffic to the original task set.",
+		d.id, d.status, r.id)
+	e.cd.deployments = append(e.cd.deployments, r)
+	d.group.active = r
+	d.group.lastAttempted = r
+	e.log.Info("codedeploy rollback started", "deployment", d.id, "rollback", r.id)
+	e.goBackground(func() { e.runRollback(r) })
+}
+
+// runRollback reroutes test then production traffic to the original task set, makes it PRIMARY
+// again and drains the replacement. Install-type events are Skipped: nothing is installed.
+func (e *Emulator) runRollback(r *deployment) {
+	if !e.sleep(e.d(1)) {
+		return
+	}
+	e.mu.Lock()
+	r.status, r.started = statusInProgress, time.Now()
+	r.setTarget("InProgress")
+	e.mu.Unlock()
+	reroute := func(listeners []string) func(*deployment) (bool, error) {
+		return func(r *deployment) (bool, error) {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if len(listeners) == 0 || r.original == nil || r.replacement == nil {
+				return true, nil
+			}
+			for _, arn := range listeners {
+				if l := e.listenerByARN(arn); l != nil {
+					e.route(l, r.original.tg, r.replacement.tg, 100)
+				}
+			}
+			if r.current == "AllowTraffic" {
+				e.setPrimary(r.original)
+			}
+			return false, nil
+		}
+	}
+	skip := func(*deployment) (bool, error) { return true, nil }
+	spec := r.group.spec
+	for _, ev := range ecsLifecycleEvents {
+		run := skip
+		switch ev {
+		case "AllowTestTraffic":
+			run = reroute(spec.TestListenerARNs)
+		case "AllowTraffic":
+			run = reroute(spec.ProdListenerARNs)
+		}
+		if err := e.runEvent(r, ev, run); err != nil {
+			return
+		}
+	}
+	if !e.sleep(e.d(1)) {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r.replacement != nil && r.replacement.status != "DRAINING" {
+		e.deleteTaskSet(r.replacement)
+	}
+	r.setTarget("Succeeded")
+	r.status, r.completed = statusSucceeded, time.Now()
+	r.group.lastSuccessful = r
+	if r.group.active == r {
+		r.group.active = nil
+	}
+	e.log.Info("codedeploy rollback succeeded", "deployment", r.id)
+}

@@ -1,0 +1,348 @@
+package emulator
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Deployment statuses.
+const (
+	statusCreated    = "Created"
+	statusInProgress = "InProgress"
+	statusReady      = "Ready"
+	statusSucceeded  = "Succeeded"
+	statusFailed     = "Failed"
+	statusStopped    = "Stopped"
+)
+
+// ecsLifecycleEvents are the lifecycle events of an ECS deployment target, in order.
+var ecsLifecycleEvents = []string{"BeforeInstall", "Install", "AfterInstall", "AllowTestTraffic",
+	"AfterAllowTestTraffic", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"}
+
+type lifecycleEvent struct {
+	name, status string
+	start, end   time.Time
+	diag         *diagnostics
+}
+
+type diagnostics struct {
+	ErrorCode  string `json:"errorCode,omitempty"`
+	ScriptName string `json:"scriptName,omitempty"`
+	Message    string `json:"message,omitempty"`
+	LogTail    string `json:"logTail,omitempty"`
+}
+
+// outcome ends a deployment other than by success: Stopped or Failed with AWS's errorInformation,
+// rolled back when the deployment's auto-rollback covers the event that caused it.
+type outcome struct {
+	status        string // Stopped or Failed
+	code, message string
+	rollbackEvent string // DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST
+	forceRollback *bool  // StopDeployment's autoRollbackEnabled, when given
+}
+
+func (o *outcome) Error() string { return o.status + ": " + o.message }
+
+var (
+	errClosed      = errors.New("emulator closed")
+	errWaitExpired = errors.New("wait expired")
+)
+
+// runDeployment drives an ECS blue/green deployment from Created to a terminal status.
+func (e *Emulator) runDeployment(d *deployment) {
+	if !e.sleep(e.d(1)) {
+		return
+	}
+	e.mu.Lock()
+	d.status, d.started = statusInProgress, time.Now()
+	d.setTarget("InProgress")
+	e.log.Info("codedeploy deployment in progress", "deployment", d.id)
+	e.mu.Unlock()
+	err := e.blueGreen(d)
+	if errors.Is(err, errClosed) {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var o *outcome
+	if errors.As(err, &o) {
+		e.endDeployment(d, o)
+		return
+	}
+	if err != nil {
+		e.endDeployment(d, &outcome{status: statusFailed, code: "INTERNAL_ERROR", message: err.Error(),
+			rollbackEvent: "DEPLOYMENT_FAILURE"})
+		return
+	}
+	e.succeed(d)
+}
+
+// blueGreen runs the lifecycle events, the optional ready wait and the termination wait.
+func (e *Emulator) blueGreen(d *deployment) error {
+	steps := []struct {
+		event string
+		run   func(*deployment) (skipped bool, err error)
+	}{
+		{"BeforeInstall", e.hook}, {"Install", e.install}, {"AfterInstall", e.hook},
+		{"AllowTestTraffic", e.allowTestTraffic}, {"AfterAllowTestTraffic", e.hookAfterTest},
+		{"", e.readyWait},
+		{"BeforeAllowTraffic", e.hook}, {"AllowTraffic", e.allowTraffic}, {"AfterAllowTraffic", e.hook},
+	}
+	for _, s := range steps {
+		if s.event == "" {
+			if _, err := s.run(d); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := e.runEvent(d, s.event, s.run); err != nil {
+			return err
+		}
+	}
+	return e.terminationWait(d)
+}
+
+// runEvent runs one lifecycle event and records its status, times and diagnostics.
+func (e *Emulator) runEvent(d *deployment, name string, run func(*deployment) (bool, error)) error {
+	e.mu.Lock()
+	ev := d.event(name)
+	ev.status, ev.start = "InProgress", time.Now()
+	d.current = name
+	e.mu.Unlock()
+	skipped, err := run(d)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ev.end = time.Now()
+	switch {
+	case errors.Is(err, errClosed):
+	case err != nil:
+		ev.status = "Failed"
+		msg := err.Error()
+		var o *outcome
+		if errors.As(err, &o) {
+			msg = o.message
+		}
+		ev.diag = &diagnostics{ErrorCode: "UnknownError", Message: msg}
+	case skipped:
+		ev.status = "Skipped"
+	default:
+		ev.status = "Succeeded"
+		ev.diag = &diagnostics{ErrorCode: "Success", Message: "Succeeded"}
+	}
+	e.log.Info("codedeploy lifecycle event", "deployment", d.id, "event", name, "status", ev.status)
+	return err
+}
+
+// hook is an event that runs the AppSpec's Lambda hook if any. The emulator has no Lambda: a
+// hook is recorded and treated as having reported Succeeded.
+func (e *Emulator) hook(d *deployment) (bool, error) {
+	if fn, ok := d.spec.Hooks[d.current]; ok {
+		e.log.Warn("codedeploy hook not invoked (no Lambda in the emulator)", "deployment", d.id, "event", d.current, "function", fn)
+	}
+	return false, e.pause(d, e.d(1))
+}
+
+// hookAfterTest is AfterAllowTestTraffic: Skipped without a test listener, like AllowTestTraffic.
+func (e *Emulator) hookAfterTest(d *deployment) (bool, error) {
+	if len(d.group.spec.TestListenerARNs) == 0 {
+		return true, nil
+	}
+	return e.hook(d)
+}
+
+// install creates the replacement task set on the target group the production listener does not
+// serve, and waits until its tasks are RUNNING. CodeDeploy gives up after 60 minutes.
+func (e *Emulator) install(d *deployment) (bool, error) {
+	e.mu.Lock()
+	svc := e.groupService(d.group)
+	td := e.taskDefByRef(d.spec.TaskDefinition)
+	if svc == nil || svc.primary() == nil {
+		e.mu.Unlock()
+		return false, &outcome{status: statusFailed, code: "INVALID_ECS_SERVICE", rollbackEvent: "DEPLOYMENT_FAILURE",
+			message: "The ECS service of the deployment group does not exist or has no primary task set."}
+	}
+	if td == nil || td.container(d.spec.ContainerName).Name != d.spec.ContainerName {
+		e.mu.Unlock()
+		return false, &outcome{status: statusFailed, code: "ECS_UPDATE_ERROR", rollbackEvent: "DEPLOYMENT_FAILURE",
+			message: fmt.Sprintf("The ECS service cannot be updated due to an unexpected error: task definition %s "+
+				"does not exist or has no container %s", d.spec.TaskDefinition, d.spec.ContainerName)}
+	}
+	live, other := e.trafficPair(d.group, svc)
+	d.original = svc.primary()
+	d.replacement = e.createTaskSet(svc, td, other, d.spec.ContainerName, d.spec.ContainerPort, "CodeDeploy", d.id)
+	e.log.Info("codedeploy replacement task set created", "deployment", d.id, "taskSet", d.replacement.id,
+		"targetGroup", other.name, "original", live.name)
+	ts := d.replacement
+	e.mu.Unlock()
+	err := e.waitFor(d, e.d(3600), func() bool {
+		pending, running := ts.counts()
+		return running >= ts.desired() && pending == 0
+	})
+	if errors.Is(err, errWaitExpired) {
+		return false, &outcome{status: statusFailed, code: "TIMEOUT", rollbackEvent: "DEPLOYMENT_FAILURE",
+			message: "The deployment timed out while waiting for the replacement task set to become healthy. " +
+				"This time out period is 60 minutes."}
+	}
+	return false, err
+}
+
+// allowTestTraffic points every test listener at the replacement target group.
+func (e *Emulator) allowTestTraffic(d *deployment) (bool, error) {
+	e.mu.Lock()
+	if len(d.group.spec.TestListenerARNs) == 0 {
+		e.mu.Unlock()
+		return true, nil
+	}
+	for _, arn := range d.group.spec.TestListenerARNs {
+		if l := e.listenerByARN(arn); l != nil {
+			e.route(l, d.replacement.tg, d.original.tg, 100)
+		}
+	}
+	e.mu.Unlock()
+	return false, e.pause(d, e.d(1))
+}
+
+// readyWait holds the deployment in Ready until ContinueDeployment(READY_WAIT) when the group's
+// ready option is STOP_DEPLOYMENT; if nobody continues in time the deployment is Stopped.
+func (e *Emulator) readyWait(d *deployment) (bool, error) {
+	e.mu.Lock()
+	spec := d.group.spec
+	if spec.ReadyAction != "STOP_DEPLOYMENT" {
+		e.mu.Unlock()
+		return true, nil
+	}
+	d.status = statusReady
+	d.setTarget("Ready")
+	d.current = ""
+	e.log.Info("codedeploy deployment ready: waiting for ContinueDeployment", "deployment", d.id, "minutes", spec.ReadyWaitMinutes)
+	e.mu.Unlock()
+	err := e.waitFor(d, e.d(float64(spec.ReadyWaitMinutes*60)), func() bool { return d.readyContinued })
+	if errors.Is(err, errWaitExpired) {
+		return false, &outcome{status: statusStopped, code: "TIMEOUT", rollbackEvent: "DEPLOYMENT_STOP_ON_REQUEST",
+			message: fmt.Sprintf("The deployment timed out while waiting for traffic rerouting to be started. "+
+				"The wait period is %d minutes.", spec.ReadyWaitMinutes)}
+	}
+	if err != nil {
+		return false, err
+	}
+	e.mu.Lock()
+	d.status = statusInProgress
+	d.setTarget("InProgress")
+	e.mu.Unlock()
+	return false, nil
+}
+
+// allowTraffic shifts the production listeners to the replacement target group as the
+// deployment configuration says, then makes the replacement task set PRIMARY.
+func (e *Emulator) allowTraffic(d *deployment) (bool, error) {
+	r := d.config.routing
+	steps := []int{100}
+	switch r.Type {
+	case TimeBasedCanary:
+		steps = []int{r.Percentage, 100}
+	case TimeBasedLinear:
+		steps = nil
+		for w := r.Percentage; w < 100; w += r.Percentage {
+			steps = append(steps, w)
+		}
+		steps = append(steps, 100)
+	}
+	for i, w := range steps {
+		e.mu.Lock()
+		for _, arn := range d.group.spec.ProdListenerARNs {
+			if l := e.listenerByARN(arn); l != nil {
+				e.route(l, d.replacement.tg, d.original.tg, w)
+			}
+		}
+		e.log.Info("codedeploy traffic shifted", "deployment", d.id, "replacementWeight", w)
+		e.mu.Unlock()
+		wait := e.d(1)
+		if i < len(steps)-1 {
+			wait = e.d(float64(r.IntervalMinutes * 60))
+		}
+		if err := e.pause(d, wait); err != nil {
+			return false, err
+		}
+	}
+	e.mu.Lock()
+	e.setPrimary(d.replacement)
+	e.mu.Unlock()
+	return false, nil
+}
+
+// terminationWait starts when the ECS target succeeds: alarms are still watched and rollback is
+// still possible until the wait ends (or ContinueDeployment(TERMINATION_WAIT) ends it early).
+func (e *Emulator) terminationWait(d *deployment) error {
+	e.mu.Lock()
+	d.setTarget("Succeeded")
+	d.current = ""
+	d.inTerminationWait = true
+	minutes := d.group.spec.TerminationWaitMinutes
+	e.mu.Unlock()
+	err := e.waitFor(d, e.d(float64(minutes*60)), func() bool { return d.terminationContinued })
+	e.mu.Lock()
+	d.inTerminationWait = false
+	e.mu.Unlock()
+	if errors.Is(err, errWaitExpired) {
+		return nil
+	}
+	return err
+}
+
+// waitFor waits until done (checked under the lock) holds, timeout passes (errWaitExpired; zero
+// waits one check only), the deployment is stopped or an alarm fires (an *outcome), or the
+// emulator closes. A nil done never holds.
+func (e *Emulator) waitFor(d *deployment, timeout time.Duration, done func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		e.mu.Lock()
+		if o := e.interruption(d); o != nil {
+			e.mu.Unlock()
+			return o
+		}
+		ok := done != nil && done()
+		e.mu.Unlock()
+		if ok {
+			return nil
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return errWaitExpired
+		}
+		if !e.sleep(min(left, e.supervisorTick())) {
+			return errClosed
+		}
+	}
+}
+
+// pause waits for a duration while watching for stops and alarms.
+func (e *Emulator) pause(d *deployment, dur time.Duration) error {
+	if err := e.waitFor(d, dur, nil); !errors.Is(err, errWaitExpired) {
+		return err
+	}
+	return nil
+}
+
+// interruption returns why the deployment must end now: a StopDeployment request or an alarm
+// of the group's alarm configuration in ALARM.
+func (e *Emulator) interruption(d *deployment) *outcome {
+	if d.stopRequest != nil {
+		return d.stopRequest
+	}
+	return e.alarmOutcome(d)
+}
+
+// setTarget sets the ECS deployment target's status.
+func (d *deployment) setTarget(status string) {
+	d.targetStatus, d.targetUpdated = status, time.Now()
+}
+
+func (d *deployment) event(name string) *lifecycleEvent {
+	for _, ev := range d.events {
+		if ev.name == name {
+			return ev
+		}
+	}
+	return nil
+}

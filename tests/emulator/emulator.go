@@ -1,0 +1,242 @@
+// Package emulator is the AWS control plane of the local ECS / ELBv2 / CodeDeploy / CloudWatch
+// emulator: one HTTP endpoint that speaks each service's real wire protocol (JSON 1.1 for ECS and
+// CodeDeploy, Query/XML for ELBv2, rpcv2-CBOR, JSON 1.0 and Query for CloudWatch), a Go API to
+// provision resources, and a CodeDeploy ECS blue/green engine that drives the real traffic of
+// tests/emulator/dataplane.
+//
+// Every AWS-configured duration is divided by Options.TimeScale (AWS seconds per real second).
+package emulator
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ai-bluegreen/ai-bluegreen/tests/emulator/dataplane"
+)
+
+// Options configures an Emulator.
+type Options struct {
+	// TimeScale is how many AWS seconds pass per real second (60: one AWS minute per second).
+	// Zero means 1.
+	TimeScale float64
+	// Region is reported in ARNs and DNS names. Default us-east-1.
+	Region string
+	// AccountID is reported in ARNs. Default 123456789012.
+	AccountID string
+	// Logger receives one line per API call and per lifecycle change. Nil discards.
+	Logger *slog.Logger
+}
+
+// Emulator serves the AWS APIs and owns every emulated resource. It is an http.Handler.
+type Emulator struct {
+	region, account string
+	scale           dataplane.Scale
+	log             *slog.Logger
+	recorder        *dataplane.Recorder
+
+	ctx    context.Context // cancelled by Close; every background loop watches it
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex // guards everything below and the state of every resource
+	closed    bool
+	ecs       ecsState
+	elb       elbState
+	cd        cdState
+	cw        cwState
+	services  []*service
+	byTarget  map[string]*service // X-Amz-Target prefix / rpcv2 service name
+	bySigning map[string]*service // SigV4 scope service
+}
+
+// New returns an Emulator with no resources except CodeDeploy's predefined deployment configs.
+func New(opts Options) *Emulator {
+	if opts.TimeScale <= 0 {
+		opts.TimeScale = 1
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "123456789012"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Emulator{
+		region:   opts.Region,
+		account:  opts.AccountID,
+		scale:    dataplane.Scale(opts.TimeScale),
+		log:      opts.Logger,
+		recorder: dataplane.NewRecorder(),
+		ctx:      ctx,
+		cancel:   cancel,
+	}
+	e.ecs.init()
+	e.elb.init()
+	e.cd.init()
+	e.cw.init()
+	e.services = []*service{e.ecsService(), e.codeDeployService(), e.elbv2Service(), e.cloudWatchService()}
+	e.byTarget = map[string]*service{}
+	e.bySigning = map[string]*service{}
+	for _, s := range e.services {
+		e.byTarget[s.targetPrefix] = s
+		e.bySigning[s.signingName] = s
+	}
+	e.wg.Add(1)
+	go e.evaluateAlarms()
+	return e
+}
+
+// Recorder returns the metrics recorder every listener and target group records into.
+func (e *Emulator) Recorder() *dataplane.Recorder { return e.recorder }
+
+// Scale returns the emulator's time scale.
+func (e *Emulator) Scale() dataplane.Scale { return e.scale }
+
+// d converts an AWS-configured duration in seconds to real time.
+func (e *Emulator) d(awsSeconds float64) time.Duration { return e.scale.D(awsSeconds) }
+
+// ServeHTTP routes a request to its service and protocol: X-Amz-Target for JSON, the
+// /service/<name>/operation/<op> path for rpcv2-CBOR, and Action/Version (or the SigV4 credential
+// scope) for Query. Any credentials are accepted.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		prefix, action, _ := strings.Cut(target, ".")
+		svc, ok := e.byTarget[prefix]
+		if !ok {
+			http.Error(w, "unknown X-Amz-Target "+target, http.StatusBadRequest)
+			return
+		}
+		version := "1.1"
+		if strings.HasSuffix(r.Header.Get("Content-Type"), "1.0") {
+			version = "1.0"
+		}
+		e.serveJSON(w, r, svc, action, version)
+		return
+	}
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/service/"); ok {
+		name, action, _ := strings.Cut(rest, "/operation/")
+		svc, known := e.byTarget[name]
+		if !known {
+			http.Error(w, "unknown rpcv2 service "+name, http.StatusNotFound)
+			return
+		}
+		e.serveCBOR(w, r, svc, action)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "malformed query: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	svc := e.queryService(r, r.Form)
+	if svc == nil {
+		http.Error(w, "cannot tell which AWS service this request is for", http.StatusBadRequest)
+		return
+	}
+	e.serveQuery(w, r, svc, r.Form)
+}
+
+// queryService picks the Query service by Version, falling back to the SigV4 scope.
+func (e *Emulator) queryService(r *http.Request, form url.Values) *service {
+	version := form.Get("Version")
+	for _, s := range e.services {
+		if s.queryVersion != "" && s.queryVersion == version {
+			return s
+		}
+	}
+	if s := e.bySigning[credentialScopeService(r)]; s != nil && s.queryVersion != "" {
+		return s
+	}
+	return nil
+}
+
+func (e *Emulator) logCall(svc *service, action string, err error) {
+	if err != nil {
+		e.log.Debug("aws call", "service", svc.name, "action", action, "error", err)
+		return
+	}
+	e.log.Debug("aws call", "service", svc.name, "action", action)
+}
+
+// Close stops every background loop, task, listener and target group.
+func (e *Emulator) Close() {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
+	e.closed = true
+	e.mu.Unlock()
+	e.cancel()
+	e.wg.Wait()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.ecs.close()
+	e.elb.close()
+}
+
+// go runs f in the background until the emulator closes.
+func (e *Emulator) goBackground(f func()) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f()
+	}()
+}
+
+// sleep waits d or until the emulator closes; it reports whether the emulator is still open.
+func (e *Emulator) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-e.ctx.Done():
+		return false
+	}
+}
+
+// Server is an Emulator listening on a TCP address.
+type Server struct {
+	*Emulator
+	URL  string // http://host:port
+	http *http.Server
+	ln   net.Listener
+}
+
+// Start serves the emulator on addr ("127.0.0.1:4566", or ":0" for any port).
+func (e *Emulator) Start(addr string) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Emulator: e, URL: "http://" + ln.Addr().String(), ln: ln,
+		http: &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}}
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Error("emulator server stopped", "error", err)
+		}
+	}()
+	return s, nil
+}
+
+// Addr returns the host:port the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Close stops serving and closes the emulator.
+func (s *Server) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.http.Shutdown(ctx)
+	s.Emulator.Close()
+}

@@ -16,6 +16,10 @@ const (
 	statusStopped    = "Stopped"
 )
 
+// installSettleSeconds is how long the replacement tasks must stay RUNNING before Install
+// succeeds: about one of CodeDeploy's ECS polls.
+const installSettleSeconds = 15
+
 // ecsLifecycleEvents are the lifecycle events of an ECS deployment target, in order.
 var ecsLifecycleEvents = []string{"BeforeInstall", "Install", "AfterInstall", "AllowTestTraffic",
 	"AfterAllowTestTraffic", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"}
@@ -175,9 +179,20 @@ func (e *Emulator) install(d *deployment) (bool, error) {
 		"targetGroup", other.name, "original", live.name)
 	ts := d.replacement
 	e.mu.Unlock()
+	// CodeDeploy polls ECS rather than watching it: a task set counts as installed once all its
+	// tasks have stayed RUNNING for a polling interval, so a task that crashes while its model
+	// loads keeps Install waiting.
+	var since time.Time
 	err := e.waitFor(d, e.d(3600), func() bool {
 		pending, running := ts.counts()
-		return running >= ts.desired() && pending == 0
+		if running < ts.desired() || pending > 0 {
+			since = time.Time{}
+			return false
+		}
+		if since.IsZero() {
+			since = time.Now()
+		}
+		return time.Since(since) >= e.d(installSettleSeconds)
 	})
 	if errors.Is(err, errWaitExpired) {
 		return false, &outcome{status: statusFailed, code: "TIMEOUT", rollbackEvent: "DEPLOYMENT_FAILURE",

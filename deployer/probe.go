@@ -37,7 +37,7 @@ func (r httpResult) summary() string {
 	if len(body) > 120 {
 		body = body[:120] + "…"
 	}
-	return fmt.Sprintf("%d %s", r.Status, body)
+	return strings.TrimSpace(fmt.Sprintf("%d %s", r.Status, body))
 }
 
 // prober sends HTTP requests through the listeners.

@@ -98,7 +98,7 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 	start := d.clock.Now()
 	end := start.Add(d.o.Soak)
 	desired := desiredOf(taskSet(s.Target, cdtypes.TargetLabelGreen), r)
-	streak, checks := 0, 0
+	streak, checks, last := 0, 0, ""
 	for {
 		snap, err := d.poll(ctx, r.ID)
 		if err != nil {
@@ -120,7 +120,10 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 		obs.UnhealthyStreak = streak
 		checks++
 		ok, line := assessSoak(obs, d.o)
-		d.log.Info("soak check", "ok", ok, "detail", line, "remaining", end.Sub(d.clock.Now()).Round(time.Second).String())
+		if line != last {
+			d.log.Info("soak check", "ok", ok, "detail", line, "remaining", end.Sub(d.clock.Now()).Round(time.Second).String())
+			last = line
+		}
 		if !ok {
 			g.Evidence = append(g.Evidence, line)
 			return false, &GateError{Gate: GateSoak, Reason: line}

@@ -122,11 +122,16 @@ func describeSnapshot(s snapshot) map[string]string {
 	return out
 }
 
-// snapshotChanges lists "key: value" for every fact that differs from before.
+// snapshotChanges lists "key: value" for every fact that differs from before. A
+// lifecycle event first seen as Pending is not news.
 func snapshotChanges(before, after map[string]string) []string {
 	var out []string
 	for _, k := range sortedKeys(after) {
-		if before[k] != after[k] {
+		old, seen := before[k]
+		if !seen && after[k] == string(cdtypes.LifecycleEventStatusPending) {
+			continue
+		}
+		if old != after[k] {
 			out = append(out, k+": "+after[k])
 		}
 	}

@@ -1,0 +1,371 @@
+package deployer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/smithy-go"
+)
+
+// fakeClock advances instantly: Sleep moves time forward and returns.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+	return nil
+}
+
+// step is one scripted answer of GetDeployment (and GetDeploymentTarget). A step
+// with waitFor is repeated until that event happens ("READY_WAIT",
+// "TERMINATION_WAIT" from ContinueDeployment); then the script moves on. The last
+// step repeats forever. enter runs once, when the step is first served.
+type step struct {
+	status   cdtypes.DeploymentStatus
+	target   *cdtypes.ECSTarget
+	rollback *cdtypes.RollbackInfo
+	errInfo  *cdtypes.ErrorInformation
+	waitFor  string
+	enter    func(w *world)
+}
+
+type script struct {
+	steps   []step
+	i       int
+	entered int
+	events  map[string]bool
+	appSpec string
+}
+
+// world is the state behind the fake clients of one test.
+type world struct {
+	t     *testing.T
+	mu    sync.Mutex
+	clock *fakeClock
+
+	service   ecstypes.Service
+	taskDefs  map[string]*ecstypes.TaskDefinition
+	tags      map[string][]ecstypes.Tag
+	registers []*ecs.RegisterTaskDefinitionInput
+	stopped   []ecstypes.Task
+
+	group   cdtypes.DeploymentGroupInfo
+	config  cdtypes.DeploymentConfigInfo
+	scripts map[string]*script
+	active  []string
+	newID   string
+	creates []*codedeploy.CreateDeploymentInput
+	// continues and stops record the control calls in order.
+	continues []string
+	stops     []string
+	onStop    map[string][]step // script that replaces a deployment's on StopDeployment
+	stopErr   error
+
+	prod, test []forward
+	groups     map[string]elbv2types.TargetGroup
+	health     func(tgArn string) []elbv2types.TargetHealthDescription
+
+	lastTarget *cdtypes.ECSTarget
+
+	alarms  []cwtypes.MetricAlarm
+	metrics map[string]float64 // by query id: requests, errors, p99
+	calls   []string
+}
+
+func (w *world) record(call string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls = append(w.calls, call)
+}
+
+func (w *world) called(prefix string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, c := range w.calls {
+		if strings.HasPrefix(c, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func (w *world) clients() Clients {
+	return Clients{ECS: &fakeECS{w: w}, CodeDeploy: &fakeCodeDeploy{w: w}, ELB: &fakeELB{w: w}, CloudWatch: &fakeCloudWatch{w: w}}
+}
+
+// fakeECS serves the world's service and task definitions. Methods it does not
+// define panic through the nil embedded interface.
+type fakeECS struct {
+	ECSAPI
+	w *world
+}
+
+func (f *fakeECS) DescribeServices(_ context.Context, in *ecs.DescribeServicesInput, _ ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
+	f.w.record("ecs:DescribeServices")
+	svc := f.w.service
+	return &ecs.DescribeServicesOutput{Services: []ecstypes.Service{svc}}, nil
+}
+
+func (f *fakeECS) DescribeTaskDefinition(_ context.Context, in *ecs.DescribeTaskDefinitionInput, _ ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error) {
+	f.w.record("ecs:DescribeTaskDefinition " + *in.TaskDefinition)
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	td, ok := f.w.taskDefs[*in.TaskDefinition]
+	if !ok {
+		return nil, apiError("ClientException", "Unable to describe task definition.")
+	}
+	return &ecs.DescribeTaskDefinitionOutput{TaskDefinition: td, Tags: f.w.tags[*in.TaskDefinition]}, nil
+}
+
+func (f *fakeECS) RegisterTaskDefinition(_ context.Context, in *ecs.RegisterTaskDefinitionInput, _ ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error) {
+	f.w.record("ecs:RegisterTaskDefinition")
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	f.w.registers = append(f.w.registers, in)
+	arn := fmt.Sprintf("arn:aws:ecs:us-east-1:123456789012:task-definition/%s:%d", *in.Family, 7+len(f.w.registers))
+	td := &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(arn), Family: in.Family, ContainerDefinitions: in.ContainerDefinitions}
+	f.w.taskDefs[arn] = td
+	f.w.tags[arn] = in.Tags
+	return &ecs.RegisterTaskDefinitionOutput{TaskDefinition: td, Tags: in.Tags}, nil
+}
+
+func (f *fakeECS) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
+	f.w.record("ecs:ListTasks")
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	out := &ecs.ListTasksOutput{}
+	for _, t := range f.w.stopped {
+		out.TaskArns = append(out.TaskArns, *t.TaskArn)
+	}
+	return out, nil
+}
+
+func (f *fakeECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _ ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
+	f.w.record("ecs:DescribeTasks")
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	out := &ecs.DescribeTasksOutput{}
+	for _, t := range f.w.stopped {
+		for _, arn := range in.Tasks {
+			if arn == *t.TaskArn {
+				out.Tasks = append(out.Tasks, t)
+			}
+		}
+	}
+	return out, nil
+}
+
+// fakeCodeDeploy replays the world's scripts.
+type fakeCodeDeploy struct {
+	CodeDeployAPI
+	w *world
+}
+
+func (f *fakeCodeDeploy) GetDeploymentGroup(context.Context, *codedeploy.GetDeploymentGroupInput, ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentGroupOutput, error) {
+	f.w.record("codedeploy:GetDeploymentGroup")
+	g := f.w.group
+	return &codedeploy.GetDeploymentGroupOutput{DeploymentGroupInfo: &g}, nil
+}
+
+func (f *fakeCodeDeploy) GetDeploymentConfig(context.Context, *codedeploy.GetDeploymentConfigInput, ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentConfigOutput, error) {
+	f.w.record("codedeploy:GetDeploymentConfig")
+	c := f.w.config
+	return &codedeploy.GetDeploymentConfigOutput{DeploymentConfigInfo: &c}, nil
+}
+
+func (f *fakeCodeDeploy) ListDeployments(context.Context, *codedeploy.ListDeploymentsInput, ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentsOutput, error) {
+	f.w.record("codedeploy:ListDeployments")
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	return &codedeploy.ListDeploymentsOutput{Deployments: append([]string(nil), f.w.active...)}, nil
+}
+
+func (f *fakeCodeDeploy) CreateDeployment(_ context.Context, in *codedeploy.CreateDeploymentInput, _ ...func(*codedeploy.Options)) (*codedeploy.CreateDeploymentOutput, error) {
+	f.w.record("codedeploy:CreateDeployment")
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	f.w.creates = append(f.w.creates, in)
+	if s := f.w.scripts[f.w.newID]; s != nil {
+		s.appSpec = *in.Revision.AppSpecContent.Content
+	}
+	return &codedeploy.CreateDeploymentOutput{DeploymentId: aws.String(f.w.newID)}, nil
+}
+
+// current serves the script's current step, running its enter hook once and
+// advancing past steps that do not wait.
+func (f *fakeCodeDeploy) current(id string) (step, *script, error) {
+	f.w.mu.Lock()
+	s := f.w.scripts[id]
+	if s == nil {
+		f.w.mu.Unlock()
+		return step{}, nil, apiError("DeploymentDoesNotExistException", "no deployment "+id)
+	}
+	st := s.steps[s.i]
+	enter := s.entered <= s.i && st.enter != nil
+	s.entered = s.i + 1
+	if st.waitFor == "" || s.events[st.waitFor] {
+		if s.i < len(s.steps)-1 {
+			s.i++
+		}
+	}
+	f.w.mu.Unlock()
+	if enter {
+		st.enter(f.w)
+	}
+	return st, s, nil
+}
+
+func (f *fakeCodeDeploy) GetDeployment(_ context.Context, in *codedeploy.GetDeploymentInput, _ ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentOutput, error) {
+	f.w.record("codedeploy:GetDeployment " + *in.DeploymentId)
+	st, s, err := f.current(*in.DeploymentId)
+	if err != nil {
+		return nil, err
+	}
+	info := &cdtypes.DeploymentInfo{DeploymentId: in.DeploymentId, Status: st.status, RollbackInfo: st.rollback, ErrorInformation: st.errInfo,
+		Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent, AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(s.appSpec)}}}
+	f.w.mu.Lock()
+	f.w.lastTarget = st.target
+	f.w.mu.Unlock()
+	return &codedeploy.GetDeploymentOutput{DeploymentInfo: info}, nil
+}
+
+func (f *fakeCodeDeploy) GetDeploymentTarget(_ context.Context, in *codedeploy.GetDeploymentTargetInput, _ ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentTargetOutput, error) {
+	f.w.record("codedeploy:GetDeploymentTarget " + *in.TargetId)
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	if f.w.lastTarget == nil {
+		return nil, apiError("DeploymentTargetDoesNotExistException", "no target")
+	}
+	return &codedeploy.GetDeploymentTargetOutput{DeploymentTarget: &cdtypes.DeploymentTarget{DeploymentTargetType: cdtypes.DeploymentTargetTypeEcsTarget, EcsTarget: f.w.lastTarget}}, nil
+}
+
+func (f *fakeCodeDeploy) ContinueDeployment(_ context.Context, in *codedeploy.ContinueDeploymentInput, _ ...func(*codedeploy.Options)) (*codedeploy.ContinueDeploymentOutput, error) {
+	f.w.record("codedeploy:ContinueDeployment " + string(in.DeploymentWaitType))
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	f.w.continues = append(f.w.continues, string(in.DeploymentWaitType))
+	s := f.w.scripts[*in.DeploymentId]
+	if s.steps[s.i].waitFor != string(in.DeploymentWaitType) {
+		return nil, apiError("DeploymentIsNotInReadyStateException", "not waiting")
+	}
+	s.events[string(in.DeploymentWaitType)] = true
+	return &codedeploy.ContinueDeploymentOutput{}, nil
+}
+
+func (f *fakeCodeDeploy) StopDeployment(_ context.Context, in *codedeploy.StopDeploymentInput, _ ...func(*codedeploy.Options)) (*codedeploy.StopDeploymentOutput, error) {
+	f.w.record(fmt.Sprintf("codedeploy:StopDeployment rollback=%t", aws.ToBool(in.AutoRollbackEnabled)))
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	f.w.stops = append(f.w.stops, *in.DeploymentId)
+	if f.w.stopErr != nil {
+		return nil, f.w.stopErr
+	}
+	if steps, ok := f.w.onStop[*in.DeploymentId]; ok {
+		s := f.w.scripts[*in.DeploymentId]
+		s.steps, s.i, s.entered = steps, 0, 0
+	}
+	return &codedeploy.StopDeploymentOutput{Status: cdtypes.StopStatusPending}, nil
+}
+
+// fakeELB serves listeners, target groups and target health.
+type fakeELB struct {
+	ELBv2API
+	w *world
+}
+
+func (f *fakeELB) DescribeListeners(_ context.Context, in *elbv2.DescribeListenersInput, _ ...func(*elbv2.Options)) (*elbv2.DescribeListenersOutput, error) {
+	f.w.record("elb:DescribeListeners")
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	fw := f.w.prod
+	if in.ListenerArns[0] == testTarget().TestListenerArn {
+		fw = f.w.test
+	}
+	var pairs []any
+	for _, x := range fw {
+		pairs = append(pairs, x.TargetGroupArn, int(x.Weight))
+	}
+	return &elbv2.DescribeListenersOutput{Listeners: []elbv2types.Listener{{ListenerArn: aws.String(in.ListenerArns[0]), DefaultActions: weighted(pairs...)}}}, nil
+}
+
+func (f *fakeELB) DescribeTargetGroups(_ context.Context, in *elbv2.DescribeTargetGroupsInput, _ ...func(*elbv2.Options)) (*elbv2.DescribeTargetGroupsOutput, error) {
+	f.w.record("elb:DescribeTargetGroups")
+	out := &elbv2.DescribeTargetGroupsOutput{}
+	for _, tg := range f.w.groups {
+		for _, k := range append(in.Names, in.TargetGroupArns...) {
+			if k == *tg.TargetGroupName || k == *tg.TargetGroupArn {
+				out.TargetGroups = append(out.TargetGroups, tg)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeELB) DescribeTargetHealth(_ context.Context, in *elbv2.DescribeTargetHealthInput, _ ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error) {
+	f.w.record("elb:DescribeTargetHealth " + targetGroupName(*in.TargetGroupArn))
+	return &elbv2.DescribeTargetHealthOutput{TargetHealthDescriptions: f.w.health(*in.TargetGroupArn)}, nil
+}
+
+// fakeCloudWatch serves alarm states and soak metrics.
+type fakeCloudWatch struct {
+	CloudWatchAPI
+	w *world
+}
+
+func (f *fakeCloudWatch) DescribeAlarms(_ context.Context, in *cloudwatch.DescribeAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+	f.w.record("cloudwatch:DescribeAlarms")
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	return &cloudwatch.DescribeAlarmsOutput{MetricAlarms: append([]cwtypes.MetricAlarm(nil), f.w.alarms...)}, nil
+}
+
+func (f *fakeCloudWatch) GetMetricData(_ context.Context, in *cloudwatch.GetMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error) {
+	f.w.record("cloudwatch:GetMetricData")
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	out := &cloudwatch.GetMetricDataOutput{}
+	for _, q := range in.MetricDataQueries {
+		for _, dim := range q.MetricStat.Metric.Dimensions {
+			if *dim.Name == "TargetGroup" && !strings.HasPrefix(*dim.Value, "targetgroup/") {
+				f.w.t.Errorf("TargetGroup dimension %q is not an ARN suffix", *dim.Value)
+			}
+		}
+		out.MetricDataResults = append(out.MetricDataResults, cwtypes.MetricDataResult{Id: q.Id, Values: []float64{f.w.metrics[*q.Id]}, Timestamps: []time.Time{*in.StartTime}})
+	}
+	return out, nil
+}
+
+func apiError(code, msg string) error {
+	return &smithy.GenericAPIError{Code: code, Message: msg}
+}

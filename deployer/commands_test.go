@@ -1,0 +1,148 @@
+package deployer
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestStatusShowsLiveImageListenersAndTheInFlightPhase(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.taskDefs[newTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(newTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(newImage)}}}
+	w.active = []string{"d-NEW"}
+	w.addScript("d-NEW", stepReady)
+	w.scripts["d-NEW"].appSpec = mustAppSpec(t, newTD)
+	w.setTest(tgGreen)
+	res := w.deployer(t, true).Status(context.Background())
+
+	require.Equal(t, OutcomeOK, res.Outcome, res.Message)
+	s := res.Status
+	assert.Equal(t, liveTD, s.TaskDefinitionArn)
+	assert.Equal(t, "repo/model-server:v1", s.Image)
+	assert.Equal(t, prevTD, s.PreviousTaskDefinitionArn)
+	assert.Equal(t, tgBlue, s.Prod.LiveTargetGroup)
+	assert.Equal(t, tgGreen, s.Test.LiveTargetGroup)
+	require.NotNil(t, s.InFlight)
+	assert.Equal(t, PhaseReady, s.InFlight.Phase)
+	assert.Equal(t, newImage, s.InFlight.Image)
+	var out bytes.Buffer
+	res.writeText(&out)
+	assert.Contains(t, out.String(), "prod serves     web-blue (web-blue=100 web-green=0)")
+	assert.Contains(t, out.String(), "in flight       d-NEW Ready (phase ready) image repo/model-server:v2")
+	assert.Zero(t, w.called("ecs:Register")+w.called("codedeploy:Create")+w.called("codedeploy:Stop")+w.called("codedeploy:Continue"), "status writes nothing")
+}
+
+func TestPlanShowsTheDiffAndAppSpecAndWritesNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	res := w.deployer(t, true).Plan(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeOK, res.Outcome, res.Message)
+	p := res.Plan
+	assert.Contains(t, p.TaskDefinitionDiff, `~ containerDefinitions[model].image: "repo/model-server:v1" → "repo/model-server:v2"`)
+	assert.Contains(t, p.AppSpec, "(new revision of web, registered by deploy)")
+	assert.Equal(t, "none: deploy would create a deployment", p.InFlight)
+	assert.Equal(t, "STOP_DEPLOYMENT", p.Group.ReadyAction)
+	assert.NotZero(t, p.Budget.Total)
+	assert.Empty(t, w.registers)
+	assert.Empty(t, w.creates)
+	var out bytes.Buffer
+	res.writeText(&out)
+	assert.Contains(t, out.String(), "task definition changes:")
+}
+
+func TestContinuePromotesPastTheWaitTheDeploymentIsIn(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		step step
+		want string
+	}{
+		{"a deployment in Ready is continued with READY_WAIT", stepReady, "READY_WAIT"},
+		{"a deployment in the termination wait is continued with TERMINATION_WAIT", stepTermWait, "TERMINATION_WAIT"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.active = []string{"d-NEW"}
+			w.addScript("d-NEW", tc.step)
+			res := w.deployer(t, true).Continue(context.Background(), "")
+			require.Equal(t, ExitReleased, res.ExitCode, res.Message)
+			assert.Equal(t, []string{tc.want}, w.continues)
+		})
+	}
+}
+
+func TestContinueRefusesADeploymentThatIsNotWaiting(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", stepInstalling)
+	res := w.deployer(t, true).Continue(context.Background(), "d-NEW")
+	assert.Equal(t, ExitFailed, res.ExitCode)
+	assert.Contains(t, res.Message, "deployment d-NEW is in phase installing")
+	assert.Empty(t, w.continues)
+}
+
+func TestAbortStopsWithRollbackAndSucceedsWhenTheRollbackDoes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.active = []string{"d-NEW"}
+	w.addScript("d-NEW", stepShifting)
+	w.expectRollback("d-NEW")
+	res := w.deployer(t, true).Abort(context.Background(), "")
+	assert.Equal(t, OutcomeRolledBack, res.Outcome)
+	assert.Equal(t, ExitReleased, res.ExitCode, "abort did what was asked")
+	assert.Equal(t, []string{"d-NEW"}, w.stops)
+	assert.Equal(t, &RollbackInfo{DeploymentID: "d-RB", Status: S}, res.Rollback)
+}
+
+func TestAbortWithNothingInFlightFails(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	res := w.deployer(t, true).Abort(context.Background(), "")
+	assert.Equal(t, ExitFailed, res.ExitCode)
+	assert.Contains(t, res.Message, "no deployment in flight")
+}
+
+func TestRollbackStopsAnInFlightDeployment(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.active = []string{"d-NEW"}
+	w.addScript("d-NEW", stepTermWait)
+	w.expectRollback("d-NEW")
+	res := w.deployer(t, true).Rollback(context.Background(), "", "", DeployRequest{})
+	assert.Equal(t, ExitReleased, res.ExitCode, res.Message)
+	assert.Equal(t, []string{"d-NEW"}, w.stops, "during the termination wait blue is still warm: stop with rollback")
+}
+
+func TestRollbackAfterBlueIsGoneRedeploysTheRecordedPreviousTaskDefinition(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.taskDefs[prevTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(prevTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String("repo/model-server:v0")}}}
+	w.addScript("d-NEW", happyScript()...)
+	res := w.deployer(t, true).Rollback(context.Background(), "", "", DeployRequest{})
+
+	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
+	assert.Equal(t, "rollback", res.Command)
+	assert.Equal(t, prevTD, res.TaskDefinitionArn, "the recorded previous revision, not the previous revision in the family")
+	assert.Equal(t, "repo/model-server:v0", res.Image)
+	assert.Empty(t, w.registers, "an existing revision is deployed as is")
+	require.Len(t, w.creates, 1)
+	assert.Contains(t, *w.creates[0].Revision.AppSpecContent.Content, prevTD)
+}
+
+func TestRollbackWithoutARecordFails(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.tags[liveTD] = nil
+	res := w.deployer(t, true).Rollback(context.Background(), "", "", DeployRequest{})
+	assert.Equal(t, ExitFailed, res.ExitCode)
+	assert.Contains(t, res.Message, "pass --to-task-definition")
+}

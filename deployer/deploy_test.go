@@ -305,3 +305,20 @@ func mustAppSpec(t *testing.T, arn string) string {
 	require.NoError(t, err)
 	return content
 }
+
+func TestGateOneNoticesWhenTheReadyWaitRunsOut(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ready := stepReady
+	ready.waitFor = ""
+	w.addScript("d-NEW", stepCreated, stepInstalling, stepTestTraffic, ready, ready, ready,
+		step{status: "Stopped", errInfo: &cdtypes.ErrorInformation{Code: "TIMEOUT", Message: aws.String("ready wait timed out")},
+			rollback: &cdtypes.RollbackInfo{RollbackDeploymentId: aws.String("d-RB")}})
+	w.addScript("d-RB", step{status: S})
+	res := w.deployer(t, false).Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeRolledBack, res.Outcome)
+	assert.Equal(t, "incomplete", res.Gates[0].Verdict)
+	assert.Empty(t, w.stops, "CodeDeploy already stopped it")
+	assert.Contains(t, res.Message, "TIMEOUT: ready wait timed out")
+}

@@ -23,8 +23,14 @@ func (d *Deployer) passReadyGate(ctx context.Context, res *Result, r *release, s
 	g := &GateResult{Name: GateReady, Start: d.clock.Now()}
 	res.Gates = append(res.Gates, g)
 	d.log.Info("gate ready: checking green before production traffic", "deployment", r.ID)
-	err := d.runReadyGate(ctx, g, r, s)
+	err := d.runReadyGate(ctx, res, g, r, s)
 	g.End = d.clock.Now()
+	if errors.Is(err, errLeftReady) {
+		g.Verdict, g.Reason = "incomplete", "the deployment left Ready before gate 1 finished (continued by someone else, or its ready wait ran out)"
+		d.log.Warn("gate ready incomplete: " + g.Reason)
+		r.gate1Done = true
+		return nil
+	}
 	if err != nil {
 		g.Verdict, g.Reason = "fail", gateReason(err)
 		d.log.Error("gate ready failed", "reason", g.Reason)
@@ -50,6 +56,23 @@ func (d *Deployer) continueDeployment(ctx context.Context, id string, wait cdtyp
 	return nil
 }
 
+// errLeftReady means the deployment left Ready while gate 1 was running.
+var errLeftReady = errors.New("the deployment left Ready")
+
+// stillReady polls the deployment so gate 1 notices when it leaves Ready on its
+// own (an operator continued it, or the group's ready wait ran out).
+func (d *Deployer) stillReady(ctx context.Context, res *Result, r *release) error {
+	s, err := d.poll(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	d.observe(res, r, s)
+	if assessDeployment(s.Deployment, s.Target) != PhaseReady {
+		return errLeftReady
+	}
+	return nil
+}
+
 func gateReason(err error) string {
 	var ge *GateError
 	if errors.As(err, &ge) {
@@ -61,7 +84,7 @@ func gateReason(err error) string {
 // runReadyGate: all desired green targets healthy K times in a row, the readiness
 // probe through the test listener K times in a row, warm-up, the validation
 // suite's checks and the blue-vs-green comparison.
-func (d *Deployer) runReadyGate(ctx context.Context, g *GateResult, r *release, s snapshot) error {
+func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult, r *release, s snapshot) error {
 	tg, err := d.greenTargetGroup(ctx, r, s)
 	if err != nil {
 		return err
@@ -69,6 +92,9 @@ func (d *Deployer) runReadyGate(ctx context.Context, g *GateResult, r *release, 
 	deadline := d.clock.Now().Add(d.o.GateTimeout)
 	desired := desiredOf(taskSet(s.Target, cdtypes.TargetLabelGreen), r)
 	ev, err := d.streak(ctx, r, GateReady, deadline, "green targets all healthy", func(ctx context.Context) (bool, string, error) {
+		if err := d.stillReady(ctx, res, r); err != nil {
+			return false, "", err
+		}
 		if err := d.checkStoppedTasks(ctx, r); err != nil {
 			return false, "", err
 		}
@@ -82,8 +108,11 @@ func (d *Deployer) runReadyGate(ctx context.Context, g *GateResult, r *release, 
 	path := d.readyPath(tg)
 	p := d.prober(r)
 	ev, err = d.streak(ctx, r, GateReady, deadline, "readiness probe GET "+path+" via the test listener", func(ctx context.Context) (bool, string, error) {
-		res := p.send(ctx, d.t.TestURL, Request{Path: path})
-		return res.Err == nil && res.Status >= 200 && res.Status < 300, res.summary(), nil
+		if err := d.stillReady(ctx, res, r); err != nil {
+			return false, "", err
+		}
+		pr := p.send(ctx, d.t.TestURL, Request{Path: path})
+		return pr.Err == nil && pr.Status >= 200 && pr.Status < 300, pr.summary(), nil
 	})
 	if err != nil {
 		return err

@@ -177,8 +177,8 @@ func (r *Result) writeText(w io.Writer) {
 		line += " task definition " + r.TaskDefinitionArn
 	}
 	fmt.Fprintln(w, line)
-	if r.Message != "" {
-		fmt.Fprintln(w, r.Message)
+	if r.Message != "" && r.ExitCode == ExitReleased {
+		fmt.Fprintln(w, r.Message) // failures are printed once, on stderr
 	}
 	if r.Rollback != nil {
 		fmt.Fprintf(w, "rollback deployment %s: %s %s\n", r.Rollback.DeploymentID, r.Rollback.Status, r.Rollback.Message)

@@ -74,6 +74,9 @@ type TaskDefinitionInput struct {
 	RequiresCompatibilities []string              `json:"requiresCompatibilities,omitempty"`
 	ContainerDefinitions    []ContainerDefinition `json:"containerDefinitions"`
 	Tags                    []Tag                 `json:"tags,omitempty"`
+	// ContainerDefinitionsJSON, when set, replaces ContainerDefinitions with this JSON array kept
+	// verbatim (every field, as Pulumi's containerDefinitions string holds it).
+	ContainerDefinitionsJSON string `json:"-"`
 }
 
 // TaskDefinition is a registered task definition revision.
@@ -146,6 +149,13 @@ func (e *Emulator) RegisterTaskDefinition(in TaskDefinitionInput) (TaskDefinitio
 	var body map[string]any
 	if err := json.Unmarshal(raw, &body); err != nil {
 		return TaskDefinition{}, fmt.Errorf("register task definition %s: %w", in.Family, err)
+	}
+	if in.ContainerDefinitionsJSON != "" {
+		var defs []any
+		if err := json.Unmarshal([]byte(in.ContainerDefinitionsJSON), &defs); err != nil {
+			return TaskDefinition{}, fmt.Errorf("register task definition %s: container definitions: %w", in.Family, err)
+		}
+		body["containerDefinitions"] = defs
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

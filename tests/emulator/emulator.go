@@ -185,8 +185,12 @@ func (e *Emulator) Close() {
 	e.elb.close()
 }
 
-// go runs f in the background until the emulator closes.
+// goBackground runs f in the background; Close waits for it. The caller holds e.mu, so that no
+// loop starts once Close has begun.
 func (e *Emulator) goBackground(f func()) {
+	if e.closed {
+		return
+	}
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()

@@ -1,0 +1,121 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestAWSCLIReadsTheEmulator runs the real aws CLI (botocore, a client no one here wrote) against
+// the emulator served on a loopback port, with dummy credentials and AWS_ENDPOINT_URL.
+func TestAWSCLIReadsTheEmulator(t *testing.T) {
+	t.Parallel()
+	awsCLI, err := exec.LookPath("aws")
+	if err != nil {
+		t.Skip("the aws CLI is not installed (pip install awscli): skipping the botocore compatibility test")
+	}
+	w := newWorld(t, worldOptions{})
+	srv, err := w.emu.Start("127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	id := w.deploy("v2", nil)
+	w.waitStatus(id, cdtypes.DeploymentStatusSucceeded)
+
+	run := func(t *testing.T, args ...string) map[string]any {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, awsCLI, append(args, "--output", "json")...)
+		cmd.Env = cliEnv(srv.URL)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		require.NoError(t, cmd.Run(), "aws %v: %s", args, stderr.String())
+		var out map[string]any
+		require.NoError(t, json.Unmarshal(stdout.Bytes(), &out), stdout.String())
+		return out
+	}
+
+	t.Run("ecs describe-services", func(t *testing.T) {
+		t.Parallel()
+		out := run(t, "ecs", "describe-services", "--cluster", "web-cluster", "--services", "web")
+		svc := out["services"].([]any)[0].(map[string]any)
+		assert.Equal(t, "web", svc["serviceName"])
+		assert.Equal(t, "CODE_DEPLOY", svc["deploymentController"].(map[string]any)["type"])
+		assert.Contains(t, svc["taskDefinition"], "task-definition/web:2")
+		assert.Equal(t, w.green.ARN, svc["loadBalancers"].([]any)[0].(map[string]any)["targetGroupArn"])
+		assert.NotEmpty(t, svc["createdAt"], "timestamps parse")
+	})
+	t.Run("deploy get-deployment-group", func(t *testing.T) {
+		t.Parallel()
+		out := run(t, "deploy", "get-deployment-group", "--application-name", w.app, "--deployment-group-name", w.group)
+		g := out["deploymentGroupInfo"].(map[string]any)
+		assert.Equal(t, "BLUE_GREEN", g["deploymentStyle"].(map[string]any)["deploymentType"])
+		assert.Equal(t, "ECS", g["computePlatform"])
+		assert.Equal(t, id, g["lastSuccessfulDeployment"].(map[string]any)["deploymentId"])
+	})
+	t.Run("deploy get-deployment", func(t *testing.T) {
+		t.Parallel()
+		out := run(t, "deploy", "get-deployment", "--deployment-id", id)
+		d := out["deploymentInfo"].(map[string]any)
+		assert.Equal(t, "Succeeded", d["status"])
+		assert.Equal(t, "user", d["creator"])
+		assert.Equal(t, "AppSpecContent", d["revision"].(map[string]any)["revisionType"])
+	})
+	t.Run("elbv2 describe-target-health", func(t *testing.T) {
+		t.Parallel()
+		out := run(t, "elbv2", "describe-target-health", "--target-group-arn", w.green.ARN)
+		descs := out["TargetHealthDescriptions"].([]any)
+		require.Len(t, descs, 2)
+		for _, d := range descs {
+			assert.Equal(t, "healthy", d.(map[string]any)["TargetHealth"].(map[string]any)["State"])
+		}
+	})
+	t.Run("cloudwatch describe-alarms", func(t *testing.T) {
+		t.Parallel()
+		_, err := w.emu.PutMetricAlarm(MetricAlarmInput{AlarmName: "cli-alarm", Namespace: "AWS/ApplicationELB",
+			MetricName: "RequestCount", Statistic: "Sum", Period: 60, EvaluationPeriods: 1, Threshold: 1,
+			ComparisonOperator: "GreaterThanThreshold"})
+		require.NoError(t, err)
+		out := run(t, "cloudwatch", "describe-alarms", "--alarm-names", "cli-alarm")
+		alarms := out["MetricAlarms"].([]any)
+		require.Len(t, alarms, 1)
+		assert.Equal(t, "cli-alarm", alarms[0].(map[string]any)["AlarmName"])
+	})
+	t.Run("deploy error shape", func(t *testing.T) {
+		t.Parallel()
+		_, err := w.cd.GetDeployment(context.Background(), &codedeploy.GetDeploymentInput{DeploymentId: aws.String("d-AAAAAAAAA")})
+		require.Error(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, awsCLI, "deploy", "get-deployment", "--deployment-id", "d-AAAAAAAAA")
+		cmd.Env = cliEnv(srv.URL)
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err)
+		assert.Contains(t, string(out), "DeploymentDoesNotExistException")
+	})
+}
+
+// cliEnv is the caller's environment without any AWS settings, plus dummy credentials, a region
+// and the emulator's endpoint.
+func cliEnv(endpoint string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "AWS_ENDPOINT_URL="+endpoint, "AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=secret",
+		"AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1")
+}

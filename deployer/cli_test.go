@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -177,6 +178,9 @@ func TestDeployFromEnvironmentAndStdinOutputsPrintsJSONAndStepSummary(t *testing
 	assert.Equal(t, OutcomeReleased, res.Outcome)
 	assert.Equal(t, "d-NEW", res.DeploymentID)
 	assert.Equal(t, "abc123", res.Provenance.GitSHA)
+	assert.Equal(t, time.Hour, res.Group.ReadyWait, "durations round-trip as strings")
+	assert.Positive(t, res.Budget.Total)
+	assert.Contains(t, out, `"total": "`)
 	require.Len(t, w.registers, 1)
 	assert.Len(t, w.registers[0].ContainerDefinitions[0].Environment, 3, "LOG_LEVEL plus A and B")
 	md, err := os.ReadFile(summary)

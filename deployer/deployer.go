@@ -6,6 +6,7 @@ package deployer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -283,4 +284,64 @@ func assessBudget(o Options, g GroupSettings) Budget {
 		b.Total = o.Timeout
 	}
 	return b
+}
+
+// MarshalJSON renders durations as Go duration strings ("5m0s").
+func (b Budget) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]string{
+		"install": b.Install.String(), "gate1": b.Gate1.String(), "shift": b.Shift.String(),
+		"gate2": b.Gate2.String(), "slack": b.Slack.String(), "total": b.Total.String(),
+	})
+}
+
+// MarshalJSON renders durations as Go duration strings ("30m0s").
+func (g GroupSettings) MarshalJSON() ([]byte, error) {
+	type plain GroupSettings
+	return json.Marshal(struct {
+		plain
+		ReadyWait       string `json:"readyWait"`
+		TerminationWait string `json:"terminationWait"`
+		ShiftDuration   string `json:"shiftDuration"`
+	}{plain(g), g.ReadyWait.String(), g.TerminationWait.String(), g.ShiftDuration.String()})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (b *Budget) UnmarshalJSON(data []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	return parseDurations(m, map[string]*time.Duration{"install": &b.Install, "gate1": &b.Gate1, "shift": &b.Shift,
+		"gate2": &b.Gate2, "slack": &b.Slack, "total": &b.Total})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (g *GroupSettings) UnmarshalJSON(data []byte) error {
+	type plain GroupSettings
+	var v struct {
+		plain
+		ReadyWait       string `json:"readyWait"`
+		TerminationWait string `json:"terminationWait"`
+		ShiftDuration   string `json:"shiftDuration"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*g = GroupSettings(v.plain)
+	return parseDurations(map[string]string{"readyWait": v.ReadyWait, "terminationWait": v.TerminationWait, "shiftDuration": v.ShiftDuration},
+		map[string]*time.Duration{"readyWait": &g.ReadyWait, "terminationWait": &g.TerminationWait, "shiftDuration": &g.ShiftDuration})
+}
+
+func parseDurations(in map[string]string, out map[string]*time.Duration) error {
+	for k, p := range out {
+		if in[k] == "" {
+			continue
+		}
+		d, err := time.ParseDuration(in[k])
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		*p = d
+	}
+	return nil
 }

@@ -36,10 +36,37 @@ func (r *revisionLocation) content() *rawString {
 	return nil
 }
 
-// sameAs reports whether two revisions are the same registered revision (same AppSpec text).
+// digest returns the revision's identity: the SHA-256 of its AppSpec text (given or computed).
+func (r *revisionLocation) digest() string {
+	c := r.content()
+	if c == nil {
+		return ""
+	}
+	if c.Sha256 != "" {
+		return strings.ToLower(c.Sha256)
+	}
+	return appSpecDigest(c.Content)
+}
+
+// sameAs reports whether two revisions are the same registered revision.
 func (r *revisionLocation) sameAs(o *revisionLocation) bool {
-	a, b := r.content(), o.content()
-	return a != nil && b != nil && appSpecDigest(a.Content) == appSpecDigest(b.Content)
+	return r.digest() != "" && r.digest() == o.digest()
+}
+
+// summary is the revision as GetDeployment and GetDeploymentGroup report an AppSpecContent one:
+// its type and sha256 only; GetApplicationRevision returns the content.
+func (r *revisionLocation) summary() *revisionLocation {
+	if r == nil {
+		return nil
+	}
+	out := &revisionLocation{RevisionType: r.RevisionType}
+	switch r.RevisionType {
+	case "AppSpecContent":
+		out.AppSpecContent = &rawString{Sha256: r.digest()}
+	case "String":
+		out.String = &rawString{Sha256: r.digest()}
+	}
+	return out
 }
 
 func appSpecDigest(content string) string {
@@ -77,10 +104,10 @@ func invalidRevision(format string, args ...any) *awsError {
 	return clientErr("InvalidRevisionException", format, args...)
 }
 
-// parseRevision validates a CreateDeployment revision for an ECS deployment: an AppSpecContent
-// (or String) revision whose sha256, when given, matches, holding a version 0.0 AppSpec with one
-// AWS::ECS::Service target. YAML and JSON are both accepted (JSON is YAML).
-func parseRevision(rev *revisionLocation) (*appSpec, error) {
+// checkRevision validates a CreateDeployment revision synchronously, as CodeDeploy does: an
+// AppSpecContent (or String) revision with content whose sha256, when given, matches. It returns
+// the revision with its sha256 filled in.
+func checkRevision(rev *revisionLocation) (*revisionLocation, error) {
 	if rev == nil || rev.RevisionType == "" {
 		return nil, clientErr("RevisionRequiredException", "The revision ID was not specified.")
 	}
@@ -97,31 +124,46 @@ func parseRevision(rev *revisionLocation) (*appSpec, error) {
 	if raw.Sha256 != "" && !strings.EqualFold(raw.Sha256, appSpecDigest(raw.Content)) {
 		return nil, invalidRevision("The SHA-256 hash of the AppSpec content does not match the provided sha256 value.")
 	}
-	var f appSpecFile
-	if err := yaml.Unmarshal([]byte(raw.Content), &f); err != nil {
-		return nil, invalidRevision("The AppSpec content is not valid YAML or JSON: %v", err)
+	out := *rev
+	filled := rawString{Content: raw.Content, Sha256: appSpecDigest(raw.Content)}
+	if rev.RevisionType == "AppSpecContent" {
+		out.AppSpecContent = &filled
+	} else {
+		out.String = &filled
 	}
-	if fmt.Sprint(f.Version) != "0" && fmt.Sprint(f.Version) != "0.0" {
-		return nil, invalidRevision("The AppSpec file version must be 0.0 for an Amazon ECS deployment.")
+	return &out, nil
+}
+
+// appSpecInvalid is the prefix of CodeDeploy's message for an AppSpec it cannot use; the
+// deployment is created and then fails with INVALID_REVISION.
+const appSpecInvalid = "The deployment failed because the AppSpec file that specifies the deployment configuration " +
+	"is missing or has an invalid configuration. "
+
+// parseAppSpec reads an ECS AppSpec: YAML or JSON (JSON is YAML) with one AWS::ECS::Service target
+// resource. An error is the message the failed deployment reports.
+func parseAppSpec(content string) (*appSpec, error) {
+	var f appSpecFile
+	if err := yaml.Unmarshal([]byte(content), &f); err != nil {
+		return nil, fmt.Errorf(appSpecInvalid+"The input AppSpec file is a not well-formed yaml. The template cannot be parsed: %v", err)
 	}
 	if len(f.Resources) != 1 {
-		return nil, invalidRevision("The AppSpec file must contain exactly one resource for an Amazon ECS deployment.")
+		return nil, fmt.Errorf(appSpecInvalid + "An Amazon ECS AppSpec file must contain exactly one resource.")
 	}
 	spec := &appSpec{Hooks: map[string]string{}}
 	for _, res := range f.Resources[0] {
 		if res.Type != "AWS::ECS::Service" {
-			return nil, invalidRevision("The AppSpec resource type must be AWS::ECS::Service, not %q.", res.Type)
+			return nil, fmt.Errorf(appSpecInvalid+"The resource type must be AWS::ECS::Service, not %q.", res.Type)
 		}
 		p := res.Properties
 		if p.TaskDefinition == "" {
-			return nil, invalidRevision("The AppSpec file is missing the TaskDefinition property.")
+			return nil, fmt.Errorf(appSpecInvalid + "The TaskDefinition property is missing.")
 		}
 		if p.LoadBalancerInfo.ContainerName == "" || p.LoadBalancerInfo.ContainerPort == nil {
-			return nil, invalidRevision("The AppSpec file is missing LoadBalancerInfo ContainerName or ContainerPort.")
+			return nil, fmt.Errorf(appSpecInvalid + "LoadBalancerInfo ContainerName or ContainerPort is missing.")
 		}
 		var port int
 		if _, err := fmt.Sscan(fmt.Sprint(p.LoadBalancerInfo.ContainerPort), &port); err != nil || port < 1 || port > 65535 {
-			return nil, invalidRevision("The AppSpec ContainerPort %v is not a valid port.", p.LoadBalancerInfo.ContainerPort)
+			return nil, fmt.Errorf(appSpecInvalid+"ContainerPort %v is not a valid port.", p.LoadBalancerInfo.ContainerPort)
 		}
 		spec.TaskDefinition, spec.ContainerName, spec.ContainerPort = p.TaskDefinition, p.LoadBalancerInfo.ContainerName, port
 		spec.PlatformVersion = p.PlatformVersion
@@ -129,7 +171,7 @@ func parseRevision(rev *revisionLocation) (*appSpec, error) {
 	for _, h := range f.Hooks {
 		for event, fn := range h {
 			if !containsString(hookEvents, event) {
-				return nil, invalidRevision("The AppSpec hook %s is not a lifecycle event of an Amazon ECS deployment.", event)
+				return nil, fmt.Errorf(appSpecInvalid+"%s is not a lifecycle event of an Amazon ECS deployment.", event)
 			}
 			spec.Hooks[event] = fn
 		}

@@ -273,7 +273,7 @@ func (e *Emulator) getDeploymentGroup(_ context.Context, in *getDeploymentGroupI
 		LastSuccessfulDeployment: lastDeployment(g.lastSuccessful), LastAttemptedDeployment: lastDeployment(g.lastAttempted),
 		ComputePlatform: "ECS", EcsServices: []ecsServiceRef{{ServiceName: s.ServiceName, ClusterName: s.ClusterName}}}
 	if g.lastSuccessful != nil {
-		info.TargetRevision = g.lastSuccessful.rev
+		info.TargetRevision = g.lastSuccessful.rev.summary()
 	}
 	return &getDeploymentGroupOutput{DeploymentGroupInfo: info}, nil
 }

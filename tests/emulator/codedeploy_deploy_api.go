@@ -40,7 +40,7 @@ func (e *Emulator) createDeployment(_ context.Context, in *createDeploymentInput
 	if config == nil {
 		return nil, clientErr("DeploymentConfigDoesNotExistException", "No deployment configuration found for name: %s", configName)
 	}
-	spec, err := parseRevision(in.Revision)
+	rev, err := checkRevision(in.Revision)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (e *Emulator) createDeployment(_ context.Context, in *createDeploymentInput
 			"The Deployment Group '%s' already has an active Deployment '%s'", g.spec.Name, g.active.id)
 	}
 	now := time.Now()
-	d := &deployment{id: newDeploymentID(), group: g, config: config, rev: in.Revision, spec: spec,
+	d := &deployment{id: newDeploymentID(), group: g, config: config, rev: rev,
 		status: statusCreated, created: now, creator: "user", description: in.Description,
 		autoRollbackEnabled: g.spec.AutoRollbackEnabled, autoRollbackEvents: g.spec.AutoRollbackEvents,
 		alarmOverride: in.OverrideAlarmConfiguration, events: newLifecycleEvents(), targetStatus: "Pending",
@@ -60,11 +60,10 @@ func (e *Emulator) createDeployment(_ context.Context, in *createDeploymentInput
 	if g.lastSuccessful != nil {
 		d.prevRev = g.lastSuccessful.rev
 	}
-	g.app.registerRevision(in.Revision, g.spec.Name, now)
+	g.app.registerRevision(rev, g.spec.Name, now)
 	g.active, g.lastAttempted = d, d
 	e.cd.deployments = append(e.cd.deployments, d)
-	e.log.Info("codedeploy deployment created", "deployment", d.id, "group", g.spec.Name, "taskDefinition", spec.TaskDefinition,
-		"config", config.name)
+	e.log.Info("codedeploy deployment created", "deployment", d.id, "group", g.spec.Name, "config", config.name)
 	e.goBackground(func() { e.runDeployment(d) })
 	return &createDeploymentOutput{DeploymentID: d.id}, nil
 }
@@ -140,7 +139,7 @@ type deploymentInfo struct {
 func (d *deployment) info() deploymentInfo {
 	g := d.group
 	out := deploymentInfo{ApplicationName: g.app.name, DeploymentGroupName: g.spec.Name,
-		DeploymentConfigName: d.config.name, DeploymentID: d.id, PreviousRevision: d.prevRev, Revision: d.rev,
+		DeploymentConfigName: d.config.name, DeploymentID: d.id, PreviousRevision: d.prevRev.summary(), Revision: d.rev.summary(),
 		Status: d.status, CreateTime: newTime(d.created), StartTime: newTime(d.started),
 		CompleteTime: newTime(d.completed), Description: d.description, Creator: d.creator,
 		AutoRollbackConfiguration: autoRollbackConfiguration{Enabled: d.autoRollbackEnabled,

@@ -63,7 +63,12 @@ func (e *Emulator) runDeployment(d *deployment) {
 	d.setTarget("InProgress")
 	e.log.Info("codedeploy deployment in progress", "deployment", d.id)
 	e.mu.Unlock()
-	err := e.blueGreen(d)
+	var err error
+	if d.spec, err = parseAppSpec(d.rev.content().Content); err != nil {
+		err = &outcome{status: statusFailed, code: "INVALID_REVISION", message: err.Error(), rollbackEvent: "DEPLOYMENT_FAILURE"}
+	} else {
+		err = e.blueGreen(d)
+	}
 	if errors.Is(err, errClosed) {
 		return
 	}

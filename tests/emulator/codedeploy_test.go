@@ -58,7 +58,14 @@ func TestAllAtOnceReleaseMovesTrafficToTheOtherTargetGroupAndKeepsAWeightedForwa
 	blue, green = w.weights(w.prod.ARN)
 	assert.Equal(t, [2]int32{100, 0}, [2]int32{blue, green})
 	assert.Equal(t, "v3", w.version(w.prod))
-	assert.Contains(t, aws.ToString(w.deployment(id2).PreviousRevision.AppSpecContent.Content), "task-definition/web:2")
+	prev := w.deployment(id2).PreviousRevision
+	require.NotNil(t, prev)
+	assert.Nil(t, prev.AppSpecContent.Content, "GetDeployment reports the sha256, not the content")
+	rev, err := w.cd.GetApplicationRevision(context.Background(), &codedeploy.GetApplicationRevisionInput{
+		ApplicationName: aws.String(w.app), Revision: prev})
+	require.NoError(t, err)
+	assert.Contains(t, aws.ToString(rev.Revision.AppSpecContent.Content), "task-definition/web:2")
+	assert.Equal(t, []string{w.group}, rev.RevisionInfo.DeploymentGroups)
 }
 
 func TestCanaryShiftsThePercentageThenTheRest(t *testing.T) {
@@ -296,9 +303,8 @@ func TestCreateDeploymentValidatesTheRevision(t *testing.T) {
 	err := create(&cdtypes.RevisionLocation{RevisionType: "AppSpecContent", AppSpecContent: &cdtypes.AppSpecContent{
 		Content: aws.String(content), Sha256: aws.String("00")}}, "")
 	require.ErrorAs(t, err, &invalid, "sha256 mismatch")
-	err = create(&cdtypes.RevisionLocation{RevisionType: "AppSpecContent", AppSpecContent: &cdtypes.AppSpecContent{
-		Content: aws.String("version: 0.0\nResources: [")}}, "")
-	require.ErrorAs(t, err, &invalid, "not YAML")
+	err = create(&cdtypes.RevisionLocation{RevisionType: "AppSpecContent"}, "")
+	require.ErrorAs(t, err, &invalid, "no content")
 	var tooLong *cdtypes.DescriptionTooLongException
 	err = create(&cdtypes.RevisionLocation{RevisionType: "AppSpecContent", AppSpecContent: &cdtypes.AppSpecContent{
 		Content: aws.String(content)}}, string(make([]byte, 513)))
@@ -309,6 +315,18 @@ func TestCreateDeploymentValidatesTheRevision(t *testing.T) {
 		Sha256: aws.String(appSpecDigest(`{"version":0.0,"Resources":[{"TargetService":{"Type":"AWS::ECS::Service","Properties":{"TaskDefinition":"` +
 			w.td.ARN + `","LoadBalancerInfo":{"ContainerName":"model","ContainerPort":8080}}}}]}`))}}, "json appspec")
 	require.NoError(t, err, "JSON AppSpec with a matching sha256")
+	list, err := w.cd.ListDeployments(context.Background(), &codedeploy.ListDeploymentsInput{})
+	require.NoError(t, err)
+	w.waitStatus(list.Deployments[0], cdtypes.DeploymentStatusSucceeded)
+
+	// An AppSpec CodeDeploy cannot read is accepted, then the deployment fails.
+	out, err := w.cd.CreateDeployment(context.Background(), &codedeploy.CreateDeploymentInput{ApplicationName: aws.String(w.app),
+		DeploymentGroupName: aws.String(w.group), Revision: &cdtypes.RevisionLocation{RevisionType: "AppSpecContent",
+			AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String("version: 0.0\nResources: [")}}})
+	require.NoError(t, err)
+	info := w.waitStatus(aws.ToString(out.DeploymentId), cdtypes.DeploymentStatusFailed)
+	assert.Equal(t, cdtypes.ErrorCodeInvalidRevision, info.ErrorInformation.Code)
+	assert.Contains(t, aws.ToString(info.ErrorInformation.Message), "not well-formed yaml")
 
 	var missing *cdtypes.DeploymentDoesNotExistException
 	_, err = w.cd.GetDeployment(context.Background(), &codedeploy.GetDeploymentInput{DeploymentId: aws.String("d-AAAAAAAAA")})

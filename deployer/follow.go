@@ -39,7 +39,8 @@ type release struct {
 	vars         map[string]string
 	deadline     time.Time
 
-	installStart    time.Time
+	installStart    time.Time // our clock: when we first saw the deployment past Queued
+	createdAt       time.Time // CodeDeploy's CreateTime: older stopped tasks are not this deployment's
 	green           *targetGroupInfo
 	greenHealthy    bool // a green target has been healthy at least once
 	unhealthyStreak int
@@ -158,6 +159,9 @@ func (d *Deployer) observe(res *Result, r *release, s snapshot) bool {
 			res.Traffic = append(res.Traffic, TrafficStep{At: s.At, Blue: w[0], Green: w[1]})
 		}
 	}
+	if s.Deployment.CreateTime != nil && r.createdAt.IsZero() {
+		r.createdAt = *s.Deployment.CreateTime
+	}
 	if phase := assessDeployment(s.Deployment, s.Target); phase != PhaseQueued && r.installStart.IsZero() {
 		r.installStart = d.clock.Now()
 	}
@@ -243,7 +247,11 @@ func (d *Deployer) checkStoppedTasks(ctx context.Context, r *release) error {
 	if err != nil {
 		return awsError("describe stopped tasks", err)
 	}
-	since := r.installStart.Add(-time.Minute)
+	since := r.createdAt
+	if since.IsZero() {
+		since = r.installStart
+	}
+	since = since.Add(-time.Minute) // clock skew between us and AWS
 	for _, st := range assessStoppedTasks(dt.Tasks, r.TaskDefArn, since) {
 		d.log.Warn("green task stopped", "task", shortTaskID(st.TaskArn), "detail", st.String())
 		r.stopped = append(r.stopped, st)

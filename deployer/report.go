@@ -25,13 +25,13 @@ type Outcome string
 // Outcomes.
 const (
 	OutcomeReleased    Outcome = "released"
-	OutcomeRolledBack  Outcome = "rolled-back"
+	OutcomeRolledBack  Outcome = "rolled_back"
 	OutcomeFailed      Outcome = "failed"
 	OutcomeBusy        Outcome = "busy"
-	OutcomeTimedOut    Outcome = "timed-out"
+	OutcomeTimedOut    Outcome = "timed_out"
 	OutcomeInterrupted Outcome = "interrupted"
 	OutcomeDetached    Outcome = "detached"
-	OutcomeBadInput    Outcome = "bad-input"
+	OutcomeBadInput    Outcome = "bad_input"
 	OutcomeOK          Outcome = "ok"
 )
 

@@ -241,17 +241,28 @@ func (d *Deployer) runCheck(ctx context.Context, p *prober, c Check) []string {
 // requires the agreement fraction to reach minAgreement (default 1).
 func (d *Deployer) runCompare(ctx context.Context, g *GateResult, p *prober, c *Compare) error {
 	agreed, total := 0, 0
+	seen := map[string]int{}
+	var order []string
 	for i := 0; i < max(c.Repeat, 1); i++ {
 		for _, req := range c.Requests {
 			blue := p.send(ctx, d.t.ProdURL, req)
 			green := p.send(ctx, d.t.TestURL, req)
 			total++
 			if diffs := assessAgreement(c, blue, green); len(diffs) > 0 {
-				g.Disagreements = append(g.Disagreements, req.label()+": "+strings.Join(diffs, "; "))
+				line := req.label() + ": " + strings.Join(diffs, "; ")
+				if seen[line]++; seen[line] == 1 {
+					order = append(order, line)
+				}
 				continue
 			}
 			agreed++
 		}
+	}
+	for _, line := range order {
+		if n := seen[line]; n > 1 {
+			line += fmt.Sprintf(" (×%d)", n)
+		}
+		g.Disagreements = append(g.Disagreements, line)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()

@@ -134,7 +134,7 @@ func TestTheExampleSuiteFailsAWrongModel(t *testing.T) {
 	require.ErrorAs(t, err, &ge)
 	assert.Contains(t, ge.Reason, "0/6 agree")
 	require.NotEmpty(t, g.Disagreements)
-	assert.Contains(t, g.Disagreements[0], "small input: prediction: blue 1, green 1.25")
+	assert.Equal(t, "small input: prediction: blue 1, green 1.25 (tolerance 1e-06) (×3)", g.Disagreements[0], "repeated disagreements are counted, not repeated")
 }
 
 func withSuite(o Options, s *Suite) Options {

@@ -106,7 +106,7 @@ func describeSnapshot(s snapshot) map[string]string {
 	out["target"] = string(s.Target.Status)
 	for _, ev := range s.Target.LifecycleEvents {
 		line := string(ev.Status)
-		if dg := ev.Diagnostics; dg != nil && (dg.ErrorCode != "" || str(dg.Message) != "") {
+		if dg := ev.Diagnostics; dg != nil && dg.ErrorCode != "" && dg.ErrorCode != cdtypes.LifecycleErrorCodeSuccess {
 			line += fmt.Sprintf(" (%s: %s)", dg.ErrorCode, str(dg.Message))
 		}
 		out["event "+str(ev.LifecycleEventName)] = line

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -308,10 +307,17 @@ func (d *Deployer) interrupted(ctx context.Context, res *Result, r *release) {
 	d.log.Warn("interrupted: stopping the deployment and rolling back", "deployment", r.ID, "grace", d.o.InterruptGrace.String())
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.InterruptGrace+5*time.Second)
 	defer cancel()
-	_ = d.rollBack(sctx, res, r.ID, d.o.InterruptGrace)
-	msg := []string{"interrupted: stopped deployment " + r.ID}
-	if rb := res.Rollback; rb != nil && rb.DeploymentID != "" && rb.Status != string(cdtypes.DeploymentStatusSucceeded) {
-		msg = append(msg, fmt.Sprintf("rollback deployment %s is %s and continues in CodeDeploy; watch it with `deployer status`", rb.DeploymentID, rb.Status))
+	err := d.rollBack(sctx, res, r.ID, d.o.InterruptGrace)
+	rb := res.Rollback
+	switch {
+	case err != nil:
+		res.Message = fmt.Sprintf("could not stop deployment %s after the interrupt: %v; stop it with `deployer abort --deployment-id %s`", r.ID, err, r.ID)
+	case rb != nil && rb.Status == string(cdtypes.DeploymentStatusSucceeded):
+		res.Message = fmt.Sprintf("stopped deployment %s; rollback %s succeeded: production is on the previous version", r.ID, rb.DeploymentID)
+	case rb != nil && rb.DeploymentID != "":
+		res.Message = fmt.Sprintf("stopped deployment %s; rollback %s is %s and continues in CodeDeploy; watch it with `deployer status`", r.ID, rb.DeploymentID, rb.Status)
+	default:
+		res.Message = fmt.Sprintf("stop of deployment %s requested; check it with `deployer status`", r.ID)
 	}
-	res.Message = strings.Join(msg, "; ")
+	d.log.Warn(res.Message)
 }

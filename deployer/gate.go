@@ -32,8 +32,7 @@ func (d *Deployer) passReadyGate(ctx context.Context, res *Result, r *release, s
 		return nil
 	}
 	if err != nil {
-		g.Verdict, g.Reason = "fail", gateReason(err)
-		d.log.Error("gate ready failed", "reason", g.Reason)
+		d.gateFailed(ctx, g, err)
 		return err
 	}
 	g.Verdict = "pass"
@@ -71,6 +70,16 @@ func (d *Deployer) stillReady(ctx context.Context, res *Result, r *release) erro
 		return errLeftReady
 	}
 	return nil
+}
+
+// gateFailed records a gate that did not pass: interrupted, or failed.
+func (d *Deployer) gateFailed(ctx context.Context, g *GateResult, err error) {
+	if ctx.Err() != nil {
+		g.Verdict, g.Reason = "interrupted", ctx.Err().Error()
+		return
+	}
+	g.Verdict, g.Reason = "fail", gateReason(err)
+	d.log.Error("gate "+g.Name+" failed", "reason", g.Reason)
 }
 
 func gateReason(err error) string {

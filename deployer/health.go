@@ -104,6 +104,9 @@ func (s StoppedTask) String() string {
 		parts[0] += ": " + s.StoppedReason
 	}
 	for _, c := range s.Containers {
+		if c.ExitCode == nil && c.Reason == "" {
+			continue
+		}
 		line := c.Name
 		if c.ExitCode != nil {
 			line += fmt.Sprintf(" exit %d", *c.ExitCode)

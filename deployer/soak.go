@@ -29,8 +29,7 @@ func (d *Deployer) passSoakGate(ctx context.Context, res *Result, r *release, s 
 	g.End = d.clock.Now()
 	switch {
 	case err != nil:
-		g.Verdict, g.Reason = "fail", gateReason(err)
-		d.log.Error("gate soak failed", "reason", g.Reason)
+		d.gateFailed(ctx, g, err)
 		return err
 	case ended:
 		g.Verdict, g.Reason = "incomplete", "the termination wait ended before the soak finished"

@@ -149,6 +149,22 @@ func TestDeployAttachesToTheInFlightDeploymentOfTheSameImage(t *testing.T) {
 	assert.Equal(t, []string{"READY_WAIT", "TERMINATION_WAIT"}, w.continues, "the resumed run still gates")
 }
 
+func TestDeployReadsTheInFlightAppSpecFromTheRevisionWhenGetDeploymentOmitsIt(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.contentOnlyFromRevision = true
+	w.taskDefs[newTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(newTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(newImage)}}}
+	w.active = []string{"d-OLD"}
+	w.addScript("d-OLD", stepReady, stepShifting, stepTermWait, stepSucceeded)
+	w.scripts["d-OLD"].appSpec = mustAppSpec(t, newTD)
+	w.setTest(tgGreen)
+	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
+	assert.True(t, res.Attached)
+	assert.Equal(t, 1, w.called("codedeploy:GetApplicationRevision"))
+}
+
 func TestDeployRefusesWhenAnotherImageIsInFlight(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)

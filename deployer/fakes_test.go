@@ -96,6 +96,9 @@ type world struct {
 	health     func(tgArn string) []elbv2types.TargetHealthDescription
 
 	lastTarget *cdtypes.ECSTarget
+	// contentOnlyFromRevision makes GetDeployment report the AppSpec's sha256 only,
+	// as CodeDeploy does; GetApplicationRevision returns the content.
+	contentOnlyFromRevision bool
 
 	alarms  []cwtypes.MetricAlarm
 	metrics map[string]float64 // by query id: requests, errors, p99
@@ -252,8 +255,11 @@ func (f *fakeCodeDeploy) GetDeployment(_ context.Context, in *codedeploy.GetDepl
 	if err != nil {
 		return nil, err
 	}
-	info := &cdtypes.DeploymentInfo{DeploymentId: in.DeploymentId, Status: st.status, RollbackInfo: st.rollback, ErrorInformation: st.errInfo,
-		Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent, AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(s.appSpec)}}}
+	rev := &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent, AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(s.appSpec)}}
+	if f.w.contentOnlyFromRevision {
+		rev.AppSpecContent = &cdtypes.AppSpecContent{Sha256: aws.String("sum-" + *in.DeploymentId)}
+	}
+	info := &cdtypes.DeploymentInfo{DeploymentId: in.DeploymentId, Status: st.status, RollbackInfo: st.rollback, ErrorInformation: st.errInfo, Revision: rev}
 	f.w.mu.Lock()
 	f.w.lastTarget = st.target
 	f.w.mu.Unlock()
@@ -268,6 +274,19 @@ func (f *fakeCodeDeploy) GetDeploymentTarget(_ context.Context, in *codedeploy.G
 		return nil, apiError("DeploymentTargetDoesNotExistException", "no target")
 	}
 	return &codedeploy.GetDeploymentTargetOutput{DeploymentTarget: &cdtypes.DeploymentTarget{DeploymentTargetType: cdtypes.DeploymentTargetTypeEcsTarget, EcsTarget: f.w.lastTarget}}, nil
+}
+
+func (f *fakeCodeDeploy) GetApplicationRevision(_ context.Context, in *codedeploy.GetApplicationRevisionInput, _ ...func(*codedeploy.Options)) (*codedeploy.GetApplicationRevisionOutput, error) {
+	f.w.record("codedeploy:GetApplicationRevision")
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	for id, s := range f.w.scripts {
+		if *in.Revision.AppSpecContent.Sha256 == "sum-"+id {
+			return &codedeploy.GetApplicationRevisionOutput{Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
+				AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(s.appSpec)}}}, nil
+		}
+	}
+	return nil, apiError("RevisionDoesNotExistException", "no such revision")
 }
 
 func (f *fakeCodeDeploy) ContinueDeployment(_ context.Context, in *codedeploy.ContinueDeploymentInput, _ ...func(*codedeploy.Options)) (*codedeploy.ContinueDeploymentOutput, error) {

@@ -184,27 +184,30 @@ func (e *Emulator) install(d *deployment) (bool, error) {
 		"targetGroup", other.name, "original", live.name)
 	ts := d.replacement
 	e.mu.Unlock()
-	// CodeDeploy polls ECS rather than watching it: a task set counts as installed once all its
-	// tasks have stayed RUNNING for a polling interval, so a task that crashes while its model
-	// loads keeps Install waiting.
-	var since time.Time
-	err := e.waitFor(d, e.d(3600), func() bool {
-		pending, running := ts.counts()
-		if running < ts.desired() || pending > 0 {
-			since = time.Time{}
-			return false
-		}
-		if since.IsZero() {
-			since = time.Now()
-		}
-		return time.Since(since) >= e.d(installSettleSeconds)
-	})
+	// CodeDeploy polls ECS rather than watching it: a task set counts as installed once each of
+	// its tasks has been RUNNING for about one poll, so tasks that crash while their model loads
+	// keep Install waiting.
+	err := e.waitFor(d, e.d(3600), func() bool { return e.installed(ts) })
 	if errors.Is(err, errWaitExpired) {
 		return false, &outcome{status: statusFailed, code: "TIMEOUT", rollbackEvent: "DEPLOYMENT_FAILURE",
 			message: "The deployment timed out while waiting for the replacement task set to become healthy. " +
 				"This time out period is 60 minutes."}
 	}
 	return false, err
+}
+
+// installed reports whether every task of the set has been RUNNING for installSettleSeconds.
+func (e *Emulator) installed(ts *taskSet) bool {
+	pending, running := ts.counts()
+	if running < ts.desired() || pending > 0 {
+		return false
+	}
+	for _, t := range ts.tasks {
+		if time.Since(t.state().StartedAt) < e.d(installSettleSeconds) {
+			return false
+		}
+	}
+	return true
 }
 
 // allowTestTraffic points every test listener at the replacement target group.

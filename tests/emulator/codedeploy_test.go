@@ -270,8 +270,8 @@ func TestOneActiveDeploymentPerGroup(t *testing.T) {
 
 func TestCrashingReplacementKeepsInstallBusyUntilItsTimeout(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, worldOptions{scale: 3600, rollbackEvents: []string{"DEPLOYMENT_FAILURE"}})
-	id := w.deploy("v2", map[string]string{"SIM_CRASH_ON_START": "true"})
+	w := newWorld(t, worldOptions{rollbackEvents: []string{"DEPLOYMENT_FAILURE"}})
+	id := w.deploy("v2", map[string]string{"SIM_CRASH_ON_START": "true", "SIM_STARTUP_SECONDS": "1"})
 	w.eventually(func() bool {
 		out, err := w.ecs.ListTasks(context.Background(), &ecs.ListTasksInput{Cluster: aws.String("web-cluster"),
 			ServiceName: aws.String("web"), DesiredStatus: "STOPPED"})
@@ -287,7 +287,8 @@ func TestCrashingReplacementKeepsInstallBusyUntilItsTimeout(t *testing.T) {
 	require.NotNil(t, install.Diagnostics)
 	assert.Contains(t, aws.ToString(install.Diagnostics.Message), "60 minutes")
 	w.waitStatus(aws.ToString(info.RollbackInfo.RollbackDeploymentId), cdtypes.DeploymentStatusSucceeded)
-	assert.Equal(t, "v1", w.version(w.prod))
+	blue, green := w.weights(w.prod.ARN)
+	assert.Equal(t, [2]int32{100, 0}, [2]int32{blue, green})
 }
 
 func TestCreateDeploymentValidatesTheRevision(t *testing.T) {

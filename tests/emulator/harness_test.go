@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -68,7 +70,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	if o.desired == 0 {
 		o.desired = 2
 	}
-	emu := New(Options{TimeScale: o.scale})
+	emu := New(Options{TimeScale: o.scale, Logger: testLogger()})
 	srv := httptest.NewServer(emu)
 	t.Cleanup(func() {
 		srv.Close()
@@ -90,7 +92,7 @@ func (w *world) provision(o worldOptions) {
 	var err error
 	_, err = w.emu.CreateCluster("web-cluster")
 	require.NoError(t, err)
-	hc := HealthCheckSettings{Path: "/health/ready", IntervalSeconds: 5, TimeoutSeconds: 2, HealthyThreshold: 2, UnhealthyThreshold: 2}
+	hc := HealthCheckSettings{Path: "/health/ready", IntervalSeconds: 5, TimeoutSeconds: 4, HealthyThreshold: 2, UnhealthyThreshold: 2}
 	delay := 30
 	w.blue, err = w.emu.CreateTargetGroup(TargetGroupInput{Name: "web-blue", Port: 8080, VpcID: "vpc-1", HealthCheck: hc, DeregistrationDelaySeconds: &delay})
 	require.NoError(t, err)
@@ -280,4 +282,12 @@ func taskSetInfo(t *cdtypes.ECSTarget, label cdtypes.TargetLabel) *cdtypes.ECSTa
 		}
 	}
 	return nil
+}
+
+// testLogger writes the emulator's log to stderr when EMULATOR_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("EMULATOR_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

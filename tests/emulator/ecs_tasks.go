@@ -109,6 +109,7 @@ func (e *Emulator) superviseTaskSet(ts *taskSet, now time.Time) {
 	if running == ts.desired() && pending == 0 {
 		if !ts.steady {
 			ts.steady, ts.stableAt, ts.failures = true, now, 0
+			e.addEvent(ts.svc, fmt.Sprintf("(service %s) has reached a steady state.", ts.svc.name))
 		}
 	} else if ts.steady {
 		ts.steady, ts.stableAt = false, now

@@ -1,0 +1,102 @@
+package infra
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// AlarmTarget is a target group the alarms watch.
+type AlarmTarget struct {
+	// Label names the group in resource names ("blue", "green").
+	Label string
+	// ArnSuffix is the group's ARN suffix (the TargetGroup dimension).
+	ArnSuffix pulumi.StringInput
+}
+
+// AlarmsArgs configures Alarms.
+type AlarmsArgs struct {
+	// Config holds thresholds and evaluation settings.
+	Config AlarmsConfig
+	// LoadBalancerArnSuffix is the ALB's ARN suffix (the LoadBalancer dimension).
+	LoadBalancerArnSuffix pulumi.StringInput
+	// TargetGroups are watched one by one: whichever is green in a release has its own alarms.
+	TargetGroups []AlarmTarget
+	// Tags go on every alarm.
+	Tags map[string]string
+}
+
+// Alarms are the CloudWatch alarms CodeDeploy watches during a deployment, per target group: target
+// 5xx count, unhealthy host count and p99 target response time.
+type Alarms struct {
+	pulumi.ResourceState
+
+	AlarmNames pulumi.StringArrayOutput `pulumi:"alarmNames"`
+	AlarmArns  pulumi.StringArrayOutput `pulumi:"alarmArns"`
+}
+
+// alarmSpec is one kind of alarm per target group.
+type alarmSpec struct {
+	suffix, metric, statistic, extended, description string
+	threshold                                        float64
+	comparison                                       string
+}
+
+// NewAlarms declares the alarms.
+func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulumi.ResourceOption) (*Alarms, error) {
+	if args == nil || args.LoadBalancerArnSuffix == nil || len(args.TargetGroups) == 0 {
+		return nil, fmt.Errorf("alarms %s: LoadBalancerArnSuffix and TargetGroups are required", name)
+	}
+	a := &Alarms{}
+	if err := ctx.RegisterComponentResource("ai-bluegreen:infra:Alarms", name, a, opts...); err != nil {
+		return nil, err
+	}
+	cfg := args.Config
+	specs := []alarmSpec{
+		{suffix: "5xx", metric: "HTTPCode_Target_5XX_Count", statistic: "Sum", threshold: float64(cfg.Target5xxCount),
+			comparison: "GreaterThanOrEqualToThreshold", description: "targets answer 5xx"},
+		{suffix: "unhealthy", metric: "UnHealthyHostCount", statistic: "Maximum", threshold: float64(cfg.UnhealthyHosts),
+			comparison: "GreaterThanOrEqualToThreshold", description: "targets fail the health check"},
+		{suffix: "p99", metric: "TargetResponseTime", extended: "p99", threshold: cfg.P99LatencySeconds,
+			comparison: "GreaterThanThreshold", description: "p99 target response time is too high"},
+	}
+	var names, arns pulumi.StringArray
+	for _, tg := range args.TargetGroups {
+		for _, s := range specs {
+			alarmArgs := &cloudwatch.MetricAlarmArgs{
+				AlarmDescription:   pulumi.Sprintf("%s target group %s: %s", tg.Label, name, s.description),
+				Namespace:          pulumi.String("AWS/ApplicationELB"),
+				MetricName:         pulumi.String(s.metric),
+				Dimensions:         pulumi.StringMap{"LoadBalancer": args.LoadBalancerArnSuffix, "TargetGroup": tg.ArnSuffix},
+				ComparisonOperator: pulumi.String(s.comparison),
+				Threshold:          pulumi.Float64(s.threshold),
+				Period:             pulumi.Int(cfg.PeriodSeconds),
+				EvaluationPeriods:  pulumi.Int(cfg.EvaluationPeriods),
+				DatapointsToAlarm:  pulumi.Int(cfg.DatapointsToAlarm),
+				// An idle target group (weight 0, no targets) reports nothing: that is not a failure.
+				TreatMissingData: pulumi.String("notBreaching"),
+				Tags:             pulumi.ToStringMap(args.Tags),
+			}
+			if s.extended != "" {
+				alarmArgs.ExtendedStatistic = pulumi.String(s.extended)
+				// Percentiles over few requests are noise: evaluate them only with enough samples.
+				alarmArgs.EvaluateLowSampleCountPercentiles = pulumi.String("ignore")
+			} else {
+				alarmArgs.Statistic = pulumi.String(s.statistic)
+			}
+			alarm, err := cloudwatch.NewMetricAlarm(ctx, fmt.Sprintf("%s-%s-%s", name, tg.Label, s.suffix), alarmArgs, pulumi.Parent(a))
+			if err != nil {
+				return nil, err
+			}
+			names = append(names, alarm.Name)
+			arns = append(arns, alarm.Arn)
+		}
+	}
+	a.AlarmNames = names.ToStringArrayOutput()
+	a.AlarmArns = arns.ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{"alarmNames": a.AlarmNames, "alarmArns": a.AlarmArns}); err != nil {
+		return nil, err
+	}
+	return a, nil
+}

@@ -1,0 +1,48 @@
+package infra
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestEachTargetGroupHasA5xxAnUnhealthyHostAndAP99LatencyAlarm(t *testing.T) {
+	t.Parallel()
+	r := runProgram(t, minimalConfig())
+	albSuffix := r.one(t, typeLoadBalancer).State["arnSuffix"]
+	type alarm struct{ metric, stat, targetGroup string }
+	var got []alarm
+	for _, a := range r.ofType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+		dims := a.Inputs["dimensions"].(map[string]any)
+		require.Equal(t, albSuffix, dims["LoadBalancer"], a.Name)
+		stat, _ := a.Inputs["statistic"].(string)
+		if ext, ok := a.Inputs["extendedStatistic"].(string); ok {
+			stat = ext
+		}
+		got = append(got, alarm{a.Inputs["metricName"].(string), stat, dims["TargetGroup"].(string)})
+	}
+	blue := r.named(t, typeTargetGroup, "-blue").State["arnSuffix"].(string)
+	green := r.named(t, typeTargetGroup, "-green").State["arnSuffix"].(string)
+	assert.ElementsMatch(t, []alarm{
+		{"HTTPCode_Target_5XX_Count", "Sum", blue}, {"UnHealthyHostCount", "Maximum", blue}, {"TargetResponseTime", "p99", blue},
+		{"HTTPCode_Target_5XX_Count", "Sum", green}, {"UnHealthyHostCount", "Maximum", green}, {"TargetResponseTime", "p99", green},
+	}, got)
+}
+
+func TestAlarmThresholdsComeFromConfig(t *testing.T) {
+	t.Parallel()
+	c := with(t, minimalConfig(), "alarms.p99LatencySeconds", 2.5)
+	c = with(t, c, "alarms.target5xxCount", 7)
+	r := runProgram(t, c)
+	assert.Equal(t, 2.5, r.named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "blue-p99").Inputs["threshold"])
+	assert.Equal(t, 7.0, r.named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "green-5xx").Inputs["threshold"])
+}
+
+func TestIdleTargetGroupDoesNotAlarm(t *testing.T) {
+	t.Parallel()
+	r := runProgram(t, minimalConfig())
+	for _, a := range r.ofType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+		assert.Equal(t, "notBreaching", a.Inputs["treatMissingData"], a.Name)
+	}
+}

@@ -1,0 +1,305 @@
+package infra
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// LoadBalancerArgs configures a LoadBalancer.
+type LoadBalancerArgs struct {
+	// Config holds scheme, listeners, allowed CIDRs and target group traffic settings.
+	Config LoadBalancerConfig
+	// HealthCheck is the target groups' health check.
+	HealthCheck HealthCheckConfig
+	// ContainerPort is the port targets listen on.
+	ContainerPort int
+	// VpcID is the VPC of the security groups and target groups.
+	VpcID pulumi.StringInput
+	// VpcCidr is where test traffic may come from unless Config.TestCidrs says otherwise (and prod
+	// traffic of an internal ALB unless Config.ProdCidrs does).
+	VpcCidr pulumi.StringInput
+	// SubnetIDs are the ALB's subnets: public when internet-facing, private when internal.
+	SubnetIDs pulumi.StringArrayInput
+	// Tags go on every taggable resource.
+	Tags map[string]string
+}
+
+// LoadBalancer is the ALB with its blue and green target groups, prod and test listeners (both a
+// weighted forward blue 100 / green 0, the shape CodeDeploy needs and leaves behind), the ALB's security
+// group and the tasks' security group (container port from the ALB only).
+type LoadBalancer struct {
+	pulumi.ResourceState
+
+	LoadBalancerArn       pulumi.StringOutput `pulumi:"loadBalancerArn"`
+	LoadBalancerArnSuffix pulumi.StringOutput `pulumi:"loadBalancerArnSuffix"`
+	DNSName               pulumi.StringOutput `pulumi:"dnsName"`
+	Blue                  *lb.TargetGroup
+	Green                 *lb.TargetGroup
+	ProdListener          *lb.Listener
+	TestListener          *lb.Listener
+	ProdURL               pulumi.StringOutput `pulumi:"prodUrl"`
+	TestURL               pulumi.StringOutput `pulumi:"testUrl"`
+	TaskSecurityGroupID   pulumi.StringOutput `pulumi:"taskSecurityGroupId"`
+}
+
+// NewLoadBalancer declares the load balancer.
+func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
+	if args == nil || args.VpcID == nil || args.VpcCidr == nil || args.SubnetIDs == nil {
+		return nil, fmt.Errorf("load balancer %s: VpcID, VpcCidr and SubnetIDs are required", name)
+	}
+	l := &LoadBalancer{}
+	if err := ctx.RegisterComponentResource("ai-bluegreen:infra:LoadBalancer", name, l, opts...); err != nil {
+		return nil, err
+	}
+	cfg := args.Config
+	parent := pulumi.Parent(l)
+	tags := pulumi.ToStringMap(args.Tags)
+
+	albSG, taskSG, err := l.securityGroups(ctx, name, args)
+	if err != nil {
+		return nil, err
+	}
+
+	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", &lb.LoadBalancerArgs{
+		LoadBalancerType:        pulumi.String("application"),
+		Internal:                pulumi.Bool(cfg.Scheme == "internal"),
+		SecurityGroups:          pulumi.StringArray{albSG.ID()},
+		Subnets:                 args.SubnetIDs,
+		IdleTimeout:             pulumi.Int(cfg.IdleTimeout),
+		DropInvalidHeaderFields: pulumi.Bool(true),
+		Tags:                    tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	newTargetGroup := func(color string) (*lb.TargetGroup, error) {
+		h := args.HealthCheck
+		return lb.NewTargetGroup(ctx, name+"-"+color, &lb.TargetGroupArgs{
+			TargetType:          pulumi.String("ip"),
+			Protocol:            pulumi.String("HTTP"),
+			Port:                pulumi.Int(args.ContainerPort),
+			VpcId:               args.VpcID,
+			DeregistrationDelay: pulumi.Int(cfg.DeregistrationDelay),
+			SlowStart:           pulumi.Int(cfg.SlowStart),
+			HealthCheck: &lb.TargetGroupHealthCheckArgs{
+				Enabled:            pulumi.Bool(true),
+				Protocol:           pulumi.String("HTTP"),
+				Port:               pulumi.String("traffic-port"),
+				Path:               pulumi.String(h.Path),
+				Interval:           pulumi.Int(h.Interval),
+				Timeout:            pulumi.Int(h.Timeout),
+				HealthyThreshold:   pulumi.Int(h.HealthyThreshold),
+				UnhealthyThreshold: pulumi.Int(h.UnhealthyThreshold),
+				Matcher:            pulumi.String(h.Matcher),
+			},
+			Tags: tags,
+		}, parent)
+	}
+	if l.Blue, err = newTargetGroup("blue"); err != nil {
+		return nil, err
+	}
+	if l.Green, err = newTargetGroup("green"); err != nil {
+		return nil, err
+	}
+
+	if l.ProdListener, err = l.trafficListener(ctx, name+"-prod", alb, cfg.ProdPort, args); err != nil {
+		return nil, err
+	}
+	if l.TestListener, err = l.trafficListener(ctx, name+"-test", alb, cfg.TestPort, args); err != nil {
+		return nil, err
+	}
+	if cfg.ProdProtocol == "HTTPS" {
+		if _, err := lb.NewListener(ctx, name+"-redirect", &lb.ListenerArgs{
+			LoadBalancerArn: alb.Arn,
+			Port:            pulumi.Int(80),
+			Protocol:        pulumi.String("HTTP"),
+			DefaultActions: lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{
+				Type: pulumi.String("redirect"),
+				Redirect: &lb.ListenerDefaultActionRedirectArgs{
+					Port:       pulumi.String(strconv.Itoa(cfg.ProdPort)),
+					Protocol:   pulumi.String("HTTPS"),
+					StatusCode: pulumi.String("HTTP_301"),
+				},
+			}},
+			Tags: tags,
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	scheme := "http"
+	if cfg.ProdProtocol == "HTTPS" {
+		scheme = "https"
+	}
+	l.LoadBalancerArn = alb.Arn
+	l.LoadBalancerArnSuffix = alb.ArnSuffix
+	l.DNSName = alb.DnsName
+	// URLs use the listeners' port outputs, not the configured ports: the local emulator binds real
+	// loopback ports and reports them there.
+	l.ProdURL = listenerURL(scheme, alb.DnsName, l.ProdListener.Port)
+	l.TestURL = listenerURL(scheme, alb.DnsName, l.TestListener.Port)
+	l.TaskSecurityGroupID = taskSG.ID().ToStringOutput()
+
+	if err := ctx.RegisterResourceOutputs(l, pulumi.Map{
+		"loadBalancerArn":       l.LoadBalancerArn,
+		"loadBalancerArnSuffix": l.LoadBalancerArnSuffix,
+		"dnsName":               l.DNSName,
+		"blueTargetGroupArn":    l.Blue.Arn,
+		"greenTargetGroupArn":   l.Green.Arn,
+		"prodListenerArn":       l.ProdListener.Arn,
+		"testListenerArn":       l.TestListener.Arn,
+		"prodUrl":               l.ProdURL,
+		"testUrl":               l.TestURL,
+		"taskSecurityGroupId":   l.TaskSecurityGroupID,
+	}); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// trafficListener declares a prod or test listener forwarding to blue (weight 100) and green (weight 0).
+func (l *LoadBalancer) trafficListener(ctx *pulumi.Context, name string, alb *lb.LoadBalancer, port int, args *LoadBalancerArgs) (*lb.Listener, error) {
+	cfg := args.Config
+	listener := &lb.ListenerArgs{
+		LoadBalancerArn: alb.Arn,
+		Port:            pulumi.Int(port),
+		Protocol:        pulumi.String(cfg.ProdProtocol),
+		// CodeDeploy needs both target groups associated with the ALB before the first deployment
+		// ("must contain a valid pair of target groups that identify a load balancer"): green rides
+		// along at weight 0.
+		DefaultActions: lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{
+			Type: pulumi.String("forward"),
+			Forward: &lb.ListenerDefaultActionForwardArgs{
+				TargetGroups: lb.ListenerDefaultActionForwardTargetGroupArray{
+					lb.ListenerDefaultActionForwardTargetGroupArgs{Arn: l.Blue.Arn, Weight: pulumi.Int(100)},
+					lb.ListenerDefaultActionForwardTargetGroupArgs{Arn: l.Green.Arn, Weight: pulumi.Int(0)},
+				},
+			},
+		}},
+		Tags: pulumi.ToStringMap(args.Tags),
+	}
+	if cfg.ProdProtocol == "HTTPS" {
+		listener.CertificateArn = pulumi.String(cfg.CertificateArn)
+		listener.SslPolicy = pulumi.String(cfg.SslPolicy)
+	}
+	return lb.NewListener(ctx, name, listener, pulumi.Parent(l),
+		// Every release, CodeDeploy rewrites the default action (the live group at weight 100, the
+		// other at 0, in either order). Without this the next `pulumi up` sends production back to
+		// blue whatever is live (pulumi-aws #1096, #3821). Ignore the whole list: nested ignores of
+		// listener weights are unreliable (pulumi-aws #5771, #5772, #5798).
+		pulumi.IgnoreChanges([]string{"defaultActions"}))
+}
+
+// securityGroups declares the ALB's group (prod port from prod CIDRs, test port from test CIDRs, egress
+// to the tasks only) and the tasks' group (container port from the ALB's group only).
+func (l *LoadBalancer) securityGroups(ctx *pulumi.Context, name string, args *LoadBalancerArgs) (*ec2.SecurityGroup, *ec2.SecurityGroup, error) {
+	cfg := args.Config
+	parent := pulumi.Parent(l)
+	tags := pulumi.ToStringMap(args.Tags)
+	albSG, err := ec2.NewSecurityGroup(ctx, name+"-alb-sg", &ec2.SecurityGroupArgs{
+		VpcId:       args.VpcID,
+		Description: pulumi.String("ALB of " + name + ": prod and test listeners"),
+		Tags:        tagsWithName(args.Tags, name+"-alb-sg"),
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	taskSG, err := ec2.NewSecurityGroup(ctx, name+"-tasks-sg", &ec2.SecurityGroupArgs{
+		VpcId:       args.VpcID,
+		Description: pulumi.String("Tasks behind " + name + ": container port from the ALB only"),
+		Tags:        tagsWithName(args.Tags, name+"-tasks-sg"),
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	ingress := func(rule string, port int, cidrs []string, what string) error {
+		sources := pulumi.StringArray{}
+		labels := []string{}
+		for i, c := range cidrs {
+			sources = append(sources, pulumi.String(c))
+			labels = append(labels, strconv.Itoa(i))
+		}
+		if len(cidrs) == 0 {
+			sources = append(sources, args.VpcCidr)
+			labels = append(labels, "vpc")
+		}
+		for i, src := range sources {
+			if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-%s-from-%s", name, rule, labels[i]), &vpc.SecurityGroupIngressRuleArgs{
+				SecurityGroupId: albSG.ID(),
+				IpProtocol:      pulumi.String("tcp"),
+				FromPort:        pulumi.Int(port),
+				ToPort:          pulumi.Int(port),
+				CidrIpv4:        src,
+				Description:     pulumi.String(what),
+				Tags:            tags,
+			}, parent); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := ingress("prod", cfg.ProdPort, cfg.ProdCidrs, "prod listener"); err != nil {
+		return nil, nil, err
+	}
+	if cfg.ProdProtocol == "HTTPS" {
+		if err := ingress("redirect", 80, cfg.ProdCidrs, "HTTP to HTTPS redirect"); err != nil {
+			return nil, nil, err
+		}
+	}
+	// Test traffic reaches green before any user does: by default only from inside the VPC.
+	if err := ingress("test", cfg.TestPort, cfg.TestCidrs, "test listener"); err != nil {
+		return nil, nil, err
+	}
+
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-alb-to-tasks", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId:           albSG.ID(),
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(args.ContainerPort),
+		ToPort:                    pulumi.Int(args.ContainerPort),
+		ReferencedSecurityGroupId: taskSG.ID(),
+		Description:               pulumi.String("requests and health checks to tasks"),
+		Tags:                      tags,
+	}, parent); err != nil {
+		return nil, nil, err
+	}
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-tasks-from-alb", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId:           taskSG.ID(),
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(args.ContainerPort),
+		ToPort:                    pulumi.Int(args.ContainerPort),
+		ReferencedSecurityGroupId: albSG.ID(),
+		Description:               pulumi.String("container port from the ALB only"),
+		Tags:                      tags,
+	}, parent); err != nil {
+		return nil, nil, err
+	}
+	// Tasks pull images and write logs through NAT or endpoints, and the model may call out.
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-tasks-egress", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId: taskSG.ID(),
+		IpProtocol:      pulumi.String("-1"),
+		CidrIpv4:        pulumi.String("0.0.0.0/0"),
+		Description:     pulumi.String("image pulls, logs, secrets"),
+		Tags:            tags,
+	}, parent); err != nil {
+		return nil, nil, err
+	}
+	return albSG, taskSG, nil
+}
+
+// listenerURL is scheme://dns:port from the listener's port output.
+func listenerURL(scheme string, dns pulumi.StringOutput, port pulumi.IntPtrOutput) pulumi.StringOutput {
+	return pulumi.All(dns, port).ApplyT(func(v []any) (string, error) {
+		p, ok := v[1].(*int)
+		if !ok || p == nil {
+			return "", fmt.Errorf("listener of %s reports no port", v[0])
+		}
+		return fmt.Sprintf("%s://%s:%d", scheme, v[0], *p), nil
+	}).(pulumi.StringOutput)
+}

@@ -1,0 +1,392 @@
+package infra
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ServiceArgs configures a Service.
+type ServiceArgs struct {
+	// Image is the image the first task definition revision runs.
+	Image string
+	// Family is the task definition family (also the log group's name suffix).
+	Family string
+	// Service describes the container, its size, environment and secrets.
+	Service ServiceConfig
+	// ContainerHealthCheck is the container health check (off when its command is empty).
+	ContainerHealthCheck ContainerHealthCheckConfig
+	// GracePeriodSeconds is the service's health check grace period.
+	GracePeriodSeconds int
+	// Compute says Fargate or EC2 GPU.
+	Compute ComputeConfig
+	// Autoscaling is the optional target tracking policy.
+	Autoscaling AutoscalingConfig
+	// Region and Partition are where the stack runs (log configuration, ARNs of managed policies).
+	Region, Partition string
+
+	// VpcID is the VPC (GPU instances' security group).
+	VpcID pulumi.StringInput
+	// PrivateSubnetIDs are the tasks' (and GPU instances') subnets.
+	PrivateSubnetIDs pulumi.StringArrayInput
+	// TaskSecurityGroupID is the tasks' security group.
+	TaskSecurityGroupID pulumi.StringInput
+	// BlueTargetGroupArn is the one target group the service starts on.
+	BlueTargetGroupArn pulumi.StringInput
+	// TargetGroupArnSuffixes are both target groups' ARN suffixes (autoscaling metrics).
+	TargetGroupArnSuffixes pulumi.StringArrayInput
+	// Listeners must exist before the service: ECS rejects a target group no listener uses.
+	Listeners []pulumi.Resource
+	// Tags go on every taggable resource.
+	Tags map[string]string
+}
+
+// Service is the ECS side: cluster (Container Insights on), log group, task execution and task roles,
+// task definition, and the service with the CODE_DEPLOY deployment controller; with ec2-gpu also its
+// GpuCapacity; with autoscaling the scalable target and policy.
+type Service struct {
+	pulumi.ResourceState
+
+	ClusterName       pulumi.StringOutput `pulumi:"clusterName"`
+	ClusterArn        pulumi.StringOutput `pulumi:"clusterArn"`
+	ServiceName       pulumi.StringOutput `pulumi:"serviceName"`
+	TaskDefinitionArn pulumi.StringOutput `pulumi:"taskDefinitionArn"`
+	TaskRoleArn       pulumi.StringOutput `pulumi:"taskRoleArn"`
+	ExecutionRoleArn  pulumi.StringOutput `pulumi:"executionRoleArn"`
+}
+
+// NewService declares the ECS service and what it needs.
+func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pulumi.ResourceOption) (*Service, error) {
+	if args == nil || args.PrivateSubnetIDs == nil || args.TaskSecurityGroupID == nil || args.BlueTargetGroupArn == nil {
+		return nil, fmt.Errorf("service %s: PrivateSubnetIDs, TaskSecurityGroupID and BlueTargetGroupArn are required", name)
+	}
+	s := &Service{}
+	if err := ctx.RegisterComponentResource("ai-bluegreen:infra:Service", name, s, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(s)
+	tags := pulumi.ToStringMap(args.Tags)
+	gpu := args.Compute.Type == ComputeEC2GPU
+
+	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
+		Settings: ecs.ClusterSettingArray{ecs.ClusterSettingArgs{
+			Name:  pulumi.String("containerInsights"),
+			Value: pulumi.String("enabled"),
+		}},
+		Tags: tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/ecs/" + args.Family),
+		RetentionInDays: pulumi.Int(args.Service.LogRetentionDays),
+		Tags:            tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	execRole, taskRole, err := s.roles(ctx, name, logs, args)
+	if err != nil {
+		return nil, err
+	}
+
+	containerDefinitions := logs.Name.ApplyT(func(group string) (string, error) {
+		return containerDefinitionsJSON(args, group)
+	}).(pulumi.StringOutput)
+	taskDef := &ecs.TaskDefinitionArgs{
+		Family:                  pulumi.String(args.Family),
+		Cpu:                     pulumi.String(strconv.Itoa(args.Service.CPU)),
+		Memory:                  pulumi.String(strconv.Itoa(args.Service.Memory)),
+		NetworkMode:             pulumi.String("awsvpc"),
+		RequiresCompatibilities: pulumi.StringArray{pulumi.String("FARGATE")},
+		ExecutionRoleArn:        execRole.Arn,
+		TaskRoleArn:             taskRole.Arn,
+		ContainerDefinitions:    containerDefinitions,
+		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
+			OperatingSystemFamily: pulumi.String("LINUX"),
+			CpuArchitecture:       pulumi.String("X86_64"),
+		},
+		Tags: tags,
+	}
+	if gpu {
+		taskDef.RequiresCompatibilities = pulumi.StringArray{pulumi.String("EC2")}
+	} else if args.Service.EphemeralStorageGiB > 20 {
+		taskDef.EphemeralStorage = &ecs.TaskDefinitionEphemeralStorageArgs{SizeInGib: pulumi.Int(args.Service.EphemeralStorageGiB)}
+	}
+	td, err := ecs.NewTaskDefinition(ctx, name+"-taskdef", taskDef, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	svcArgs := &ecs.ServiceArgs{
+		Cluster:        cluster.Arn,
+		TaskDefinition: td.Arn,
+		DesiredCount:   pulumi.Int(args.Service.DesiredCount),
+		DeploymentController: &ecs.ServiceDeploymentControllerArgs{
+			Type: pulumi.String("CODE_DEPLOY"),
+		},
+		// Exactly one entry, the blue group: CodeDeploy attaches the replacement task set to the other
+		// group itself, and a service listing both groups hangs in Install.
+		LoadBalancers: ecs.ServiceLoadBalancerArray{ecs.ServiceLoadBalancerArgs{
+			TargetGroupArn: args.BlueTargetGroupArn,
+			ContainerName:  pulumi.String(args.Service.ContainerName),
+			ContainerPort:  pulumi.Int(args.Service.ContainerPort),
+		}},
+		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
+			Subnets:        args.PrivateSubnetIDs,
+			SecurityGroups: pulumi.StringArray{args.TaskSecurityGroupID},
+			AssignPublicIp: pulumi.Bool(false),
+		},
+		HealthCheckGracePeriodSeconds: pulumi.Int(args.GracePeriodSeconds),
+		PropagateTags:                 pulumi.String("SERVICE"),
+		EnableEcsManagedTags:          pulumi.Bool(true),
+		Tags:                          tags,
+	}
+	dependsOn := append([]pulumi.Resource{}, args.Listeners...)
+	if gpu {
+		capacity, err := NewGpuCapacity(ctx, name+"-gpu", &GpuCapacityArgs{
+			ClusterName:         cluster.Name,
+			Compute:             args.Compute,
+			Partition:           args.Partition,
+			VpcID:               args.VpcID,
+			SubnetIDs:           args.PrivateSubnetIDs,
+			Tags:                args.Tags,
+			HealthCheckGraceSec: args.GracePeriodSeconds,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		svcArgs.CapacityProviderStrategies = ecs.ServiceCapacityProviderStrategyArray{ecs.ServiceCapacityProviderStrategyArgs{
+			CapacityProvider: capacity.CapacityProviderName,
+			Weight:           pulumi.Int(1),
+		}}
+		svcArgs.OrderedPlacementStrategies = ecs.ServiceOrderedPlacementStrategyArray{ecs.ServiceOrderedPlacementStrategyArgs{
+			Type:  pulumi.String("spread"),
+			Field: pulumi.String("attribute:ecs.availability-zone"),
+		}}
+		dependsOn = append(dependsOn, capacity)
+	} else {
+		svcArgs.LaunchType = pulumi.String("FARGATE")
+		svcArgs.PlatformVersion = pulumi.String(args.Compute.PlatformVersion)
+	}
+
+	// After the first release CodeDeploy owns the running task definition and the target group the
+	// service points at; ECS refuses to change either under a CODE_DEPLOY controller ("Use AWS
+	// CodeDeploy to trigger a new deployment"), and reverting them would undo a release (pulumi-aws
+	// #1096, #3821).
+	ignored := []string{"taskDefinition", "loadBalancers"}
+	if args.Autoscaling.Enabled {
+		// Application Auto Scaling owns the task count.
+		ignored = append(ignored, "desiredCount")
+	}
+	svc, err := ecs.NewService(ctx, name+"-service", svcArgs, parent,
+		pulumi.DependsOn(dependsOn), pulumi.IgnoreChanges(ignored))
+	if err != nil {
+		return nil, err
+	}
+	if args.Autoscaling.Enabled {
+		if err := s.autoscaling(ctx, name, cluster, svc, args); err != nil {
+			return nil, err
+		}
+	}
+
+	s.ClusterName = cluster.Name
+	s.ClusterArn = cluster.Arn
+	s.ServiceName = svc.Name
+	s.TaskDefinitionArn = td.Arn
+	s.TaskRoleArn = taskRole.Arn
+	s.ExecutionRoleArn = execRole.Arn
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{
+		"clusterName":       s.ClusterName,
+		"clusterArn":        s.ClusterArn,
+		"serviceName":       s.ServiceName,
+		"taskDefinitionArn": s.TaskDefinitionArn,
+		"taskRoleArn":       s.TaskRoleArn,
+		"executionRoleArn":  s.ExecutionRoleArn,
+	}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// roles declares the task execution role (pull this image's repository, write this log group, read only
+// the listed secrets) and the task role (no permissions: the model server calls no AWS API).
+func (s *Service) roles(ctx *pulumi.Context, name string, logs *cloudwatch.LogGroup, args *ServiceArgs) (*iam.Role, *iam.Role, error) {
+	parent := pulumi.Parent(s)
+	tags := pulumi.ToStringMap(args.Tags)
+	execRole, err := iam.NewRole(ctx, name+"-execution", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(assumeRolePolicy("ecs-tasks.amazonaws.com")),
+		Description:      pulumi.String("ECS task execution role of " + args.Family),
+		Tags:             tags,
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	policy := logs.Arn.ApplyT(func(logGroupArn string) (string, error) {
+		return executionPolicyJSON(args, logGroupArn)
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{
+		Role:   execRole.ID(),
+		Policy: policy,
+	}, parent); err != nil {
+		return nil, nil, err
+	}
+	taskRole, err := iam.NewRole(ctx, name+"-task", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(assumeRolePolicy("ecs-tasks.amazonaws.com")),
+		Description:      pulumi.String("Role of the " + args.Family + " containers (no permissions by default)"),
+		Tags:             tags,
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	return execRole, taskRole, nil
+}
+
+// executionPolicyJSON is the execution role's inline policy.
+func executionPolicyJSON(args *ServiceArgs, logGroupArn string) (string, error) {
+	doc := policyDocument{Version: "2012-10-17"}
+	if repo := ecrRepositoryArn(args.Image); repo != "" {
+		doc.Statement = append(doc.Statement,
+			policyStatement{
+				Sid:    "EcrToken",
+				Effect: "Allow",
+				Action: []string{"ecr:GetAuthorizationToken"},
+				// GetAuthorizationToken has no resource-level permissions: AWS requires "*".
+				Resource: "*",
+			},
+			policyStatement{
+				Sid:      "PullImage",
+				Effect:   "Allow",
+				Action:   []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
+				Resource: []string{repo},
+			})
+	}
+	doc.Statement = append(doc.Statement, policyStatement{
+		Sid:      "WriteLogs",
+		Effect:   "Allow",
+		Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Resource: []string{logGroupArn + ":log-stream:*"},
+	})
+	var params, secrets []string
+	for _, name := range sortedKeys(args.Service.Secrets) {
+		arn := secretResourceArn(args.Service.Secrets[name])
+		if arnService(arn) == "ssm" {
+			params = append(params, arn)
+		} else {
+			secrets = append(secrets, arn)
+		}
+	}
+	if len(params) > 0 {
+		doc.Statement = append(doc.Statement, policyStatement{
+			Sid: "ReadParameters", Effect: "Allow", Action: []string{"ssm:GetParameters"}, Resource: dedupe(params),
+		})
+	}
+	if len(secrets) > 0 {
+		doc.Statement = append(doc.Statement, policyStatement{
+			Sid: "ReadSecrets", Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: dedupe(secrets),
+		})
+	}
+	return doc.json()
+}
+
+// containerDefinition and friends are the ECS container definition fields the program sets.
+type containerDefinition struct {
+	Name                 string                `json:"name"`
+	Image                string                `json:"image"`
+	Essential            bool                  `json:"essential"`
+	PortMappings         []portMapping         `json:"portMappings"`
+	Environment          []nameValue           `json:"environment"`
+	Secrets              []secretRef           `json:"secrets,omitempty"`
+	LogConfiguration     logConfiguration      `json:"logConfiguration"`
+	HealthCheck          *containerHealthCheck `json:"healthCheck,omitempty"`
+	ResourceRequirements []nameValueType       `json:"resourceRequirements,omitempty"`
+}
+
+type portMapping struct {
+	ContainerPort int    `json:"containerPort"`
+	HostPort      int    `json:"hostPort"`
+	Protocol      string `json:"protocol"`
+}
+
+type nameValue struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type secretRef struct {
+	Name      string `json:"name"`
+	ValueFrom string `json:"valueFrom"`
+}
+
+type nameValueType struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+type logConfiguration struct {
+	LogDriver string            `json:"logDriver"`
+	Options   map[string]string `json:"options"`
+}
+
+type containerHealthCheck struct {
+	Command     []string `json:"command"`
+	Interval    int      `json:"interval"`
+	Timeout     int      `json:"timeout"`
+	Retries     int      `json:"retries"`
+	StartPeriod int      `json:"startPeriod"`
+}
+
+// containerDefinitionsJSON renders the task's single container as ECS expects it.
+func containerDefinitionsJSON(args *ServiceArgs, logGroup string) (string, error) {
+	svc := args.Service
+	c := containerDefinition{
+		Name:      svc.ContainerName,
+		Image:     args.Image,
+		Essential: true,
+		// awsvpc: the host port is the container port.
+		PortMappings: []portMapping{{ContainerPort: svc.ContainerPort, HostPort: svc.ContainerPort, Protocol: "tcp"}},
+		Environment:  []nameValue{},
+		LogConfiguration: logConfiguration{
+			LogDriver: "awslogs",
+			Options: map[string]string{
+				"awslogs-group":         logGroup,
+				"awslogs-region":        args.Region,
+				"awslogs-stream-prefix": svc.ContainerName,
+			},
+		},
+	}
+	for _, k := range sortedKeys(svc.Environment) {
+		c.Environment = append(c.Environment, nameValue{Name: k, Value: svc.Environment[k]})
+	}
+	for _, k := range sortedKeys(svc.Secrets) {
+		c.Secrets = append(c.Secrets, secretRef{Name: k, ValueFrom: svc.Secrets[k]})
+	}
+	if hc := args.ContainerHealthCheck; len(hc.Command) > 0 {
+		c.HealthCheck = &containerHealthCheck{
+			Command: hc.Command, Interval: hc.Interval, Timeout: hc.Timeout, Retries: hc.Retries, StartPeriod: hc.StartPeriod,
+		}
+	}
+	if args.Compute.Type == ComputeEC2GPU {
+		c.ResourceRequirements = []nameValueType{{Type: "GPU", Value: strconv.Itoa(args.Compute.GpusPerTask)}}
+	}
+	b, err := json.Marshal([]containerDefinition{c})
+	return string(b), err
+}
+
+func dedupe(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}

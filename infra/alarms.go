@@ -65,7 +65,7 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 	for _, tg := range args.TargetGroups {
 		for _, s := range specs {
 			alarmArgs := &cloudwatch.MetricAlarmArgs{
-				AlarmDescription:   pulumi.Sprintf("%s target group %s: %s", tg.Label, name, s.description),
+				AlarmDescription:   pulumi.String(fmt.Sprintf("%s target group (%s): %s", tg.Label, name, s.description)),
 				Namespace:          pulumi.String("AWS/ApplicationELB"),
 				MetricName:         pulumi.String(s.metric),
 				Dimensions:         pulumi.StringMap{"LoadBalancer": args.LoadBalancerArnSuffix, "TargetGroup": tg.ArnSuffix},

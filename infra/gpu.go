@@ -38,6 +38,9 @@ type GpuCapacity struct {
 	pulumi.ResourceState
 
 	CapacityProviderName pulumi.StringOutput `pulumi:"capacityProviderName"`
+	// ClusterCapacityProviders registers the provider with the cluster; a service using the provider
+	// must depend on it (depending on the component would only wait for the children declared so far).
+	ClusterCapacityProviders *ecs.ClusterCapacityProviders
 }
 
 // NewGpuCapacity declares the GPU capacity. Invoke: ssm getParameter (the AMI id).
@@ -53,74 +56,7 @@ func NewGpuCapacity(ctx *pulumi.Context, name string, args *GpuCapacityArgs, opt
 	tags := pulumi.ToStringMap(args.Tags)
 	c := args.Compute
 
-	role, err := iam.NewRole(ctx, name+"-instance", &iam.RoleArgs{
-		AssumeRolePolicy: pulumi.String(assumeRolePolicy("ec2.amazonaws.com")),
-		Description:      pulumi.String("ECS container instances of " + name),
-		Tags:             tags,
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := iam.NewRolePolicyAttachment(ctx, name+"-instance", &iam.RolePolicyAttachmentArgs{
-		Role:      role.Name,
-		PolicyArn: pulumi.String(managedPolicyArn(args.Partition, "service-role/AmazonEC2ContainerServiceforEC2Role")),
-	}, parent); err != nil {
-		return nil, err
-	}
-	profile, err := iam.NewInstanceProfile(ctx, name+"-instance", &iam.InstanceProfileArgs{
-		Role: role.Name,
-		Tags: tags,
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	sg, err := ec2.NewSecurityGroup(ctx, name+"-instances-sg", &ec2.SecurityGroupArgs{
-		VpcId:       args.VpcID,
-		Description: pulumi.String("GPU container instances of " + name + ": egress only (tasks use their own ENIs)"),
-		Tags:        tagsWithName(args.Tags, name+"-instances-sg"),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-instances-egress", &vpc.SecurityGroupEgressRuleArgs{
-		SecurityGroupId: sg.ID(),
-		IpProtocol:      pulumi.String("-1"),
-		CidrIpv4:        pulumi.String("0.0.0.0/0"),
-		Description:     pulumi.String("ECS agent, image pulls"),
-		Tags:            tags,
-	}, parent); err != nil {
-		return nil, err
-	}
-
-	ami := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{Name: pulumi.String(c.AmiParameter)}, parent)
-	userData := pulumi.Sprintf("#!/bin/bash\ncat >>/etc/ecs/ecs.config <<'EOF'\nECS_CLUSTER=%s\nECS_ENABLE_GPU_SUPPORT=true\nECS_IMAGE_PULL_BEHAVIOR=prefer-cached\nEOF\n", args.ClusterName).
-		ApplyT(func(script string) string { return base64.StdEncoding.EncodeToString([]byte(script)) }).(pulumi.StringOutput)
-	instanceTags := tagsWithName(args.Tags, name+"-instance")
-	lt, err := ec2.NewLaunchTemplate(ctx, name+"-lt", &ec2.LaunchTemplateArgs{
-		ImageId:             ami.InsecureValue(),
-		InstanceType:        pulumi.String(c.InstanceType),
-		IamInstanceProfile:  &ec2.LaunchTemplateIamInstanceProfileArgs{Arn: profile.Arn},
-		VpcSecurityGroupIds: pulumi.StringArray{sg.ID()},
-		UserData:            userData,
-		MetadataOptions: &ec2.LaunchTemplateMetadataOptionsArgs{
-			HttpEndpoint: pulumi.String("enabled"),
-			HttpTokens:   pulumi.String("required"),
-		},
-		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{ec2.LaunchTemplateBlockDeviceMappingArgs{
-			DeviceName: pulumi.String("/dev/xvda"),
-			Ebs: &ec2.LaunchTemplateBlockDeviceMappingEbsArgs{
-				VolumeSize:          pulumi.Int(c.RootVolumeGiB),
-				VolumeType:          pulumi.String("gp3"),
-				Encrypted:           pulumi.String("true"),
-				DeleteOnTermination: pulumi.String("true"),
-			},
-		}},
-		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{
-			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: instanceTags},
-			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: instanceTags},
-		},
-		Tags: tags,
-	}, parent)
+	lt, err := g.launchTemplate(ctx, name, args)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +106,7 @@ func NewGpuCapacity(ctx *pulumi.Context, name string, args *GpuCapacityArgs, opt
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ecs.NewClusterCapacityProviders(ctx, name+"-cluster-capacity", &ecs.ClusterCapacityProvidersArgs{
+	if g.ClusterCapacityProviders, err = ecs.NewClusterCapacityProviders(ctx, name+"-cluster-capacity", &ecs.ClusterCapacityProvidersArgs{
 		ClusterName:       args.ClusterName,
 		CapacityProviders: pulumi.StringArray{cp.Name},
 		DefaultCapacityProviderStrategies: ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArray{
@@ -185,4 +121,77 @@ func NewGpuCapacity(ctx *pulumi.Context, name string, args *GpuCapacityArgs, opt
 		return nil, err
 	}
 	return g, nil
+}
+
+// launchTemplate declares the instances' role, profile, security group (egress only: tasks have their
+// own ENIs) and the launch template with the GPU AMI, IMDSv2 and an encrypted gp3 root volume.
+func (g *GpuCapacity) launchTemplate(ctx *pulumi.Context, name string, args *GpuCapacityArgs) (*ec2.LaunchTemplate, error) {
+	parent := pulumi.Parent(g)
+	tags := pulumi.ToStringMap(args.Tags)
+	c := args.Compute
+	role, err := iam.NewRole(ctx, name+"-instance", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(assumeRolePolicy("ec2.amazonaws.com")),
+		Description:      pulumi.String("ECS container instances of " + name),
+		Tags:             tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicyAttachment(ctx, name+"-instance", &iam.RolePolicyAttachmentArgs{
+		Role:      role.Name,
+		PolicyArn: pulumi.String(managedPolicyArn(args.Partition, "service-role/AmazonEC2ContainerServiceforEC2Role")),
+	}, parent); err != nil {
+		return nil, err
+	}
+	profile, err := iam.NewInstanceProfile(ctx, name+"-instance", &iam.InstanceProfileArgs{
+		Role: role.Name,
+		Tags: tags,
+	}, parent)
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-instances-sg", &ec2.SecurityGroupArgs{
+		VpcId:       args.VpcID,
+		Description: pulumi.String("GPU container instances of " + name + ": egress only (tasks use their own ENIs)"),
+		Tags:        tagsWithName(args.Tags, name+"-instances-sg"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-instances-egress", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId: sg.ID(),
+		IpProtocol:      pulumi.String("-1"),
+		CidrIpv4:        pulumi.String("0.0.0.0/0"),
+		Description:     pulumi.String("ECS agent, image pulls"),
+		Tags:            tags,
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	ami := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{Name: pulumi.String(c.AmiParameter)}, parent)
+	userData := pulumi.Sprintf("#!/bin/bash\ncat >>/etc/ecs/ecs.config <<'EOF'\nECS_CLUSTER=%s\nECS_ENABLE_GPU_SUPPORT=true\nECS_IMAGE_PULL_BEHAVIOR=prefer-cached\nEOF\n", args.ClusterName).
+		ApplyT(func(script string) string { return base64.StdEncoding.EncodeToString([]byte(script)) }).(pulumi.StringOutput)
+	instanceTags := tagsWithName(args.Tags, name+"-instance")
+	return ec2.NewLaunchTemplate(ctx, name+"-lt", &ec2.LaunchTemplateArgs{
+		ImageId:             ami.InsecureValue(),
+		InstanceType:        pulumi.String(c.InstanceType),
+		IamInstanceProfile:  &ec2.LaunchTemplateIamInstanceProfileArgs{Arn: profile.Arn},
+		VpcSecurityGroupIds: pulumi.StringArray{sg.ID()},
+		UserData:            userData,
+		MetadataOptions: &ec2.LaunchTemplateMetadataOptionsArgs{
+			HttpEndpoint: pulumi.String("enabled"),
+			HttpTokens:   pulumi.String("required"),
+		},
+		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{ec2.LaunchTemplateBlockDeviceMappingArgs{
+			DeviceName: pulumi.String("/dev/xvda"),
+			Ebs: &ec2.LaunchTemplateBlockDeviceMappingEbsArgs{
+				VolumeSize:          pulumi.Int(c.RootVolumeGiB),
+				VolumeType:          pulumi.String("gp3"),
+				Encrypted:           pulumi.String("true"),
+				DeleteOnTermination: pulumi.String("true"),
+			},
+		}},
+		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{
+			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: instanceTags},
+			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: instanceTags},
+		},
+		Tags: tags,
+	}, parent)
 }

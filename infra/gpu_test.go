@@ -67,3 +67,9 @@ func TestFargateStackDeclaresNoGPUCapacity(t *testing.T) {
 	assert.Empty(t, r.ofType("ai-bluegreen:infra:GpuCapacity"))
 	assert.Empty(t, r.ofType("aws:autoscaling/group:Group"))
 }
+
+func TestGPUServiceWaitsForTheCapacityProviderToJoinTheCluster(t *testing.T) {
+	t.Parallel()
+	r := runProgram(t, gpuConfig(t))
+	assert.Contains(t, r.one(t, typeService).DependsOn, r.one(t, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").URN)
+}

@@ -71,7 +71,6 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	}
 	parent := pulumi.Parent(s)
 	tags := pulumi.ToStringMap(args.Tags)
-	gpu := args.Compute.Type == ComputeEC2GPU
 
 	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
 		Settings: ecs.ClusterSettingArray{ecs.ClusterSettingArgs{
@@ -96,97 +95,12 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		return nil, err
 	}
 
-	containerDefinitions := logs.Name.ApplyT(func(group string) (string, error) {
-		return containerDefinitionsJSON(args, group)
-	}).(pulumi.StringOutput)
-	taskDef := &ecs.TaskDefinitionArgs{
-		Family:                  pulumi.String(args.Family),
-		Cpu:                     pulumi.String(strconv.Itoa(args.Service.CPU)),
-		Memory:                  pulumi.String(strconv.Itoa(args.Service.Memory)),
-		NetworkMode:             pulumi.String("awsvpc"),
-		RequiresCompatibilities: pulumi.StringArray{pulumi.String("FARGATE")},
-		ExecutionRoleArn:        execRole.Arn,
-		TaskRoleArn:             taskRole.Arn,
-		ContainerDefinitions:    containerDefinitions,
-		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
-			OperatingSystemFamily: pulumi.String("LINUX"),
-			CpuArchitecture:       pulumi.String("X86_64"),
-		},
-		Tags: tags,
-	}
-	if gpu {
-		taskDef.RequiresCompatibilities = pulumi.StringArray{pulumi.String("EC2")}
-	} else if args.Service.EphemeralStorageGiB > 20 {
-		taskDef.EphemeralStorage = &ecs.TaskDefinitionEphemeralStorageArgs{SizeInGib: pulumi.Int(args.Service.EphemeralStorageGiB)}
-	}
-	td, err := ecs.NewTaskDefinition(ctx, name+"-taskdef", taskDef, parent)
+	td, err := ecs.NewTaskDefinition(ctx, name+"-taskdef", taskDefinitionArgs(args, logs, execRole, taskRole), parent)
 	if err != nil {
 		return nil, err
 	}
 
-	svcArgs := &ecs.ServiceArgs{
-		Cluster:        cluster.Arn,
-		TaskDefinition: td.Arn,
-		DesiredCount:   pulumi.Int(args.Service.DesiredCount),
-		DeploymentController: &ecs.ServiceDeploymentControllerArgs{
-			Type: pulumi.String("CODE_DEPLOY"),
-		},
-		// Exactly one entry, the blue group: CodeDeploy attaches the replacement task set to the other
-		// group itself, and a service listing both groups hangs in Install.
-		LoadBalancers: ecs.ServiceLoadBalancerArray{ecs.ServiceLoadBalancerArgs{
-			TargetGroupArn: args.BlueTargetGroupArn,
-			ContainerName:  pulumi.String(args.Service.ContainerName),
-			ContainerPort:  pulumi.Int(args.Service.ContainerPort),
-		}},
-		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
-			Subnets:        args.PrivateSubnetIDs,
-			SecurityGroups: pulumi.StringArray{args.TaskSecurityGroupID},
-			AssignPublicIp: pulumi.Bool(false),
-		},
-		HealthCheckGracePeriodSeconds: pulumi.Int(args.GracePeriodSeconds),
-		PropagateTags:                 pulumi.String("SERVICE"),
-		EnableEcsManagedTags:          pulumi.Bool(true),
-		Tags:                          tags,
-	}
-	dependsOn := append([]pulumi.Resource{}, args.Listeners...)
-	if gpu {
-		capacity, err := NewGpuCapacity(ctx, name+"-gpu", &GpuCapacityArgs{
-			ClusterName:         cluster.Name,
-			Compute:             args.Compute,
-			Partition:           args.Partition,
-			VpcID:               args.VpcID,
-			SubnetIDs:           args.PrivateSubnetIDs,
-			Tags:                args.Tags,
-			HealthCheckGraceSec: args.GracePeriodSeconds,
-		}, parent)
-		if err != nil {
-			return nil, err
-		}
-		svcArgs.CapacityProviderStrategies = ecs.ServiceCapacityProviderStrategyArray{ecs.ServiceCapacityProviderStrategyArgs{
-			CapacityProvider: capacity.CapacityProviderName,
-			Weight:           pulumi.Int(1),
-		}}
-		svcArgs.OrderedPlacementStrategies = ecs.ServiceOrderedPlacementStrategyArray{ecs.ServiceOrderedPlacementStrategyArgs{
-			Type:  pulumi.String("spread"),
-			Field: pulumi.String("attribute:ecs.availability-zone"),
-		}}
-		dependsOn = append(dependsOn, capacity)
-	} else {
-		svcArgs.LaunchType = pulumi.String("FARGATE")
-		svcArgs.PlatformVersion = pulumi.String(args.Compute.PlatformVersion)
-	}
-
-	// After the first release CodeDeploy owns the running task definition and the target group the
-	// service points at; ECS refuses to change either under a CODE_DEPLOY controller ("Use AWS
-	// CodeDeploy to trigger a new deployment"), and reverting them would undo a release (pulumi-aws
-	// #1096, #3821).
-	ignored := []string{"taskDefinition", "loadBalancers"}
-	if args.Autoscaling.Enabled {
-		// Application Auto Scaling owns the task count.
-		ignored = append(ignored, "desiredCount")
-	}
-	svc, err := ecs.NewService(ctx, name+"-service", svcArgs, parent,
-		pulumi.DependsOn(dependsOn), pulumi.IgnoreChanges(ignored))
+	svc, err := s.ecsService(ctx, name, cluster, td, args)
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +127,106 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		return nil, err
 	}
 	return s, nil
+}
+
+// ecsService declares the service: CODE_DEPLOY controller, one load balancer entry, private subnets;
+// on ec2-gpu through the GpuCapacity's capacity provider, else on Fargate.
+func (s *Service) ecsService(ctx *pulumi.Context, name string, cluster *ecs.Cluster, td *ecs.TaskDefinition, args *ServiceArgs) (*ecs.Service, error) {
+	parent := pulumi.Parent(s)
+	tags := pulumi.ToStringMap(args.Tags)
+	svcArgs := &ecs.ServiceArgs{
+		Cluster:        cluster.Arn,
+		TaskDefinition: td.Arn,
+		DesiredCount:   pulumi.Int(args.Service.DesiredCount),
+		DeploymentController: &ecs.ServiceDeploymentControllerArgs{
+			Type: pulumi.String("CODE_DEPLOY"),
+		},
+		// Exactly one entry, the blue group: CodeDeploy attaches the replacement task set to the other
+		// group itself, and a service listing both groups hangs in Install.
+		LoadBalancers: ecs.ServiceLoadBalancerArray{ecs.ServiceLoadBalancerArgs{
+			TargetGroupArn: args.BlueTargetGroupArn,
+			ContainerName:  pulumi.String(args.Service.ContainerName),
+			ContainerPort:  pulumi.Int(args.Service.ContainerPort),
+		}},
+		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
+			Subnets:        args.PrivateSubnetIDs,
+			SecurityGroups: pulumi.StringArray{args.TaskSecurityGroupID},
+			AssignPublicIp: pulumi.Bool(false),
+		},
+		HealthCheckGracePeriodSeconds: pulumi.Int(args.GracePeriodSeconds),
+		PropagateTags:                 pulumi.String("SERVICE"),
+		EnableEcsManagedTags:          pulumi.Bool(true),
+		Tags:                          tags,
+	}
+	dependsOn := append([]pulumi.Resource{}, args.Listeners...)
+	if args.Compute.Type == ComputeEC2GPU {
+		capacity, err := NewGpuCapacity(ctx, name+"-gpu", &GpuCapacityArgs{
+			ClusterName:         cluster.Name,
+			Compute:             args.Compute,
+			Partition:           args.Partition,
+			VpcID:               args.VpcID,
+			SubnetIDs:           args.PrivateSubnetIDs,
+			Tags:                args.Tags,
+			HealthCheckGraceSec: args.GracePeriodSeconds,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		svcArgs.CapacityProviderStrategies = ecs.ServiceCapacityProviderStrategyArray{ecs.ServiceCapacityProviderStrategyArgs{
+			CapacityProvider: capacity.CapacityProviderName,
+			Weight:           pulumi.Int(1),
+		}}
+		svcArgs.OrderedPlacementStrategies = ecs.ServiceOrderedPlacementStrategyArray{ecs.ServiceOrderedPlacementStrategyArgs{
+			Type:  pulumi.String("spread"),
+			Field: pulumi.String("attribute:ecs.availability-zone"),
+		}}
+		dependsOn = append(dependsOn, capacity.ClusterCapacityProviders)
+	} else {
+		svcArgs.LaunchType = pulumi.String("FARGATE")
+		svcArgs.PlatformVersion = pulumi.String(args.Compute.PlatformVersion)
+	}
+
+	// After the first release CodeDeploy owns the running task definition and the target group the
+	// service points at; ECS refuses to change either under a CODE_DEPLOY controller ("Use AWS
+	// CodeDeploy to trigger a new deployment"), and reverting them would undo a release (pulumi-aws
+	// #1096, #3821).
+	ignored := []string{"taskDefinition", "loadBalancers"}
+	if args.Autoscaling.Enabled {
+		// Application Auto Scaling owns the task count.
+		ignored = append(ignored, "desiredCount")
+	}
+	return ecs.NewService(ctx, name+"-service", svcArgs, parent,
+		pulumi.DependsOn(dependsOn), pulumi.IgnoreChanges(ignored))
+}
+
+// taskDefinitionArgs is the first revision of the family: the container definition is JSON built from
+// Go values (the emulator and the deployer read the same shape back).
+func taskDefinitionArgs(args *ServiceArgs, logs *cloudwatch.LogGroup, execRole, taskRole *iam.Role) *ecs.TaskDefinitionArgs {
+	tags := pulumi.ToStringMap(args.Tags)
+	containerDefinitions := logs.Name.ApplyT(func(group string) (string, error) {
+		return containerDefinitionsJSON(args, group)
+	}).(pulumi.StringOutput)
+	taskDef := &ecs.TaskDefinitionArgs{
+		Family:                  pulumi.String(args.Family),
+		Cpu:                     pulumi.String(strconv.Itoa(args.Service.CPU)),
+		Memory:                  pulumi.String(strconv.Itoa(args.Service.Memory)),
+		NetworkMode:             pulumi.String("awsvpc"),
+		RequiresCompatibilities: pulumi.StringArray{pulumi.String("FARGATE")},
+		ExecutionRoleArn:        execRole.Arn,
+		TaskRoleArn:             taskRole.Arn,
+		ContainerDefinitions:    containerDefinitions,
+		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
+			OperatingSystemFamily: pulumi.String("LINUX"),
+			CpuArchitecture:       pulumi.String("X86_64"),
+		},
+		Tags: tags,
+	}
+	if args.Compute.Type == ComputeEC2GPU {
+		taskDef.RequiresCompatibilities = pulumi.StringArray{pulumi.String("EC2")}
+	} else if args.Service.EphemeralStorageGiB > 20 {
+		taskDef.EphemeralStorage = &ecs.TaskDefinitionEphemeralStorageArgs{SizeInGib: pulumi.Int(args.Service.EphemeralStorageGiB)}
+	}
+	return taskDef
 }
 
 // roles declares the task execution role (pull this image's repository, write this log group, read only

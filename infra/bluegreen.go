@@ -117,6 +117,35 @@ func NewBlueGreenDeployment(ctx *pulumi.Context, name string, args *BlueGreenDep
 		configName = custom.DeploymentConfigName
 	}
 
+	group, err := codedeploy.NewDeploymentGroup(ctx, name+"-group", deploymentGroupArgs(args, app, role, configName), parent,
+		// The role's policy must be attached before CodeDeploy validates the group with it.
+		pulumi.DependsOn([]pulumi.Resource{attachment}))
+	if err != nil {
+		return nil, err
+	}
+
+	b.ApplicationName = app.Name
+	b.ApplicationArn = app.Arn
+	b.DeploymentGroupName = group.DeploymentGroupName
+	b.DeploymentGroupArn = group.Arn
+	b.DeploymentConfigName = configName
+	if err := ctx.RegisterResourceOutputs(b, pulumi.Map{
+		"applicationName":      b.ApplicationName,
+		"applicationArn":       b.ApplicationArn,
+		"deploymentGroupName":  b.DeploymentGroupName,
+		"deploymentGroupArn":   b.DeploymentGroupArn,
+		"deploymentConfigName": b.DeploymentConfigName,
+	}); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// deploymentGroupArgs is the BLUE_GREEN group with traffic control over the listener and target group
+// pair, the ready and termination waits, auto-rollback and the alarms.
+func deploymentGroupArgs(args *BlueGreenDeploymentArgs, app *codedeploy.Application, role *iam.Role, configName pulumi.StringOutput) *codedeploy.DeploymentGroupArgs {
+	d := args.Deployment
+	tags := pulumi.ToStringMap(args.Tags)
 	ready := &codedeploy.DeploymentGroupBlueGreenDeploymentConfigDeploymentReadyOptionArgs{
 		ActionOnTimeout: pulumi.String("CONTINUE_DEPLOYMENT"),
 	}
@@ -128,7 +157,7 @@ func NewBlueGreenDeployment(ctx *pulumi.Context, name string, args *BlueGreenDep
 			WaitTimeInMinutes: pulumi.Int(d.ReadyWaitMinutes),
 		}
 	}
-	group, err := codedeploy.NewDeploymentGroup(ctx, name+"-group", &codedeploy.DeploymentGroupArgs{
+	return &codedeploy.DeploymentGroupArgs{
 		AppName:              app.Name,
 		DeploymentGroupName:  pulumi.String(args.Name),
 		ServiceRoleArn:       role.Arn,
@@ -173,27 +202,7 @@ func NewBlueGreenDeployment(ctx *pulumi.Context, name string, args *BlueGreenDep
 			IgnorePollAlarmFailure: pulumi.Bool(false),
 		},
 		Tags: tags,
-		// The role's policy must be attached before CodeDeploy validates the group with it.
-	}, parent, pulumi.DependsOn([]pulumi.Resource{attachment}))
-	if err != nil {
-		return nil, err
 	}
-
-	b.ApplicationName = app.Name
-	b.ApplicationArn = app.Arn
-	b.DeploymentGroupName = group.DeploymentGroupName
-	b.DeploymentGroupArn = group.Arn
-	b.DeploymentConfigName = configName
-	if err := ctx.RegisterResourceOutputs(b, pulumi.Map{
-		"applicationName":      b.ApplicationName,
-		"applicationArn":       b.ApplicationArn,
-		"deploymentGroupName":  b.DeploymentGroupName,
-		"deploymentGroupArn":   b.DeploymentGroupArn,
-		"deploymentConfigName": b.DeploymentConfigName,
-	}); err != nil {
-		return nil, err
-	}
-	return b, nil
 }
 
 // customDeploymentConfig is a TimeBasedCanary, TimeBasedLinear or AllAtOnce configuration for ECS.

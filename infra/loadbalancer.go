@@ -78,33 +78,10 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, err
 	}
 
-	newTargetGroup := func(color string) (*lb.TargetGroup, error) {
-		h := args.HealthCheck
-		return lb.NewTargetGroup(ctx, name+"-"+color, &lb.TargetGroupArgs{
-			TargetType:          pulumi.String("ip"),
-			Protocol:            pulumi.String("HTTP"),
-			Port:                pulumi.Int(args.ContainerPort),
-			VpcId:               args.VpcID,
-			DeregistrationDelay: pulumi.Int(cfg.DeregistrationDelay),
-			SlowStart:           pulumi.Int(cfg.SlowStart),
-			HealthCheck: &lb.TargetGroupHealthCheckArgs{
-				Enabled:            pulumi.Bool(true),
-				Protocol:           pulumi.String("HTTP"),
-				Port:               pulumi.String("traffic-port"),
-				Path:               pulumi.String(h.Path),
-				Interval:           pulumi.Int(h.Interval),
-				Timeout:            pulumi.Int(h.Timeout),
-				HealthyThreshold:   pulumi.Int(h.HealthyThreshold),
-				UnhealthyThreshold: pulumi.Int(h.UnhealthyThreshold),
-				Matcher:            pulumi.String(h.Matcher),
-			},
-			Tags: tags,
-		}, parent)
-	}
-	if l.Blue, err = newTargetGroup("blue"); err != nil {
+	if l.Blue, err = l.targetGroup(ctx, name+"-blue", args); err != nil {
 		return nil, err
 	}
-	if l.Green, err = newTargetGroup("green"); err != nil {
+	if l.Green, err = l.targetGroup(ctx, name+"-green", args); err != nil {
 		return nil, err
 	}
 
@@ -115,20 +92,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, err
 	}
 	if cfg.ProdProtocol == "HTTPS" {
-		if _, err := lb.NewListener(ctx, name+"-redirect", &lb.ListenerArgs{
-			LoadBalancerArn: alb.Arn,
-			Port:            pulumi.Int(80),
-			Protocol:        pulumi.String("HTTP"),
-			DefaultActions: lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{
-				Type: pulumi.String("redirect"),
-				Redirect: &lb.ListenerDefaultActionRedirectArgs{
-					Port:       pulumi.String(strconv.Itoa(cfg.ProdPort)),
-					Protocol:   pulumi.String("HTTPS"),
-					StatusCode: pulumi.String("HTTP_301"),
-				},
-			}},
-			Tags: tags,
-		}, parent); err != nil {
+		if err := l.redirectListener(ctx, name+"-redirect", alb, args); err != nil {
 			return nil, err
 		}
 	}
@@ -161,6 +125,52 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, err
 	}
 	return l, nil
+}
+
+// targetGroup declares blue or green: ip targets on the container port, the configured health check,
+// deregistration delay and slow start.
+func (l *LoadBalancer) targetGroup(ctx *pulumi.Context, name string, args *LoadBalancerArgs) (*lb.TargetGroup, error) {
+	cfg := args.Config
+	h := args.HealthCheck
+	return lb.NewTargetGroup(ctx, name, &lb.TargetGroupArgs{
+		TargetType:          pulumi.String("ip"),
+		Protocol:            pulumi.String("HTTP"),
+		Port:                pulumi.Int(args.ContainerPort),
+		VpcId:               args.VpcID,
+		DeregistrationDelay: pulumi.Int(cfg.DeregistrationDelay),
+		SlowStart:           pulumi.Int(cfg.SlowStart),
+		HealthCheck: &lb.TargetGroupHealthCheckArgs{
+			Enabled:            pulumi.Bool(true),
+			Protocol:           pulumi.String("HTTP"),
+			Port:               pulumi.String("traffic-port"),
+			Path:               pulumi.String(h.Path),
+			Interval:           pulumi.Int(h.Interval),
+			Timeout:            pulumi.Int(h.Timeout),
+			HealthyThreshold:   pulumi.Int(h.HealthyThreshold),
+			UnhealthyThreshold: pulumi.Int(h.UnhealthyThreshold),
+			Matcher:            pulumi.String(h.Matcher),
+		},
+		Tags: pulumi.ToStringMap(args.Tags),
+	}, pulumi.Parent(l))
+}
+
+// redirectListener sends HTTP on port 80 to HTTPS on the prod port.
+func (l *LoadBalancer) redirectListener(ctx *pulumi.Context, name string, alb *lb.LoadBalancer, args *LoadBalancerArgs) error {
+	_, err := lb.NewListener(ctx, name, &lb.ListenerArgs{
+		LoadBalancerArn: alb.Arn,
+		Port:            pulumi.Int(80),
+		Protocol:        pulumi.String("HTTP"),
+		DefaultActions: lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{
+			Type: pulumi.String("redirect"),
+			Redirect: &lb.ListenerDefaultActionRedirectArgs{
+				Port:       pulumi.String(strconv.Itoa(args.Config.ProdPort)),
+				Protocol:   pulumi.String("HTTPS"),
+				StatusCode: pulumi.String("HTTP_301"),
+			},
+		}},
+		Tags: pulumi.ToStringMap(args.Tags),
+	}, pulumi.Parent(l))
+	return err
 }
 
 // trafficListener declares a prod or test listener forwarding to blue (weight 100) and green (weight 0).

@@ -118,81 +118,19 @@ func (n *Network) create(ctx *pulumi.Context, name string, args *NetworkArgs) er
 		return err
 	}
 
-	var public, private pulumi.StringArray
-	var privateRTs pulumi.StringArray
-	var nats []*ec2.NatGateway
+	var public, private, privateRTs pulumi.StringArray
+	var nat *ec2.NatGateway
 	for i := 0; i < cfg.AzCount; i++ {
-		az := zones.Names[i]
-		pubName := fmt.Sprintf("%s-public-%d", name, i)
-		pub, err := ec2.NewSubnet(ctx, pubName, &ec2.SubnetArgs{
-			VpcId:            vpc.ID(),
-			CidrBlock:        pulumi.String(subnetCIDR(cidr, i).String()),
-			AvailabilityZone: pulumi.String(az),
-			Tags:             tagged(pubName),
-		}, parent)
+		z, err := n.zone(ctx, name, i, zones.Names[i], zoneArgs{
+			vpc: vpc, igw: igw, publicRT: publicRT, cidr: cidr, nat: nat, singleNat: cfg.SingleNatGateway, tags: args.Tags,
+		})
 		if err != nil {
 			return err
 		}
-		if _, err := ec2.NewRouteTableAssociation(ctx, pubName, &ec2.RouteTableAssociationArgs{
-			SubnetId:     pub.ID(),
-			RouteTableId: publicRT.ID(),
-		}, parent); err != nil {
-			return err
-		}
-		public = append(public, pub.ID())
-
-		if i == 0 || !cfg.SingleNatGateway {
-			natName := fmt.Sprintf("%s-nat-%d", name, i)
-			eip, err := ec2.NewEip(ctx, natName, &ec2.EipArgs{
-				Domain: pulumi.String("vpc"),
-				Tags:   tagged(natName),
-			}, parent)
-			if err != nil {
-				return err
-			}
-			nat, err := ec2.NewNatGateway(ctx, natName, &ec2.NatGatewayArgs{
-				AllocationId: eip.ID(),
-				SubnetId:     pub.ID(),
-				Tags:         tagged(natName),
-			}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
-			if err != nil {
-				return err
-			}
-			nats = append(nats, nat)
-		}
-
-		privName := fmt.Sprintf("%s-private-%d", name, i)
-		priv, err := ec2.NewSubnet(ctx, privName, &ec2.SubnetArgs{
-			VpcId:            vpc.ID(),
-			CidrBlock:        pulumi.String(subnetCIDR(cidr, 8+i).String()),
-			AvailabilityZone: pulumi.String(az),
-			Tags:             tagged(privName),
-		}, parent)
-		if err != nil {
-			return err
-		}
-		rt, err := ec2.NewRouteTable(ctx, privName, &ec2.RouteTableArgs{
-			VpcId: vpc.ID(),
-			Tags:  tagged(privName),
-		}, parent)
-		if err != nil {
-			return err
-		}
-		if _, err := ec2.NewRoute(ctx, privName+"-nat", &ec2.RouteArgs{
-			RouteTableId:         rt.ID(),
-			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
-			NatGatewayId:         nats[len(nats)-1].ID(),
-		}, parent); err != nil {
-			return err
-		}
-		if _, err := ec2.NewRouteTableAssociation(ctx, privName, &ec2.RouteTableAssociationArgs{
-			SubnetId:     priv.ID(),
-			RouteTableId: rt.ID(),
-		}, parent); err != nil {
-			return err
-		}
-		private = append(private, priv.ID())
-		privateRTs = append(privateRTs, rt.ID())
+		nat = z.nat
+		public = append(public, z.public)
+		private = append(private, z.private)
+		privateRTs = append(privateRTs, z.privateRT)
 	}
 
 	// Image layers of ECR live in S3: a gateway endpoint keeps multi-GB model images off the NAT bill.
@@ -211,6 +149,95 @@ func (n *Network) create(ctx *pulumi.Context, name string, args *NetworkArgs) er
 	n.PublicSubnetIDs = public.ToStringArrayOutput()
 	n.PrivateSubnetIDs = private.ToStringArrayOutput()
 	return nil
+}
+
+// zoneArgs is what one availability zone's subnets hang off.
+type zoneArgs struct {
+	vpc       *ec2.Vpc
+	igw       *ec2.InternetGateway
+	publicRT  *ec2.RouteTable
+	cidr      netip.Prefix
+	nat       *ec2.NatGateway // the previous zone's; reused with a single NAT gateway
+	singleNat bool
+	tags      map[string]string
+}
+
+// zoneResult holds one zone's subnets, its private route table and the NAT gateway its tasks use.
+type zoneResult struct {
+	public, private, privateRT pulumi.StringInput
+	nat                        *ec2.NatGateway
+}
+
+// zone declares the i-th zone: a public subnet (ALB, NAT gateway) and a private subnet (tasks) routed
+// through a NAT gateway, its own unless a single one is configured.
+func (n *Network) zone(ctx *pulumi.Context, name string, i int, az string, a zoneArgs) (*zoneResult, error) {
+	parent := pulumi.Parent(n)
+	pubName := fmt.Sprintf("%s-public-%d", name, i)
+	pub, err := ec2.NewSubnet(ctx, pubName, &ec2.SubnetArgs{
+		VpcId:            a.vpc.ID(),
+		CidrBlock:        pulumi.String(subnetCIDR(a.cidr, i).String()),
+		AvailabilityZone: pulumi.String(az),
+		Tags:             tagsWithName(a.tags, pubName),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ec2.NewRouteTableAssociation(ctx, pubName, &ec2.RouteTableAssociationArgs{
+		SubnetId:     pub.ID(),
+		RouteTableId: a.publicRT.ID(),
+	}, parent); err != nil {
+		return nil, err
+	}
+	nat := a.nat
+	if nat == nil || !a.singleNat {
+		natName := fmt.Sprintf("%s-nat-%d", name, i)
+		eip, err := ec2.NewEip(ctx, natName, &ec2.EipArgs{
+			Domain: pulumi.String("vpc"),
+			Tags:   tagsWithName(a.tags, natName),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		if nat, err = ec2.NewNatGateway(ctx, natName, &ec2.NatGatewayArgs{
+			AllocationId: eip.ID(),
+			SubnetId:     pub.ID(),
+			Tags:         tagsWithName(a.tags, natName),
+		}, parent, pulumi.DependsOn([]pulumi.Resource{a.igw})); err != nil {
+			return nil, err
+		}
+	}
+
+	privName := fmt.Sprintf("%s-private-%d", name, i)
+	priv, err := ec2.NewSubnet(ctx, privName, &ec2.SubnetArgs{
+		VpcId:            a.vpc.ID(),
+		CidrBlock:        pulumi.String(subnetCIDR(a.cidr, 8+i).String()),
+		AvailabilityZone: pulumi.String(az),
+		Tags:             tagsWithName(a.tags, privName),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := ec2.NewRouteTable(ctx, privName, &ec2.RouteTableArgs{
+		VpcId: a.vpc.ID(),
+		Tags:  tagsWithName(a.tags, privName),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ec2.NewRoute(ctx, privName+"-nat", &ec2.RouteArgs{
+		RouteTableId:         rt.ID(),
+		DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+		NatGatewayId:         nat.ID(),
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := ec2.NewRouteTableAssociation(ctx, privName, &ec2.RouteTableAssociationArgs{
+		SubnetId:     priv.ID(),
+		RouteTableId: rt.ID(),
+	}, parent); err != nil {
+		return nil, err
+	}
+	return &zoneResult{public: pub.ID(), private: priv.ID(), privateRT: rt.ID(), nat: nat}, nil
 }
 
 // subnetCIDR returns the index-th of the 16 equal subnets of a VPC CIDR (4 more prefix bits): public

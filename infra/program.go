@@ -125,8 +125,13 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	return stackOutputs(cfg, region.Name, lb, svc, deploy, policy), nil
+}
+
+// stackOutputs maps every output name of the contract (outputs.go) to its value.
+func stackOutputs(cfg *Config, region string, lb *LoadBalancer, svc *Service, deploy *BlueGreenDeployment, policy *DeployerPolicy) pulumi.Map {
 	return pulumi.Map{
-		OutputRegion:                    pulumi.String(region.Name),
+		OutputRegion:                    pulumi.String(region),
 		OutputClusterName:               svc.ClusterName,
 		OutputClusterArn:                svc.ClusterArn,
 		OutputServiceName:               svc.ServiceName,
@@ -146,5 +151,5 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 		OutputProdURL:                   lb.ProdURL,
 		OutputTestURL:                   lb.TestURL,
 		OutputDeployerPolicyJSON:        policy.PolicyJSON,
-	}, nil
+	}
 }

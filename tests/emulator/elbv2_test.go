@@ -50,7 +50,9 @@ func TestELBv2DescribeCallsDecodeInTheSDK(t *testing.T) {
 	assert.Equal(t, elbv2types.ActionTypeEnumForward, action.Type)
 	require.Len(t, action.ForwardConfig.TargetGroups, 2)
 	assert.Equal(t, int32(100), aws.ToInt32(action.ForwardConfig.TargetGroups[0].Weight))
-	assert.Equal(t, int32(0), aws.ToInt32(action.ForwardConfig.TargetGroups[1].Weight))
+	// Weight 0 is on the wire, not left out: an absent weight means 1 to ELBv2.
+	require.NotNil(t, action.ForwardConfig.TargetGroups[1].Weight, "weight 0 must be written, not omitted")
+	assert.Equal(t, int32(0), *action.ForwardConfig.TargetGroups[1].Weight)
 	assert.Equal(t, int32(80), aws.ToInt32(ls.Listeners[0].Port))
 
 	rules, err := w.elb.DescribeRules(ctx, &elbv2.DescribeRulesInput{ListenerArn: aws.String(w.prod.ARN)})

@@ -203,7 +203,9 @@ func encodeXML(buf *bytes.Buffer, name string, v reflect.Value, omitEmpty bool) 
 		if v.IsNil() {
 			return
 		}
-		encodeXML(buf, name, v.Elem(), omitEmpty)
+		// A set pointer is an explicit value: AWS writes <Weight>0</Weight>, and the SDK tells a
+		// weight of 0 from an absent one (which ELBv2 treats as 1).
+		encodeXML(buf, name, v.Elem(), false)
 		return
 	}
 	if omitEmpty && v.Kind() != reflect.Struct && v.IsZero() {

@@ -1,11 +1,8 @@
 package tests
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ai-bluegreen/ai-bluegreen/infra"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/provision"
 )
 
 // update rewrites the plan snapshots: go test ./tests/ -run Plan -update
@@ -114,7 +112,7 @@ func planFor(t *testing.T, stack string) *plan {
 	file := "Pulumi." + stack + ".yaml"
 	cfg, err := infra.ReadStackConfig(filepath.Join("..", file))
 	require.NoError(t, err)
-	mock := &planMock{stack: stack, region: cfg["aws:region"]}
+	mock := &planMock{aws: provision.Answers{Stack: stack, Region: cfg["aws:region"]}}
 	var outputs map[string]any
 	err = pulumi.RunErr(func(ctx *pulumi.Context) error {
 		declared, err := infra.Build(ctx)
@@ -151,7 +149,7 @@ func planFor(t *testing.T, stack string) *plan {
 
 // planMock records registrations and answers like AWS would, deterministically.
 type planMock struct {
-	stack, region string
+	aws provision.Answers
 
 	mu        sync.Mutex
 	resources []plannedResource
@@ -189,87 +187,14 @@ func (m *planMock) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		return "", resource.PropertyMap{}, nil
 	}
 	state := args.Inputs.Copy()
-	return m.fill(args.TypeToken, args.Name, state), state, nil
-}
-
-// fill adds what AWS computes (names, ARNs, DNS names) and returns the id.
-func (m *planMock) fill(typ, name string, s resource.PropertyMap) string {
-	get := func(k string) string {
-		if v, ok := s[resource.PropertyKey(k)]; ok && v.IsString() {
-			return v.StringValue()
-		}
-		return ""
-	}
-	set := func(k, v string) { s[resource.PropertyKey(k)] = resource.NewStringProperty(v) }
-	if get("name") == "" {
-		set("name", name)
-	}
-	sum := sha256.Sum256([]byte(m.stack + typ + name))
-	h := hex.EncodeToString(sum[:])[:16]
-	arn := func(service, rest string) string {
-		return fmt.Sprintf("arn:aws:%s:%s:123456789012:%s", service, m.region, rest)
-	}
-	switch typ {
-	case "aws:lb/loadBalancer:LoadBalancer":
-		set("arnSuffix", "app/"+name+"/"+h)
-		set("arn", arn("elasticloadbalancing", "loadbalancer/app/"+name+"/"+h))
-		set("dnsName", name+"-"+h[:8]+"."+m.region+".elb.amazonaws.com")
-	case "aws:lb/targetGroup:TargetGroup":
-		set("arnSuffix", "targetgroup/"+name+"/"+h)
-		set("arn", arn("elasticloadbalancing", "targetgroup/"+name+"/"+h))
-	case "aws:lb/listener:Listener":
-		set("arn", arn("elasticloadbalancing", "listener/app/"+name+"/"+h))
-	case "aws:ecs/cluster:Cluster":
-		set("arn", arn("ecs", "cluster/"+get("name")))
-	case "aws:ecs/service:Service":
-		return arn("ecs", "service/"+get("name"))
-	case "aws:ecs/taskDefinition:TaskDefinition":
-		set("arn", arn("ecs", "task-definition/"+get("family")+":1"))
-		return get("family")
-	case "aws:iam/role:Role":
-		set("arn", "arn:aws:iam::123456789012:role/"+name)
-		return name
-	case "aws:cloudwatch/logGroup:LogGroup":
-		set("arn", arn("logs", "log-group:"+get("name")))
-	case "aws:codedeploy/application:Application":
-		set("arn", arn("codedeploy", "application:"+get("name")))
-	case "aws:codedeploy/deploymentGroup:DeploymentGroup":
-		set("arn", arn("codedeploy", "deploymentgroup:"+get("appName")+"/"+get("deploymentGroupName")))
-	case "aws:codedeploy/deploymentConfig:DeploymentConfig":
-		set("deploymentConfigName", name)
-	case "aws:cloudwatch/metricAlarm:MetricAlarm":
-		set("arn", arn("cloudwatch", "alarm:"+name))
-	}
-	if get("arn") == "" {
-		service := strings.SplitN(strings.TrimPrefix(typ, "aws:"), "/", 2)[0]
-		set("arn", arn(service, name))
-	}
-	if v := get("arn"); strings.Contains(v, ":elasticloadbalancing:") || strings.Contains(v, ":ecs:cluster") {
-		return v
-	}
-	return name + "-" + h[:8]
+	return m.aws.Fill(args.TypeToken, args.Name, state), state, nil
 }
 
 func (m *planMock) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	m.mu.Lock()
 	m.invokes = append(m.invokes, args.Token)
 	m.mu.Unlock()
-	switch args.Token {
-	case "aws:index/getRegion:getRegion":
-		return resource.NewPropertyMapFromMap(map[string]any{"name": m.region, "id": m.region}), nil
-	case "aws:index/getAvailabilityZones:getAvailabilityZones":
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"names": []any{m.region + "a", m.region + "b", m.region + "c"}, "id": m.region,
-		}), nil
-	case "aws:ec2/getVpc:getVpc":
-		return resource.NewPropertyMapFromMap(map[string]any{"id": args.Args["id"].StringValue(), "cidrBlock": "10.20.0.0/16"}), nil
-	case "aws:ssm/getParameter:getParameter":
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"name": args.Args["name"].StringValue(), "type": "String",
-			"value": "ami-0123456789abcdef0", "insecureValue": "ami-0123456789abcdef0",
-		}), nil
-	}
-	return nil, fmt.Errorf("unexpected invoke %s", args.Token)
+	return m.aws.Call(args)
 }
 
 // shortURN is "type::name" of a URN (the stack and project are the same for every resource).

@@ -15,6 +15,10 @@ type LoadBalancerInput struct {
 	VpcID          string
 	Subnets        []string
 	SecurityGroups []string
+	// DNSName is the name clients resolve to reach the listeners. Empty gives an AWS-style name,
+	// which resolves nowhere; a rehearsal that sends real traffic passes "127.0.0.1", the address
+	// every emulated listener binds on.
+	DNSName string
 }
 
 // LoadBalancer is a created ALB.
@@ -145,6 +149,9 @@ func (e *Emulator) CreateLoadBalancer(in LoadBalancerInput) (LoadBalancer, error
 	lb.dns = fmt.Sprintf("%s-%s.%s.elb.amazonaws.com", in.Name, randomDigits(10), e.region)
 	if lb.scheme == "internal" {
 		lb.dns = "internal-" + lb.dns
+	}
+	if in.DNSName != "" {
+		lb.dns = in.DNSName
 	}
 	e.elb.lbs = append(e.elb.lbs, lb)
 	return LoadBalancer{ARN: lb.arn, Name: lb.name, DNSName: lb.dns, ARNSuffix: lb.suffix()}, nil

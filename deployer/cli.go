@@ -122,7 +122,7 @@ func (d *Deployer) runCommand(ctx context.Context, inv *invocation) *Result {
 	case "rollback":
 		return d.Rollback(ctx, inv.deploymentID, inv.toTaskDef, inv.req)
 	case "continue":
-		return d.Continue(ctx, inv.deploymentID)
+		return d.Continue(ctx, inv.deploymentID, inv.wait)
 	case "abort":
 		return d.Abort(ctx, inv.deploymentID)
 	}

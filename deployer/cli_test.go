@@ -135,6 +135,7 @@ func TestBadInputExitsTwoBeforeAnyAWSCall(t *testing.T) {
 		{"an image from the environment is validated", map[string]string{"DEPLOYER_IMAGE": "nope:"}, []string{"deploy", "--stack-outputs", good}, "--image"},
 		{"a positional argument is refused", nil, []string{"deploy", "--stack-outputs", good, newImage}, "unexpected argument"},
 		{"an unknown flag is refused", nil, []string{"deploy", "--imag", newImage}, "flag provided but not defined: -imag"},
+		{"an unknown continue wait is refused", nil, []string{"continue", "--stack-outputs", good, "--wait", "soon"}, `--wait: "soon": want ready (past Ready) or termination`},
 		{"a bad deployment id is refused", nil, []string{"abort", "--stack-outputs", good, "--deployment-id", "123"}, "--deployment-id"},
 		{"an unknown output format is refused", nil, []string{"status", "--stack-outputs", good, "--output", "xml"}, "--output"},
 		{"a bad endpoint URL is refused", nil, []string{"status", "--stack-outputs", good, "--endpoint-url", "localhost:4566"}, "--endpoint-url"},

@@ -22,6 +22,7 @@ type cliConfig struct {
 	gitSHA, ciRun                   string
 
 	deploymentID, toTaskDef string
+	wait                    string
 	suiteFile               string
 	opts                    Options
 }
@@ -88,6 +89,10 @@ var (
 	groupSelect = flagGroup{"Deployment selection", func(fs *flag.FlagSet, c *cliConfig) {
 		fs.StringVar(&c.deploymentID, "deployment-id", "", "deployment `ID` (default: the group's in-flight deployment)")
 	}}
+	groupPromotion = flagGroup{"Promotion", func(fs *flag.FlagSet, c *cliConfig) {
+		fs.StringVar(&c.wait, "wait", "", "`WAIT` the deployment must be in: ready (promote past Ready: production traffic shifts) or termination (end the termination wait: blue is terminated); "+
+			"any other phase is refused, and exactly this wait is sent to CodeDeploy, so a deployment that moved on meanwhile is never promoted further (default: the wait it is in)")
+	}}
 	groupRollbackTarget = flagGroup{"Rollback target", func(fs *flag.FlagSet, c *cliConfig) {
 		fs.StringVar(&c.toTaskDef, "to-task-definition", "", "task definition `ARN` to redeploy when nothing is in flight (default: the live one's deployer:previous-task-definition tag)")
 	}}
@@ -103,7 +108,7 @@ var commands = []command{
 	{"deploy", "release --image (or --task-definition): register, create the deployment, gate it, roll back on failure", []flagGroup{groupCommon, groupRelease, groupGates, groupRollback}},
 	{"status", "live task definition and image, which target group serves prod and test, any in-flight deployment and its phase", []flagGroup{groupCommon}},
 	{"rollback", "stop an in-flight deployment with rollback; after blue is gone, redeploy the recorded previous task definition", []flagGroup{groupCommon, groupSelect, groupRollbackTarget, groupGates, groupRollback}},
-	{"continue", "promote an in-flight deployment past Ready or the termination wait (no gates)", []flagGroup{groupCommon, groupSelect}},
+	{"continue", "promote an in-flight deployment past Ready or the termination wait (no gates); --wait says which", []flagGroup{groupCommon, groupSelect, groupPromotion}},
 	{"abort", "stop an in-flight deployment with rollback and follow the rollback", []flagGroup{groupCommon, groupSelect, groupRollback}},
 	{"plan", "dry run: task definition diff, AppSpec, group settings, timeout budget; writes nothing", []flagGroup{groupCommon, groupRelease, groupGates}},
 }

@@ -19,6 +19,7 @@ type invocation struct {
 	req          DeployRequest
 	deploymentID string
 	toTaskDef    string
+	wait         string // continue --wait: "", "ready" or "termination"
 	profile      string
 	endpointURL  string
 	output       string
@@ -44,7 +45,7 @@ var (
 // validate checks everything and resolves the target from flags, environment and
 // stack outputs. It makes no AWS call.
 func (c *cliConfig) validate(cmd string, stdin io.Reader, getenv func(string) (string, bool)) (*invocation, error) {
-	inv := &invocation{cmd: cmd, opts: c.opts, profile: c.profile, endpointURL: c.endpointURL, output: c.output, deploymentID: c.deploymentID, toTaskDef: c.toTaskDef}
+	inv := &invocation{cmd: cmd, opts: c.opts, profile: c.profile, endpointURL: c.endpointURL, output: c.output, deploymentID: c.deploymentID, toTaskDef: c.toTaskDef, wait: c.wait}
 	if c.output != "text" && c.output != "json" {
 		return nil, inputErrorf("--output", "%q: want text or json", c.output)
 	}
@@ -61,6 +62,9 @@ func (c *cliConfig) validate(cmd string, stdin io.Reader, getenv func(string) (s
 	}
 	if c.deploymentID != "" && !deploymentIDRegexp.MatchString(c.deploymentID) {
 		return nil, inputErrorf("--deployment-id", "%q: want a CodeDeploy deployment id such as d-ABCDEF123", c.deploymentID)
+	}
+	if c.wait != "" && c.wait != WaitReady && c.wait != WaitTermination {
+		return nil, inputErrorf("--wait", "%q: want %s (past Ready) or %s (end the termination wait)", c.wait, WaitReady, WaitTermination)
 	}
 	if c.toTaskDef != "" && !taskDefRegexp.MatchString(c.toTaskDef) {
 		return nil, inputErrorf("--to-task-definition", "%q: want a task definition ARN or family:revision", c.toTaskDef)

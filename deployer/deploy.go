@@ -51,6 +51,10 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	res.Budget = &budget
 	d.log.Info("release budget", "budget", budget.String(), "config", st.Group.DeploymentConfig, "traffic", st.Group.TrafficRouting)
 	d.warnGroup(st.Group)
+	if d.o.HoldAtReady && !st.Group.gatesBeforeTraffic() {
+		return nil, fmt.Errorf("deployment group %s does not wait in Ready (deploymentReadyOption %s): --hold-at-ready cannot hold production traffic; set STOP_DEPLOYMENT with a wait time",
+			d.t.DeploymentGroup, st.Group.ReadyAction)
+	}
 	image, in, err := d.desiredRelease(ctx, st, req)
 	if err != nil {
 		return nil, err

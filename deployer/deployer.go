@@ -48,6 +48,7 @@ type Options struct {
 	ReadyPath         string        // readiness probe path; "" = the green target group's health-check path
 	RequestTimeout    time.Duration // per HTTP request of probes and the suite
 	Suite             *Suite        // optional validation suite
+	HoldAtReady       bool          // after gate 1 passes, leave the deployment waiting in Ready (no ContinueDeployment)
 	Soak              time.Duration // gate 2 window; 0 = no soak, wait out the group's termination wait
 	SoakInterval      time.Duration // gate 2 check interval
 	Max5xxRate        float64       // gate 2: max HTTPCode_Target_5XX_Count / RequestCount
@@ -264,7 +265,8 @@ func (b Budget) String() string {
 // assessBudget computes the release budget: green start (flag), the ready gate
 // (our gate timeout, at most the group's ready wait), the traffic shift (from the
 // deployment config), the soak (or the whole termination wait without one), and
-// slack of 10% + 5 min for CodeDeploy's own steps. An explicit timeout wins.
+// slack of 10% + 5 min for CodeDeploy's own steps. Holding at Ready ends the run
+// before the shift. An explicit timeout wins.
 func assessBudget(o Options, g GroupSettings) Budget {
 	b := Budget{Install: o.GreenStartTimeout, Shift: g.ShiftDuration}
 	if g.gatesBeforeTraffic() {
@@ -276,6 +278,9 @@ func assessBudget(o Options, g GroupSettings) Budget {
 	b.Gate2 = g.TerminationWait
 	if o.Soak > 0 && o.Soak < g.TerminationWait {
 		b.Gate2 = o.Soak
+	}
+	if o.HoldAtReady {
+		b.Shift, b.Gate2 = 0, 0 // the run ends in Ready; the promoting run has its own budget
 	}
 	sum := b.Install + b.Gate1 + b.Shift + b.Gate2
 	b.Slack = sum/10 + 5*time.Minute

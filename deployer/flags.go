@@ -61,6 +61,9 @@ var (
 		fs.Var(&c.env, "env", "environment override `K=V` for the container (repeatable; DEPLOYER_ENV: one per line)")
 		fs.StringVar(&c.description, "description", "", "deployment description (provenance is appended; at most 400 characters)")
 		fs.StringVar(&c.taskDefFile, "task-definition", "", "`FILE`: a full task definition JSON to register instead of cloning the live one (--image still overrides its image)")
+		fs.BoolVar(&c.opts.HoldAtReady, "hold-at-ready", false, "run gate 1, then leave the deployment waiting in Ready instead of promoting it: exit 0, outcome held_at_ready, with the time left "+
+			"before the group's ready wait stops it. Promote by re-running the same deploy command without this flag (it attaches, re-checks gate 1, promotes and runs gate 2), "+
+			"or with deployer continue --wait ready (no gates). A deployment already past Ready is followed to its end as usual")
 		fs.StringVar(&c.gitSHA, "git-sha", "", "commit recorded as provenance (default: GITHUB_SHA or CI_COMMIT_SHA)")
 		fs.StringVar(&c.ciRun, "ci-run", "", "CI run URL recorded as provenance (default: from GITHUB_* or CI_PIPELINE_URL)")
 	}}
@@ -178,7 +181,8 @@ Commands:
 	}
 	fmt.Fprint(w, `
 Exit codes:
-  0  released (status, plan, continue: done; rollback, abort: production is back on the previous version)
+  0  released (deploy --hold-at-ready: held in Ready after gate 1; status, plan, continue: done;
+     rollback, abort: production is back on the previous version)
   1  failed or rolled back (a rolled-back deployment is never success), or the group is busy
   2  bad input (flags, environment, stack outputs, files); no AWS call was made
   3  timed out: the budget ran out; the deployment was stopped and rolled back

@@ -48,6 +48,7 @@ type release struct {
 	stopped         []StoppedTask
 	gate1Done       bool
 	gate2Done       bool
+	held            bool // gate 1 passed and --hold-at-ready left the deployment in Ready
 	weights         [2]float64
 	facts           map[string]string
 }
@@ -93,7 +94,7 @@ func (d *Deployer) targetID() string {
 
 // follow polls the deployment to its end, gating Ready and the termination wait
 // and failing fast on a broken green. It returns nil once the deployment ended
-// (res then says how), a *GateError when the release must be rolled back,
+// or was held in Ready (res then says how), a *GateError when the release must be rolled back,
 // errBudgetExceeded, or the context's error.
 func (d *Deployer) follow(ctx context.Context, res *Result, r *release) error {
 	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
@@ -115,6 +116,10 @@ func (d *Deployer) follow(ctx context.Context, res *Result, r *release) error {
 			if !r.gate1Done {
 				err = d.passReadyGate(ctx, res, r, snap)
 				p.changed()
+			}
+			if err == nil && r.held {
+				d.holdAtReady(res, r, snap)
+				return nil
 			}
 		case PhaseTerminationWait:
 			r.gate1Done = true

@@ -18,7 +18,8 @@ const (
 )
 
 // passReadyGate runs gate 1 while the deployment waits in Ready and, when green
-// passes, continues the deployment (READY_WAIT) so production traffic shifts.
+// passes, continues the deployment (READY_WAIT) so production traffic shifts, or,
+// with HoldAtReady, leaves it waiting in Ready (r.held).
 func (d *Deployer) passReadyGate(ctx context.Context, res *Result, r *release, s snapshot) error {
 	g := &GateResult{Name: GateReady, Start: d.clock.Now()}
 	res.Gates = append(res.Gates, g)
@@ -37,6 +38,11 @@ func (d *Deployer) passReadyGate(ctx context.Context, res *Result, r *release, s
 	}
 	g.Verdict = "pass"
 	r.gate1Done = true
+	if d.o.HoldAtReady {
+		r.held = true
+		d.log.Info("gate ready passed; holding in Ready (--hold-at-ready): production stays on blue", "deployment", r.ID)
+		return nil
+	}
 	d.log.Info("gate ready passed; continuing to production traffic", "deployment", r.ID)
 	return d.continueDeployment(ctx, r.ID, cdtypes.DeploymentWaitTypeReadyWait)
 }

@@ -111,6 +111,9 @@ func (d *Deployer) describeGates(g GroupSettings) []string {
 	if o.Soak <= 0 {
 		soak = fmt.Sprintf("gate 2: skipped (--soak 0); CodeDeploy's termination wait (%s) runs its course", g.TerminationWait)
 	}
+	if o.HoldAtReady {
+		soak = "then hold in Ready (--hold-at-ready): production stays on blue; gate 2 runs when deploy is re-run without it to promote"
+	}
 	return []string{
 		fmt.Sprintf("fail fast: failed green task stops > %d, or no healthy green target within %s", o.MaxGreenTaskStops, o.GreenStartTimeout),
 		ready, soak,

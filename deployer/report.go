@@ -25,6 +25,7 @@ type Outcome string
 // Outcomes.
 const (
 	OutcomeReleased    Outcome = "released"
+	OutcomeHeldAtReady Outcome = "held_at_ready" // deploy --hold-at-ready: gate 1 passed, waiting in Ready
 	OutcomeRolledBack  Outcome = "rolled_back"
 	OutcomeFailed      Outcome = "failed"
 	OutcomeBusy        Outcome = "busy"
@@ -55,6 +56,7 @@ type Result struct {
 	Phases                    []PhaseRecord  `json:"phases,omitempty"`
 	Gates                     []*GateResult  `json:"gates,omitempty"`
 	Traffic                   []TrafficStep  `json:"traffic,omitempty"`
+	Hold                      *HoldInfo      `json:"hold,omitempty"`
 	Rollback                  *RollbackInfo  `json:"rollback,omitempty"`
 	Failure                   *Failure       `json:"failure,omitempty"`
 	Error                     *ErrorInfo     `json:"error,omitempty"`
@@ -187,7 +189,7 @@ func (r *Result) writeText(w io.Writer) {
 
 // writeMarkdown renders the GITHUB_STEP_SUMMARY section.
 func (r *Result) writeMarkdown(w io.Writer) {
-	icon := map[Outcome]string{OutcomeReleased: "✅", OutcomeOK: "✅", OutcomeDetached: "⏸️"}[r.Outcome]
+	icon := map[Outcome]string{OutcomeReleased: "✅", OutcomeOK: "✅", OutcomeDetached: "⏸️", OutcomeHeldAtReady: "⏸️"}[r.Outcome]
 	if icon == "" {
 		icon = "❌"
 	}

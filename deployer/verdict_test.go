@@ -97,6 +97,7 @@ func TestAssessBudget(t *testing.T) {
 		{"a short ready wait caps gate 1", nil, GroupSettings{ReadyAction: "STOP_DEPLOYMENT", ReadyWait: 2 * time.Minute, TerminationWait: 30 * time.Minute}, 17*time.Minute + 102*time.Second + 5*time.Minute, 2 * time.Minute, 5 * time.Minute},
 		{"without a soak the whole termination wait counts", func(o *Options) { o.Soak = 0 }, stop, 55*time.Minute + 330*time.Second + 5*time.Minute, 10 * time.Minute, 30 * time.Minute},
 		{"a group that does not wait in Ready has no gate 1 time", nil, GroupSettings{ReadyAction: "CONTINUE_DEPLOYMENT", TerminationWait: 30 * time.Minute}, 15*time.Minute + 90*time.Second + 5*time.Minute, 0, 5 * time.Minute},
+		{"holding at Ready ends the run before the traffic shift and soak", func(o *Options) { o.HoldAtReady = true }, stop, 20*time.Minute + 2*time.Minute + 5*time.Minute, 10 * time.Minute, 0},
 		{"an explicit timeout wins", func(o *Options) { o.Timeout = time.Hour }, stop, time.Hour, 10 * time.Minute, 5 * time.Minute},
 	}
 	for _, tc := range cases {

@@ -23,6 +23,11 @@ type AlarmsArgs struct {
 	LoadBalancerArnSuffix pulumi.StringInput
 	// TargetGroups are watched one by one: whichever is green in a release has its own alarms.
 	TargetGroups []AlarmTarget
+	// LoadingSeconds is how long a new target may fail its health check while the model loads (the
+	// service's health check grace period). CodeDeploy watches the alarms from Install on, when green's
+	// targets are registered but still loading: an unhealthy-host alarm that fires within its usual
+	// window would stop every release of a slow model. It tolerates this much more.
+	LoadingSeconds int
 	// Tags go on every alarm.
 	Tags map[string]string
 }
@@ -41,6 +46,16 @@ type alarmSpec struct {
 	suffix, metric, statistic, extended, description string
 	threshold                                        float64
 	comparison                                       string
+	// extraPeriods are added to both the evaluated and the breaching periods.
+	extraPeriods int
+}
+
+// loadingPeriods is how many alarm periods cover a model load of loadingSeconds.
+func loadingPeriods(loadingSeconds, periodSeconds int) int {
+	if periodSeconds <= 0 {
+		return 0
+	}
+	return (loadingSeconds + periodSeconds - 1) / periodSeconds
 }
 
 // NewAlarms declares the alarms.
@@ -57,7 +72,8 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 		{suffix: "5xx", metric: "HTTPCode_Target_5XX_Count", statistic: "Sum", threshold: float64(cfg.Target5xxCount),
 			comparison: "GreaterThanOrEqualToThreshold", description: "targets answer 5xx"},
 		{suffix: "unhealthy", metric: "UnHealthyHostCount", statistic: "Maximum", threshold: float64(cfg.UnhealthyHosts),
-			comparison: "GreaterThanOrEqualToThreshold", description: "targets fail the health check"},
+			comparison: "GreaterThanOrEqualToThreshold", description: "targets fail the health check for longer than a model load",
+			extraPeriods: loadingPeriods(args.LoadingSeconds, cfg.PeriodSeconds)},
 		{suffix: "p99", metric: "TargetResponseTime", extended: "p99", threshold: cfg.P99LatencySeconds,
 			comparison: "GreaterThanThreshold", description: "p99 target response time is too high"},
 	}
@@ -72,8 +88,8 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 				ComparisonOperator: pulumi.String(s.comparison),
 				Threshold:          pulumi.Float64(s.threshold),
 				Period:             pulumi.Int(cfg.PeriodSeconds),
-				EvaluationPeriods:  pulumi.Int(cfg.EvaluationPeriods),
-				DatapointsToAlarm:  pulumi.Int(cfg.DatapointsToAlarm),
+				EvaluationPeriods:  pulumi.Int(cfg.EvaluationPeriods + s.extraPeriods),
+				DatapointsToAlarm:  pulumi.Int(cfg.DatapointsToAlarm + s.extraPeriods),
 				// An idle target group (weight 0, no targets) reports nothing: that is not a failure.
 				TreatMissingData: pulumi.String("notBreaching"),
 				Tags:             pulumi.ToStringMap(args.Tags),

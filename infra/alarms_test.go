@@ -46,3 +46,19 @@ func TestIdleTargetGroupDoesNotAlarm(t *testing.T) {
 		assert.Equal(t, "notBreaching", a.Inputs["treatMissingData"], a.Name)
 	}
 }
+
+func TestUnhealthyHostAlarmWaitsOutAModelLoadingForTheGracePeriod(t *testing.T) {
+	t.Parallel()
+	c := with(t, minimalConfig(), "healthCheck.gracePeriod", 600)
+	c = with(t, c, "alarms.periodSeconds", 60)
+	c = with(t, c, "alarms.evaluationPeriods", 3)
+	c = with(t, c, "alarms.datapointsToAlarm", 2)
+	r := runProgram(t, c)
+	unhealthy := r.named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "green-unhealthy").Inputs
+	// 10 loading minutes on top of 2-of-3: it fires only after 12 unhealthy minutes out of 13.
+	assert.Equal(t, 13.0, unhealthy["evaluationPeriods"])
+	assert.Equal(t, 12.0, unhealthy["datapointsToAlarm"])
+	fiveXX := r.named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "green-5xx").Inputs
+	assert.Equal(t, 3.0, fiveXX["evaluationPeriods"], "only the unhealthy-host alarm waits for a model load")
+	assert.Equal(t, 2.0, fiveXX["datapointsToAlarm"])
+}

@@ -66,7 +66,7 @@ type HealthCheckConfig struct {
 	HealthyThreshold   int    `key:"healthyThreshold" min:"2" max:"10" doc:"Consecutive successes before a target is healthy."`
 	UnhealthyThreshold int    `key:"unhealthyThreshold" min:"2" max:"10" doc:"Consecutive failures before a target is unhealthy."`
 	Matcher            string `key:"matcher" allowed:"HTTP codes 200–499 as 200, 200,202 or 200-299" doc:"Status codes that count as healthy."`
-	GracePeriod        int    `key:"gracePeriod" min:"0" max:"2147483647" unit:"seconds" doc:"Seconds ECS ignores failing ALB health checks of a new task (model loading takes minutes)."`
+	GracePeriod        int    `key:"gracePeriod" min:"0" max:"2147483647" unit:"seconds" doc:"Seconds ECS ignores failing ALB health checks of a new task (model loading takes minutes); the unhealthy-host alarms tolerate this much too."`
 }
 
 // ContainerHealthCheckConfig is the container health check of the task definition.

@@ -204,6 +204,8 @@ func TestBadConfigValuesAreRejectedWithKeyValueAndWhatIsAllowed(t *testing.T) {
 			"ai-bluegreen:alarms.periodSeconds = 45: must be 10, 30 or a multiple of 60 seconds"},
 		{"more datapoints than evaluation periods", nil, "alarms.datapointsToAlarm", 5,
 			"ai-bluegreen:alarms.datapointsToAlarm = 5: must be 1–3 (alarms.evaluationPeriods)"},
+		{"grace period too long for the unhealthy-host alarm's one-day window", nil, "healthCheck.gracePeriod", 86400,
+			"ai-bluegreen:healthCheck.gracePeriod = 86400: must keep gracePeriod + alarms.evaluationPeriods × alarms.periodSeconds (180 s) within one day: the unhealthy-host alarm waits out a model load"},
 		{"zero latency threshold", nil, "alarms.p99LatencySeconds", 0,
 			"ai-bluegreen:alarms.p99LatencySeconds = 0: must be 0.001–3600 seconds"},
 		{"autoscaling maximum below the minimum", autoscaled, "autoscaling.maxTasks", 1,

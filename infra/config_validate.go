@@ -304,6 +304,13 @@ func validateAlarms(v *validator, cfg *Config) {
 	if v.ok("alarms.periodSeconds", "alarms.evaluationPeriods") && a.PeriodSeconds*a.EvaluationPeriods > 86400 {
 		v.failWith("alarms.evaluationPeriods", a.EvaluationPeriods, fmt.Sprintf("must keep evaluationPeriods × periodSeconds (%d s) within one day", a.PeriodSeconds*a.EvaluationPeriods))
 	}
+	// The unhealthy-host alarm also waits out the grace period (see NewAlarms), and CloudWatch caps an
+	// alarm's whole window at one day.
+	grace := cfg.HealthCheck.GracePeriod
+	if v.ok("alarms.periodSeconds", "alarms.evaluationPeriods", "healthCheck.gracePeriod") &&
+		(loadingPeriods(grace, a.PeriodSeconds)+a.EvaluationPeriods)*a.PeriodSeconds > 86400 {
+		v.failWith("healthCheck.gracePeriod", grace, fmt.Sprintf("must keep gracePeriod + alarms.evaluationPeriods × alarms.periodSeconds (%d s) within one day: the unhealthy-host alarm waits out a model load", a.PeriodSeconds*a.EvaluationPeriods))
+	}
 }
 
 func validateAutoscaling(v *validator, cfg *Config) {

@@ -83,6 +83,7 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	alarms, err := NewAlarms(ctx, base+"-alarms", &AlarmsArgs{
 		Config:                cfg.Alarms,
 		LoadBalancerArnSuffix: lb.LoadBalancerArnSuffix,
+		LoadingSeconds:        cfg.HealthCheck.GracePeriod,
 		TargetGroups: []AlarmTarget{
 			{Label: "blue", ArnSuffix: lb.Blue.ArnSuffix},
 			{Label: "green", ArnSuffix: lb.Green.ArnSuffix},

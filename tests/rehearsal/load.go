@@ -1,0 +1,123 @@
+package rehearsal
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+)
+
+// sample is one production request as a user would see it.
+type sample struct {
+	at      time.Duration // since the load started, when the answer came back
+	latency time.Duration
+	status  int    // 0 when the request failed before an HTTP answer
+	version string // X-Model-Version of the answer
+	err     string // transport error or unexpected status
+}
+
+// load sends requests to url at a fixed rate (open loop: a slow answer does not slow the sender, as
+// real users don't wait for each other) and records every answer.
+type load struct {
+	url    string
+	rate   int
+	client *http.Client
+	start  time.Time
+
+	mu      sync.Mutex
+	samples []sample
+	wg      sync.WaitGroup
+}
+
+func newLoad(url string, rate int) *load {
+	return &load{url: url, rate: rate, client: &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			MaxIdleConns:        256,
+			MaxIdleConnsPerHost: 256,
+			IdleConnTimeout:     90 * time.Second,
+		},
+	}}
+}
+
+// run sends until ctx ends, then waits for the requests still in flight.
+func (l *load) run(ctx context.Context) {
+	l.start = time.Now()
+	tick := time.NewTicker(time.Second / time.Duration(l.rate))
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			l.wg.Wait()
+			l.client.CloseIdleConnections()
+			return
+		case <-tick.C:
+			l.wg.Add(1)
+			go func(i int) {
+				defer l.wg.Done()
+				l.record(l.send(i))
+			}(i)
+		}
+	}
+}
+
+// send posts one prediction request; requests are not tied to ctx, so that stopping the load lets
+// the last ones finish instead of counting them as failures.
+func (l *load) send(i int) sample {
+	body := fmt.Sprintf(`{"features":[%d,%d,%d]}`, i%7, i%11, i%13)
+	began := time.Now()
+	s := sample{}
+	resp, err := l.client.Post(l.url+"/predict", "application/json", bytes.NewBufferString(body))
+	if err != nil {
+		s.err = err.Error()
+	} else {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		s.status = resp.StatusCode
+		s.version = resp.Header.Get("X-Model-Version")
+		if resp.StatusCode != http.StatusOK {
+			s.err = fmt.Sprintf("HTTP %d", resp.StatusCode)
+		}
+	}
+	s.latency = time.Since(began)
+	s.at = time.Since(l.start)
+	return s
+}
+
+func (l *load) record(s sample) {
+	l.mu.Lock()
+	l.samples = append(l.samples, s)
+	l.mu.Unlock()
+}
+
+// snapshot returns the samples so far, in answer order.
+func (l *load) snapshot() []sample {
+	l.mu.Lock()
+	out := append([]sample(nil), l.samples...)
+	l.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].at < out[j].at })
+	return out
+}
+
+// since converts a wall-clock time to an offset from the start of the load.
+func (l *load) since(t time.Time) time.Duration { return t.Sub(l.start) }
+
+// percentile is the nearest-rank percentile of the latencies, in milliseconds.
+func percentile(samples []sample, p float64) float64 {
+	if len(samples) == 0 {
+		return 0
+	}
+	lat := make([]time.Duration, len(samples))
+	for i, s := range samples {
+		lat[i] = s.latency
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	rank := int(math.Ceil(p/100*float64(len(lat)))) - 1
+	rank = max(0, min(rank, len(lat)-1))
+	return float64(lat[rank].Microseconds()) / 1000
+}

@@ -118,6 +118,9 @@ func (d *Deployer) runCommand(ctx context.Context, inv *invocation) *Result {
 	case "plan":
 		return d.Plan(ctx, inv.req)
 	case "status":
+		if inv.follow {
+			return d.Follow(ctx, inv.deploymentID)
+		}
 		return d.Status(ctx)
 	case "rollback":
 		return d.Rollback(ctx, inv.deploymentID, inv.toTaskDef, inv.req)

@@ -136,6 +136,7 @@ func TestBadInputExitsTwoBeforeAnyAWSCall(t *testing.T) {
 		{"a positional argument is refused", nil, []string{"deploy", "--stack-outputs", good, newImage}, "unexpected argument"},
 		{"an unknown flag is refused", nil, []string{"deploy", "--imag", newImage}, "flag provided but not defined: -imag"},
 		{"an unknown continue wait is refused", nil, []string{"continue", "--stack-outputs", good, "--wait", "soon"}, `--wait: "soon": want ready (past Ready) or termination`},
+		{"status takes a deployment id only to follow it", nil, []string{"status", "--stack-outputs", good, "--deployment-id", "d-ABC"}, "--deployment-id: status takes a deployment id only with --follow"},
 		{"a bad deployment id is refused", nil, []string{"abort", "--stack-outputs", good, "--deployment-id", "123"}, "--deployment-id"},
 		{"an unknown output format is refused", nil, []string{"status", "--stack-outputs", good, "--output", "xml"}, "--output"},
 		{"a bad endpoint URL is refused", nil, []string{"status", "--stack-outputs", good, "--endpoint-url", "localhost:4566"}, "--endpoint-url"},

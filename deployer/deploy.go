@@ -304,7 +304,7 @@ func (d *Deployer) interrupted(ctx context.Context, res *Result, r *release) {
 		res.Outcome = OutcomeDetached
 		res.Message = fmt.Sprintf("interrupted: detached from deployment %s, which continues in CodeDeploy without our gates. "+
 			"Resume gating by running the same `deployer deploy` command (it attaches to the in-flight deployment of the same image); "+
-			"watch it with `deployer status`; stop it with `deployer abort --deployment-id %s`", r.ID, r.ID)
+			"follow it with `deployer status --follow`; stop it with `deployer abort --deployment-id %s`", r.ID, r.ID)
 		d.log.Warn(res.Message)
 		return
 	}
@@ -319,7 +319,7 @@ func (d *Deployer) interrupted(ctx context.Context, res *Result, r *release) {
 	case rb != nil && rb.Status == string(cdtypes.DeploymentStatusSucceeded):
 		res.Message = fmt.Sprintf("stopped deployment %s; rollback %s succeeded: production is on the previous version", r.ID, rb.DeploymentID)
 	case rb != nil && rb.DeploymentID != "":
-		res.Message = fmt.Sprintf("stopped deployment %s; rollback %s is %s and continues in CodeDeploy; watch it with `deployer status`", r.ID, rb.DeploymentID, rb.Status)
+		res.Message = fmt.Sprintf("stopped deployment %s; rollback %s is %s and continues in CodeDeploy; follow it with `deployer status --follow --deployment-id %s`", r.ID, rb.DeploymentID, rb.Status, rb.DeploymentID)
 	default:
 		res.Message = fmt.Sprintf("stop of deployment %s requested; check it with `deployer status`", r.ID)
 	}

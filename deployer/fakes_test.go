@@ -55,6 +55,7 @@ type step struct {
 	target   *cdtypes.ECSTarget
 	rollback *cdtypes.RollbackInfo
 	errInfo  *cdtypes.ErrorInformation
+	creator  cdtypes.DeploymentCreator
 	waitFor  string
 	enter    func(w *world)
 }
@@ -211,7 +212,15 @@ func (f *fakeCodeDeploy) ListDeployments(context.Context, *codedeploy.ListDeploy
 	f.w.record("codedeploy:ListDeployments")
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
-	return &codedeploy.ListDeploymentsOutput{Deployments: append([]string(nil), f.w.active...)}, nil
+	// A listed deployment whose script has reached an end is no longer active.
+	var ids []string
+	for _, id := range f.w.active {
+		if sc := f.w.scripts[id]; sc != nil && assessDeployment(&cdtypes.DeploymentInfo{Status: sc.steps[sc.i].status}, nil).Terminal() {
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return &codedeploy.ListDeploymentsOutput{Deployments: ids}, nil
 }
 
 func (f *fakeCodeDeploy) CreateDeployment(_ context.Context, in *codedeploy.CreateDeploymentInput, _ ...func(*codedeploy.Options)) (*codedeploy.CreateDeploymentOutput, error) {
@@ -259,7 +268,11 @@ func (f *fakeCodeDeploy) GetDeployment(_ context.Context, in *codedeploy.GetDepl
 	if f.w.contentOnlyFromRevision {
 		rev.AppSpecContent = &cdtypes.AppSpecContent{Sha256: aws.String("sum-" + *in.DeploymentId)}
 	}
-	info := &cdtypes.DeploymentInfo{DeploymentId: in.DeploymentId, Status: st.status, RollbackInfo: st.rollback, ErrorInformation: st.errInfo, Revision: rev}
+	creator := st.creator
+	if creator == "" {
+		creator = cdtypes.DeploymentCreatorUser
+	}
+	info := &cdtypes.DeploymentInfo{DeploymentId: in.DeploymentId, Status: st.status, RollbackInfo: st.rollback, ErrorInformation: st.errInfo, Revision: rev, Creator: creator}
 	f.w.mu.Lock()
 	f.w.lastTarget = st.target
 	f.w.mu.Unlock()
@@ -281,7 +294,7 @@ func (f *fakeCodeDeploy) GetApplicationRevision(_ context.Context, in *codedeplo
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
 	for id, s := range f.w.scripts {
-		if *in.Revision.AppSpecContent.Sha256 == "sum-"+id {
+		if in.Revision.AppSpecContent != nil && aws.ToString(in.Revision.AppSpecContent.Sha256) == "sum-"+id {
 			return &codedeploy.GetApplicationRevisionOutput{Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
 				AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(s.appSpec)}}}, nil
 		}

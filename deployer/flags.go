@@ -23,6 +23,7 @@ type cliConfig struct {
 
 	deploymentID, toTaskDef string
 	wait                    string
+	follow                  bool
 	suiteFile               string
 	opts                    Options
 }
@@ -96,6 +97,12 @@ var (
 		fs.StringVar(&c.wait, "wait", "", "`WAIT` the deployment must be in: ready (promote past Ready: production traffic shifts) or termination (end the termination wait: blue is terminated); "+
 			"any other phase is refused, and exactly this wait is sent to CodeDeploy, so a deployment that moved on meanwhile is never promoted further (default: the wait it is in)")
 	}}
+	groupFollow = flagGroup{"Follow", func(fs *flag.FlagSet, c *cliConfig) {
+		fs.BoolVar(&c.follow, "follow", false, "after reading the status, print each change of the in-flight deployment (or --deployment-id, even one that ended) on stderr until it ends, "+
+			"then the final status; exit 0 if it ended Succeeded, 1 otherwise (4 on SIGINT/SIGTERM). Read-only: it never continues, stops or gates anything "+
+			"(re-running deploy attaches AND gates). A flag of status, not a watch command: it is status over time, needs only status's read permissions, "+
+			"and watch is already the Unix command people wrap status in")
+	}}
 	groupRollbackTarget = flagGroup{"Rollback target", func(fs *flag.FlagSet, c *cliConfig) {
 		fs.StringVar(&c.toTaskDef, "to-task-definition", "", "task definition `ARN` to redeploy when nothing is in flight (default: the live one's deployer:previous-task-definition tag)")
 	}}
@@ -109,7 +116,7 @@ type command struct {
 
 var commands = []command{
 	{"deploy", "release --image (or --task-definition): register, create the deployment, gate it, roll back on failure", []flagGroup{groupCommon, groupRelease, groupGates, groupRollback}},
-	{"status", "live task definition and image, which target group serves prod and test, any in-flight deployment and its phase", []flagGroup{groupCommon}},
+	{"status", "live task definition and image, which target group serves prod and test, any in-flight deployment and its phase; --follow watches it to its end (read-only)", []flagGroup{groupCommon, groupSelect, groupFollow}},
 	{"rollback", "stop an in-flight deployment with rollback; after blue is gone, redeploy the recorded previous task definition", []flagGroup{groupCommon, groupSelect, groupRollbackTarget, groupGates, groupRollback}},
 	{"continue", "promote an in-flight deployment past Ready or the termination wait (no gates); --wait says which", []flagGroup{groupCommon, groupSelect, groupPromotion}},
 	{"abort", "stop an in-flight deployment with rollback and follow the rollback", []flagGroup{groupCommon, groupSelect, groupRollback}},

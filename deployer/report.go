@@ -166,6 +166,9 @@ func (r *Result) writeText(w io.Writer) {
 	switch {
 	case r.Status != nil:
 		r.Status.writeText(w)
+		if r.Message != "" && r.ExitCode == ExitReleased {
+			fmt.Fprintln(w, r.Message) // status --follow: how it ended
+		}
 		return
 	case r.Plan != nil:
 		r.Plan.writeText(w)

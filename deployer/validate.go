@@ -20,6 +20,7 @@ type invocation struct {
 	deploymentID string
 	toTaskDef    string
 	wait         string // continue --wait: "", "ready" or "termination"
+	follow       bool   // status --follow
 	profile      string
 	endpointURL  string
 	output       string
@@ -45,7 +46,7 @@ var (
 // validate checks everything and resolves the target from flags, environment and
 // stack outputs. It makes no AWS call.
 func (c *cliConfig) validate(cmd string, stdin io.Reader, getenv func(string) (string, bool)) (*invocation, error) {
-	inv := &invocation{cmd: cmd, opts: c.opts, profile: c.profile, endpointURL: c.endpointURL, output: c.output, deploymentID: c.deploymentID, toTaskDef: c.toTaskDef, wait: c.wait}
+	inv := &invocation{cmd: cmd, opts: c.opts, profile: c.profile, endpointURL: c.endpointURL, output: c.output, deploymentID: c.deploymentID, toTaskDef: c.toTaskDef, wait: c.wait, follow: c.follow}
 	if c.output != "text" && c.output != "json" {
 		return nil, inputErrorf("--output", "%q: want text or json", c.output)
 	}
@@ -62,6 +63,9 @@ func (c *cliConfig) validate(cmd string, stdin io.Reader, getenv func(string) (s
 	}
 	if c.deploymentID != "" && !deploymentIDRegexp.MatchString(c.deploymentID) {
 		return nil, inputErrorf("--deployment-id", "%q: want a CodeDeploy deployment id such as d-ABCDEF123", c.deploymentID)
+	}
+	if cmd == "status" && c.deploymentID != "" && !c.follow {
+		return nil, inputErrorf("--deployment-id", "status takes a deployment id only with --follow (status always shows the group's in-flight deployment)")
 	}
 	if c.wait != "" && c.wait != WaitReady && c.wait != WaitTermination {
 		return nil, inputErrorf("--wait", "%q: want %s (past Ready) or %s (end the termination wait)", c.wait, WaitReady, WaitTermination)

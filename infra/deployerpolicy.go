@@ -50,7 +50,10 @@ var deployerStatements = []deployerStatement{
 		"codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup", "codedeploy:ListDeployments",
 	}, scopeDeploymentGroup},
 	{"ReadDeploymentConfig", []string{"codedeploy:GetDeploymentConfig"}, scopeDeploymentConfig},
-	{"ReadRevisions", []string{"codedeploy:GetApplicationRevision"}, scopeApplication},
+	// CreateDeployment registers its AppSpec revision with the application, and IAM checks
+	// RegisterApplicationRevision for that even though the deployer never calls it (AWS's own
+	// amazon-ecs-deploy-task-definition action lists it for the same CreateDeployment-only flow).
+	{"Revisions", []string{"codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"}, scopeApplication},
 	// GetDeploymentTarget, ContinueDeployment and StopDeployment have no resource types: AWS requires "*".
 	{"SteerDeployments", []string{
 		"codedeploy:ContinueDeployment", "codedeploy:GetDeploymentTarget", "codedeploy:StopDeployment",

@@ -10,8 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// contractActions are the calls of "The deployer's AWS calls" in the team contract.
+// contractActions are the deployer's calls, plus the permissions its calls imply (iam:PassRole and
+// ecs:TagResource for RegisterTaskDefinition, codedeploy:RegisterApplicationRevision for
+// CreateDeployment). tests/contract_test.go checks them against the deployer's own interfaces.
 var contractActions = []string{
+	"codedeploy:RegisterApplicationRevision",
 	"ecs:DescribeServices", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition", "ecs:ListTasks",
 	"ecs:DescribeTasks", "ecs:TagResource",
 	"codedeploy:GetDeploymentGroup", "codedeploy:GetDeploymentConfig", "codedeploy:CreateDeployment",

@@ -1,0 +1,53 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ai-bluegreen/ai-bluegreen/tests/rehearsal"
+)
+
+// The project's promise, measured: the real program provisions the emulator from Pulumi.dev.yaml, the
+// real deployer releases under steady production load, and no user request fails — neither while a
+// good release moves traffic nor while a release whose model never becomes ready is rolled back.
+func TestReleasesUnderLoadFailNoRequestAndANeverReadyGreenIsRolledBack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end rehearsal takes about half a minute")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var progress bytes.Buffer
+	rep, err := rehearsal.Run(ctx, rehearsal.Options{
+		StackFile: "../Pulumi.dev.yaml", TimeScale: 60, Rate: 100, Settle: 2 * time.Second,
+		DeployerFlags: rehearsal.DeployerFlags, Progress: &progress,
+		Releases: []rehearsal.Release{
+			{Tag: "v2", Why: "a good model"},
+			{Tag: "v3", Env: []string{"SIM_NEVER_READY=true"}, Why: "a model that never becomes ready"},
+		},
+	})
+	if t.Failed() || err != nil {
+		t.Logf("deployer progress:\n%s", progress.String())
+	}
+	require.NoError(t, err)
+	var text bytes.Buffer
+	rep.WriteText(&text)
+	t.Logf("report:\n%s", text.String())
+
+	require.Len(t, rep.Releases, 2)
+	good, bad := rep.Releases[0], rep.Releases[1]
+	assert.Equal(t, "released", good.Outcome, good.Reason)
+	assert.Equal(t, 0, good.ExitCode)
+	assert.Equal(t, "rolled_back", bad.Outcome, bad.Reason)
+	assert.Equal(t, 1, bad.ExitCode, "a rolled-back release must fail the CI step")
+
+	assert.Zero(t, rep.Failed, "production requests failed: %v", rep.FailureReasons)
+	assert.Greater(t, rep.Requests, int(rep.DurationS*float64(rep.Rate)*0.8), "the load did not run at its rate")
+	assert.Positive(t, rep.Versions["v2"], "v2 never answered production")
+	assert.Zero(t, rep.Versions["v3"], "a never-ready model answered production")
+	assert.Positive(t, good.ServedByImage, "v2 took no production traffic while it was released")
+}

@@ -18,7 +18,8 @@ type DeployRequest struct {
 	Env                []EnvVar                         // environment overrides for the target container
 	Description        string                           // prefix of the CodeDeploy description
 	TaskDefinitionFile *ecs.RegisterTaskDefinitionInput // a full task definition to register instead of cloning the live one
-	TaskDefinitionArn  string                           // deploy this registered revision as is (rollback)
+	TaskDefinitionArn  string                           // deploy this registered revision as is (deploy --task-definition-arn, rollback)
+	SameFamily         bool                             // refuse a TaskDefinitionArn of another family than the live one (rollback may cross a family rename)
 	Provenance         Provenance                       // git SHA and CI run; image fields are filled in
 }
 
@@ -55,12 +56,12 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 		return nil, fmt.Errorf("deployment group %s does not wait in Ready (deploymentReadyOption %s): --hold-at-ready cannot hold production traffic; set STOP_DEPLOYMENT with a wait time",
 			d.t.DeploymentGroup, st.Group.ReadyAction)
 	}
-	image, in, err := d.desiredRelease(ctx, st, req)
+	image, in, arn, err := d.desiredRelease(ctx, st, req)
 	if err != nil {
 		return nil, err
 	}
 	ref, _ := parseImage(image)
-	r := &release{Image: image, Group: st.Group, ServiceCount: st.Service.DesiredCount,
+	r := &release{Image: image, TaskDefArn: arn, Group: st.Group, ServiceCount: st.Service.DesiredCount,
 		deadline: d.clock.Now().Add(budget.Total), vars: map[string]string{"IMAGE": image, "IMAGE_TAG": ref.Version()}}
 	res.Image = image
 	active, err := d.activeDeployment(ctx)
@@ -71,7 +72,6 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 		return r, d.attach(ctx, res, r, active)
 	}
 	res.PreviousTaskDefinitionArn = str(st.Service.TaskDefinition)
-	r.TaskDefArn = req.TaskDefinitionArn
 	if in != nil {
 		if r.TaskDefArn, err = d.register(ctx, in); err != nil {
 			return nil, err
@@ -101,19 +101,25 @@ func (d *Deployer) warnGroup(g GroupSettings) {
 	}
 }
 
-// desiredRelease works out the image to release and the task definition to
-// register (nil when deploying an existing revision).
-func (d *Deployer) desiredRelease(ctx context.Context, st *serviceState, req DeployRequest) (string, *ecs.RegisterTaskDefinitionInput, error) {
+// desiredRelease works out the image to release and either the task definition
+// to register or, for an existing revision, its full ARN (and a nil task
+// definition to register).
+func (d *Deployer) desiredRelease(ctx context.Context, st *serviceState, req DeployRequest) (string, *ecs.RegisterTaskDefinitionInput, string, error) {
 	if req.TaskDefinitionArn != "" {
 		td, _, err := d.describeTaskDefinition(ctx, req.TaskDefinitionArn)
 		if err != nil {
-			return "", nil, err
+			return "", nil, "", err
+		}
+		if live := str(st.TaskDef.Family); req.SameFamily && str(td.Family) != live {
+			return "", nil, "", fmt.Errorf("task definition %s is a revision of family %s, but service %s runs family %s: --task-definition-arn releases revisions of the service's own family",
+				req.TaskDefinitionArn, str(td.Family), d.t.Service, live)
 		}
 		image := containerImage(td.ContainerDefinitions, d.t.ContainerName)
 		if image == "" {
-			return "", nil, fmt.Errorf("task definition %s has no container %q", req.TaskDefinitionArn, d.t.ContainerName)
+			return "", nil, "", fmt.Errorf("task definition %s has no container %q", req.TaskDefinitionArn, d.t.ContainerName)
 		}
-		return image, nil, nil
+		// family:revision becomes the full ARN the AppSpec needs.
+		return image, nil, str(td.TaskDefinitionArn), nil
 	}
 	in := cloneTaskDefinition(st.TaskDef, st.TaskDefTags)
 	if req.TaskDefinitionFile != nil {
@@ -127,14 +133,14 @@ func (d *Deployer) desiredRelease(ctx context.Context, st *serviceState, req Dep
 	}
 	ref, err := parseImage(image)
 	if err != nil {
-		return "", nil, fmt.Errorf("image of container %s: %w", d.t.ContainerName, err)
+		return "", nil, "", fmt.Errorf("image of container %s: %w", d.t.ContainerName, err)
 	}
 	prov := req.Provenance
 	prov.Image, prov.Digest, prov.PreviousTaskDefinition = image, ref.Digest, str(st.Service.TaskDefinition)
 	if err := applyRelease(in, d.t.ContainerName, image, req.Env, prov); err != nil {
-		return "", nil, err
+		return "", nil, "", err
 	}
-	return image, in, nil
+	return image, in, "", nil
 }
 
 // register registers the new task definition revision.
@@ -217,21 +223,30 @@ func (d *Deployer) deploymentRelease(ctx context.Context, dep *cdtypes.Deploymen
 	return arn, containerImage(td.ContainerDefinitions, d.t.ContainerName), previous, nil
 }
 
-// attach follows an in-flight deployment when it deploys our image, else refuses.
+// attach follows an in-flight deployment when it deploys our image (our revision,
+// when releasing a registered one), else refuses.
 func (d *Deployer) attach(ctx context.Context, res *Result, r *release, dep *cdtypes.DeploymentInfo) error {
 	id := str(dep.DeploymentId)
 	arn, image, previous, err := d.deploymentRelease(ctx, dep)
 	if err != nil {
 		return err
 	}
-	phase := assessDeployment(dep, nil)
-	if image != r.Image {
-		return &BusyError{DeploymentID: id, Phase: phase, Image: image}
+	if !sameRelease(r, arn, image) {
+		return &BusyError{DeploymentID: id, Phase: assessDeployment(dep, nil), Image: image, TaskDefinitionArn: arn, WantTaskDefinitionArn: r.TaskDefArn}
 	}
 	r.ID, r.TaskDefArn = id, arn
 	res.Attached, res.DeploymentID, res.TaskDefinitionArn, res.PreviousTaskDefinitionArn = true, id, arn, previous
 	d.log.Info("attaching to the in-flight deployment of the same image", "deployment", id, "status", string(dep.Status), "taskDefinition", arn)
 	return nil
+}
+
+// sameRelease says whether an in-flight deployment of arn (image) is the release
+// r wants: the same revision when r names one, else the same image.
+func sameRelease(r *release, arn, image string) bool {
+	if r.TaskDefArn != "" {
+		return arn == r.TaskDefArn
+	}
+	return image == r.Image
 }
 
 // endBeforeDeployment reports an error that happened before any deployment was

@@ -118,9 +118,11 @@ func inputErrorf(field, format string, args ...any) error {
 
 // BusyError says the group already runs a deployment that is not ours.
 type BusyError struct {
-	DeploymentID string
-	Phase        Phase
-	Image        string
+	DeploymentID          string
+	Phase                 Phase
+	Image                 string
+	TaskDefinitionArn     string // what it deploys
+	WantTaskDefinitionArn string // the revision we release, when we release a registered one
 }
 
 // Error names the deployment, its phase and what it deploys.
@@ -129,6 +131,11 @@ func (e *BusyError) Error() string {
 	if img == "" {
 		img = "an unknown image"
 	}
-	return fmt.Sprintf("deployment group is busy: deployment %s (phase %s) deploys %s, not our image; wait for it, or stop it with `deployer abort --deployment-id %s`",
-		e.DeploymentID, e.Phase, img, e.DeploymentID)
+	ours := "not our image"
+	if e.WantTaskDefinitionArn != "" {
+		img += " (" + e.TaskDefinitionArn + ")"
+		ours = "not our task definition " + e.WantTaskDefinitionArn
+	}
+	return fmt.Sprintf("deployment group is busy: deployment %s (phase %s) deploys %s, %s; wait for it, or stop it with `deployer abort --deployment-id %s`",
+		e.DeploymentID, e.Phase, img, ours, e.DeploymentID)
 }

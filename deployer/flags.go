@@ -18,6 +18,7 @@ type cliConfig struct {
 	output       string
 
 	image, description, taskDefFile string
+	taskDefArn                      string
 	env                             envFlag
 	gitSHA, ciRun                   string
 
@@ -65,6 +66,8 @@ var (
 		fs.BoolVar(&c.opts.HoldAtReady, "hold-at-ready", false, "run gate 1, then leave the deployment waiting in Ready instead of promoting it: exit 0, outcome held_at_ready, with the time left "+
 			"before the group's ready wait stops it. Promote by re-running the same deploy command without this flag (it attaches, re-checks gate 1, promotes and runs gate 2), "+
 			"or with deployer continue --wait ready (no gates). A deployment already past Ready is followed to its end as usual")
+		fs.StringVar(&c.taskDefArn, "task-definition-arn", "", "`ARN` (or family:revision) of an already-registered revision of the service's family to release as registered, "+
+			"e.g. one Pulumi registered after a config change; same gates; not with --image, --task-definition or --env")
 		fs.StringVar(&c.gitSHA, "git-sha", "", "commit recorded as provenance (default: GITHUB_SHA or CI_COMMIT_SHA)")
 		fs.StringVar(&c.ciRun, "ci-run", "", "CI run URL recorded as provenance (default: from GITHUB_* or CI_PIPELINE_URL)")
 	}}
@@ -115,7 +118,7 @@ type command struct {
 }
 
 var commands = []command{
-	{"deploy", "release --image (or --task-definition): register, create the deployment, gate it, roll back on failure", []flagGroup{groupCommon, groupRelease, groupGates, groupRollback}},
+	{"deploy", "release --image (or --task-definition FILE, or a registered --task-definition-arn): create the deployment, gate it, roll back on failure", []flagGroup{groupCommon, groupRelease, groupGates, groupRollback}},
 	{"status", "live task definition and image, which target group serves prod and test, any in-flight deployment and its phase; --follow watches it to its end (read-only)", []flagGroup{groupCommon, groupSelect, groupFollow}},
 	{"rollback", "stop an in-flight deployment with rollback; after blue is gone, redeploy the recorded previous task definition", []flagGroup{groupCommon, groupSelect, groupRollbackTarget, groupGates, groupRollback}},
 	{"continue", "promote an in-flight deployment past Ready or the termination wait (no gates); --wait says which", []flagGroup{groupCommon, groupSelect, groupPromotion}},

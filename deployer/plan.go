@@ -43,13 +43,12 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 	if err != nil {
 		return nil, err
 	}
-	image, in, err := d.desiredRelease(ctx, st, req)
+	image, in, arn, err := d.desiredRelease(ctx, st, req)
 	if err != nil {
 		return nil, err
 	}
 	rep := &PlanReport{Image: image, LiveTaskDefinitionArn: str(st.Service.TaskDefinition), Group: st.Group, Budget: assessBudget(d.o, st.Group)}
 	before := cloneTaskDefinition(st.TaskDef, st.TaskDefTags)
-	arn := req.TaskDefinitionArn
 	if in == nil {
 		td, tags, err := d.describeTaskDefinition(ctx, arn)
 		if err != nil {
@@ -69,12 +68,12 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 	if active, err := d.activeDeployment(ctx); err != nil {
 		return nil, err
 	} else if active != nil {
-		_, activeImage, _, err := d.deploymentRelease(ctx, active)
+		activeArn, activeImage, _, err := d.deploymentRelease(ctx, active)
 		if err != nil {
 			return nil, err
 		}
 		verb := "refuse (busy)"
-		if activeImage == image {
+		if sameRelease(&release{Image: image, TaskDefArn: arn}, activeArn, activeImage) {
 			verb = "attach to it"
 		}
 		rep.InFlight = fmt.Sprintf("%s (%s) deploys %s: deploy would %s", str(active.DeploymentId), active.Status, activeImage, verb)

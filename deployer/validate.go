@@ -230,6 +230,9 @@ func validateOptions(cmd string, o *Options) error {
 // definition file of deploy and plan.
 func (c *cliConfig) validateRelease(inv *invocation, getenv func(string) (string, bool)) error {
 	req := &inv.req
+	if c.taskDefArn != "" {
+		return c.validateRevision(req, getenv)
+	}
 	if c.taskDefFile != "" {
 		in, err := loadTaskDefinitionFile(c.taskDefFile)
 		if err != nil {
@@ -262,6 +265,28 @@ func (c *cliConfig) validateRelease(inv *invocation, getenv func(string) (string
 	if len(c.description) > 400 {
 		return inputErrorf("--description", "%d characters: at most 400 (CodeDeploy allows 512 including provenance)", len(c.description))
 	}
+	req.Description = c.description
+	req.Provenance = provenanceFromEnv(c, getenv)
+	return nil
+}
+
+// validateRevision checks deploy --task-definition-arn: a registered revision is
+// released as registered, so nothing may change it.
+func (c *cliConfig) validateRevision(req *DeployRequest, getenv func(string) (string, bool)) error {
+	const field = "--task-definition-arn"
+	switch {
+	case !taskDefRegexp.MatchString(c.taskDefArn):
+		return inputErrorf(field, "%q: want a task definition ARN (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION) or FAMILY:REVISION", c.taskDefArn)
+	case c.image != "":
+		return inputErrorf(field, "cannot be combined with --image: the revision is released as registered, with its own image (to change the image, use --image alone)")
+	case c.taskDefFile != "":
+		return inputErrorf(field, "cannot be combined with --task-definition FILE: name one revision to release")
+	case len(c.env) > 0:
+		return inputErrorf(field, "cannot be combined with --env: the revision is released as registered")
+	case len(c.description) > 400:
+		return inputErrorf("--description", "%d characters: at most 400 (CodeDeploy allows 512 including provenance)", len(c.description))
+	}
+	req.TaskDefinitionArn, req.SameFamily = c.taskDefArn, true
 	req.Description = c.description
 	req.Provenance = provenanceFromEnv(c, getenv)
 	return nil

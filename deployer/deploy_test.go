@@ -299,9 +299,26 @@ func TestDeployIsNotSuccessWhenProductionIsUnhealthyAfterCodeDeploySucceeded(t *
 	w.addScript("d-NEW", stepCreated, stepInstalling, stepTestTraffic, stepReady, stepShifting, termWait, succeeded)
 	res := w.deployer(t, true, func(o *Options) { o.Soak = 0 }).Deploy(context.Background(), deployV2())
 
-	assert.Equal(t, OutcomeFailed, res.Outcome)
+	assert.Equal(t, OutcomeUnhealthyAfterRelease, res.Outcome, "not released, and not an ordinary failure: blue is gone")
 	assert.Equal(t, ExitFailed, res.ExitCode)
-	assert.Contains(t, res.Message, "CodeDeploy reports success but production target group web-green is not healthy")
+	assert.Contains(t, res.Message, "CodeDeploy reports success but production target group web-green is not healthy (0/2 healthy; 10.0.0.1:8080 unhealthy (Target.Timeout))")
+	assert.Contains(t, res.Message, "blue is already gone, so there is no fast rollback: run `deployer rollback --to-task-definition "+liveTD+"` now")
+	assert.Nil(t, res.Rollback, "nothing was rolled back")
+	assert.Empty(t, w.stops)
+}
+
+func TestDeployWhoseProductionForwardsElsewhereAfterSuccessIsAPlainFailure(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	succeeded := stepSucceeded
+	succeeded.enter = func(w *world) { w.setProd(tgBlue) }
+	termWait := stepTermWait
+	termWait.waitFor = ""
+	w.addScript("d-NEW", stepCreated, stepInstalling, stepTestTraffic, stepReady, stepShifting, termWait, succeeded)
+	res := w.deployer(t, true, func(o *Options) { o.Soak = 0 }).Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeFailed, res.Outcome, "someone moved the listener: check status, not a redeploy")
+	assert.Contains(t, res.Message, "CodeDeploy reports success but production forwards web-blue=100 web-green=0, not to green web-green")
 }
 
 func TestDeployPollsWithinTheAPIBudget(t *testing.T) {

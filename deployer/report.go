@@ -28,12 +28,15 @@ const (
 	OutcomeHeldAtReady Outcome = "held_at_ready" // deploy --hold-at-ready: gate 1 passed, waiting in Ready
 	OutcomeRolledBack  Outcome = "rolled_back"
 	OutcomeFailed      Outcome = "failed"
-	OutcomeBusy        Outcome = "busy"
-	OutcomeTimedOut    Outcome = "timed_out"
-	OutcomeInterrupted Outcome = "interrupted"
-	OutcomeDetached    Outcome = "detached"
-	OutcomeBadInput    Outcome = "bad_input"
-	OutcomeOK          Outcome = "ok"
+	// OutcomeUnhealthyAfterRelease: CodeDeploy reported success, production is
+	// unhealthy and blue is gone; `deployer rollback` redeploys the previous version.
+	OutcomeUnhealthyAfterRelease Outcome = "unhealthy_after_release"
+	OutcomeBusy                  Outcome = "busy"
+	OutcomeTimedOut              Outcome = "timed_out"
+	OutcomeInterrupted           Outcome = "interrupted"
+	OutcomeDetached              Outcome = "detached"
+	OutcomeBadInput              Outcome = "bad_input"
+	OutcomeOK                    Outcome = "ok"
 )
 
 // Result is what a command reports: on stdout with --output json, and as the

@@ -136,7 +136,8 @@ func (d *Deployer) finish(ctx context.Context, res *Result, r *release, s snapsh
 
 // verifyReleased checks what CodeDeploy reports as success: production forwards to
 // green and green's targets are healthy (CodeDeploy has reported success with
-// unhealthy replacement tasks, aws/containers-roadmap#1941).
+// unhealthy replacement tasks, aws/containers-roadmap#1941). Unhealthy targets are
+// outcome unhealthy_after_release: blue is gone, only a redeploy undoes it.
 func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release) {
 	fail := func(msg string) {
 		res.Outcome, res.ExitCode, res.Message = OutcomeFailed, ExitFailed, msg
@@ -163,12 +164,25 @@ func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release) 
 			detail = err.Error()
 		}
 		res.failure().TargetHealth = v.Problems
-		fail(fmt.Sprintf("CodeDeploy reports success but production target group %s is not healthy (%s); blue is gone: `deployer rollback` redeploys the previous task definition", targetGroupName(live), detail))
+		fail(fmt.Sprintf("CodeDeploy reports success but production target group %s is not healthy (%s)", targetGroupName(live), detail))
+		res.Outcome = OutcomeUnhealthyAfterRelease
+		res.Message += "; blue is already gone, so there is no fast rollback: run `" + undoCommand(res.PreviousTaskDefinitionArn) +
+			"` now (add your --stack-outputs and CI's gate flags) to redeploy the previous task definition through the gates"
 		return
 	}
 	res.Outcome, res.ExitCode = OutcomeReleased, ExitReleased
 	res.Message = fmt.Sprintf("released %s: production forwards to %s, %s", r.Image, targetGroupName(live), v)
 	d.log.Info(res.Message, "deployment", r.ID)
+}
+
+// undoCommand is the command that redeploys the previous task definition after
+// blue is gone. It names the revision: one released with --task-definition-arn
+// carries no deployer:previous-task-definition tag for `rollback` to find.
+func undoCommand(previous string) string {
+	if previous == "" {
+		return "deployer rollback"
+	}
+	return "deployer rollback --to-task-definition " + previous
 }
 
 // Rollback returns production to the previous version: an in-flight deployment

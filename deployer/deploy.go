@@ -231,8 +231,10 @@ func (d *Deployer) attach(ctx context.Context, res *Result, r *release, dep *cdt
 	if err != nil {
 		return err
 	}
-	if !sameRelease(r, arn, image) {
-		return &BusyError{DeploymentID: id, Phase: assessDeployment(dep, nil), Image: image, TaskDefinitionArn: arn, WantTaskDefinitionArn: r.TaskDefArn}
+	// CodeDeploy's own rollback is never attached to, whatever it deploys: gating it
+	// could stop it and leave production between two versions.
+	if of := rollbackOf(dep); of != "" || !sameRelease(r, arn, image) {
+		return &BusyError{DeploymentID: id, Phase: assessDeployment(dep, nil), Image: image, TaskDefinitionArn: arn, WantTaskDefinitionArn: r.TaskDefArn, RollbackOf: of}
 	}
 	r.ID, r.TaskDefArn = id, arn
 	res.Attached, res.DeploymentID, res.TaskDefinitionArn, res.PreviousTaskDefinitionArn = true, id, arn, previous

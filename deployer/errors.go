@@ -123,10 +123,15 @@ type BusyError struct {
 	Image                 string
 	TaskDefinitionArn     string // what it deploys
 	WantTaskDefinitionArn string // the revision we release, when we release a registered one
+	RollbackOf            string // set when the deployment is CodeDeploy's rollback of that one
 }
 
 // Error names the deployment, its phase and what it deploys.
 func (e *BusyError) Error() string {
+	if e.RollbackOf != "" {
+		return fmt.Sprintf("deployment group is busy: deployment %s (phase %s) is CodeDeploy's rollback of %s; wait for it with `deployer status --follow --deployment-id %s`, then release again",
+			e.DeploymentID, e.Phase, e.RollbackOf, e.DeploymentID)
+	}
 	img := e.Image
 	if img == "" {
 		img = "an unknown image"
@@ -138,4 +143,18 @@ func (e *BusyError) Error() string {
 	}
 	return fmt.Sprintf("deployment group is busy: deployment %s (phase %s) deploys %s, %s; wait for it, or stop it with `deployer abort --deployment-id %s`",
 		e.DeploymentID, e.Phase, img, ours, e.DeploymentID)
+}
+
+// RollbackInFlightError says the group's in-flight deployment is CodeDeploy's own
+// rollback deployment (creator codeDeployRollback), which abort and rollback must
+// not stop: it is already taking production back to the previous version.
+type RollbackInFlightError struct {
+	DeploymentID string
+	RollbackOf   string
+}
+
+// Error tells the operator to follow the rollback instead.
+func (e *RollbackInFlightError) Error() string {
+	return fmt.Sprintf("deployment %s is CodeDeploy's rollback of %s: it is already taking production back to the previous version; nothing stopped: follow it with `deployer status --follow --deployment-id %s`",
+		e.DeploymentID, e.RollbackOf, e.DeploymentID)
 }

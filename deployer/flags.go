@@ -94,7 +94,8 @@ var (
 		fs.DurationVar(&o.RollbackTimeout, "rollback-timeout", o.RollbackTimeout, "how long to follow a rollback deployment")
 	}}
 	groupSelect = flagGroup{"Deployment selection", func(fs *flag.FlagSet, c *cliConfig) {
-		fs.StringVar(&c.deploymentID, "deployment-id", "", "deployment `ID` (default: the group's in-flight deployment)")
+		fs.StringVar(&c.deploymentID, "deployment-id", "", "deployment `ID` to act on (default: the group's in-flight deployment). abort and rollback refuse it unless it is the group's in-flight deployment; "+
+			"status --follow follows it by id, even after it ended")
 	}}
 	groupPromotion = flagGroup{"Promotion", func(fs *flag.FlagSet, c *cliConfig) {
 		fs.StringVar(&c.wait, "wait", "", "`WAIT` the deployment must be in: ready (promote past Ready: production traffic shifts) or termination (end the termination wait: blue is terminated); "+
@@ -120,9 +121,9 @@ type command struct {
 var commands = []command{
 	{"deploy", "release --image (or --task-definition FILE, or a registered --task-definition-arn): create the deployment, gate it, roll back on failure", []flagGroup{groupCommon, groupRelease, groupGates, groupRollback}},
 	{"status", "live task definition and image, which target group serves prod and test, any in-flight deployment and its phase; --follow watches it to its end (read-only)", []flagGroup{groupCommon, groupSelect, groupFollow}},
-	{"rollback", "stop an in-flight deployment with rollback; after blue is gone, redeploy the recorded previous task definition", []flagGroup{groupCommon, groupSelect, groupRollbackTarget, groupGates, groupRollback}},
+	{"rollback", "stop an in-flight deployment with rollback (never CodeDeploy's own rollback: follow that); after blue is gone, redeploy the recorded previous task definition", []flagGroup{groupCommon, groupSelect, groupRollbackTarget, groupGates, groupRollback}},
 	{"continue", "promote an in-flight deployment past Ready or the termination wait (no gates); --wait says which", []flagGroup{groupCommon, groupSelect, groupPromotion}},
-	{"abort", "stop an in-flight deployment with rollback and follow the rollback", []flagGroup{groupCommon, groupSelect, groupRollback}},
+	{"abort", "stop an in-flight deployment with rollback and follow the rollback (never CodeDeploy's own rollback: follow that)", []flagGroup{groupCommon, groupSelect, groupRollback}},
 	{"plan", "dry run: task definition diff, AppSpec, group settings, timeout budget; writes nothing", []flagGroup{groupCommon, groupRelease, groupGates}},
 }
 

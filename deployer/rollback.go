@@ -186,16 +186,17 @@ func undoCommand(previous string) string {
 }
 
 // Rollback returns production to the previous version: an in-flight deployment
-// (including one in its termination wait) is stopped with rollback to blue; after
-// blue is gone, the recorded previous task definition (tag
+// (including one in its termination wait; deploymentID, when given, must be it) is
+// stopped with rollback to blue, unless it is CodeDeploy's own rollback deployment,
+// which is refused; after blue is gone, the recorded previous task definition (tag
 // deployer:previous-task-definition on the live one, or toTaskDefinition) is
 // deployed through the same gates. Exit 0 means production is on the previous
 // version.
 func (d *Deployer) Rollback(ctx context.Context, deploymentID, toTaskDefinition string, req DeployRequest) *Result {
 	res := d.newResult("rollback")
-	id, err := d.pickDeployment(ctx, deploymentID)
+	id, err := d.pickStopTarget(ctx, deploymentID)
 	if err != nil {
-		return d.endBeforeDeployment(ctx, res, err)
+		return d.refuseStop(ctx, res, err)
 	}
 	if id != "" {
 		return d.stopCommand(ctx, res, id)

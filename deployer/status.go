@@ -40,6 +40,8 @@ type InFlightReport struct {
 	DeploymentID      string        `json:"deploymentId"`
 	Status            string        `json:"status"`
 	Phase             Phase         `json:"phase"`
+	Creator           string        `json:"creator,omitempty"`    // user, codeDeployRollback, …
+	RollbackOf        string        `json:"rollbackOf,omitempty"` // set when this is CodeDeploy's rollback of that deployment
 	Image             string        `json:"image,omitempty"`
 	TaskDefinitionArn string        `json:"taskDefinitionArn,omitempty"`
 	CreateTime        *time.Time    `json:"createTime,omitempty"`
@@ -132,7 +134,8 @@ func (d *Deployer) inFlight(ctx context.Context) (*InFlightReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &InFlightReport{DeploymentID: id, Status: string(s.Deployment.Status), Phase: assessDeployment(s.Deployment, s.Target), CreateTime: s.Deployment.CreateTime}
+	rep := &InFlightReport{DeploymentID: id, Status: string(s.Deployment.Status), Phase: assessDeployment(s.Deployment, s.Target), CreateTime: s.Deployment.CreateTime,
+		Creator: string(s.Deployment.Creator), RollbackOf: rollbackOf(s.Deployment)}
 	if arn, image, _, err := d.deploymentRelease(ctx, s.Deployment); err == nil {
 		rep.TaskDefinitionArn, rep.Image = arn, image
 	}
@@ -174,6 +177,9 @@ func (s *StatusReport) writeText(w io.Writer) {
 	} else {
 		f := s.InFlight
 		fmt.Fprintf(w, "in flight       %s %s (phase %s) image %s\n", f.DeploymentID, f.Status, f.Phase, f.Image)
+		if f.RollbackOf != "" {
+			fmt.Fprintf(w, "                CodeDeploy's rollback of %s: follow it with `deployer status --follow --deployment-id %s`\n", f.RollbackOf, f.DeploymentID)
+		}
 		for _, ts := range f.TaskSets {
 			fmt.Fprintf(w, "                %s\n", ts)
 		}

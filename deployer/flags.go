@@ -193,8 +193,9 @@ Commands:
 	fmt.Fprint(w, `
 Exit codes:
   0  released (deploy --hold-at-ready: held in Ready after gate 1; status, plan, continue: done;
-     rollback, abort: production is back on the previous version)
-  1  failed or rolled back (a rolled-back deployment is never success), or the group is busy
+     status --follow: it ended Succeeded; rollback, abort: production is back on the previous version)
+  1  failed or rolled back (a rolled-back deployment is never success), unhealthy after release, the
+     group is busy, or a command refused (continue --wait, a pinned --deployment-id, CodeDeploy's rollback)
   2  bad input (flags, environment, stack outputs, files); no AWS call was made
   3  timed out: the budget ran out; the deployment was stopped and rolled back
   4  interrupted (SIGINT/SIGTERM): stopped and rolled back, or detached with --on-interrupt=detach

@@ -220,6 +220,10 @@ func taskDefinitionArgs(args *ServiceArgs, logs *cloudwatch.LogGroup, execRole, 
 			CpuArchitecture:       pulumi.String("X86_64"),
 		},
 		Tags: tags,
+		// A change here registers a new revision, and Pulumi's replace would deregister the old one. After
+		// the first release the old one may be the revision serving production, or the one the deployer
+		// recorded as its rollback target; ECS cannot start tasks from an INACTIVE revision.
+		SkipDestroy: pulumi.Bool(true),
 	}
 	if args.Compute.Type == ComputeEC2GPU {
 		taskDef.RequiresCompatibilities = pulumi.StringArray{pulumi.String("EC2")}

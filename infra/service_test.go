@@ -180,3 +180,10 @@ func TestFargateStackLaunchesOnFargate(t *testing.T) {
 	assert.Equal(t, "FARGATE", svc["launchType"])
 	assert.Equal(t, []any{"FARGATE"}, r.one(t, typeTaskDefinition).Inputs["requiresCompatibilities"])
 }
+
+func TestTaskDefinitionRevisionsAreNeverDeregisteredByAReplace(t *testing.T) {
+	t.Parallel()
+	r := runProgram(t, minimalConfig())
+	assert.Equal(t, true, r.one(t, typeTaskDefinition).Inputs["skipDestroy"],
+		"a replaced revision may be live or the deployer's rollback target")
+}

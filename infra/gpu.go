@@ -147,6 +147,9 @@ func (g *GpuCapacity) launchTemplate(ctx *pulumi.Context, name string, args *Gpu
 		Role: role.Name,
 		Tags: tags,
 	}, parent)
+	if err != nil {
+		return nil, err
+	}
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-instances-sg", &ec2.SecurityGroupArgs{
 		VpcId:       args.VpcID,
 		Description: pulumi.String("GPU container instances of " + name + ": egress only (tasks use their own ENIs)"),

@@ -146,6 +146,7 @@ func NewBlueGreenDeployment(ctx *pulumi.Context, name string, args *BlueGreenDep
 func deploymentGroupArgs(args *BlueGreenDeploymentArgs, app *codedeploy.Application, role *iam.Role, configName pulumi.StringOutput) *codedeploy.DeploymentGroupArgs {
 	d := args.Deployment
 	tags := pulumi.ToStringMap(args.Tags)
+	// readyWaitMinutes 0 is the explicit opt-out: no gate before production traffic.
 	ready := &codedeploy.DeploymentGroupBlueGreenDeploymentConfigDeploymentReadyOptionArgs{
 		ActionOnTimeout: pulumi.String("CONTINUE_DEPLOYMENT"),
 	}

@@ -74,6 +74,14 @@ func TestReadyWaitHoldsProductionUntilContinueDeployment(t *testing.T) {
 		field(g, "blueGreenDeploymentConfig.deploymentReadyOption"))
 }
 
+func TestDefaultReadyWaitHoldsProductionForTheDeployersGate(t *testing.T) {
+	t.Parallel()
+	// Gate 1 needs the deployment to stop in Ready: with CONTINUE_DEPLOYMENT production would move
+	// before the deployer has looked at green.
+	assert.Equal(t, map[string]any{"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 60.0},
+		field(deploymentGroup(t, minimalConfig()), "blueGreenDeploymentConfig.deploymentReadyOption"))
+}
+
 func TestZeroReadyWaitContinuesRightAway(t *testing.T) {
 	t.Parallel()
 	g := deploymentGroup(t, with(t, minimalConfig(), "deployment.readyWaitMinutes", 0))

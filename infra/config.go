@@ -122,7 +122,7 @@ type DeploymentConfig struct {
 	TrafficShift           string `key:"trafficShift" oneof:"allAtOnce,canary,linear" doc:"How production traffic moves to green."`
 	ShiftPercent           int    `key:"shiftPercent" min:"1" max:"99" unit:"percent" doc:"canary: first step; linear: every step."`
 	ShiftMinutes           int    `key:"shiftMinutes" min:"1" max:"2880" unit:"minutes" doc:"canary: wait before the rest; linear: minutes between steps."`
-	ReadyWaitMinutes       int    `key:"readyWaitMinutes" min:"0" max:"2880" unit:"minutes" doc:"0: production shifts right after test traffic (CONTINUE_DEPLOYMENT). Otherwise it waits for ContinueDeployment from the deployer and stops after this many minutes (STOP_DEPLOYMENT)."`
+	ReadyWaitMinutes       int    `key:"readyWaitMinutes" min:"0" max:"2880" unit:"minutes" doc:"How long the deployment waits in Ready for the deployer's ContinueDeployment (gate 1) before CodeDeploy stops and rolls it back (STOP_DEPLOYMENT). 0 opts out: no gate before production traffic, which shifts right after test traffic (CONTINUE_DEPLOYMENT)."`
 	TerminationWaitMinutes int    `key:"terminationWaitMinutes" min:"0" max:"2880" unit:"minutes" doc:"Minutes blue stays running after a successful shift, for a fast rollback."`
 }
 
@@ -209,9 +209,12 @@ func defaultConfig() Config {
 			AmiParameter:     DefaultGPUAmiParameter,
 		},
 		Deployment: DeploymentConfig{
-			TrafficShift:           ShiftCanary,
-			ShiftPercent:           10,
-			ShiftMinutes:           5,
+			TrafficShift: ShiftCanary,
+			ShiftPercent: 10,
+			ShiftMinutes: 5,
+			// The deployer's gate 1 needs the deployment held in Ready (STOP_DEPLOYMENT); 0 would let
+			// production move before anyone has checked green.
+			ReadyWaitMinutes:       60,
 			TerminationWaitMinutes: 15,
 		},
 		Alarms: AlarmsConfig{

@@ -2,6 +2,7 @@ package deployer
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -354,4 +355,29 @@ func TestGateOneNoticesWhenTheReadyWaitRunsOut(t *testing.T) {
 	assert.Equal(t, "incomplete", res.Gates[0].Verdict)
 	assert.Empty(t, w.stops, "CodeDeploy already stopped it")
 	assert.Contains(t, res.Message, "TIMEOUT: ready wait timed out")
+}
+
+func TestDeployFailsFastOnAGreenCrashListedOnALaterPageOfStoppedTasks(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.listTasksPage = 2
+	for i := 0; i < 3; i++ { // blue's old stopped tasks fill the first pages
+		w.stopped = append(w.stopped, ecstypes.Task{TaskArn: aws.String(fmt.Sprintf("arn:aws:ecs:us-east-1:1:task/ml/old%d", i)), TaskDefinitionArn: aws.String(liveTD),
+			StopCode: ecstypes.TaskStopCodeServiceSchedulerInitiated, StoppedReason: aws.String("Scaling activity initiated by deployment")})
+	}
+	w.addScript("d-NEW", stepCreated, step{status: "InProgress", target: ecsTarget("InProgress", events(S, "InProgress"), 100, 0),
+		waitFor: "never", enter: func(w *world) {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			w.stopped = append(w.stopped, ecstypes.Task{TaskArn: aws.String("arn:aws:ecs:us-east-1:1:task/ml/crash1"), TaskDefinitionArn: aws.String(newTD),
+				StopCode: ecstypes.TaskStopCodeEssentialContainerExited, StoppedReason: aws.String("Essential container in task exited"), CreatedAt: aws.Time(w.clock.Now()),
+				Containers: []ecstypes.Container{{Name: aws.String("model"), ExitCode: aws.Int32(137)}}})
+		}})
+	w.health = func(string) []elbv2types.TargetHealthDescription { return nil }
+	w.expectRollback("d-NEW")
+	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeRolledBack, res.Outcome)
+	assert.Contains(t, res.Message, "task crash1: EssentialContainerExited", "the crash is on the second page of ListTasks")
+	assert.Less(t, w.clock.Now().Sub(res.StartedAt), time.Minute)
 }

@@ -3,6 +3,7 @@ package deployer
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -104,6 +105,8 @@ type world struct {
 	alarms  []cwtypes.MetricAlarm
 	metrics map[string]float64 // by query id: requests, errors, p99
 	calls   []string
+	// listTasksPage, when set, makes ListTasks answer that many task ARNs per page.
+	listTasksPage int
 }
 
 func (w *world) record(call string) {
@@ -169,8 +172,16 @@ func (f *fakeECS) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...func
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
 	out := &ecs.ListTasksOutput{}
-	for _, t := range f.w.stopped {
-		out.TaskArns = append(out.TaskArns, *t.TaskArn)
+	first := 0
+	if in.NextToken != nil {
+		first, _ = strconv.Atoi(*in.NextToken)
+	}
+	for i := first; i < len(f.w.stopped); i++ {
+		if f.w.listTasksPage > 0 && len(out.TaskArns) == f.w.listTasksPage {
+			out.NextToken = aws.String(strconv.Itoa(i))
+			break
+		}
+		out.TaskArns = append(out.TaskArns, *f.w.stopped[i].TaskArn)
 	}
 	return out, nil
 }

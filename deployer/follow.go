@@ -231,33 +231,47 @@ func desiredOf(ts *cdtypes.ECSTaskSet, r *release) int {
 // checkStoppedTasks looks for green tasks that stopped because they failed. Only
 // newly stopped task ARNs are described.
 func (d *Deployer) checkStoppedTasks(ctx context.Context, r *release) error {
-	out, err := d.c.ECS.ListTasks(ctx, &ecs.ListTasksInput{Cluster: &d.t.Cluster, ServiceName: &d.t.Service, DesiredStatus: ecstypes.DesiredStatusStopped})
-	if err != nil {
-		return awsError("list stopped tasks of service "+d.t.Service, err)
+	// ECS keeps stopped tasks listed for about an hour, 100 per page: blue's scale-in and
+	// earlier releases can push green's crashes past the first page.
+	var arns []string
+	pages := ecs.NewListTasksPaginator(d.c.ECS, &ecs.ListTasksInput{Cluster: &d.t.Cluster, ServiceName: &d.t.Service, DesiredStatus: ecstypes.DesiredStatusStopped})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			return awsError("list stopped tasks of service "+d.t.Service, err)
+		}
+		arns = append(arns, out.TaskArns...)
 	}
 	if r.seenStopped == nil {
 		r.seenStopped = map[string]bool{}
 	}
 	var fresh []string
-	for _, arn := range out.TaskArns {
+	for _, arn := range arns {
 		if !r.seenStopped[arn] {
-			r.seenStopped[arn] = true
 			fresh = append(fresh, arn)
 		}
 	}
-	if len(fresh) == 0 {
-		return nil
+	var tasks []ecstypes.Task
+	for i := 0; i < len(fresh); i += 100 { // DescribeTasks takes at most 100 tasks
+		batch := fresh[i:min(i+100, len(fresh))]
+		dt, err := d.c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: &d.t.Cluster, Tasks: batch})
+		if err != nil {
+			return awsError("describe stopped tasks", err)
+		}
+		for _, arn := range batch { // seen only once described: a failed read is retried
+			r.seenStopped[arn] = true
+		}
+		tasks = append(tasks, dt.Tasks...)
 	}
-	dt, err := d.c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: &d.t.Cluster, Tasks: fresh})
-	if err != nil {
-		return awsError("describe stopped tasks", err)
+	if len(tasks) == 0 {
+		return nil
 	}
 	since := r.createdAt
 	if since.IsZero() {
 		since = r.installStart
 	}
 	since = since.Add(-time.Minute) // clock skew between us and AWS
-	for _, st := range assessStoppedTasks(dt.Tasks, r.TaskDefArn, since) {
+	for _, st := range assessStoppedTasks(tasks, r.TaskDefArn, since) {
 		d.log.Warn("green task stopped", "task", shortTaskID(st.TaskArn), "detail", st.String())
 		r.stopped = append(r.stopped, st)
 	}

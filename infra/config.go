@@ -131,7 +131,7 @@ type AlarmsConfig struct {
 	Target5xxCount    int     `key:"target5xxCount" min:"1" doc:"Alarm when a target group's targets answer at least this many 5xx in a period."`
 	UnhealthyHosts    int     `key:"unhealthyHosts" min:"1" doc:"Alarm when at least this many targets are unhealthy."`
 	P99LatencySeconds float64 `key:"p99LatencySeconds" min:"0.001" max:"3600" unit:"seconds" doc:"Alarm when p99 target response time exceeds this."`
-	PeriodSeconds     int     `key:"periodSeconds" allowed:"10, 30 or a multiple of 60 seconds" doc:"Alarm period."`
+	PeriodSeconds     int     `key:"periodSeconds" allowed:"a multiple of 60 seconds (ALB metrics are published once a minute)" doc:"Alarm period."`
 	EvaluationPeriods int     `key:"evaluationPeriods" min:"1" max:"100" doc:"Periods evaluated."`
 	DatapointsToAlarm int     `key:"datapointsToAlarm" allowed:"1–evaluationPeriods" doc:"Breaching periods (of evaluationPeriods) that trigger the alarm."`
 }

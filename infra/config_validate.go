@@ -295,7 +295,9 @@ func validateCompute(v *validator, cfg *Config) {
 
 func validateAlarms(v *validator, cfg *Config) {
 	a := cfg.Alarms
-	if p := a.PeriodSeconds; p != 10 && p != 30 && (p <= 0 || p%60 != 0) {
+	// CloudWatch offers 10 and 30 second periods for high-resolution metrics only; AWS/ApplicationELB
+	// publishes one datapoint a minute, so shorter periods just see missing data.
+	if p := a.PeriodSeconds; p <= 0 || p%60 != 0 {
 		v.fail("alarms.periodSeconds", p)
 	}
 	if v.ok("alarms.evaluationPeriods") && (a.DatapointsToAlarm < 1 || a.DatapointsToAlarm > a.EvaluationPeriods) {

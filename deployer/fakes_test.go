@@ -58,6 +58,7 @@ type step struct {
 	errInfo  *cdtypes.ErrorInformation
 	creator  cdtypes.DeploymentCreator
 	waitFor  string
+	until    time.Time // repeated until the fake clock reaches this time
 	enter    func(w *world)
 }
 
@@ -105,6 +106,7 @@ type world struct {
 	alarms  []cwtypes.MetricAlarm
 	metrics map[string]float64 // by query id: requests, errors, p99
 	calls   []string
+	callAt  []time.Time // fake-clock time of each call
 	// listTasksPage, when set, makes ListTasks answer that many task ARNs per page.
 	listTasksPage int
 }
@@ -113,6 +115,32 @@ func (w *world) record(call string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.calls = append(w.calls, call)
+	w.callAt = append(w.callAt, w.clock.Now())
+}
+
+// callsBetween lists the calls made in [from, to) on the fake clock.
+func (w *world) callsBetween(from, to time.Time) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for i, at := range w.callAt {
+		if !at.Before(from) && at.Before(to) {
+			out = append(out, w.calls[i])
+		}
+	}
+	return out
+}
+
+// firstCallAfter is when the first call starting with prefix was made at or after t.
+func (w *world) firstCallAfter(prefix string, t time.Time) (time.Time, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, at := range w.callAt {
+		if !at.Before(t) && strings.HasPrefix(w.calls[i], prefix) {
+			return at, true
+		}
+	}
+	return time.Time{}, false
 }
 
 func (w *world) called(prefix string) int {
@@ -257,7 +285,7 @@ func (f *fakeCodeDeploy) current(id string) (step, *script, error) {
 	st := s.steps[s.i]
 	enter := s.entered <= s.i && st.enter != nil
 	s.entered = s.i + 1
-	if st.waitFor == "" || s.events[st.waitFor] {
+	if (st.waitFor == "" || s.events[st.waitFor]) && !f.w.clock.Now().Before(st.until) {
 		if s.i < len(s.steps)-1 {
 			s.i++
 		}

@@ -56,7 +56,7 @@ var (
 		fs.StringVar(&c.endpointURL, "endpoint-url", "", "send every AWS call to this `URL` (as the aws CLI's --endpoint-url; AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> also work)")
 		fs.StringVar(&c.output, "output", "text", "result format on stdout: text or json")
 		fs.DurationVar(&c.opts.PollInterval, "poll-interval", c.opts.PollInterval, "fastest poll interval, used right after a change")
-		fs.DurationVar(&c.opts.PollMaxInterval, "poll-max-interval", c.opts.PollMaxInterval, "slowest poll interval: after 10 polls without change the interval grows by half per poll up to this")
+		fs.DurationVar(&c.opts.PollMaxInterval, "poll-max-interval", c.opts.PollMaxInterval, "slowest poll interval: after 10 polls without change the interval grows by half per poll up to this; a change is seen within this once the deployment is quiet")
 	}}
 	groupRelease = flagGroup{"Release", func(fs *flag.FlagSet, c *cliConfig) {
 		fs.StringVar(&c.image, "image", "", "image `REF` for the service's container: registry/name:tag or name@sha256:digest")

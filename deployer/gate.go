@@ -66,16 +66,16 @@ var errLeftReady = errors.New("the deployment left Ready")
 
 // stillReady polls the deployment so gate 1 notices when it leaves Ready on its
 // own (an operator continued it, or the group's ready wait ran out).
-func (d *Deployer) stillReady(ctx context.Context, res *Result, r *release) error {
+func (d *Deployer) stillReady(ctx context.Context, res *Result, r *release) (snapshot, error) {
 	s, err := d.poll(ctx, r.ID)
 	if err != nil {
-		return err
+		return s, err
 	}
 	d.observe(res, r, s)
 	if assessDeployment(s.Deployment, s.Target) != PhaseReady {
-		return errLeftReady
+		return s, errLeftReady
 	}
-	return nil
+	return s, nil
 }
 
 // gateFailed records a gate that did not pass: interrupted, or failed.
@@ -105,15 +105,16 @@ func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult,
 		return err
 	}
 	deadline := d.clock.Now().Add(d.o.GateTimeout)
-	desired := desiredOf(taskSet(s.Target, cdtypes.TargetLabelGreen), r)
 	ev, err := d.streak(ctx, r, GateReady, deadline, "green targets all healthy", func(ctx context.Context) (bool, string, error) {
-		if err := d.stillReady(ctx, res, r); err != nil {
+		now, err := d.stillReady(ctx, res, r)
+		if err != nil {
 			return false, "", err
 		}
 		if err := d.checkStoppedTasks(ctx, r); err != nil {
 			return false, "", err
 		}
-		v, err := d.targetHealth(ctx, tg.Arn, desired)
+		// Autoscaling may change green's desired count while it waits: judge against now.
+		v, err := d.targetHealth(ctx, tg.Arn, desiredOf(taskSet(now.Target, cdtypes.TargetLabelGreen), r))
 		return v.OK, tg.Name + " " + v.String(), err
 	})
 	if err != nil {
@@ -123,7 +124,7 @@ func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult,
 	path := d.readyPath(tg)
 	p := d.prober(r)
 	ev, err = d.streak(ctx, r, GateReady, deadline, "readiness probe GET "+path+" via the test listener", func(ctx context.Context) (bool, string, error) {
-		if err := d.stillReady(ctx, res, r); err != nil {
+		if _, err := d.stillReady(ctx, res, r); err != nil {
 			return false, "", err
 		}
 		pr := p.send(ctx, d.t.TestURL, Request{Path: path})

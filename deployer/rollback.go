@@ -112,7 +112,7 @@ func (d *Deployer) awaitRollbackID(ctx context.Context, res *Result, id string, 
 func (d *Deployer) finish(ctx context.Context, res *Result, r *release, s snapshot, phase Phase) error {
 	res.recordEvents(s.Target)
 	if phase == PhaseSucceeded {
-		d.verifyReleased(ctx, res, r)
+		d.verifyReleased(ctx, res, r, s)
 		return nil
 	}
 	res.recordDiagnostics(s.Deployment, s.Target)
@@ -138,7 +138,7 @@ func (d *Deployer) finish(ctx context.Context, res *Result, r *release, s snapsh
 // green and green's targets are healthy (CodeDeploy has reported success with
 // unhealthy replacement tasks, aws/containers-roadmap#1941). Unhealthy targets are
 // outcome unhealthy_after_release: blue is gone, only a redeploy undoes it.
-func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release) {
+func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release, s snapshot) {
 	fail := func(msg string) {
 		res.Outcome, res.ExitCode, res.Message = OutcomeFailed, ExitFailed, msg
 		res.failure().Reason = msg
@@ -157,7 +157,7 @@ func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release) 
 		fail("CodeDeploy reports success but " + err.Error())
 		return
 	}
-	v, err := d.targetHealth(ctx, live, int(r.ServiceCount))
+	v, err := d.targetHealth(ctx, live, d.desiredNow(ctx, r, s))
 	if err != nil || !v.OK {
 		detail := v.String()
 		if err != nil {
@@ -173,6 +173,19 @@ func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release) 
 	res.Outcome, res.ExitCode = OutcomeReleased, ExitReleased
 	res.Message = fmt.Sprintf("released %s: production forwards to %s, %s", r.Image, targetGroupName(live), v)
 	d.log.Info(res.Message, "deployment", r.ID)
+}
+
+// desiredNow is how many tasks production should have now: the service's desired
+// count re-read (autoscaling may have scaled in or out since the release began),
+// else the green task set's desired count from the last poll, else the count at the
+// start.
+func (d *Deployer) desiredNow(ctx context.Context, r *release, s snapshot) int {
+	svc, err := d.describeService(ctx)
+	if err == nil {
+		return int(svc.DesiredCount)
+	}
+	d.log.Warn("re-read the service's desired count; using the task set's", "error", err.Error())
+	return desiredOf(taskSet(s.Target, cdtypes.TargetLabelGreen), r)
 }
 
 // undoCommand is the command that redeploys the previous task definition after

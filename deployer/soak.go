@@ -107,6 +107,9 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 		if assessDeployment(snap.Deployment, snap.Target) != PhaseTerminationWait {
 			return true, nil
 		}
+		// Autoscaling may scale green in or out during the soak: judge against the
+		// task set's desired count now.
+		desired = desiredOf(taskSet(snap.Target, cdtypes.TargetLabelGreen), r)
 		obs, err := d.observeSoak(ctx, r, tg, lb, desired, start)
 		if err != nil {
 			return false, err

@@ -50,7 +50,7 @@ type ServiceConfig struct {
 	ContainerName       string            `key:"containerName" allowed:"1–255 letters, digits, hyphens or underscores" doc:"Name of the container the ALB targets."`
 	ContainerPort       int               `key:"containerPort" min:"1" max:"65535" doc:"Port the model server listens on."`
 	CPU                 int               `key:"cpu" allowed:"one of 256, 512, 1024, 2048, 4096, 8192, 16384 CPU units on fargate; at least 128 on ec2-gpu" doc:"Task CPU units (1024 = 1 vCPU)."`
-	Memory              int               `key:"memory" allowed:"MiB valid for the CPU size on fargate (e.g. 8192–30720 for 4096 CPU units); at least 512 on ec2-gpu" doc:"Task memory in MiB."`
+	Memory              int               `key:"memory" allowed:"MiB valid for the CPU size on fargate (512, 1024 or 2048 for 256 CPU units; e.g. 8192–30720 for 4096); at least 512 on ec2-gpu" doc:"Task memory in MiB."`
 	EphemeralStorageGiB int               `key:"ephemeralStorageGiB" min:"20" max:"200" unit:"GiB" doc:"Fargate task storage; big images count against it (20 = Fargate's default, not sent)."`
 	DesiredCount        int               `key:"desiredCount" min:"1" doc:"Tasks the service runs (the initial count when autoscaling is on)."`
 	Environment         map[string]string `key:"environment" allowed:"names of letters, digits and underscores not starting with a digit" doc:"Plain environment variables of the container."`
@@ -108,8 +108,8 @@ type ComputeConfig struct {
 	Type             string `key:"type" oneof:"fargate,ec2-gpu" doc:"fargate, or ec2-gpu: an Auto Scaling group of GPU instances behind a capacity provider."`
 	PlatformVersion  string `key:"platformVersion" allowed:"LATEST or a version like 1.4.0" doc:"Fargate platform version."`
 	InstanceType     string `key:"instanceType" allowed:"an EC2 GPU instance type (g or p family), e.g. g5.xlarge" doc:"ec2-gpu instance type."`
-	GpusPerTask      int    `key:"gpusPerTask" min:"1" max:"8" doc:"ec2-gpu: GPUs reserved per task (task definition resourceRequirements)."`
-	TasksPerInstance int    `key:"tasksPerInstance" min:"1" max:"8" doc:"ec2-gpu: tasks one instance can host; sizes maxInstances."`
+	GpusPerTask      int    `key:"gpusPerTask" min:"1" max:"8" allowed:"1–8, at most the GPUs of the instance type (see the GPU instance table)" doc:"ec2-gpu: GPUs reserved per task (task definition resourceRequirements)."`
+	TasksPerInstance int    `key:"tasksPerInstance" min:"1" max:"8" allowed:"1–8; for a type of the GPU instance table at most its GPUs ÷ gpusPerTask and its network interfaces − 1 (awsvpc)" doc:"ec2-gpu: tasks one instance can host; sizes maxInstances."`
 	MinInstances     int    `key:"minInstances" min:"0" max:"1000" doc:"ec2-gpu: Auto Scaling group minimum."`
 	MaxInstances     int    `key:"maxInstances" min:"1" max:"1000" default:"2 × ceil(most tasks ÷ tasksPerInstance)" doc:"ec2-gpu: Auto Scaling group maximum; must hold blue and green side by side."`
 	TargetCapacity   int    `key:"targetCapacity" min:"1" max:"100" unit:"percent" doc:"ec2-gpu: capacity provider managed scaling target utilisation."`
@@ -237,9 +237,19 @@ func defaultConfig() Config {
 }
 
 // LoadConfig reads the stack's configuration through ctx (the only place the program reads Pulumi
-// config), applies the defaults and validates everything. All problems are reported at once.
+// config), applies the defaults and validates everything. All problems are reported at once; Notes
+// become warnings of the preview.
 func LoadConfig(ctx *pulumi.Context) (*Config, error) {
-	return ParseConfig(ctx.Stack(), func(key string) (string, bool) { return ctx.GetConfig(key) })
+	cfg, err := ParseConfig(ctx.Stack(), func(key string) (string, bool) { return ctx.GetConfig(key) })
+	if err != nil {
+		return nil, err
+	}
+	for _, note := range cfg.Notes() {
+		if err := ctx.Log.Warn(note, nil); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
 }
 
 // ParseConfig is LoadConfig without a Pulumi context: lookup answers a full key ("ai-bluegreen:image")

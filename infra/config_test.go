@@ -89,6 +89,7 @@ func TestConfigMaxInstancesDefaultHoldsBlueAndGreen(t *testing.T) {
 	c := with(t, minimalConfig(), "compute.type", ComputeEC2GPU)
 	c = with(t, c, "autoscaling.enabled", true)
 	c = with(t, c, "autoscaling.maxTasks", 5)
+	c = with(t, c, "compute.instanceType", "g5.12xlarge")
 	c = with(t, c, "compute.tasksPerInstance", 2)
 	cfg, err := parse(c)
 	require.NoError(t, err)
@@ -150,6 +151,9 @@ func TestBadConfigValuesAreRejectedWithKeyValueAndWhatIsAllowed(t *testing.T) {
 		{"memory too small for 4 vCPU on Fargate", func(c map[string]string) map[string]string { return with(t, c, "service.cpu", 4096) },
 			"service.memory", 4096,
 			"ai-bluegreen:service.memory = 4096: must be 8192–30720 MiB in 1024 MiB steps with 4096 CPU units on fargate"},
+		{"memory Fargate doesn't offer with 256 CPU units", func(c map[string]string) map[string]string { return with(t, c, "service.cpu", 256) },
+			"service.memory", 1536,
+			"ai-bluegreen:service.memory = 1536: must be one of 512, 1024, 2048 MiB with 256 CPU units on fargate"},
 		{"no tasks", nil, "service.desiredCount", 0,
 			"ai-bluegreen:service.desiredCount = 0: must be at least 1"},
 		{"log retention CloudWatch doesn't offer", nil, "service.logRetentionDays", 10,
@@ -192,6 +196,14 @@ func TestBadConfigValuesAreRejectedWithKeyValueAndWhatIsAllowed(t *testing.T) {
 			"ai-bluegreen:compute.maxInstances = 3: must be at least 4 so green can start beside blue (2 × ceil(2 tasks ÷ 1 per instance))"},
 		{"GPU stack on a non-GPU instance type", gpu, "compute.instanceType", "m5.large",
 			`ai-bluegreen:compute.instanceType = "m5.large": must be an EC2 GPU instance type (g or p family), e.g. g5.xlarge`},
+		{"more GPUs per task than the instance has", gpu, "compute.gpusPerTask", 2,
+			"ai-bluegreen:compute.gpusPerTask = 2: must be at most 1, the GPUs of a g5.xlarge"},
+		{"more tasks per instance than its GPUs can serve", gpu, "compute.tasksPerInstance", 2,
+			"ai-bluegreen:compute.tasksPerInstance = 2: must be at most 1: a g5.xlarge has 1 GPU(s) and each task reserves compute.gpusPerTask (1)"},
+		{"more awsvpc tasks per instance than network interfaces", func(c map[string]string) map[string]string {
+			return with(t, gpu(c), "compute.instanceType", "g5.48xlarge")
+		}, "compute.tasksPerInstance", 8,
+			"ai-bluegreen:compute.tasksPerInstance = 8: must be at most 6: a g5.48xlarge has 7 network interfaces and each awsvpc task takes one besides the instance's primary one"},
 		{"unknown traffic shift", nil, "deployment.trafficShift", "blueGreen",
 			`ai-bluegreen:deployment.trafficShift = "blueGreen": must be one of allAtOnce, canary, linear`},
 		{"canary of 100 percent", nil, "deployment.shiftPercent", 100,
@@ -234,6 +246,18 @@ func TestBadConfigValuesAreRejectedWithKeyValueAndWhatIsAllowed(t *testing.T) {
 			assert.Equal(t, tc.want, err.Error())
 		})
 	}
+}
+
+func TestConfigUnknownGPUInstanceTypeIsNotCheckedButNoted(t *testing.T) {
+	t.Parallel()
+	c := with(t, minimalConfig(), "compute.type", ComputeEC2GPU)
+	c = with(t, c, "compute.instanceType", "g9.xlarge")
+	c = with(t, c, "compute.tasksPerInstance", 8)
+	cfg, err := parse(c)
+	require.NoError(t, err)
+	assert.Equal(t, []string{`ai-bluegreen:compute.instanceType = "g9.xlarge": not in the GPU instance table ` +
+		`(docs/configuration.md), so compute.gpusPerTask × compute.tasksPerInstance and the network interfaces ` +
+		`per instance are not checked`}, cfg.Notes())
 }
 
 func TestConfigReportsEveryProblemAtOnce(t *testing.T) {

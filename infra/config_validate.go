@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,7 +23,8 @@ var (
 	gpuInstanceRe   = regexp.MustCompile(`^[gp][a-z0-9-]*\.[a-z0-9]+$`)
 )
 
-// fargateMemory is, per Fargate CPU size, the allowed memory range (MiB) and its step.
+// fargateMemory is, per Fargate CPU size, the allowed memory range (MiB) and its step. 256 CPU units
+// take only the values in fargateMemory256 (no 1536).
 var fargateMemory = map[int][3]int{
 	256:   {512, 2048, 512},
 	512:   {1024, 4096, 1024},
@@ -32,6 +34,9 @@ var fargateMemory = map[int][3]int{
 	8192:  {16384, 61440, 4096},
 	16384: {32768, 122880, 8192},
 }
+
+// fargateMemory256 are the memory sizes (MiB) Fargate offers with 256 CPU units.
+var fargateMemory256 = []int{512, 1024, 2048}
 
 // validator collects problems and remembers which keys already failed, so that a cross-key rule does
 // not pile a second message on a value that is wrong by itself.
@@ -133,6 +138,10 @@ func validateService(v *validator, cfg *Config) {
 		switch {
 		case !known:
 			v.fail("service.cpu", s.CPU)
+		case s.CPU == 256:
+			if !slices.Contains(fargateMemory256, s.Memory) {
+				v.failWith("service.memory", s.Memory, "must be one of 512, 1024, 2048 MiB with 256 CPU units on fargate")
+			}
 		case s.Memory < mem[0] || s.Memory > mem[1] || (s.Memory-mem[0])%mem[2] != 0:
 			v.failWith("service.memory", s.Memory, fmt.Sprintf("must be %d–%d MiB in %d MiB steps with %d CPU units on fargate", mem[0], mem[1], mem[2], s.CPU))
 		}
@@ -283,6 +292,7 @@ func validateCompute(v *validator, cfg *Config) {
 	if !strings.HasPrefix(c.AmiParameter, "/") {
 		v.fail("compute.amiParameter", c.AmiParameter)
 	}
+	validateGPUInstance(v, c)
 	if !v.ok("compute.maxInstances", "compute.minInstances", "compute.tasksPerInstance") {
 		return
 	}

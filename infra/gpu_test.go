@@ -23,7 +23,8 @@ func TestGPUServicePlacesTasksThroughTheCapacityProvider(t *testing.T) {
 
 func TestGPUTaskDefinitionReservesGPUsOnEC2(t *testing.T) {
 	t.Parallel()
-	r := runProgram(t, with(t, gpuConfig(t), "compute.gpusPerTask", 2))
+	c := with(t, gpuConfig(t), "compute.instanceType", "g5.12xlarge")
+	r := runProgram(t, with(t, c, "compute.gpusPerTask", 2))
 	assert.Equal(t, []any{"EC2"}, r.one(t, typeTaskDefinition).Inputs["requiresCompatibilities"])
 	assert.Equal(t, []any{map[string]any{"type": "GPU", "value": "2"}}, containerDefinitions(t, r)[0]["resourceRequirements"])
 }

@@ -51,10 +51,12 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	budget := assessBudget(d.o, st.Group)
 	res.Budget = &budget
 	d.log.Info("release budget", "budget", budget.String(), "config", st.Group.DeploymentConfig, "traffic", st.Group.TrafficRouting)
-	d.warnGroup(st.Group)
-	if d.o.HoldAtReady && !st.Group.gatesBeforeTraffic() {
-		return nil, fmt.Errorf("deployment group %s does not wait in Ready (deploymentReadyOption %s): --hold-at-ready cannot hold production traffic; set STOP_DEPLOYMENT with a wait time",
-			d.t.DeploymentGroup, st.Group.ReadyAction)
+	warnings, err := assessGroup(d.o, d.t.DeploymentGroup, st.Group)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range warnings {
+		d.log.Warn(w)
 	}
 	image, in, arn, err := d.desiredRelease(ctx, st, req)
 	if err != nil {
@@ -64,6 +66,11 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	r := &release{Image: image, TaskDefArn: arn, Group: st.Group, ServiceCount: st.Service.DesiredCount,
 		deadline: d.clock.Now().Add(budget.Total), vars: map[string]string{"IMAGE": image, "IMAGE_TAG": ref.Version()}}
 	res.Image = image
+	if !st.Group.gatesBeforeTraffic() { // allowed by --allow-ungated-traffic (assessGroup)
+		res.Gates = append(res.Gates, &GateResult{Name: GateReady, Verdict: "not_run", Start: d.clock.Now(), End: d.clock.Now(),
+			Reason: fmt.Sprintf("deployment group %s does not wait in Ready (%s); released with --allow-ungated-traffic", d.t.DeploymentGroup, st.Group.ReadyAction)})
+		r.gate1Done = true
+	}
 	active, err := d.activeDeployment(ctx)
 	if err != nil {
 		return nil, err
@@ -87,18 +94,6 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	}
 	res.DeploymentID = r.ID
 	return r, nil
-}
-
-// warnGroup logs group settings that weaken the gates.
-func (d *Deployer) warnGroup(g GroupSettings) {
-	if !g.gatesBeforeTraffic() {
-		d.log.Warn("the deployment group continues without waiting in Ready (deploymentReadyOption CONTINUE_DEPLOYMENT): gate 1 cannot hold production traffic; set STOP_DEPLOYMENT with a wait time")
-	} else if g.ReadyWait > 0 && g.ReadyWait < d.o.GateTimeout {
-		d.log.Warn("the group's ready wait is shorter than --gate-timeout; CodeDeploy stops the deployment first if gate 1 runs long", "readyWait", g.ReadyWait.String())
-	}
-	if d.o.Soak > 0 && d.o.Soak >= g.TerminationWait {
-		d.log.Warn("--soak is not shorter than the group's termination wait; CodeDeploy may terminate blue before the soak ends", "soak", d.o.Soak.String(), "terminationWait", g.TerminationWait.String())
-	}
 }
 
 // desiredRelease works out the image to release and either the task definition
@@ -256,7 +251,10 @@ func sameRelease(r *release, arn, image string) bool {
 func (d *Deployer) endBeforeDeployment(ctx context.Context, res *Result, err error) *Result {
 	res.EndedAt = d.clock.Now()
 	var busy *BusyError
+	var bad *InputError
 	switch {
+	case errors.As(err, &bad):
+		res.Outcome, res.ExitCode = OutcomeBadInput, ExitBadInput
 	case ctx.Err() != nil:
 		res.Outcome, res.ExitCode = OutcomeInterrupted, ExitInterrupted
 		res.Message = "interrupted before a deployment was created; nothing to undo"

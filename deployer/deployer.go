@@ -38,25 +38,26 @@ type Target struct {
 
 // Options are the deployer's timing knobs and thresholds. Durations are real time.
 type Options struct {
-	PollInterval      time.Duration // fastest poll, right after a change
-	PollMaxInterval   time.Duration // cap of the adaptive backoff
-	Consecutive       int           // K: consecutive passing checks a gate needs (and failing ones that fail it)
-	GreenStartTimeout time.Duration // from install start to the first healthy green target
-	MaxGreenTaskStops int           // failed green task stops tolerated before rolling back
-	GateTimeout       time.Duration // gate 1 limit, from entering Ready
-	CheckInterval     time.Duration // spacing of the K consecutive checks of gate 1
-	ReadyPath         string        // readiness probe path; "" = the green target group's health-check path
-	RequestTimeout    time.Duration // per HTTP request of probes and the suite
-	Suite             *Suite        // optional validation suite
-	HoldAtReady       bool          // after gate 1 passes, leave the deployment waiting in Ready (no ContinueDeployment)
-	Soak              time.Duration // gate 2 window; 0 = no soak, wait out the group's termination wait
-	SoakInterval      time.Duration // gate 2 check interval
-	Max5xxRate        float64       // gate 2: max HTTPCode_Target_5XX_Count / RequestCount
-	MaxP99            time.Duration // gate 2: max p99 TargetResponseTime; 0 = not checked
-	Timeout           time.Duration // overall limit; 0 = computed budget
-	RollbackTimeout   time.Duration // how long to follow a rollback deployment
-	OnInterrupt       string        // "rollback" or "detach"
-	InterruptGrace    time.Duration // time to stop and follow the rollback after a signal
+	PollInterval        time.Duration // fastest poll, right after a change
+	PollMaxInterval     time.Duration // cap of the adaptive backoff
+	Consecutive         int           // K: consecutive passing checks a gate needs (and failing ones that fail it)
+	GreenStartTimeout   time.Duration // from install start to the first healthy green target
+	MaxGreenTaskStops   int           // failed green task stops tolerated before rolling back
+	GateTimeout         time.Duration // gate 1 limit, from entering Ready
+	CheckInterval       time.Duration // spacing of the K consecutive checks of gate 1
+	ReadyPath           string        // readiness probe path; "" = the green target group's health-check path
+	RequestTimeout      time.Duration // per HTTP request of probes and the suite
+	Suite               *Suite        // optional validation suite
+	HoldAtReady         bool          // after gate 1 passes, leave the deployment waiting in Ready (no ContinueDeployment)
+	AllowUngatedTraffic bool          // release through a group that does not wait in Ready (no gate 1)
+	Soak                time.Duration // gate 2 window; 0 = no soak, wait out the group's termination wait
+	SoakInterval        time.Duration // gate 2 check interval
+	Max5xxRate          float64       // gate 2: max HTTPCode_Target_5XX_Count / RequestCount
+	MaxP99              time.Duration // gate 2: max p99 TargetResponseTime; 0 = not checked
+	Timeout             time.Duration // overall limit; 0 = computed budget
+	RollbackTimeout     time.Duration // how long to follow a rollback deployment
+	OnInterrupt         string        // "rollback" or "detach"
+	InterruptGrace      time.Duration // time to stop and follow the rollback after a signal
 
 	Clock      Clock        // nil = wall clock
 	HTTPClient *http.Client // nil = a client without redirects-following surprises

@@ -66,6 +66,8 @@ var (
 		fs.BoolVar(&c.opts.HoldAtReady, "hold-at-ready", false, "run gate 1, then leave the deployment waiting in Ready instead of promoting it: exit 0, outcome held_at_ready, with the time left "+
 			"before the group's ready wait stops it. Promote by re-running the same deploy command without this flag (it attaches, re-checks gate 1, promotes and runs gate 2), "+
 			"or with deployer continue --wait ready (no gates). A deployment already past Ready is followed to its end as usual")
+		fs.BoolVar(&c.opts.AllowUngatedTraffic, "allow-ungated-traffic", false, "release through a deployment group that does not wait in Ready (deploymentReadyOption CONTINUE_DEPLOYMENT, "+
+			"deployment.readyWaitMinutes 0): production traffic moves without gate 1, recorded as not_run. Without it such a group is refused (exit 2) before anything is written")
 		fs.StringVar(&c.taskDefArn, "task-definition-arn", "", "`ARN` (or family:revision) of an already-registered revision of the service's family to release as registered, "+
 			"e.g. one Pulumi registered after a config change; same gates; not with --image, --task-definition or --env")
 		fs.StringVar(&c.gitSHA, "git-sha", "", "commit recorded as provenance (default: GITHUB_SHA or CI_COMMIT_SHA)")

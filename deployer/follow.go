@@ -46,6 +46,7 @@ type release struct {
 	unhealthyStreak int
 	seenStopped     map[string]bool
 	stopped         []StoppedTask
+	gateLimit       string // how gate 1's deadline was set, for its failure message
 	gate1Done       bool
 	gate2Done       bool
 	held            bool // gate 1 passed and --hold-at-ready left the deployment in Ready

@@ -104,7 +104,17 @@ func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult,
 	if err != nil {
 		return err
 	}
-	deadline := d.clock.Now().Add(d.o.GateTimeout)
+	now := d.clock.Now()
+	var readyEnd time.Time
+	if end, ok := assessReadyWaitEnd(s.Deployment, s.Target, r.Group.ReadyWait, now); ok {
+		readyEnd = end
+	}
+	deadline, clamped := assessGateDeadline(now, d.o.GateTimeout, readyEnd, r.Group.ReadyWait)
+	r.gateLimit = fmt.Sprintf("--gate-timeout %s", d.o.GateTimeout)
+	if clamped {
+		r.gateLimit = fmt.Sprintf("gate 1's time (--gate-timeout %s, cut at the group's ready wait less %s)", d.o.GateTimeout, readyMargin(r.Group.ReadyWait))
+		d.log.Warn("gate 1 ends before the group's ready wait runs out", "gateEndsAt", deadline.UTC().Format(time.RFC3339), "readyWaitEndsAt", readyEnd.UTC().Format(time.RFC3339))
+	}
 	ev, err := d.streak(ctx, r, GateReady, deadline, "green targets all healthy", func(ctx context.Context) (bool, string, error) {
 		now, err := d.stillReady(ctx, res, r)
 		if err != nil {
@@ -189,7 +199,7 @@ func (d *Deployer) streak(ctx context.Context, r *release, gate string, deadline
 			return "", errBudgetExceeded
 		}
 		if now.After(deadline) {
-			return "", &GateError{Gate: gate, Reason: fmt.Sprintf("%s: not %d in a row within --gate-timeout %s; last: %s", what, d.o.Consecutive, d.o.GateTimeout, last)}
+			return "", &GateError{Gate: gate, Reason: fmt.Sprintf("%s: not %d in a row within %s; last: %s", what, d.o.Consecutive, r.gateLimit, last)}
 		}
 		if err := d.clock.Sleep(ctx, d.o.CheckInterval); err != nil {
 			return "", err

@@ -85,7 +85,7 @@ func TestDeployHoldAtReadyRefusesAGroupThatDoesNotWaitInReady(t *testing.T) {
 	w.group.BlueGreenDeploymentConfiguration.DeploymentReadyOption = &cdtypes.DeploymentReadyOption{ActionOnTimeout: cdtypes.DeploymentReadyActionContinueDeployment}
 	res := w.deployer(t, true, hold).Deploy(context.Background(), deployV2())
 
-	assert.Equal(t, ExitFailed, res.ExitCode)
+	assert.Equal(t, ExitBadInput, res.ExitCode)
 	assert.Contains(t, res.Message, "deployment group web-dg does not wait in Ready (deploymentReadyOption CONTINUE_DEPLOYMENT): --hold-at-ready cannot hold production traffic")
 	assert.Empty(t, w.registers)
 	assert.Empty(t, w.creates)

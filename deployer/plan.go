@@ -21,6 +21,8 @@ type PlanReport struct {
 	Test                  ListenerReport `json:"test"`
 	InFlight              string         `json:"inFlight"`
 	Gates                 []string       `json:"gates"`
+	Warnings              []string       `json:"warnings,omitempty"`
+	Refusal               string         `json:"refusal,omitempty"` // why deploy would refuse (exit 2) before writing anything
 }
 
 // Plan computes the release without writing anything: the task definition diff,
@@ -35,6 +37,9 @@ func (d *Deployer) Plan(ctx context.Context, req DeployRequest) *Result {
 	}
 	res.Plan, res.Image = rep, rep.Image
 	res.Outcome, res.ExitCode = OutcomeOK, ExitReleased
+	if rep.Refusal != "" {
+		res.Outcome, res.ExitCode, res.Message = OutcomeBadInput, ExitBadInput, "deploy would refuse: "+rep.Refusal
+	}
 	return res
 }
 
@@ -48,6 +53,9 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 		return nil, err
 	}
 	rep := &PlanReport{Image: image, LiveTaskDefinitionArn: str(st.Service.TaskDefinition), Group: st.Group, Budget: assessBudget(d.o, st.Group)}
+	if rep.Warnings, err = assessGroup(d.o, d.t.DeploymentGroup, st.Group); err != nil {
+		rep.Refusal = err.Error()
+	}
 	before := cloneTaskDefinition(st.TaskDef, st.TaskDefTags)
 	if in == nil {
 		td, tags, err := d.describeTaskDefinition(ctx, arn)
@@ -104,7 +112,7 @@ func (d *Deployer) describeGates(g GroupSettings) []string {
 		}
 	}
 	if !g.gatesBeforeTraffic() {
-		ready = "gate 1: NOT possible: the group continues without waiting in Ready"
+		ready = "gate 1: NOT possible: the group continues without waiting in Ready (deploy refuses unless --allow-ungated-traffic)"
 	}
 	soak := fmt.Sprintf("gate 2 (termination wait): %s soak; targets healthy, 5xx rate <= %.2f%%, p99 <= %s, group alarms (%d) not in ALARM", o.Soak, o.Max5xxRate*100, o.MaxP99, len(g.Alarms))
 	if o.Soak <= 0 {
@@ -131,6 +139,12 @@ func (p *PlanReport) writeText(w io.Writer) {
 	fmt.Fprintf(w, "budget           %s\n", p.Budget)
 	for _, l := range p.Gates {
 		fmt.Fprintf(w, "                 %s\n", l)
+	}
+	for _, l := range p.Warnings {
+		fmt.Fprintf(w, "warning          %s\n", l)
+	}
+	if p.Refusal != "" {
+		fmt.Fprintf(w, "DEPLOY REFUSES   %s\n", p.Refusal)
 	}
 	fmt.Fprintln(w, "task definition changes:")
 	if len(p.TaskDefinitionDiff) == 0 {

@@ -13,6 +13,10 @@ const (
 	OutputServiceName = "serviceName"
 	// OutputTaskDefinitionFamily is the task definition family the deployer registers new revisions in.
 	OutputTaskDefinitionFamily = "taskDefinitionFamily"
+	// OutputTaskDefinitionArn is the task definition revision Pulumi registered last. The service does
+	// not run it by itself (CodeDeploy owns the running revision): a config-only change is released with
+	// `deployer deploy --task-definition-arn` and this value.
+	OutputTaskDefinitionArn = "taskDefinitionArn"
 	// OutputContainerName is the container the load balancer targets.
 	OutputContainerName = "containerName"
 	// OutputContainerPort is that container's port (a JSON number).
@@ -52,6 +56,7 @@ var OutputNames = []string{
 	OutputClusterArn,
 	OutputServiceName,
 	OutputTaskDefinitionFamily,
+	OutputTaskDefinitionArn,
 	OutputContainerName,
 	OutputContainerPort,
 	OutputCodeDeployApplication,

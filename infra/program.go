@@ -137,6 +137,7 @@ func stackOutputs(cfg *Config, region string, lb *LoadBalancer, svc *Service, de
 		OutputClusterArn:                svc.ClusterArn,
 		OutputServiceName:               svc.ServiceName,
 		OutputTaskDefinitionFamily:      pulumi.String(cfg.PhysicalName()),
+		OutputTaskDefinitionArn:         svc.TaskDefinitionArn,
 		OutputContainerName:             pulumi.String(cfg.Service.ContainerName),
 		OutputContainerPort:             pulumi.Int(cfg.Service.ContainerPort),
 		OutputCodeDeployApplication:     deploy.ApplicationName,

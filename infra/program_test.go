@@ -31,6 +31,13 @@ func TestContainerPortOutputIsANumber(t *testing.T) {
 	assert.EqualValues(t, 8080, r.outputs[OutputContainerPort])
 }
 
+func TestTaskDefinitionArnOutputIsTheRevisionPulumiRegistered(t *testing.T) {
+	t.Parallel()
+	r := runProgram(t, minimalConfig())
+	require.Contains(t, r.outputs, OutputTaskDefinitionArn)
+	assert.Equal(t, r.one(t, typeTaskDefinition).State["arn"], r.outputs[OutputTaskDefinitionArn])
+}
+
 func TestBadConfigFailsBeforeAnyResourceIsDeclared(t *testing.T) {
 	t.Parallel()
 	r, err := runProgramE(t, with(t, minimalConfig(), "healthCheck.interval", 400))

@@ -31,12 +31,15 @@ const (
 	// OutcomeUnhealthyAfterRelease: CodeDeploy reported success, production is
 	// unhealthy and blue is gone; `deployer rollback` redeploys the previous version.
 	OutcomeUnhealthyAfterRelease Outcome = "unhealthy_after_release"
-	OutcomeBusy                  Outcome = "busy"
-	OutcomeTimedOut              Outcome = "timed_out"
-	OutcomeInterrupted           Outcome = "interrupted"
-	OutcomeDetached              Outcome = "detached"
-	OutcomeBadInput              Outcome = "bad_input"
-	OutcomeOK                    Outcome = "ok"
+	// OutcomeReleasedUnverified: production is on a healthy green, but gate 2 did not
+	// verify it held before blue was terminated (the termination wait ended early).
+	OutcomeReleasedUnverified Outcome = "released_unverified"
+	OutcomeBusy               Outcome = "busy"
+	OutcomeTimedOut           Outcome = "timed_out"
+	OutcomeInterrupted        Outcome = "interrupted"
+	OutcomeDetached           Outcome = "detached"
+	OutcomeBadInput           Outcome = "bad_input"
+	OutcomeOK                 Outcome = "ok"
 )
 
 // Result is what a command reports: on stdout with --output json, and as the
@@ -195,7 +198,7 @@ func (r *Result) writeText(w io.Writer) {
 
 // writeMarkdown renders the GITHUB_STEP_SUMMARY section.
 func (r *Result) writeMarkdown(w io.Writer) {
-	icon := map[Outcome]string{OutcomeReleased: "✅", OutcomeOK: "✅", OutcomeDetached: "⏸️", OutcomeHeldAtReady: "⏸️"}[r.Outcome]
+	icon := map[Outcome]string{OutcomeReleased: "✅", OutcomeOK: "✅", OutcomeDetached: "⏸️", OutcomeHeldAtReady: "⏸️", OutcomeReleasedUnverified: "⚠️"}[r.Outcome]
 	if icon == "" {
 		icon = "❌"
 	}

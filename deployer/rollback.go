@@ -112,6 +112,11 @@ func (d *Deployer) awaitRollbackID(ctx context.Context, res *Result, id string, 
 func (d *Deployer) finish(ctx context.Context, res *Result, r *release, s snapshot, phase Phase) error {
 	res.recordEvents(s.Target)
 	if phase == PhaseSucceeded {
+		if !r.gate2Done && d.o.Soak > 0 {
+			now := d.clock.Now()
+			res.Gates = append(res.Gates, &GateResult{Name: GateSoak, Verdict: "incomplete", Start: now, End: now,
+				Reason: "the deployment left the termination wait before gate 2 began (continued by hand, or a termination wait shorter than a poll)"})
+		}
 		d.verifyReleased(ctx, res, r, s)
 		return nil
 	}
@@ -170,9 +175,39 @@ func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release, 
 			"` now (add your --stack-outputs and CI's gate flags) to redeploy the previous task definition through the gates"
 		return
 	}
+	if ok, why := assessReleaseVerified(res.Gates, d.o.Soak); !ok {
+		res.Outcome, res.ExitCode = OutcomeReleasedUnverified, ExitFailed
+		res.Message = fmt.Sprintf("released %s but gate 2 did not verify it: %s; production forwards to %s, %s, and blue is gone: "+
+			"watch it, and if it misbehaves run `%s`", r.Image, why, targetGroupName(live), v, undoCommand(res.PreviousTaskDefinitionArn))
+		res.failure().Reason = "gate 2 did not verify the release: " + why
+		d.log.Error(res.Message, "deployment", r.ID)
+		return
+	}
 	res.Outcome, res.ExitCode = OutcomeReleased, ExitReleased
 	res.Message = fmt.Sprintf("released %s: production forwards to %s, %s", r.Image, targetGroupName(live), v)
 	d.log.Info(res.Message, "deployment", r.ID)
+}
+
+// assessReleaseVerified decides whether a release CodeDeploy finished kept the
+// promise that blue goes only after green held: with a soak asked for (--soak > 0),
+// gate 2 must have passed. An incomplete or missing gate 2 (the termination wait
+// ended early, by hand or by CodeDeploy) is released but unverified, and CI must
+// see it. --soak 0 asks for no verification, and gate 1 skipped by
+// --allow-ungated-traffic was the operator's explicit choice.
+func assessReleaseVerified(gates []*GateResult, soak time.Duration) (bool, string) {
+	if soak <= 0 {
+		return true, ""
+	}
+	for _, g := range gates {
+		if g.Name != GateSoak {
+			continue
+		}
+		if g.Verdict == "pass" {
+			return true, ""
+		}
+		return false, g.Reason
+	}
+	return false, "gate 2 did not run"
 }
 
 // desiredNow is how many tasks production should have now: the service's desired

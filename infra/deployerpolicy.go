@@ -54,7 +54,14 @@ var deployerStatements = []deployerStatement{
 	// RegisterApplicationRevision for that even though the deployer never calls it (AWS's own
 	// amazon-ecs-deploy-task-definition action lists it for the same CreateDeployment-only flow).
 	{"Revisions", []string{"codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"}, scopeApplication},
-	// GetDeploymentTarget, ContinueDeployment and StopDeployment have no resource types: AWS requires "*".
+	// ContinueDeployment, StopDeployment and GetDeploymentTarget take a deployment id and have no
+	// resource type in the Service Authorization Reference for CodeDeploy, so AWS requires "*": a
+	// statement scoped to the deployment group's ARN never matches them, and every continue, abort and
+	// status call is AccessDenied. The CodeDeploy user guide's permissions reference table lists the
+	// deployment group ARN for all three, but AWS has confirmed that table wrong for StopDeployment
+	// (awsdocs/aws-codedeploy-user-guide#18). CodeDeploy offers no condition key that narrows them
+	// either (aws:ResourceTag applies only to actions with a resource type), so the CI role can steer
+	// any deployment in this account: give stacks that must not share that power their own account.
 	{"SteerDeployments", []string{
 		"codedeploy:ContinueDeployment", "codedeploy:GetDeploymentTarget", "codedeploy:StopDeployment",
 	}, scopeAnyResource},

@@ -11,6 +11,14 @@ import (
 // The predefined ALBRequestCountPerTarget metric names one target group, and CodeDeploy swaps the live
 // group on every release, so the policy tracks the sum of RequestCountPerTarget over both groups
 // instead (the idle group contributes nothing; FILL keeps the sum defined when it reports no data).
+//
+// The sum does not double during a traffic shift. Each group's RequestCountPerTarget is that group's
+// requests divided by that group's targets, and CodeDeploy runs the replacement task set at the
+// service's desired count N beside the original one: with production split w / 1-w, the sum is
+// (1-w)·R/N + w·R/N = R/N, the same load per desired task as outside a release. That is what target
+// tracking must see, because it scales desiredCount and both task sets follow it. RequestCount over
+// both groups divided by running tasks would read R/2N while both sets run, and scale the service in
+// during every release.
 func (s *Service) autoscaling(ctx *pulumi.Context, name string, cluster *ecs.Cluster, svc *ecs.Service, args *ServiceArgs) error {
 	a := args.Autoscaling
 	parent := pulumi.Parent(s)

@@ -63,6 +63,11 @@ type probeResult struct {
 
 // checkOnce sends one health check the way ALB does (GET path, "ELB-HealthChecker/2.0", no redirects)
 // and classifies a failure with ALB's reason codes.
+//
+// Unlike the limits on requests (idle timeout, deregistration cut-off, stop timeout), the probe
+// timeout stays scaled: ALB requires it to be shorter than the interval, which is scaled, and an
+// unscaled 5 s timeout would stretch a 250 ms interval (15 s at 60x) twenty-fold. The probe only
+// fetches a health endpoint; minProbeTimeout keeps it from timing out on scheduling noise.
 func (g *TargetGroup) checkOnce(ctx context.Context, addr string, hc HealthCheck) probeResult {
 	ctx, cancel := context.WithTimeout(ctx, max(g.scale.D(float64(hc.TimeoutSeconds)), minProbeTimeout))
 	defer cancel()
@@ -86,9 +91,22 @@ func (g *TargetGroup) checkOnce(ctx context.Context, addr string, hc HealthCheck
 	return probeResult{ok: true}
 }
 
-// runHealthChecks checks one target every interval (start to start) until ctx ends. The first check
-// goes out at once; while it is outstanding the target is initial/Elb.InitialHealthChecking.
+// runHealthChecks checks one target every interval (start to start) until ctx ends. The target stays
+// initial/Elb.RegistrationInProgress for the group's registration time; then the first check goes out
+// and while it is outstanding the target is initial/Elb.InitialHealthChecking.
 func (g *TargetGroup) runHealthChecks(ctx context.Context, t *target, gen int) {
+	g.mu.Lock()
+	registering := g.scale.D(float64(g.cfg.RegistrationSeconds))
+	g.mu.Unlock()
+	if registering > 0 {
+		timer := time.NewTimer(registering)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C:
+		}
+	}
 	for {
 		g.mu.Lock()
 		hc := g.cfg.HealthCheck.withDefaults()

@@ -17,9 +17,19 @@ import (
 	"time"
 )
 
-// albIdleTimeoutSeconds is the ALB's default idle timeout: a target that sends nothing for this long
-// gets the client a 504.
+// albIdleTimeoutSeconds is the ALB's default idle timeout (load balancer attribute
+// idle_timeout.timeout_seconds, 1-4000): when no data has been sent or received on a request for this
+// long, ALB closes it; a target that has not started answering by then gets the client a 504.
+//
+// It is real time, never scaled: it bounds the real latency of real requests (an inference that takes
+// 1.5 s must not be cut at 1 s because one AWS minute lasts one second at 60x).
 const albIdleTimeoutSeconds = 60
+
+// errIdleTimeout and errDrained say why the load balancer gave up on a request.
+var (
+	errIdleTimeout = errors.New("ALB idle timeout: no data sent or received")
+	errDrained     = errors.New("deregistration delay expired while the request was in flight")
+)
 
 // statusClientClosed is the code ALB logs when the client closed the connection before the load
 // balancer could answer; nothing is sent.
@@ -43,12 +53,14 @@ type Listener struct {
 	port      string
 
 	forward atomic.Pointer[[]WeightedTargetGroup]
-	mu      sync.Mutex // serialises SetForward and Close, which attach and detach groups
+	idle    atomic.Int64 // the idle timeout in nanoseconds
+	mu      sync.Mutex   // serialises SetForward and Close, which attach and detach groups
 	closed  bool
 }
 
 // NewListener listens on addr ("127.0.0.1:0") and records every request into rec (which may be nil).
-// It forwards nowhere (every request gets a 503) until SetForward.
+// It forwards nowhere (every request gets a 503) until SetForward. Its idle timeout is ALB's default,
+// 60 s, until SetIdleTimeout.
 func NewListener(addr string, rec *Recorder) (*Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -75,6 +87,7 @@ func NewListener(addr string, rec *Recorder) (*Listener, error) {
 		ErrorLog:       log.New(io.Discard, "", 0), // a body cut short is recorded, not logged
 	}
 	l.forward.Store(&[]WeightedTargetGroup{})
+	l.SetIdleTimeout(albIdleTimeoutSeconds)
 	l.srv = &http.Server{Handler: http.HandlerFunc(l.serve), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = l.srv.Serve(ln) }()
 	return l, nil
@@ -105,6 +118,15 @@ func (l *Listener) SetForward(f []WeightedTargetGroup) {
 			g.detach(l)
 		}
 	}
+}
+
+// SetIdleTimeout sets the load balancer's idle timeout in (real) seconds for requests that start
+// from now on; values below 1 take ALB's default of 60.
+func (l *Listener) SetIdleTimeout(seconds int) {
+	if seconds < 1 {
+		seconds = albIdleTimeoutSeconds
+	}
+	l.idle.Store(int64(time.Duration(seconds) * time.Second))
 }
 
 // Forward returns a copy of the current forward action.
@@ -145,6 +167,7 @@ type attemptKey struct{}
 type attempt struct {
 	target  *target
 	client  context.Context // the client's request context, to tell a hang-up from a timeout
+	idle    *idleTimer
 	sent    time.Time
 	code    int
 	elb     bool
@@ -162,17 +185,19 @@ func (l *Listener) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	t, ok := g.acquire(time.Now())
 	if !ok {
-		// ALB: "The target groups for the load balancer have no registered targets."
+		// No registered target, or none healthy while some are still initial: ALB answers 503.
 		writeELBError(w, http.StatusServiceUnavailable)
 		l.rec.recordRequest(requestSample{listener: l, group: g, code: http.StatusServiceUnavailable, elb: true, rt: -1})
 		return
 	}
 	defer g.release(t)
-	ctx, cancel := context.WithTimeout(r.Context(), g.scale.D(albIdleTimeoutSeconds))
-	defer cancel()
-	stop := context.AfterFunc(t.gone, cancel) // the deregistration delay ran out: ALB drops the connection
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	idle := newIdleTimer(time.Duration(l.idle.Load()), cancel)
+	defer idle.stop()
+	stop := context.AfterFunc(t.gone, func() { cancel(errDrained) }) // ALB drops the connection
 	defer stop()
-	a := &attempt{target: t, client: r.Context()}
+	a := &attempt{target: t, client: r.Context(), idle: idle}
 	defer func() {
 		// Deferred so that a response body cut short (the proxy then panics with ErrAbortHandler) is
 		// still recorded.
@@ -183,6 +208,34 @@ func (l *Listener) serve(w http.ResponseWriter, r *http.Request) {
 		l.rec.recordRequest(requestSample{listener: l, group: g, code: a.code, elb: a.elb, rt: rt})
 	}()
 	l.proxy.ServeHTTP(w, r.WithContext(context.WithValue(ctx, attemptKey{}, a)))
+}
+
+// idleTimer cancels a request once no data has moved either way for the idle timeout: every read of
+// the client's request body or of the target's response pushes the deadline back.
+type idleTimer struct {
+	d     time.Duration
+	timer *time.Timer
+}
+
+func newIdleTimer(d time.Duration, cancel context.CancelCauseFunc) *idleTimer {
+	return &idleTimer{d: d, timer: time.AfterFunc(d, func() { cancel(errIdleTimeout) })}
+}
+
+func (i *idleTimer) touch() { i.timer.Reset(i.d) }
+func (i *idleTimer) stop()  { i.timer.Stop() }
+
+// activityBody is a request or response body whose reads count as activity on the request.
+type activityBody struct {
+	io.ReadCloser
+	idle *idleTimer
+}
+
+func (b activityBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.idle.touch()
+	}
+	return n, err
 }
 
 // rewrite points the request at the chosen target and adds the headers ALB adds; the Host header is
@@ -196,16 +249,23 @@ func (l *Listener) rewrite(pr *httputil.ProxyRequest) {
 	}
 	pr.SetXForwarded()
 	pr.Out.Header.Set("X-Forwarded-Port", l.port)
+	if pr.Out.Body != nil && pr.Out.Body != http.NoBody {
+		pr.Out.Body = activityBody{ReadCloser: pr.Out.Body, idle: a.idle}
+	}
 	a.sent = time.Now()
 }
 
 func (l *Listener) fromTarget(resp *http.Response) error {
 	a := resp.Request.Context().Value(attemptKey{}).(*attempt)
 	a.code, a.elapsed = resp.StatusCode, time.Since(a.sent)
+	a.idle.touch()
+	if resp.StatusCode != http.StatusSwitchingProtocols { // an upgraded body must stay a ReadWriteCloser
+		resp.Body = activityBody{ReadCloser: resp.Body, idle: a.idle}
+	}
 	return nil
 }
 
-// proxyError answers as ALB does when the target fails: 504 when it did not answer within the idle
+// proxyError answers as ALB does when the target fails: 504 when it sent nothing within the idle
 // timeout, 502 when the connection failed or was closed (including at the end of draining), and
 // nothing (logged as 460) when the client hung up first.
 func (l *Listener) proxyError(w http.ResponseWriter, r *http.Request, err error) {
@@ -215,7 +275,7 @@ func (l *Listener) proxyError(w http.ResponseWriter, r *http.Request, err error)
 	case a.client.Err() != nil:
 		a.code = statusClientClosed
 		return
-	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
+	case errors.Is(context.Cause(r.Context()), errIdleTimeout):
 		a.code = http.StatusGatewayTimeout
 	default:
 		a.code = http.StatusBadGateway

@@ -36,9 +36,10 @@ func pickGroup(f []WeightedTargetGroup) *TargetGroup {
 
 // acquire picks the target for one request and counts it in flight; release must follow. It uses
 // ALB's default algorithm, round robin (smooth weighted, so slow start can scale a target's share),
-// over the healthy targets. With no healthy target the group fails open: ALB then routes to every
-// registered target whatever its health. Draining targets never get new requests. ok is false when
-// the group has no registered targets at all (ALB answers 503).
+// over the healthy targets. ALB fails open only when the group's registered targets are all
+// unhealthy: it then routes to every one of them whatever its health. With no healthy target and any
+// still initial (registering, or not yet through its first checks), or no registered target at all,
+// ok is false and ALB answers 503. Draining targets never get new requests.
 func (g *TargetGroup) acquire(now time.Time) (t *target, ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -51,8 +52,12 @@ func (g *TargetGroup) acquire(now time.Time) (t *target, ok bool) {
 	failOpen := len(cands) == 0
 	if failOpen {
 		for _, c := range g.targets {
-			if c.state != TargetStateDraining {
+			switch c.state {
+			case TargetStateDraining:
+			case TargetStateUnhealthy:
 				cands = append(cands, c)
+			default:
+				return nil, false
 			}
 		}
 	}

@@ -55,10 +55,15 @@ type HealthCheck struct {
 // TargetGroupConfig is the part of an ELBv2 target group the data plane acts on. Unlike the health
 // check fields, a zero DeregistrationDelaySeconds is a real value (drop at once), and a zero
 // SlowStartSeconds turns slow start off, as in AWS.
+//
+// RegistrationSeconds is not an ELBv2 setting: it is how long (AWS seconds, scaled) a newly
+// registered target stays initial/Elb.RegistrationInProgress before its first health check, the
+// time ALB takes to propagate a registration to its nodes. Zero skips it.
 type TargetGroupConfig struct {
 	Name                                         string
 	HealthCheck                                  HealthCheck
 	DeregistrationDelaySeconds, SlowStartSeconds int
+	RegistrationSeconds                          int
 }
 
 // TargetHealth is one target's health as DescribeTargetHealth reports it.
@@ -93,13 +98,14 @@ type target struct {
 	okStreak, failStreak int
 	gen                  int // bumped whenever health checking restarts, so stale results are dropped
 	stopChecks           context.CancelFunc
-	drainTimer           *time.Timer
+	drainTimer           *time.Timer // ends the draining state: the target leaves the group
+	cutTimer             *time.Timer // cuts requests still in flight: the real deregistration delay
 
 	slowStart, slowEnd time.Time // zero unless in slow start mode
 	rrCurrent          float64   // smooth weighted round robin state
 	inflight           int
 
-	// gone is cancelled when the target leaves the group after the deregistration delay: ALB closes
+	// gone is cancelled when the real deregistration delay has run out after Deregister: ALB closes
 	// the connections of requests still in flight then.
 	gone   context.Context
 	cancel context.CancelFunc
@@ -155,6 +161,7 @@ func (g *TargetGroup) Register(ip string, port int) {
 		g.targets = append(g.targets, t)
 	case t.state == TargetStateDraining:
 		t.drainTimer.Stop()
+		t.cutTimer.Stop()
 	default:
 		return
 	}
@@ -167,7 +174,11 @@ func (g *TargetGroup) Register(ip string, port int) {
 // the group. AWS completes deregistration early when a target has no in-flight requests and no open
 // connections but keeps displaying it as draining for the whole delay; since ECS in practice waits the
 // full delay (the ALB holds keep-alive connections), the emulator keeps the target for the full delay.
-// Requests still in flight when it expires are cut off, as ALB does.
+//
+// Requests still in flight when the delay runs out are cut off, as ALB does, but only after the
+// delay in real time: a request's latency is real, and cutting it after the scaled delay (2 s for
+// 120 s at 60x) would fail requests that AWS lets finish. The target's state and ECS's wait follow
+// the scaled delay; only the cut-off is real.
 func (g *TargetGroup) Deregister(ip string, port int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -178,11 +189,14 @@ func (g *TargetGroup) Deregister(ip string, port int) {
 	g.stopChecksLocked(t)
 	g.setState(t, TargetStateDraining, ReasonDeregistrationInProgress, "")
 	t.slowStart, t.slowEnd = time.Time{}, time.Time{}
-	delay := g.scale.D(float64(g.cfg.DeregistrationDelaySeconds))
+	aws := float64(g.cfg.DeregistrationDelaySeconds)
+	delay := g.scale.D(aws)
 	if delay <= 0 {
 		g.removeLocked(t)
+		t.cancel()
 	} else {
 		t.drainTimer = time.AfterFunc(delay, func() { g.drained(t) })
+		t.cutTimer = time.AfterFunc(max(delay, Scale(1).D(aws)), t.cancel)
 	}
 	g.recordHostsLocked()
 }
@@ -232,6 +246,7 @@ func (g *TargetGroup) Close() {
 	g.closed = true
 	for _, t := range slices.Clone(g.targets) {
 		g.removeLocked(t)
+		t.cancel()
 	}
 }
 
@@ -298,12 +313,13 @@ func (g *TargetGroup) stopChecksLocked(t *target) {
 	t.gen++
 }
 
+// removeLocked drops a target from the group; its in-flight requests are cut by its cut timer (or by
+// the caller).
 func (g *TargetGroup) removeLocked(t *target) {
 	g.stopChecksLocked(t)
 	if t.drainTimer != nil {
 		t.drainTimer.Stop()
 	}
-	t.cancel()
 	g.targets = slices.DeleteFunc(g.targets, func(x *target) bool { return x == t })
 }
 

@@ -33,7 +33,10 @@ const (
 )
 
 // ecsStopTimeoutSeconds is ECS's default container stopTimeout: after SIGTERM the agent waits this
-// long for the process to exit before sending SIGKILL.
+// long for the process to exit before sending SIGKILL. It is not scaled: what it bounds is the time
+// the server takes to finish requests already in flight, and those are real requests with real
+// latency (a scaled 30 s is 50 ms at 600x, less than one slow inference). A server with nothing in
+// flight exits at once either way.
 const ecsStopTimeoutSeconds = 30
 
 // ContainerHealthCheck is an ECS container health check. Command is what ECS would run in the
@@ -174,7 +177,7 @@ func (t *Task) Done() <-chan struct{} { return t.done }
 
 // Stop stops the task the way the ECS agent does and returns at once: SIGTERM (the server stops
 // accepting connections, in-flight requests finish, exit code 0), then SIGKILL (exit code 137) if it
-// is still busy after the scaled stopTimeout of 30 s. Done is closed when it is STOPPED. Stopping a
+// is still busy after the stopTimeout of 30 real seconds (or the scaled one, if longer). Done is closed when it is STOPPED. Stopping a
 // stopped task does nothing.
 func (t *Task) Stop(code, reason string) { t.exit(0, code, reason, true) }
 
@@ -187,7 +190,8 @@ func (t *Task) exit(exitCode int, stopCode, reason string, graceful bool) {
 		t.mu.Unlock()
 		go func() {
 			if graceful {
-				ctx, cancel := context.WithTimeout(context.Background(), t.scale.D(ecsStopTimeoutSeconds))
+				ctx, cancel := context.WithTimeout(context.Background(),
+					max(t.scale.D(ecsStopTimeoutSeconds), Scale(1).D(ecsStopTimeoutSeconds)))
 				if err := t.srv.Shutdown(ctx); err != nil {
 					exitCode = defaultCrashExitCode
 				}

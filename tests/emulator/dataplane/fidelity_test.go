@@ -1,0 +1,163 @@
+package dataplane
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// streamingTarget answers /health at once and streams /stream: chunks of body spaced by gap.
+func streamingTarget(t *testing.T, chunks int, gap time.Duration) (ip string, port int) {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/health" {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		for i := range chunks {
+			select {
+			case <-time.After(gap):
+			case <-r.Context().Done():
+				return
+			}
+			fmt.Fprintf(w, "chunk %d\n", i)
+			w.(http.Flusher).Flush()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	host, p, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	port, _ = strconv.Atoi(p)
+	return host, port
+}
+
+func TestTheIdleTimeoutIsRealTimeWhateverTheScale(t *testing.T) {
+	t.Parallel()
+	// At 60x a scaled 60 s idle timeout would be one real second: a 1.5 s inference would get a 504
+	// although ALB, whose timeout bounds real latency, waits a full minute.
+	task := startTask(t, TaskSpec{Image: "m:slow", ContainerPort: 8080,
+		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "1500"}}, 60)
+	hc := fastCheck
+	hc.IntervalSeconds, hc.TimeoutSeconds = 6, 5
+	g := newGroup(t, TargetGroupConfig{HealthCheck: hc}, 60, nil)
+	g.Register(task.IP(), task.Port())
+	l := newListener(t, nil, WeightedTargetGroup{Group: g, Weight: 1})
+	waitHealthy(t, g, task)
+	r := mustPredict(t, l.Addr(), 1)
+	assert.Equal(t, http.StatusOK, r.code, "a 1.5 s answer is well within ALB's default 60 s idle timeout")
+}
+
+func TestIdleTimeoutIsInactivityNotATotalDeadline(t *testing.T) {
+	t.Parallel()
+	ip, port := streamingTarget(t, 5, 300*time.Millisecond) // 1.5 s in all, never silent for 1 s
+	hc := fastCheck
+	hc.Path = "/health"
+	g := newGroup(t, TargetGroupConfig{HealthCheck: hc}, fastScale, nil)
+	g.Register(ip, port)
+	l := newListener(t, nil, WeightedTargetGroup{Group: g, Weight: 1})
+	l.SetIdleTimeout(1)
+	eventually(t, 3*time.Second, func() bool { return g.HealthOf(ip, port).State == TargetStateHealthy }, "never healthy")
+	resp, err := http.Get("http://" + l.Addr() + "/stream")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err, "a response that keeps sending is not cut at the idle timeout")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, string(body), "chunk 4")
+}
+
+func TestListenerAnswers504WhenTheTargetIsSilentForTheIdleTimeout(t *testing.T) {
+	t.Parallel()
+	task := startTask(t, TaskSpec{Image: "m:slow", ContainerPort: 8080,
+		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "3000"}}, fastScale)
+	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck}, fastScale, nil)
+	g.Register(task.IP(), task.Port())
+	l := newListener(t, nil, WeightedTargetGroup{Group: g, Weight: 1})
+	l.SetIdleTimeout(1) // ALB's minimum
+	waitHealthy(t, g, task)
+	began := time.Now()
+	r := mustPredict(t, l.Addr(), 1)
+	assert.Equal(t, http.StatusGatewayTimeout, r.code)
+	assert.Equal(t, "awselb/2.0", r.server)
+	assert.GreaterOrEqual(t, time.Since(began), time.Second, "cut before the idle timeout")
+	assert.Less(t, time.Since(began), 2500*time.Millisecond, "the load balancer did not wait for the target")
+}
+
+func TestListenerAnswers503WhenNoTargetIsHealthyYetSomeAreStillInitial(t *testing.T) {
+	t.Parallel()
+	f := newFakeTarget(t, http.StatusServiceUnavailable) // fails checks, but would answer requests
+	hc := fastCheck
+	hc.IntervalSeconds, hc.UnhealthyThreshold = 300, 2 // one failed check, then 3 s until the next
+	g := newGroup(t, TargetGroupConfig{HealthCheck: hc}, fastScale, nil)
+	g.Register(f.ip, f.port)
+	l := newListener(t, nil, WeightedTargetGroup{Group: g, Weight: 1})
+	eventually(t, time.Second, func() bool { return f.probes.Load() >= 1 }, "never checked")
+	require.Equal(t, TargetStateInitial, f.health(g).State)
+	r := mustPredict(t, l.Addr(), 1)
+	assert.Equal(t, http.StatusServiceUnavailable, r.code, "ALB fails open only when every registered target is unhealthy")
+	assert.Equal(t, "awselb/2.0", r.server)
+}
+
+func TestANewTargetStaysInRegistrationInProgressBeforeItsFirstHealthCheck(t *testing.T) {
+	t.Parallel()
+	f := newFakeTarget(t, http.StatusOK)
+	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck, RegistrationSeconds: 30}, fastScale, nil) // 300 ms
+	inUse(t, g)
+	g.Register(f.ip, f.port)
+	time.Sleep(200 * time.Millisecond)
+	assert.Zero(t, f.probes.Load(), "health checks begin once registration completes")
+	assert.Equal(t, TargetHealth{IP: f.ip, Port: f.port, State: TargetStateInitial, Reason: ReasonRegistrationInProgress,
+		Description: "Target registration is in progress"}, f.health(g))
+	eventually(t, 3*time.Second, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy")
+}
+
+func TestDrainingCutsInFlightRequestsAfterTheRealDeregistrationDelayNotTheScaledOne(t *testing.T) {
+	t.Parallel()
+	const scale = 600 // the 60 s delay is 100 ms of target state, but a real request keeps its 60 s
+	l := newListener(t, nil)
+	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck, DeregistrationDelaySeconds: 60}, scale, nil)
+	l.SetForward([]WeightedTargetGroup{{Group: g, Weight: 1}})
+	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080,
+		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "600"}}, scale)
+	g.Register(task.IP(), task.Port())
+	waitHealthy(t, g, task)
+	var got reply
+	var err error
+	var wg sync.WaitGroup
+	wg.Go(func() { got, err = predict(http.DefaultClient, l.Addr(), 1) })
+	eventually(t, time.Second, func() bool { return inflight(g, task) == 1 }, "request never reached the target")
+	g.Deregister(task.IP(), task.Port())
+	eventually(t, time.Second, func() bool { return len(g.Health()) == 0 }, "never left the group")
+	wg.Wait()
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, got.code, "a 600 ms request is within a 60 s deregistration delay")
+}
+
+func TestStopGivesInFlightRequestsTheRealStopTimeout(t *testing.T) {
+	t.Parallel()
+	// At 600x a scaled 30 s stopTimeout is 50 ms: SIGKILL would cut a 300 ms request ECS lets finish.
+	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080,
+		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "300"}}, 600)
+	addr := task.IP() + ":" + itoa(task.Port())
+	var got reply
+	var err error
+	var wg sync.WaitGroup
+	wg.Go(func() { got, err = predict(http.DefaultClient, addr, 1) })
+	time.Sleep(100 * time.Millisecond)
+	task.Stop(StopCodeServiceSchedulerInitiated, "Scaling activity initiated by (deployment ecs-svc/1)")
+	wg.Wait()
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, got.code)
+	<-task.Done()
+	require.NotNil(t, task.State().ExitCode)
+	assert.Equal(t, 0, *task.State().ExitCode, "exited on SIGTERM, not killed")
+}

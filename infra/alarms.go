@@ -32,8 +32,11 @@ type AlarmsArgs struct {
 	Tags map[string]string
 }
 
-// Alarms are the CloudWatch alarms CodeDeploy watches during a deployment, per target group: target
-// 5xx count, unhealthy host count and p99 target response time.
+// Alarms are the CloudWatch alarms CodeDeploy watches during a deployment: per target group, target 5xx
+// count, unhealthy host count and p99 target response time; for the load balancer, its own 5xx count.
+//
+// The unhealthy-host alarms wait out LoadingSeconds on purpose, so they catch a green that stays broken,
+// minutes late; the deployer's gates (target health, readiness probes, soak) are the fast check.
 type Alarms struct {
 	pulumi.ResourceState
 
@@ -78,6 +81,28 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 			comparison: "GreaterThanThreshold", description: "p99 target response time is too high"},
 	}
 	var names, arns pulumi.StringArray
+	// 502, 503 and 504 are the ALB's own answers when targets crash, refuse connections or time out, and
+	// none of them counts as HTTPCode_Target_5XX_Count: only the LoadBalancer dimension sees them.
+	elb, err := cloudwatch.NewMetricAlarm(ctx, name+"-alb-5xx", &cloudwatch.MetricAlarmArgs{
+		AlarmDescription:   pulumi.String(fmt.Sprintf("load balancer (%s): answers 5xx itself (targets crashing, unreachable or timing out)", name)),
+		Namespace:          pulumi.String("AWS/ApplicationELB"),
+		MetricName:         pulumi.String("HTTPCode_ELB_5XX_Count"),
+		Dimensions:         pulumi.StringMap{"LoadBalancer": args.LoadBalancerArnSuffix},
+		Statistic:          pulumi.String("Sum"),
+		ComparisonOperator: pulumi.String("GreaterThanOrEqualToThreshold"),
+		Threshold:          pulumi.Float64(float64(cfg.Elb5xxCount)),
+		Period:             pulumi.Int(cfg.PeriodSeconds),
+		EvaluationPeriods:  pulumi.Int(cfg.EvaluationPeriods),
+		DatapointsToAlarm:  pulumi.Int(cfg.DatapointsToAlarm),
+		// No 5xx datapoint means no 5xx.
+		TreatMissingData: pulumi.String("notBreaching"),
+		Tags:             pulumi.ToStringMap(args.Tags),
+	}, pulumi.Parent(a))
+	if err != nil {
+		return nil, err
+	}
+	names = append(names, elb.Name)
+	arns = append(arns, elb.Arn)
 	for _, tg := range args.TargetGroups {
 		for _, s := range specs {
 			alarmArgs := &cloudwatch.MetricAlarmArgs{

@@ -16,6 +16,9 @@ func TestEachTargetGroupHasA5xxAnUnhealthyHostAndAP99LatencyAlarm(t *testing.T) 
 	for _, a := range r.ofType("aws:cloudwatch/metricAlarm:MetricAlarm") {
 		dims := a.Inputs["dimensions"].(map[string]any)
 		require.Equal(t, albSuffix, dims["LoadBalancer"], a.Name)
+		if _, perGroup := dims["TargetGroup"]; !perGroup {
+			continue
+		}
 		stat, _ := a.Inputs["statistic"].(string)
 		if ext, ok := a.Inputs["extendedStatistic"].(string); ok {
 			stat = ext
@@ -61,4 +64,17 @@ func TestUnhealthyHostAlarmWaitsOutAModelLoadingForTheGracePeriod(t *testing.T) 
 	fiveXX := r.named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "green-5xx").Inputs
 	assert.Equal(t, 3.0, fiveXX["evaluationPeriods"], "only the unhealthy-host alarm waits for a model load")
 	assert.Equal(t, 2.0, fiveXX["datapointsToAlarm"])
+}
+
+func TestLoadBalancerAlarmsOnItsOwn5xxAndStopsTheDeployment(t *testing.T) {
+	t.Parallel()
+	r := runProgram(t, with(t, minimalConfig(), "alarms.elb5xxCount", 4))
+	// 502/503/504 from crashing, unreachable or timing-out targets are the ALB's answers, never a
+	// target's: only HTTPCode_ELB_5XX_Count on the LoadBalancer dimension sees them.
+	a := r.named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "-alb-5xx")
+	assert.Equal(t, "HTTPCode_ELB_5XX_Count", a.Inputs["metricName"])
+	assert.Equal(t, map[string]any{"LoadBalancer": r.one(t, typeLoadBalancer).State["arnSuffix"]}, a.Inputs["dimensions"])
+	assert.Equal(t, "Sum", a.Inputs["statistic"])
+	assert.Equal(t, 4.0, a.Inputs["threshold"])
+	assert.Contains(t, field(r.one(t, typeDeploymentGroup).Inputs, "alarmConfiguration.alarms"), a.State["name"])
 }

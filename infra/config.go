@@ -37,7 +37,7 @@ type Config struct {
 	LoadBalancer         LoadBalancerConfig         `key:"loadBalancer" doc:"ALB, prod and test listeners, who may reach them, and target group traffic settings."`
 	Compute              ComputeConfig              `key:"compute" doc:"Where tasks run: Fargate, or EC2 GPU instances behind an ECS capacity provider."`
 	Deployment           DeploymentConfig           `key:"deployment" doc:"CodeDeploy blue/green: how production traffic shifts, the ready wait and how long blue stays warm."`
-	Alarms               AlarmsConfig               `key:"alarms" doc:"CloudWatch alarms per target group that stop and roll back a deployment."`
+	Alarms               AlarmsConfig               `key:"alarms" doc:"CloudWatch alarms (per target group, and the load balancer's own 5xx) that stop and roll back a deployment."`
 	Autoscaling          AutoscalingConfig          `key:"autoscaling" doc:"Optional target tracking on requests per target."`
 	Tags                 map[string]string          `key:"tags" allowed:"keys of 1–128 characters not starting with aws:, values of at most 256 characters" doc:"Tags added to every taggable resource (besides pulumi-project and pulumi-stack)."`
 
@@ -126,10 +126,11 @@ type DeploymentConfig struct {
 	TerminationWaitMinutes int    `key:"terminationWaitMinutes" min:"0" max:"2880" unit:"minutes" doc:"Minutes blue stays running after a successful shift, for a fast rollback."`
 }
 
-// AlarmsConfig holds the thresholds of the per-target-group alarms.
+// AlarmsConfig holds the thresholds of the alarms CodeDeploy watches.
 type AlarmsConfig struct {
 	Target5xxCount    int     `key:"target5xxCount" min:"1" doc:"Alarm when a target group's targets answer at least this many 5xx in a period."`
-	UnhealthyHosts    int     `key:"unhealthyHosts" min:"1" doc:"Alarm when at least this many targets are unhealthy."`
+	Elb5xxCount       int     `key:"elb5xxCount" min:"1" doc:"Alarm when the load balancer itself answers at least this many 5xx in a period (502/503/504: targets crashing, unreachable or timing out; they never count as target 5xx)."`
+	UnhealthyHosts    int     `key:"unhealthyHosts" min:"1" doc:"Alarm when at least this many targets of a group stay unhealthy for longer than healthCheck.gracePeriod plus the alarm window: slow on purpose (a loading model is unhealthy); the deployer's gates are the fast check."`
 	P99LatencySeconds float64 `key:"p99LatencySeconds" min:"0.001" max:"3600" unit:"seconds" doc:"Alarm when p99 target response time exceeds this."`
 	PeriodSeconds     int     `key:"periodSeconds" allowed:"a multiple of 60 seconds (ALB metrics are published once a minute)" doc:"Alarm period."`
 	EvaluationPeriods int     `key:"evaluationPeriods" min:"1" max:"100" doc:"Periods evaluated."`
@@ -219,6 +220,7 @@ func defaultConfig() Config {
 		},
 		Alarms: AlarmsConfig{
 			Target5xxCount:    10,
+			Elb5xxCount:       10,
 			UnhealthyHosts:    1,
 			P99LatencySeconds: 5,
 			PeriodSeconds:     60,

@@ -54,6 +54,8 @@ type Options struct {
 	SoakInterval        time.Duration // gate 2 check interval
 	Max5xxRate          float64       // gate 2: max HTTPCode_Target_5XX_Count / RequestCount
 	MaxP99              time.Duration // gate 2: max p99 TargetResponseTime; 0 = not checked
+	MinRequests         int           // gate 2: fewest requests green must serve during the soak; 0 = judge an idle green on health and alarms
+	MetricsLag          time.Duration // gate 2: after the soak, how long to wait for CloudWatch's datapoints of its last minute
 	Timeout             time.Duration // overall limit; 0 = computed budget
 	RollbackTimeout     time.Duration // how long to follow a rollback deployment
 	OnInterrupt         string        // "rollback" or "detach"
@@ -69,7 +71,7 @@ func DefaultOptions() Options {
 	return Options{
 		PollInterval: time.Second, PollMaxInterval: 5 * time.Second, Consecutive: 3,
 		GreenStartTimeout: 10 * time.Minute, GateTimeout: 10 * time.Minute, CheckInterval: 5 * time.Second, RequestTimeout: 10 * time.Second,
-		Soak: 5 * time.Minute, SoakInterval: 15 * time.Second, Max5xxRate: 0.01, MaxP99: 2 * time.Second,
+		Soak: 5 * time.Minute, SoakInterval: 15 * time.Second, Max5xxRate: 0.01, MaxP99: 2 * time.Second, MetricsLag: 3 * time.Minute,
 		RollbackTimeout: 15 * time.Minute, OnInterrupt: "rollback", InterruptGrace: 7 * time.Second,
 	}
 }
@@ -265,7 +267,8 @@ func (b Budget) String() string {
 
 // assessBudget computes the release budget: green start (flag), the ready gate
 // (our gate timeout, at most the group's ready wait), the traffic shift (from the
-// deployment config), the soak (or the whole termination wait without one), and
+// deployment config), the soak and --metrics-lag (or the whole termination wait
+// without a soak), and
 // slack of 10% + 5 min for CodeDeploy's own steps. Holding at Ready ends the run
 // before the shift. An explicit timeout wins.
 func assessBudget(o Options, g GroupSettings) Budget {
@@ -277,8 +280,8 @@ func assessBudget(o Options, g GroupSettings) Budget {
 		}
 	}
 	b.Gate2 = g.TerminationWait
-	if o.Soak > 0 && o.Soak < g.TerminationWait {
-		b.Gate2 = o.Soak
+	if soak := o.Soak + o.MetricsLag; o.Soak > 0 && soak < g.TerminationWait {
+		b.Gate2 = soak // the soak, then at most --metrics-lag for CloudWatch's last minute
 	}
 	if o.HoldAtReady {
 		b.Shift, b.Gate2 = 0, 0 // the run ends in Ready; the promoting run has its own budget

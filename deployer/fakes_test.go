@@ -104,9 +104,13 @@ type world struct {
 	contentOnlyFromRevision bool
 
 	alarms  []cwtypes.MetricAlarm
-	metrics map[string]float64 // by query id: requests, errors, p99
-	calls   []string
-	callAt  []time.Time // fake-clock time of each call
+	metrics map[string]float64 // window totals by query id: requests, errors, elb5xx, connErrors, p99
+	// lateMetrics are added to the window totals only once the window's last minute
+	// is published, metricsLag after it began: CloudWatch's late datapoints.
+	lateMetrics map[string]float64
+	metricsLag  time.Duration
+	calls       []string
+	callAt      []time.Time // fake-clock time of each call
 	// listTasksPage, when set, makes ListTasks answer that many task ARNs per page.
 	listTasksPage int
 }
@@ -425,14 +429,48 @@ func (f *fakeCloudWatch) GetMetricData(_ context.Context, in *cloudwatch.GetMetr
 	f.w.record("cloudwatch:GetMetricData")
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
+	now := f.w.clock.Now()
 	out := &cloudwatch.GetMetricDataOutput{}
 	for _, q := range in.MetricDataQueries {
+		var dims []string
 		for _, dim := range q.MetricStat.Metric.Dimensions {
+			dims = append(dims, *dim.Name)
 			if *dim.Name == "TargetGroup" && !strings.HasPrefix(*dim.Value, "targetgroup/") {
 				f.w.t.Errorf("TargetGroup dimension %q is not an ARN suffix", *dim.Value)
 			}
 		}
-		out.MetricDataResults = append(out.MetricDataResults, cwtypes.MetricDataResult{Id: q.Id, Values: []float64{f.w.metrics[*q.Id]}, Timestamps: []time.Time{*in.StartTime}})
+		if *q.MetricStat.Metric.MetricName == "HTTPCode_ELB_5XX_Count" && strings.Join(dims, ",") != "LoadBalancer" {
+			f.w.t.Errorf("HTTPCode_ELB_5XX_Count has dimensions %v: ELB-generated errors are counted per load balancer only", dims)
+		}
+		res := cwtypes.MetricDataResult{Id: q.Id}
+		period := time.Duration(*q.MetricStat.Period) * time.Second
+		v, ok := f.w.metrics[*q.Id]
+		lastMinutePublished := !in.EndTime.Add(-time.Minute).Add(f.w.metricsLag).After(now)
+		if late, lok := f.w.lateMetrics[*q.Id]; lok && lastMinutePublished {
+			v, ok = v+late, true
+		}
+		if period == time.Minute && (*q.Id == "recent" || *q.Id == "elb5xx") {
+			// Per-minute datapoints exist once published: "recent" with traffic in every
+			// minute, the other's total in the latest published minute.
+			var last time.Time
+			for b := *in.StartTime; b.Before(*in.EndTime); b = b.Add(period) {
+				if !b.Add(f.w.metricsLag).After(now) {
+					last = b
+					if *q.Id == "recent" && f.w.metrics["requests"] > 0 {
+						res.Timestamps, res.Values = append(res.Timestamps, b), append(res.Values, 1)
+					}
+				}
+			}
+			if *q.Id != "recent" && ok && !last.IsZero() {
+				res.Timestamps, res.Values = []time.Time{last}, []float64{v}
+			}
+			out.MetricDataResults = append(out.MetricDataResults, res)
+			continue
+		}
+		if ok {
+			res.Timestamps, res.Values = []time.Time{*in.StartTime}, []float64{v}
+		}
+		out.MetricDataResults = append(out.MetricDataResults, res)
 	}
 	return out, nil
 }

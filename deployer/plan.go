@@ -114,7 +114,8 @@ func (d *Deployer) describeGates(g GroupSettings) []string {
 	if !g.gatesBeforeTraffic() {
 		ready = "gate 1: NOT possible: the group continues without waiting in Ready (deploy refuses unless --allow-ungated-traffic)"
 	}
-	soak := fmt.Sprintf("gate 2 (termination wait): %s soak; targets healthy, 5xx rate <= %.2f%%, p99 <= %s, group alarms (%d) not in ALARM", o.Soak, o.Max5xxRate*100, o.MaxP99, len(g.Alarms))
+	soak := fmt.Sprintf("gate 2 (termination wait): %s soak, then up to %s for CloudWatch's last minute; targets healthy, 5xx rate (target + ELB-generated) <= %.2f%%, p99 <= %s, at least %d requests, group alarms (%d) not in ALARM",
+		o.Soak, o.MetricsLag, o.Max5xxRate*100, o.MaxP99, o.MinRequests, len(g.Alarms))
 	if o.Soak <= 0 {
 		soak = fmt.Sprintf("gate 2: skipped (--soak 0); CodeDeploy's termination wait (%s) runs its course", g.TerminationWait)
 	}

@@ -3,11 +3,9 @@ package deployer
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -49,24 +47,14 @@ type soakObservation struct {
 	Metrics         soakMetrics
 }
 
-// soakMetrics are green's ALB metrics since the soak began.
-type soakMetrics struct {
-	Requests  float64
-	Target5xx float64
-	P99       float64 // seconds
-	HasP99    bool
-}
-
 // assessSoak decides one gate-2 check: green fails on K consecutive unhealthy
-// checks, any group alarm in ALARM, a 5xx rate above the limit, or p99 latency
-// above the limit. With no requests there is no rate to judge.
+// checks, any group alarm in ALARM, an error rate above the limit (target 5xx,
+// ELB-generated 5xx and connection errors over green's requests), or p99 latency
+// above the limit. With no requests and no errors there is no rate to judge.
 func assessSoak(obs soakObservation, o Options) (bool, string) {
 	m := obs.Metrics
-	rate := 0.0
-	if m.Requests > 0 {
-		rate = m.Target5xx / m.Requests
-	}
-	summary := fmt.Sprintf("targets %s; 5xx %g/%g (%.2f%%)", obs.Health, m.Target5xx, m.Requests, rate*100)
+	rate := m.errorRate()
+	summary := fmt.Sprintf("targets %s; 5xx %g/%g (%.2f%%: target %g, ELB %g, connection errors %g)", obs.Health, m.errors(), m.Requests, rate*100, m.Target5xx, m.ELB5xx, m.ConnErrors)
 	if m.HasP99 {
 		summary += fmt.Sprintf("; p99 %.3fs", m.P99)
 	}
@@ -75,7 +63,7 @@ func assessSoak(obs soakObservation, o Options) (bool, string) {
 		return false, fmt.Sprintf("green unhealthy for %d consecutive checks: %s", obs.UnhealthyStreak, obs.Health)
 	case len(obs.Alarming) > 0:
 		return false, "alarm in ALARM: " + strings.Join(obs.Alarming, "; ")
-	case m.Requests > 0 && rate > o.Max5xxRate:
+	case rate > o.Max5xxRate:
 		return false, fmt.Sprintf("5xx rate %.2f%% above --max-5xx-rate %.2f%% (%s)", rate*100, o.Max5xxRate*100, summary)
 	case o.MaxP99 > 0 && m.HasP99 && m.P99 > o.MaxP99.Seconds():
 		return false, fmt.Sprintf("p99 TargetResponseTime %.3fs above --max-p99 %s", m.P99, o.MaxP99)
@@ -83,8 +71,32 @@ func assessSoak(obs soakObservation, o Options) (bool, string) {
 	return true, summary
 }
 
-// runSoak checks green every SoakInterval for the soak window. It reports
-// ended=true when the deployment left the termination wait on its own.
+// assessSoakEnd decides what the whole window's metrics add to gate 2 once the
+// soak is over (covered: CloudWatch had a datapoint for its last minute, else
+// --metrics-lag ran out): too little traffic for --min-requests fails; none at all
+// (with --min-requests 0) passes on health and alarms, and says so.
+func assessSoakEnd(m soakMetrics, o Options, covered bool) (bool, []string) {
+	var evidence []string
+	if !covered {
+		evidence = append(evidence, fmt.Sprintf("no datapoint for the window's last minute after --metrics-lag %s: judged on what CloudWatch had", o.MetricsLag))
+	}
+	if !m.ELBMeasured {
+		evidence = append(evidence, "ELB-generated 5xx not counted: the soak holds no whole minute after the one it began in")
+	}
+	if m.Requests < float64(o.MinRequests) {
+		return false, append(evidence, fmt.Sprintf("only %g requests reached green during the soak, --min-requests %d: not enough traffic to judge", m.Requests, o.MinRequests))
+	}
+	if m.Requests == 0 {
+		evidence = append(evidence, "no request data: judged on target health and alarms only")
+	}
+	return true, evidence
+}
+
+// runSoak checks green every SoakInterval for the soak window, then keeps checking
+// health and alarms while it waits for CloudWatch's late datapoints of the
+// window's last minute (at most --metrics-lag, and never into the last minute of
+// the termination wait), and judges the whole window. It reports ended=true when
+// the deployment left the termination wait on its own.
 func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *release, s snapshot) (bool, error) {
 	tg, err := d.greenTargetGroup(ctx, r, s)
 	if err != nil {
@@ -96,8 +108,8 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 	}
 	start := d.clock.Now()
 	end := start.Add(d.o.Soak)
-	desired := desiredOf(taskSet(s.Target, cdtypes.TargetLabelGreen), r)
-	streak, checks, last := 0, 0, ""
+	lagEnd := assessMetricsDeadline(end, d.o.MetricsLag, assessTerminationWaitEnd(s.Target, r.Group.TerminationWait, start))
+	streak, checks, last, waiting := 0, 0, "", false
 	for {
 		snap, err := d.poll(ctx, r.ID)
 		if err != nil {
@@ -109,8 +121,9 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 		}
 		// Autoscaling may scale green in or out during the soak: judge against the
 		// task set's desired count now.
-		desired = desiredOf(taskSet(snap.Target, cdtypes.TargetLabelGreen), r)
-		obs, err := d.observeSoak(ctx, r, tg, lb, desired, start)
+		desired := desiredOf(taskSet(snap.Target, cdtypes.TargetLabelGreen), r)
+		now := d.clock.Now()
+		obs, err := d.observeSoak(ctx, r, tg, lb, desired, start, minTime(now, end))
 		if err != nil {
 			return false, err
 		}
@@ -123,29 +136,45 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 		checks++
 		ok, line := assessSoak(obs, d.o)
 		if line != last {
-			d.log.Info("soak check", "ok", ok, "detail", line, "remaining", end.Sub(d.clock.Now()).Round(time.Second).String())
+			d.log.Info("soak check", "ok", ok, "detail", line, "remaining", max(end.Sub(now), 0).Round(time.Second).String())
 			last = line
 		}
 		if !ok {
 			g.Evidence = append(g.Evidence, line)
 			return false, &GateError{Gate: GateSoak, Reason: line}
 		}
-		now := d.clock.Now()
 		if !now.Before(end) {
-			g.Evidence = append(g.Evidence, fmt.Sprintf("%d checks over %s; last: %s", checks, d.o.Soak, line))
-			return false, nil
+			covered := lb == "" || obs.Metrics.covers(start, end)
+			if covered || !now.Before(lagEnd) {
+				ok, evidence := assessSoakEnd(obs.Metrics, d.o, covered)
+				g.Evidence = append(g.Evidence, fmt.Sprintf("%d checks over %s; last: %s", checks, now.Sub(start).Round(time.Second), line))
+				g.Evidence = append(g.Evidence, evidence...)
+				if !ok {
+					return false, &GateError{Gate: GateSoak, Reason: evidence[len(evidence)-1]}
+				}
+				return false, nil
+			}
+			if !waiting {
+				d.log.Info("soak window over; still checking health and alarms while CloudWatch's datapoints of its last minute arrive",
+					"until", lagEnd.Sub(now).Round(time.Second).String())
+				waiting = true
+			}
 		}
 		if now.After(r.deadline) {
 			return false, errBudgetExceeded
 		}
-		if err := d.clock.Sleep(ctx, min(d.o.SoakInterval, end.Sub(now))); err != nil {
+		next := end
+		if !now.Before(end) {
+			next = lagEnd
+		}
+		if err := d.clock.Sleep(ctx, max(min(d.o.SoakInterval, next.Sub(now)), 0)); err != nil {
 			return false, err
 		}
 	}
 }
 
 // observeSoak gathers one gate-2 observation.
-func (d *Deployer) observeSoak(ctx context.Context, r *release, tg *targetGroupInfo, lb string, desired int, start time.Time) (soakObservation, error) {
+func (d *Deployer) observeSoak(ctx context.Context, r *release, tg *targetGroupInfo, lb string, desired int, start, to time.Time) (soakObservation, error) {
 	var obs soakObservation
 	if err := d.checkStoppedTasks(ctx, r); err != nil {
 		return obs, err
@@ -158,7 +187,7 @@ func (d *Deployer) observeSoak(ctx context.Context, r *release, tg *targetGroupI
 		return obs, err
 	}
 	if lb != "" {
-		if obs.Metrics, err = d.readSoakMetrics(ctx, lb, tg.Arn, start, d.clock.Now()); err != nil {
+		if obs.Metrics, err = d.readSoakMetrics(ctx, lb, tg.Arn, start, to); err != nil {
 			return obs, err
 		}
 	}
@@ -188,53 +217,4 @@ func (d *Deployer) alarmsInAlarm(ctx context.Context, names []string) ([]string,
 		}
 	}
 	return out, nil
-}
-
-// readSoakMetrics reads green's RequestCount and HTTPCode_Target_5XX_Count sums and
-// p99 TargetResponseTime since start, one period covering the whole window.
-// CloudWatch's ALB metrics arrive with a delay of a minute or more, so the last
-// minute of a soak is judged at the next check, or not at all.
-func (d *Deployer) readSoakMetrics(ctx context.Context, lbArn, tgArn string, start, end time.Time) (soakMetrics, error) {
-	from := start.Truncate(time.Minute)
-	period := int32(math.Ceil(end.Sub(from).Seconds()/60)) * 60
-	if period < 60 {
-		period = 60
-	}
-	dims := []cwtypes.Dimension{
-		{Name: aws.String("LoadBalancer"), Value: aws.String(arnResource(lbArn))},
-		{Name: aws.String("TargetGroup"), Value: aws.String(arnResource(tgArn))},
-	}
-	q := func(id, metric, stat string) cwtypes.MetricDataQuery {
-		return cwtypes.MetricDataQuery{Id: aws.String(id), MetricStat: &cwtypes.MetricStat{
-			Metric: &cwtypes.Metric{Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String(metric), Dimensions: dims},
-			Period: aws.Int32(period), Stat: aws.String(stat),
-		}}
-	}
-	in := &cloudwatch.GetMetricDataInput{
-		StartTime: aws.Time(from), EndTime: aws.Time(from.Add(time.Duration(period) * time.Second)),
-		MetricDataQueries: []cwtypes.MetricDataQuery{q("requests", "RequestCount", "Sum"), q("errors", "HTTPCode_Target_5XX_Count", "Sum"), q("p99", "TargetResponseTime", "p99")},
-	}
-	var m soakMetrics
-	for {
-		out, err := d.c.CloudWatch.GetMetricData(ctx, in)
-		if err != nil {
-			return m, awsError("get metric data for "+targetGroupName(tgArn), err)
-		}
-		for _, r := range out.MetricDataResults {
-			for _, v := range r.Values {
-				switch str(r.Id) {
-				case "requests":
-					m.Requests += v
-				case "errors":
-					m.Target5xx += v
-				case "p99":
-					m.P99, m.HasP99 = math.Max(m.P99, v), true
-				}
-			}
-		}
-		if out.NextToken == nil {
-			return m, nil
-		}
-		in.NextToken = out.NextToken
-	}
 }

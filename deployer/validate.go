@@ -202,6 +202,7 @@ func validateOptions(cmd string, o *Options) error {
 		durationRange("soak", o.Soak, 0, 48*time.Hour),
 		durationRange("soak-interval", o.SoakInterval, 10*time.Millisecond, time.Hour),
 		durationRange("max-p99", o.MaxP99, 0, 10*time.Minute),
+		durationRange("metrics-lag", o.MetricsLag, 0, 30*time.Minute),
 		durationRange("timeout", o.Timeout, 0, 96*time.Hour),
 		durationRange("rollback-timeout", o.RollbackTimeout, time.Second, 6*time.Hour),
 		durationRange("interrupt-grace", o.InterruptGrace, 0, 10*time.Minute),
@@ -216,6 +217,8 @@ func validateOptions(cmd string, o *Options) error {
 		return inputErrorf("--consecutive", "%d: want 1-100", o.Consecutive)
 	case o.MaxGreenTaskStops < 0 || o.MaxGreenTaskStops > 1000:
 		return inputErrorf("--max-green-task-stops", "%d: want 0-1000", o.MaxGreenTaskStops)
+	case o.MinRequests < 0 || o.MinRequests > 1e9:
+		return inputErrorf("--min-requests", "%d: want 0-1000000000", o.MinRequests)
 	case o.Max5xxRate < 0 || o.Max5xxRate > 1:
 		return inputErrorf("--max-5xx-rate", "%g: want a fraction 0-1 (0.01 = 1%%)", o.Max5xxRate)
 	case o.OnInterrupt != "rollback" && o.OnInterrupt != "detach":

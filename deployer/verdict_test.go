@@ -19,7 +19,11 @@ func TestAssessSoak(t *testing.T) {
 		wantOK   bool
 		wantText string
 	}{
-		{"healthy green with low errors and latency holds", soakObservation{Health: healthy, Metrics: soakMetrics{Requests: 1000, Target5xx: 5, P99: 0.2, HasP99: true}}, true, "5xx 5/1000 (0.50%)"},
+		{"healthy green with low errors and latency holds", soakObservation{Health: healthy, Metrics: soakMetrics{Requests: 1000, Target5xx: 5, P99: 0.2, HasP99: true}}, true, "5xx 5/1000 (0.50%: target 5, ELB 0, connection errors 0)"},
+		{"ELB-generated 5xx count as errors", soakObservation{Health: healthy, Metrics: soakMetrics{Requests: 100, ELB5xx: 2}}, false, "5xx rate 2.00%"},
+		{"connection errors count as errors", soakObservation{Health: healthy, Metrics: soakMetrics{Requests: 100, ConnErrors: 2}}, false, "5xx rate 2.00%"},
+		{"a connection error already counted as an ELB 502 counts once", soakObservation{Health: healthy, Metrics: soakMetrics{Requests: 1000, ELB5xx: 6, ConnErrors: 6}}, true, "5xx 6/1000 (0.60%"},
+		{"errors without a single served request are a 100% error rate", soakObservation{Health: healthy, Metrics: soakMetrics{ELB5xx: 3}}, false, "5xx rate 100.00%"},
 		{"one unhealthy check is tolerated", soakObservation{Health: sick, UnhealthyStreak: 1}, true, "1/2 healthy"},
 		{"K consecutive unhealthy checks fail", soakObservation{Health: sick, UnhealthyStreak: 3}, false, "unhealthy for 3 consecutive checks"},
 		{"an alarm in ALARM fails", soakObservation{Health: healthy, Alarming: []string{"web-5xx: threshold crossed"}}, false, "alarm in ALARM: web-5xx"},
@@ -83,7 +87,7 @@ func TestAssessTrafficRouting(t *testing.T) {
 
 func TestAssessBudget(t *testing.T) {
 	t.Parallel()
-	o := DefaultOptions() // green start 10m, gate 10m, soak 5m
+	o := DefaultOptions() // green start 10m, gate 10m, soak 5m, metrics lag 3m
 	stop := GroupSettings{ReadyAction: "STOP_DEPLOYMENT", ReadyWait: 60 * time.Minute, TerminationWait: 30 * time.Minute, ShiftDuration: 5 * time.Minute}
 	cases := []struct {
 		name   string
@@ -93,12 +97,12 @@ func TestAssessBudget(t *testing.T) {
 		wantG1 time.Duration
 		wantG2 time.Duration
 	}{
-		{"the budget adds install, gate 1, shift, soak and slack", nil, stop, 30*time.Minute + 3*time.Minute + 5*time.Minute, 10 * time.Minute, 5 * time.Minute},
-		{"a short ready wait caps gate 1", nil, GroupSettings{ReadyAction: "STOP_DEPLOYMENT", ReadyWait: 2 * time.Minute, TerminationWait: 30 * time.Minute}, 17*time.Minute + 102*time.Second + 5*time.Minute, 2 * time.Minute, 5 * time.Minute},
+		{"the budget adds install, gate 1, shift, soak with metrics lag and slack", nil, stop, 33*time.Minute + 198*time.Second + 5*time.Minute, 10 * time.Minute, 8 * time.Minute},
+		{"a short ready wait caps gate 1", nil, GroupSettings{ReadyAction: "STOP_DEPLOYMENT", ReadyWait: 2 * time.Minute, TerminationWait: 30 * time.Minute}, 20*time.Minute + 2*time.Minute + 5*time.Minute, 2 * time.Minute, 8 * time.Minute},
 		{"without a soak the whole termination wait counts", func(o *Options) { o.Soak = 0 }, stop, 55*time.Minute + 330*time.Second + 5*time.Minute, 10 * time.Minute, 30 * time.Minute},
-		{"a group that does not wait in Ready has no gate 1 time", nil, GroupSettings{ReadyAction: "CONTINUE_DEPLOYMENT", TerminationWait: 30 * time.Minute}, 15*time.Minute + 90*time.Second + 5*time.Minute, 0, 5 * time.Minute},
+		{"a group that does not wait in Ready has no gate 1 time", nil, GroupSettings{ReadyAction: "CONTINUE_DEPLOYMENT", TerminationWait: 30 * time.Minute}, 18*time.Minute + 108*time.Second + 5*time.Minute, 0, 8 * time.Minute},
 		{"holding at Ready ends the run before the traffic shift and soak", func(o *Options) { o.HoldAtReady = true }, stop, 20*time.Minute + 2*time.Minute + 5*time.Minute, 10 * time.Minute, 0},
-		{"an explicit timeout wins", func(o *Options) { o.Timeout = time.Hour }, stop, time.Hour, 10 * time.Minute, 5 * time.Minute},
+		{"an explicit timeout wins", func(o *Options) { o.Timeout = time.Hour }, stop, time.Hour, 10 * time.Minute, 8 * time.Minute},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

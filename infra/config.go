@@ -95,6 +95,7 @@ type LoadBalancerConfig struct {
 	ProdProtocol        string   `key:"prodProtocol" oneof:"HTTP,HTTPS" doc:"Protocol of the prod and test listeners; HTTPS adds an 80→443 redirect listener."`
 	ProdPort            int      `key:"prodPort" min:"1" max:"65535" default:"80, or 443 with HTTPS" doc:"Production listener port."`
 	CertificateArn      string   `key:"certificateArn" allowed:"an ACM or IAM certificate ARN (required with HTTPS)" doc:"Certificate of the HTTPS listeners."`
+	DomainName          string   `key:"domainName" allowed:"empty or a DNS name like models.example.com (required with HTTPS: a name the certificate covers)" doc:"Name clients use for the ALB (point it at the ALB with a CNAME or Route 53 alias); prodUrl and testUrl use it instead of the ALB's DNS name."`
 	SslPolicy           string   `key:"sslPolicy" allowed:"an ELB security policy name (ELBSecurityPolicy-…)" doc:"TLS policy of the HTTPS listeners."`
 	TestPort            int      `key:"testPort" min:"1" max:"65535" doc:"Test listener port; CodeDeploy routes it to green before production moves."`
 	ProdCidrs           []string `key:"prodCidrs" allowed:"IPv4 CIDRs" default:"[\"0.0.0.0/0\"] when internet-facing, the VPC CIDR when internal" doc:"Who may reach the prod port (and the redirect port)."`

@@ -71,6 +71,7 @@ func TestConfigDefaultsNeedOnlyTheImage(t *testing.T) {
 func TestConfigHTTPSDefaultsProdPortTo443(t *testing.T) {
 	t.Parallel()
 	c := with(t, minimalConfig(), "loadBalancer.prodProtocol", "HTTPS")
+	c = with(t, c, "loadBalancer.domainName", "models.example.com")
 	c = with(t, c, "loadBalancer.certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/abc")
 	cfg, err := parse(c)
 	require.NoError(t, err)
@@ -116,7 +117,9 @@ func TestBadConfigValuesAreRejectedWithKeyValueAndWhatIsAllowed(t *testing.T) {
 		return with(t, c, "network.privateSubnetIds", []string{"subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"})
 	}
 	autoscaled := func(c map[string]string) map[string]string { return with(t, c, "autoscaling.enabled", true) }
-	https := func(c map[string]string) map[string]string { return with(t, c, "loadBalancer.prodProtocol", "HTTPS") }
+	https := func(c map[string]string) map[string]string {
+		return with(t, with(t, c, "loadBalancer.prodProtocol", "HTTPS"), "loadBalancer.domainName", "models.example.com")
+	}
 	cases := []struct {
 		name  string
 		base  func(map[string]string) map[string]string
@@ -178,6 +181,10 @@ func TestBadConfigValuesAreRejectedWithKeyValueAndWhatIsAllowed(t *testing.T) {
 			`ai-bluegreen:loadBalancer.scheme = "public": must be one of internet-facing, internal`},
 		{"HTTPS without a certificate", https, "loadBalancer.certificateArn", "",
 			`ai-bluegreen:loadBalancer.certificateArn = "": must be an ACM or IAM certificate ARN (required with HTTPS)`},
+		{"HTTPS without the name the certificate covers", func(c map[string]string) map[string]string {
+			return with(t, https(c), "loadBalancer.certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/abc")
+		}, "loadBalancer.domainName", "",
+			`ai-bluegreen:loadBalancer.domainName = "": must be the DNS name the certificate covers, pointed at the ALB (required with HTTPS: prodUrl and testUrl use it, and the deployer's TLS check of testUrl fails on the ALB's own DNS name, which no certificate of yours covers)`},
 		{"certificate on an HTTP listener", nil, "loadBalancer.certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/abc",
 			`ai-bluegreen:loadBalancer.certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abc": must be empty with prodProtocol HTTP`},
 		{"test port equal to the prod port", nil, "loadBalancer.testPort", 80,

@@ -20,6 +20,7 @@ var (
 	subnetIDRe      = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
 	certificateRe   = regexp.MustCompile(`^arn:aws[a-z-]*:(acm:[a-z0-9-]+:\d{12}:certificate/|iam::\d{12}:server-certificate/).+$`)
 	platformRe      = regexp.MustCompile(`^(LATEST|\d+\.\d+\.\d+)$`)
+	domainNameRe    = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$`)
 	gpuInstanceRe   = regexp.MustCompile(`^[gp][a-z0-9-]*\.[a-z0-9]+$`)
 )
 
@@ -248,6 +249,14 @@ func validateLoadBalancer(v *validator, cfg *Config) {
 		v.fail("loadBalancer.certificateArn", lb.CertificateArn)
 	case !https && lb.CertificateArn != "":
 		v.failWith("loadBalancer.certificateArn", lb.CertificateArn, "must be empty with prodProtocol HTTP")
+	}
+	switch {
+	case https && lb.DomainName == "":
+		v.failWith("loadBalancer.domainName", lb.DomainName, "must be the DNS name the certificate covers, pointed at the ALB "+
+			"(required with HTTPS: prodUrl and testUrl use it, and the deployer's TLS check of testUrl fails on the ALB's own DNS name, "+
+			"which no certificate of yours covers)")
+	case lb.DomainName != "" && (len(lb.DomainName) > 253 || !domainNameRe.MatchString(lb.DomainName)):
+		v.fail("loadBalancer.domainName", lb.DomainName)
 	}
 	if !strings.HasPrefix(lb.SslPolicy, "ELBSecurityPolicy-") {
 		v.fail("loadBalancer.sslPolicy", lb.SslPolicy)

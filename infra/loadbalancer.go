@@ -104,10 +104,16 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	l.LoadBalancerArn = alb.Arn
 	l.LoadBalancerArnSuffix = alb.ArnSuffix
 	l.DNSName = alb.DnsName
+	// Clients verify TLS against the URL's host, and the certificate covers the configured domain, not
+	// the ALB's own DNS name.
+	host := alb.DnsName
+	if cfg.DomainName != "" {
+		host = pulumi.String(cfg.DomainName).ToStringOutput()
+	}
 	// URLs use the listeners' port outputs, not the configured ports: the local emulator binds real
 	// loopback ports and reports them there.
-	l.ProdURL = listenerURL(scheme, alb.DnsName, l.ProdListener.Port)
-	l.TestURL = listenerURL(scheme, alb.DnsName, l.TestListener.Port)
+	l.ProdURL = listenerURL(scheme, host, l.ProdListener.Port)
+	l.TestURL = listenerURL(scheme, host, l.TestListener.Port)
 	l.TaskSecurityGroupID = taskSG.ID().ToStringOutput()
 
 	if err := ctx.RegisterResourceOutputs(l, pulumi.Map{

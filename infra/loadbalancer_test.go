@@ -17,6 +17,7 @@ const (
 
 func httpsConfig(t *testing.T) map[string]string {
 	c := with(t, minimalConfig(), "loadBalancer.prodProtocol", "HTTPS")
+	c = with(t, c, "loadBalancer.domainName", "models.example.com")
 	return with(t, c, "loadBalancer.certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/abc")
 }
 
@@ -140,6 +141,14 @@ func TestURLsComeFromTheListenersPortOutputs(t *testing.T) {
 	dns := r.outputs[OutputAlbDNSName]
 	assert.Equal(t, "http://"+dns.(string)+":49152", r.outputs[OutputProdURL])
 	assert.Equal(t, "http://"+dns.(string)+":49153", r.outputs[OutputTestURL])
+}
+
+func TestHTTPSURLsNameTheDomainTheCertificateCovers(t *testing.T) {
+	t.Parallel()
+	// The deployer verifies TLS against testUrl's host: the ALB's own DNS name is not on the certificate.
+	r := runProgram(t, httpsConfig(t))
+	assert.Equal(t, "https://models.example.com:443", r.outputs[OutputProdURL])
+	assert.Equal(t, "https://models.example.com:8443", r.outputs[OutputTestURL])
 }
 
 func TestInternalALBSitsInThePrivateSubnets(t *testing.T) {

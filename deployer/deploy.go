@@ -55,7 +55,11 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range warnings {
+	portWarnings, err := d.checkListenerPorts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range append(warnings, portWarnings...) {
 		d.log.Warn(w)
 	}
 	image, in, arn, err := d.desiredRelease(ctx, st, req)

@@ -383,15 +383,15 @@ func (f *fakeELB) DescribeListeners(_ context.Context, in *elbv2.DescribeListene
 	f.w.record("elb:DescribeListeners")
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
-	fw := f.w.prod
+	fw, port := f.w.prod, int32(80)
 	if in.ListenerArns[0] == testTarget().TestListenerArn {
-		fw = f.w.test
+		fw, port = f.w.test, 8443
 	}
 	var pairs []any
 	for _, x := range fw {
 		pairs = append(pairs, x.TargetGroupArn, int(x.Weight))
 	}
-	return &elbv2.DescribeListenersOutput{Listeners: []elbv2types.Listener{{ListenerArn: aws.String(in.ListenerArns[0]), DefaultActions: weighted(pairs...)}}}, nil
+	return &elbv2.DescribeListenersOutput{Listeners: []elbv2types.Listener{{ListenerArn: aws.String(in.ListenerArns[0]), Port: aws.Int32(port), DefaultActions: weighted(pairs...)}}}, nil
 }
 
 func (f *fakeELB) DescribeTargetGroups(_ context.Context, in *elbv2.DescribeTargetGroupsInput, _ ...func(*elbv2.Options)) (*elbv2.DescribeTargetGroupsOutput, error) {

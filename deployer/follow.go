@@ -343,10 +343,8 @@ func (d *Deployer) greenFromListeners(ctx context.Context) (string, error) {
 	return "", fmt.Errorf("cannot find the replacement target group: production forwards only to %s", targetGroupName(prodLive))
 }
 
-// listenerForwards reads a listener's forward weights from its default action, or
-// from its highest-priority forwarding rule when the default action does not
-// forward.
-func (d *Deployer) listenerForwards(ctx context.Context, arn string) ([]forward, error) {
+// describeListener reads one listener.
+func (d *Deployer) describeListener(ctx context.Context, arn string) (*elbv2types.Listener, error) {
 	out, err := d.c.ELB.DescribeListeners(ctx, &elbv2.DescribeListenersInput{ListenerArns: []string{arn}})
 	if err != nil {
 		return nil, awsError("describe listener "+arn, err)
@@ -354,7 +352,32 @@ func (d *Deployer) listenerForwards(ctx context.Context, arn string) ([]forward,
 	if len(out.Listeners) == 0 {
 		return nil, fmt.Errorf("describe listener %s: not found", arn)
 	}
-	if fw := actionForwards(out.Listeners[0].DefaultActions); len(fw) > 0 {
+	return &out.Listeners[0], nil
+}
+
+// checkListenerPorts reads both listeners and checks the URLs reach them
+// (assessListenerPorts), logging the warnings.
+func (d *Deployer) checkListenerPorts(ctx context.Context) ([]string, error) {
+	prod, err := d.describeListener(ctx, d.t.ProdListenerArn)
+	if err != nil {
+		return nil, err
+	}
+	test, err := d.describeListener(ctx, d.t.TestListenerArn)
+	if err != nil {
+		return nil, err
+	}
+	return assessListenerPorts(d.t.ProdURL, d.t.TestURL, aws.ToInt32(prod.Port), aws.ToInt32(test.Port))
+}
+
+// listenerForwards reads a listener's forward weights from its default action, or
+// from its highest-priority forwarding rule when the default action does not
+// forward.
+func (d *Deployer) listenerForwards(ctx context.Context, arn string) ([]forward, error) {
+	l, err := d.describeListener(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
+	if fw := actionForwards(l.DefaultActions); len(fw) > 0 {
 		return fw, nil
 	}
 	rules, err := d.c.ELB.DescribeRules(ctx, &elbv2.DescribeRulesInput{ListenerArn: &arn})

@@ -133,10 +133,25 @@ func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult,
 	g.Evidence = append(g.Evidence, ev)
 	path := d.readyPath(tg)
 	p := d.prober(r)
+	elsewhere := 0
 	ev, err = d.streak(ctx, r, GateReady, deadline, "readiness probe GET "+path+" via the test listener", func(ctx context.Context) (bool, string, error) {
 		if _, err := d.stillReady(ctx, res, r); err != nil {
 			return false, "", err
 		}
+		// The probe proves green only if the test listener forwards to green: a rule
+		// or a hand edit could leave it on blue, which is ready too.
+		fw, err := d.listenerForwards(ctx, d.t.TestListenerArn)
+		if err != nil {
+			return false, "", err
+		}
+		if live, lerr := assessLiveTargetGroup(fw); lerr != nil || live != tg.Arn {
+			detail := fmt.Sprintf("the test listener forwards %s, not to green %s", formatForwards(fw), tg.Name)
+			if elsewhere++; elsewhere >= d.o.Consecutive {
+				return false, "", &GateError{Gate: GateReady, Reason: fmt.Sprintf("%s, %d checks in a row", detail, elsewhere)}
+			}
+			return false, detail, nil
+		}
+		elsewhere = 0
 		pr := p.send(ctx, d.t.TestURL, Request{Path: path})
 		return pr.Err == nil && pr.Status >= 200 && pr.Status < 300, pr.summary(), nil
 	})

@@ -56,6 +56,13 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 	if rep.Warnings, err = assessGroup(d.o, d.t.DeploymentGroup, st.Group); err != nil {
 		rep.Refusal = err.Error()
 	}
+	if d.t.ProdURL != "" && d.t.TestURL != "" { // plan may run without the URLs
+		ports, err := d.checkListenerPorts(ctx)
+		rep.Warnings = append(rep.Warnings, ports...)
+		if err != nil && rep.Refusal == "" {
+			rep.Refusal = err.Error()
+		}
+	}
 	before := cloneTaskDefinition(st.TaskDef, st.TaskDefTags)
 	if in == nil {
 		td, tags, err := d.describeTaskDefinition(ctx, arn)

@@ -2,6 +2,8 @@ package deployer
 
 import (
 	"fmt"
+	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -65,4 +67,54 @@ func assessGateDeadline(now time.Time, timeout time.Duration, readyEnd time.Time
 		return limit, true
 	}
 	return deadline, false
+}
+
+// assessListenerPorts checks that the URLs the gates send requests to reach the
+// listeners they are meant to: gate 1 probes green through testUrl and compares it
+// with blue through prodUrl. A URL whose port is the OTHER listener's port (same
+// ALB, same DNS name) almost certainly reaches that listener, which silently turns
+// gate 1 into a check of blue, or the comparison into green against itself: that is
+// refused (exit 2). Any other mismatch is only a warning: a proxy, a port mapping
+// or a local emulator may legitimately sit between the URL and the listener.
+func assessListenerPorts(prodURL, testURL string, prodPort, testPort int32) ([]string, error) {
+	var warnings []string
+	for _, c := range []struct {
+		what, field, url  string
+		own, other        int32
+		ownName, otherWhy string
+	}{
+		{"test", "--test-url (stack output testUrl)", testURL, testPort, prodPort, "test", "the production listener's: gate 1 would probe blue instead of green"},
+		{"production", "--prod-url (stack output prodUrl)", prodURL, prodPort, testPort, "production", "the test listener's: the blue-vs-green comparison would compare green with itself"},
+	} {
+		port, ok := urlPort(c.url)
+		switch {
+		case !ok || c.own == 0 || port == int(c.own):
+		case port == int(c.other):
+			return nil, inputErrorf(c.field, "%s reaches port %d, %s; point it at the %s listener (port %d) or fix the listener ARNs",
+				c.url, port, c.otherWhy, c.ownName, c.own)
+		default:
+			warnings = append(warnings, fmt.Sprintf("%s URL port %d is not the %s listener's port %d: fine behind a proxy or port mapping, else gate 1 is not checking what it should",
+				c.what, port, c.ownName, c.own))
+		}
+	}
+	return warnings, nil
+}
+
+// urlPort is a URL's port, explicit or the scheme's default.
+func urlPort(raw string) (int, bool) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return 0, false
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		return n, err == nil
+	}
+	switch u.Scheme {
+	case "http":
+		return 80, true
+	case "https":
+		return 443, true
+	}
+	return 0, false
 }

@@ -55,6 +55,8 @@ type ServiceConfig struct {
 	DesiredCount        int               `key:"desiredCount" min:"1" doc:"Tasks the service runs (the initial count when autoscaling is on)."`
 	Environment         map[string]string `key:"environment" allowed:"names of letters, digits and underscores not starting with a digit" doc:"Plain environment variables of the container."`
 	Secrets             map[string]string `key:"secrets" allowed:"names as in environment, each mapped to the ARN of an SSM parameter or Secrets Manager secret" doc:"Environment variables read from SSM Parameter Store or Secrets Manager; only these ARNs are readable by the execution role."`
+	SecretsKmsKeyArns   []string          `key:"secretsKmsKeyArns" allowed:"KMS key ARNs (not aliases), only with service.secrets" doc:"Customer managed KMS keys the secrets are encrypted with; the execution role may decrypt with them, only through SSM or Secrets Manager."`
+	ImageRepositories   []string          `key:"imageRepositories" allowed:"ECR repository ARNs, or names of repositories in the stack's account and region" doc:"Further ECR repositories the deployer may release images from; the execution role pulls only from these and the image's own repository."`
 	LogRetentionDays    int               `key:"logRetentionDays" oneof:"1,3,5,7,14,30,60,90,120,150,180,365,400,545,731,1096,1827,2192,2557,2922,3288,3653" doc:"CloudWatch Logs retention of the container logs."`
 }
 
@@ -164,6 +166,8 @@ func defaultConfig() Config {
 			DesiredCount:        2,
 			Environment:         map[string]string{},
 			Secrets:             map[string]string{},
+			SecretsKmsKeyArns:   []string{},
+			ImageRepositories:   []string{},
 			LogRetentionDays:    30,
 		},
 		HealthCheck: HealthCheckConfig{

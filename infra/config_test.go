@@ -166,7 +166,15 @@ func TestBadConfigValuesAreRejectedWithKeyValueAndWhatIsAllowed(t *testing.T) {
 		{"secret that is not an ARN", nil, "service.secrets", map[string]string{"TOKEN": "hunter2"},
 			`ai-bluegreen:service.secrets.TOKEN = "hunter2": must be the ARN of an SSM parameter (arn:aws:ssm:<region>:<account>:parameter/…) or a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:…)`},
 		{"misspelt key", nil, "service.cpuu", 1024,
-			"ai-bluegreen:service.cpuu = 1024: unknown key; service has containerName, containerPort, cpu, memory, ephemeralStorageGiB, desiredCount, environment, secrets, logRetentionDays"},
+			"ai-bluegreen:service.cpuu = 1024: unknown key; service has containerName, containerPort, cpu, memory, ephemeralStorageGiB, desiredCount, environment, secrets, secretsKmsKeyArns, imageRepositories, logRetentionDays"},
+		{"image repository that is neither an ECR ARN nor a name", nil, "service.imageRepositories", []string{"Not A Repo"},
+			`ai-bluegreen:service.imageRepositories[0] = "Not A Repo": must be an ECR repository ARN (arn:aws:ecr:<region>:<account>:repository/<name>) or a repository name in the stack's account and region`},
+		{"KMS alias where IAM needs a key ARN", func(c map[string]string) map[string]string {
+			return with(t, c, "service.secrets", map[string]string{"TOKEN": "arn:aws:ssm:us-east-1:123456789012:parameter/token"})
+		}, "service.secretsKmsKeyArns", []string{"arn:aws:kms:us-east-1:123456789012:alias/models"},
+			`ai-bluegreen:service.secretsKmsKeyArns[0] = "arn:aws:kms:us-east-1:123456789012:alias/models": must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): IAM matches keys, not aliases`},
+		{"KMS keys without secrets to decrypt", nil, "service.secretsKmsKeyArns", []string{"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+			`ai-bluegreen:service.secretsKmsKeyArns = ["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]: must be empty unless service.secrets lists secrets: the keys only decrypt them`},
 		{"VPC CIDR too large to subnet", nil, "network.vpcCidr", "10.0.0.0/8",
 			`ai-bluegreen:network.vpcCidr = "10.0.0.0/8": must be an IPv4 CIDR with prefix /16–/20`},
 		{"a single availability zone", nil, "network.azCount", 1,

@@ -20,6 +20,9 @@ var (
 	subnetIDRe      = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
 	certificateRe   = regexp.MustCompile(`^arn:aws[a-z-]*:(acm:[a-z0-9-]+:\d{12}:certificate/|iam::\d{12}:server-certificate/).+$`)
 	platformRe      = regexp.MustCompile(`^(LATEST|\d+\.\d+\.\d+)$`)
+	ecrRepoArnRe    = regexp.MustCompile(`^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository/(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+	ecrRepoNameRe   = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+	kmsKeyArnRe     = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$`)
 	domainNameRe    = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$`)
 	gpuInstanceRe   = regexp.MustCompile(`^[gp][a-z0-9-]*\.[a-z0-9]+$`)
 )
@@ -169,6 +172,19 @@ func validateService(v *validator, cfg *Config) {
 		}
 		if _, dup := s.Environment[name]; dup {
 			v.failWith(key, s.Secrets[name], "must not reuse the name of a service.environment variable")
+		}
+	}
+	for i, arn := range s.SecretsKmsKeyArns {
+		if !kmsKeyArnRe.MatchString(arn) {
+			v.failWith(fmt.Sprintf("service.secretsKmsKeyArns[%d]", i), arn, "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): IAM matches keys, not aliases")
+		}
+	}
+	if len(s.SecretsKmsKeyArns) > 0 && len(s.Secrets) == 0 {
+		v.failWith("service.secretsKmsKeyArns", s.SecretsKmsKeyArns, "must be empty unless service.secrets lists secrets: the keys only decrypt them")
+	}
+	for i, repo := range s.ImageRepositories {
+		if !ecrRepoArnRe.MatchString(repo) && (len(repo) > 256 || !ecrRepoNameRe.MatchString(repo)) {
+			v.failWith(fmt.Sprintf("service.imageRepositories[%d]", i), repo, "must be an ECR repository ARN (arn:aws:ecr:<region>:<account>:repository/<name>) or a repository name in the stack's account and region")
 		}
 	}
 }

@@ -161,13 +161,13 @@ func deployerPolicyJSON(r deployerResources) (string, error) {
 			st.Resource = []string{ecsPrefix + ":task/" + r.clusterName + "/*"}
 		case scopeClusterCondition:
 			st.Resource = "*"
-			st.Condition = map[string]map[string]string{"ArnEquals": {"ecs:cluster": r.clusterArn}}
+			st.Condition = map[string]map[string]any{"ArnEquals": {"ecs:cluster": r.clusterArn}}
 		case scopeTaskFamily:
 			st.Resource = []string{arnPrefix(r.taskDefinitionArn) + ":task-definition/" + r.family + ":*"}
-			st.Condition = map[string]map[string]string{"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}
+			st.Condition = map[string]map[string]any{"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}
 		case scopeTaskRoles:
 			st.Resource = []string{r.taskRoleArn, r.executionRoleArn}
-			st.Condition = map[string]map[string]string{"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
+			st.Condition = map[string]map[string]any{"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
 		case scopeDeploymentGroup:
 			st.Resource = []string{r.deploymentGroupArn}
 		case scopeDeploymentConfig:

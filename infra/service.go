@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
@@ -233,8 +234,9 @@ func taskDefinitionArgs(args *ServiceArgs, logs *cloudwatch.LogGroup, execRole, 
 	return taskDef
 }
 
-// roles declares the task execution role (pull this image's repository, write this log group, read only
-// the listed secrets) and the task role (no permissions: the model server calls no AWS API).
+// roles declares the task execution role (pull from this image's repository and the listed ones, write
+// this log group, read only the listed secrets and decrypt them only with the listed keys) and the task
+// role (no permissions: the model server calls no AWS API).
 func (s *Service) roles(ctx *pulumi.Context, name string, logs *cloudwatch.LogGroup, args *ServiceArgs) (*iam.Role, *iam.Role, error) {
 	parent := pulumi.Parent(s)
 	tags := pulumi.ToStringMap(args.Tags)
@@ -266,10 +268,23 @@ func (s *Service) roles(ctx *pulumi.Context, name string, logs *cloudwatch.LogGr
 	return execRole, taskRole, nil
 }
 
-// executionPolicyJSON is the execution role's inline policy.
+// executionPolicyJSON is the execution role's inline policy. logGroupArn also gives the stack's
+// partition, region and account, for repositories named without an ARN.
 func executionPolicyJSON(args *ServiceArgs, logGroupArn string) (string, error) {
 	doc := policyDocument{Version: "2012-10-17"}
+	var repos []string
 	if repo := ecrRepositoryArn(args.Image); repo != "" {
+		repos = append(repos, repo)
+	}
+	for _, repo := range args.Service.ImageRepositories {
+		if !strings.HasPrefix(repo, "arn:") {
+			// arn:partition:logs:region:account → arn:partition:ecr:region:account
+			parts := strings.SplitN(arnPrefix(logGroupArn), ":", 5)
+			repo = strings.Join([]string{parts[0], parts[1], "ecr", parts[3], parts[4]}, ":") + ":repository/" + repo
+		}
+		repos = append(repos, repo)
+	}
+	if repos = dedupe(repos); len(repos) > 0 {
 		doc.Statement = append(doc.Statement,
 			policyStatement{
 				Sid:    "EcrToken",
@@ -282,7 +297,7 @@ func executionPolicyJSON(args *ServiceArgs, logGroupArn string) (string, error) 
 				Sid:      "PullImage",
 				Effect:   "Allow",
 				Action:   []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
-				Resource: []string{repo},
+				Resource: repos,
 			})
 	}
 	doc.Statement = append(doc.Statement, policyStatement{
@@ -308,6 +323,25 @@ func executionPolicyJSON(args *ServiceArgs, logGroupArn string) (string, error) 
 	if len(secrets) > 0 {
 		doc.Statement = append(doc.Statement, policyStatement{
 			Sid: "ReadSecrets", Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: dedupe(secrets),
+		})
+	}
+	if keys := args.Service.SecretsKmsKeyArns; len(keys) > 0 {
+		// SSM and Secrets Manager decrypt with the caller's permission; kms:ViaService keeps these keys
+		// from decrypting anything the role reads directly.
+		var via []string
+		if len(secrets) > 0 {
+			via = append(via, "secretsmanager."+args.Region+".amazonaws.com")
+		}
+		if len(params) > 0 {
+			via = append(via, "ssm."+args.Region+".amazonaws.com")
+		}
+		var services any = via
+		if len(via) == 1 {
+			services = via[0]
+		}
+		doc.Statement = append(doc.Statement, policyStatement{
+			Sid: "DecryptSecrets", Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: dedupe(keys),
+			Condition: map[string]map[string]any{"StringEquals": {"kms:ViaService": services}},
 		})
 	}
 	return doc.json()

@@ -149,6 +149,35 @@ func TestExecutionRolePullsOnlyFromTheImagesRepository(t *testing.T) {
 	assert.Equal(t, "*", statementBySid(doc, "EcrToken").Resource)
 }
 
+func TestExecutionRolePullsFromTheImagesRepositoryAndTheListedOnes(t *testing.T) {
+	t.Parallel()
+	doc := executionPolicy(t, runProgram(t, with(t, minimalConfig(), "service.imageRepositories",
+		[]string{"team/other-model", "arn:aws:ecr:us-east-1:123456789012:repository/shared/base"})))
+	require.NotNil(t, statementBySid(doc, "PullImage"))
+	assert.Equal(t, []any{
+		"arn:aws:ecr:us-east-1:123456789012:repository/model-server",
+		"arn:aws:ecr:us-east-1:123456789012:repository/team/other-model",
+		"arn:aws:ecr:us-east-1:123456789012:repository/shared/base",
+	}, statementBySid(doc, "PullImage").Resource, "names are repositories of the stack's own account and region")
+}
+
+func TestExecutionRoleDecryptsOnlyWithTheListedKeysThroughSSMOrSecretsManager(t *testing.T) {
+	t.Parallel()
+	const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	c := with(t, minimalConfig(), "service.secrets", map[string]string{
+		"TOKEN": "arn:aws:ssm:us-east-1:123456789012:parameter/token",
+		"KEY":   "arn:aws:secretsmanager:us-east-1:123456789012:secret:api-key-AbCdEf",
+	})
+	doc := executionPolicy(t, runProgram(t, with(t, c, "service.secretsKmsKeyArns", []string{key})))
+	st := statementBySid(doc, "DecryptSecrets")
+	require.NotNil(t, st)
+	assert.Equal(t, []string{"kms:Decrypt"}, st.Action)
+	assert.Equal(t, []any{key}, st.Resource)
+	assert.Equal(t, map[string]map[string]any{"StringEquals": {"kms:ViaService": []any{
+		"secretsmanager.us-east-1.amazonaws.com", "ssm.us-east-1.amazonaws.com",
+	}}}, st.Condition)
+}
+
 func TestExecutionRoleGetsNoECRAccessForOtherRegistries(t *testing.T) {
 	t.Parallel()
 	doc := executionPolicy(t, runProgram(t, with(t, minimalConfig(), "image", "ghcr.io/acme/model-server:v1")))

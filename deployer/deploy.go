@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // DeployRequest is what to release.
@@ -67,7 +70,7 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 		return nil, err
 	}
 	ref, _ := parseImage(image)
-	r := &release{Image: image, TaskDefArn: arn, Group: st.Group, ServiceCount: st.Service.DesiredCount,
+	r := &release{Image: image, TaskDefArn: arn, revision: arn != "", Group: st.Group, ServiceCount: st.Service.DesiredCount,
 		deadline: d.clock.Now().Add(budget.Total), vars: map[string]string{"IMAGE": image, "IMAGE_TAG": ref.Version()}}
 	res.Image = image
 	if !st.Group.gatesBeforeTraffic() { // allowed by --allow-ungated-traffic (assessGroup)
@@ -93,11 +96,111 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	prov.Image, prov.Digest, prov.PreviousTaskDefinition = image, ref.Digest, res.PreviousTaskDefinitionArn
 	res.Provenance = &prov
 	spec := buildAppSpec(st.Service, r.TaskDefArn, d.t.ContainerName, d.t.ContainerPort)
-	if r.ID, err = d.createDeployment(ctx, spec, prov.description(req.Description)); err != nil {
+	if err := d.startDeployment(ctx, res, r, spec, prov.description(req.Description)); err != nil {
 		return nil, err
 	}
-	res.DeploymentID = r.ID
 	return r, nil
+}
+
+// writeTimeout bounds the writes the deployer finishes even after CI's cancel,
+// under context.WithoutCancel: CreateDeployment (else a deployment may exist that
+// nobody knows about, running ungated) and the rollback's StopDeployment.
+const writeTimeout = 30 * time.Second
+
+// errNoneCreated says a CreateDeployment whose answer was lost created nothing:
+// the group has no deployment carrying this release's provenance.
+var errNoneCreated = errors.New("no deployment of this release in the group")
+
+// startDeployment creates the deployment for r. When CodeDeploy answers that the
+// group already has one (another run won the race), it attaches to that one when
+// it is the same release, else refuses as busy. When the answer is lost (CI's
+// cancel, a timeout, a network or server error), it looks for the deployment
+// carrying this release's revision, so a deployment that exists is always
+// followed (and, after an interrupt, stopped) rather than reported as nothing to
+// undo.
+func (d *Deployer) startDeployment(ctx context.Context, res *Result, r *release, spec AppSpec, description string) error {
+	content, sum, err := spec.render()
+	if err != nil {
+		return err
+	}
+	id, err := d.createDeployment(ctx, content, sum, description)
+	switch {
+	case err == nil:
+	case hasCode(err, "DeploymentLimitExceededException", "DeploymentAlreadyStartedException"):
+		active, aerr := d.activeDeployment(ctx)
+		if aerr != nil || active == nil {
+			return err // it ended meanwhile: the group is free again, but this run reports what it met
+		}
+		d.log.Warn("another run created a deployment first", "deployment", str(active.DeploymentId), "registered", r.TaskDefArn)
+		return d.attach(ctx, res, r, active)
+	case ctx.Err() != nil || createAnswerLost(err):
+		found, ferr := d.findCreated(ctx, content, sum, description)
+		switch {
+		case ferr != nil:
+			return fmt.Errorf("%w; could not check whether it was created: %v; see `deployer status`", err, ferr)
+		case found == "":
+			return fmt.Errorf("%w: %w", errNoneCreated, err)
+		}
+		d.log.Warn("CreateDeployment's answer was lost; found the deployment by this release's revision", "deployment", found, "error", err.Error())
+		id = found
+	default:
+		return err
+	}
+	r.ID, res.DeploymentID = id, id
+	return nil
+}
+
+// createAnswerLost says whether a failed CreateDeployment may still have created
+// the deployment: the request may have reached CodeDeploy when the error is not an
+// answer from it (timeout, cancel, network) or is a server error.
+func createAnswerLost(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return true
+	}
+	var re *smithyhttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() >= 500
+}
+
+// findCreated looks among the group's active deployments for the one whose
+// revision is this release's AppSpec (GetDeployment reports its SHA-256), or,
+// when CodeDeploy reports no revision, whose description is ours. It runs under
+// context.WithoutCancel: it is what an interrupt needs to know.
+func (d *Deployer) findCreated(ctx context.Context, content, sum, description string) (string, error) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	out, err := d.c.CodeDeploy.ListDeployments(wctx, &codedeploy.ListDeploymentsInput{
+		ApplicationName: &d.t.Application, DeploymentGroupName: &d.t.DeploymentGroup, IncludeOnlyStatuses: activeStatuses,
+	})
+	if err != nil {
+		return "", awsError("list active deployments of group "+d.t.DeploymentGroup, err)
+	}
+	for _, id := range out.Deployments {
+		dep, err := d.c.CodeDeploy.GetDeployment(wctx, &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)})
+		if err != nil {
+			return "", awsError("get deployment "+id, err)
+		}
+		if assessOurDeployment(dep.DeploymentInfo, content, sum, description) {
+			return id, nil
+		}
+	}
+	return "", nil
+}
+
+// assessOurDeployment says whether dep is the deployment this run asked for: the
+// same AppSpec (which names the task definition this run registered), or, when
+// CodeDeploy reports no AppSpec, the same description (image, git SHA, CI run).
+func assessOurDeployment(dep *cdtypes.DeploymentInfo, content, sum, description string) bool {
+	if dep == nil {
+		return false
+	}
+	if rev := dep.Revision; rev != nil && rev.AppSpecContent != nil {
+		c := rev.AppSpecContent
+		if str(c.Sha256) != "" || str(c.Content) != "" {
+			return str(c.Sha256) == sum || str(c.Content) == content
+		}
+	}
+	return description != "" && str(dep.Description) == description
 }
 
 // desiredRelease works out the image to release and either the task definition
@@ -154,12 +257,12 @@ func (d *Deployer) register(ctx context.Context, in *ecs.RegisterTaskDefinitionI
 }
 
 // createDeployment starts the CodeDeploy deployment with the AppSpec as content.
-func (d *Deployer) createDeployment(ctx context.Context, spec AppSpec, description string) (string, error) {
-	content, sum, err := spec.render()
-	if err != nil {
-		return "", err
-	}
-	out, err := d.c.CodeDeploy.CreateDeployment(ctx, &codedeploy.CreateDeploymentInput{
+// CI's cancel does not cut it short (writeTimeout does): the deployment must either
+// exist with its id known, or not exist.
+func (d *Deployer) createDeployment(ctx context.Context, content, sum, description string) (string, error) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	out, err := d.c.CodeDeploy.CreateDeployment(wctx, &codedeploy.CreateDeploymentInput{
 		ApplicationName: &d.t.Application, DeploymentGroupName: &d.t.DeploymentGroup, Description: aws.String(description),
 		Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
 			AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(content), Sha256: aws.String(sum)}},
@@ -233,7 +336,11 @@ func (d *Deployer) attach(ctx context.Context, res *Result, r *release, dep *cdt
 	// CodeDeploy's own rollback is never attached to, whatever it deploys: gating it
 	// could stop it and leave production between two versions.
 	if of := rollbackOf(dep); of != "" || !sameRelease(r, arn, image) {
-		return &BusyError{DeploymentID: id, Phase: assessDeployment(dep, nil), Image: image, TaskDefinitionArn: arn, WantTaskDefinitionArn: r.TaskDefArn, RollbackOf: of}
+		want := ""
+		if r.revision {
+			want = r.TaskDefArn
+		}
+		return &BusyError{DeploymentID: id, Phase: assessDeployment(dep, nil), Image: image, TaskDefinitionArn: arn, WantTaskDefinitionArn: want, RollbackOf: of}
 	}
 	r.ID, r.TaskDefArn = id, arn
 	res.Attached, res.DeploymentID, res.TaskDefinitionArn, res.PreviousTaskDefinitionArn = true, id, arn, previous
@@ -244,7 +351,7 @@ func (d *Deployer) attach(ctx context.Context, res *Result, r *release, dep *cdt
 // sameRelease says whether an in-flight deployment of arn (image) is the release
 // r wants: the same revision when r names one, else the same image.
 func sameRelease(r *release, arn, image string) bool {
-	if r.TaskDefArn != "" {
+	if r.revision {
 		return arn == r.TaskDefArn
 	}
 	return image == r.Image
@@ -262,6 +369,11 @@ func (d *Deployer) endBeforeDeployment(ctx context.Context, res *Result, err err
 	case ctx.Err() != nil:
 		res.Outcome, res.ExitCode = OutcomeInterrupted, ExitInterrupted
 		res.Message = "interrupted before a deployment was created; nothing to undo"
+		if errors.Is(err, errNoneCreated) {
+			res.Message = fmt.Sprintf("interrupted while creating the deployment; checked: no deployment of this release in group %s: nothing to undo", d.t.DeploymentGroup)
+		} else if err != nil && strings.Contains(err.Error(), "could not check whether it was created") {
+			res.Message = "interrupted while creating the deployment: " + err.Error()
+		}
 		return res
 	case errors.As(err, &busy):
 		res.Outcome, res.ExitCode, res.DeploymentID = OutcomeBusy, ExitFailed, busy.DeploymentID

@@ -63,11 +63,12 @@ type step struct {
 }
 
 type script struct {
-	steps   []step
-	i       int
-	entered int
-	events  map[string]bool
-	appSpec string
+	steps       []step
+	i           int
+	entered     int
+	events      map[string]bool
+	appSpec     string
+	description string
 }
 
 // world is the state behind the fake clients of one test.
@@ -93,6 +94,8 @@ type world struct {
 	stops     []string
 	onStop    map[string][]step // script that replaces a deployment's on StopDeployment
 	stopErr   error
+	// onCreate runs first in CreateDeployment; an error it returns is the answer.
+	onCreate func(w *world) error
 
 	prod, test []forward
 	groups     map[string]elbv2types.TargetGroup
@@ -268,12 +271,18 @@ func (f *fakeCodeDeploy) ListDeployments(context.Context, *codedeploy.ListDeploy
 
 func (f *fakeCodeDeploy) CreateDeployment(_ context.Context, in *codedeploy.CreateDeploymentInput, _ ...func(*codedeploy.Options)) (*codedeploy.CreateDeploymentOutput, error) {
 	f.w.record("codedeploy:CreateDeployment")
+	if f.w.onCreate != nil {
+		if err := f.w.onCreate(f.w); err != nil {
+			return nil, err
+		}
+	}
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
 	f.w.creates = append(f.w.creates, in)
 	if s := f.w.scripts[f.w.newID]; s != nil {
-		s.appSpec = *in.Revision.AppSpecContent.Content
+		s.appSpec, s.description = *in.Revision.AppSpecContent.Content, aws.ToString(in.Description)
 	}
+	f.w.active = append(f.w.active, f.w.newID)
 	return &codedeploy.CreateDeploymentOutput{DeploymentId: aws.String(f.w.newID)}, nil
 }
 
@@ -315,7 +324,8 @@ func (f *fakeCodeDeploy) GetDeployment(_ context.Context, in *codedeploy.GetDepl
 	if creator == "" {
 		creator = cdtypes.DeploymentCreatorUser
 	}
-	info := &cdtypes.DeploymentInfo{DeploymentId: in.DeploymentId, Status: st.status, RollbackInfo: st.rollback, ErrorInformation: st.errInfo, Revision: rev, Creator: creator}
+	info := &cdtypes.DeploymentInfo{DeploymentId: in.DeploymentId, Status: st.status, RollbackInfo: st.rollback, ErrorInformation: st.errInfo, Revision: rev, Creator: creator,
+		Description: aws.String(s.description)}
 	f.w.mu.Lock()
 	f.w.lastTarget = st.target
 	f.w.mu.Unlock()

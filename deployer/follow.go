@@ -33,6 +33,7 @@ func (e *GateError) Error() string { return "gate " + e.Gate + " failed: " + e.R
 type release struct {
 	ID           string
 	TaskDefArn   string
+	revision     bool // releasing a registered revision as is: an in-flight deployment is ours only with that revision
 	Image        string
 	Group        GroupSettings
 	ServiceCount int32

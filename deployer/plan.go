@@ -88,7 +88,7 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 			return nil, err
 		}
 		verb := "refuse (busy)"
-		if rollbackOf(active) == "" && sameRelease(&release{Image: image, TaskDefArn: arn}, activeArn, activeImage) {
+		if rollbackOf(active) == "" && sameRelease(&release{Image: image, TaskDefArn: arn, revision: in == nil}, activeArn, activeImage) {
 			verb = "attach to it"
 		}
 		rep.InFlight = fmt.Sprintf("%s (%s) deploys %s: deploy would %s", str(active.DeploymentId), active.Status, activeImage, verb)

@@ -14,7 +14,10 @@ import (
 // rollBack stops the deployment with automatic rollback and follows the rollback
 // deployment for at most limit. res.Rollback says how far it got.
 func (d *Deployer) rollBack(ctx context.Context, res *Result, id string, limit time.Duration) error {
-	out, err := d.c.CodeDeploy.StopDeployment(ctx, &codedeploy.StopDeploymentInput{DeploymentId: &id, AutoRollbackEnabled: aws.Bool(true)})
+	// A signal landing now must not cut the stop short: it is what the signal asks for.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	out, err := d.c.CodeDeploy.StopDeployment(wctx, &codedeploy.StopDeploymentInput{DeploymentId: &id, AutoRollbackEnabled: aws.Bool(true)})
+	cancel()
 	switch {
 	case hasCode(err, "DeploymentAlreadyCompletedException"):
 		d.log.Warn("stop deployment: it had already ended", "deployment", id)

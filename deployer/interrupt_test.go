@@ -1,0 +1,161 @@
+package deployer
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// cancelDuring wraps CodeDeploy so that CI's cancel lands while CreateDeployment or
+// StopDeployment is on the wire: AWS acts on the request, and the SDK reports the
+// cancellation when the caller's context is cancelled.
+type cancelDuring struct {
+	CodeDeployAPI
+	cancel func()
+	call   string // "CreateDeployment" or "StopDeployment"
+	lost   bool   // the answer is lost even when the context survives (a timeout)
+	noop   bool   // AWS never got the request
+}
+
+func (c cancelDuring) CreateDeployment(ctx context.Context, in *codedeploy.CreateDeploymentInput, o ...func(*codedeploy.Options)) (*codedeploy.CreateDeploymentOutput, error) {
+	if c.call != "CreateDeployment" {
+		return c.CodeDeployAPI.CreateDeployment(ctx, in, o...)
+	}
+	var out *codedeploy.CreateDeploymentOutput
+	var err error
+	if !c.noop {
+		out, err = c.CodeDeployAPI.CreateDeployment(context.Background(), in, o...)
+	}
+	c.cancel()
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case c.lost || c.noop:
+		return nil, context.DeadlineExceeded
+	}
+	return out, err
+}
+
+func (c cancelDuring) StopDeployment(ctx context.Context, in *codedeploy.StopDeploymentInput, o ...func(*codedeploy.Options)) (*codedeploy.StopDeploymentOutput, error) {
+	if c.call != "StopDeployment" {
+		return c.CodeDeployAPI.StopDeployment(ctx, in, o...)
+	}
+	c.cancel()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return c.CodeDeployAPI.StopDeployment(ctx, in, o...)
+}
+
+func interruptedDeploy(t *testing.T, w *world, greenReady bool, wrap cancelDuring) *Result {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	d := w.deployer(t, greenReady)
+	wrap.CodeDeployAPI, wrap.cancel = d.c.CodeDeploy, cancel
+	d.c.CodeDeploy = wrap
+	return d.Deploy(ctx, deployV2())
+}
+
+func TestACancelDuringCreateDeploymentStopsTheDeploymentItCreated(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	w.expectRollback("d-NEW")
+	res := interruptedDeploy(t, w, true, cancelDuring{call: "CreateDeployment"})
+
+	assert.Equal(t, OutcomeInterrupted, res.Outcome, res.Message)
+	assert.Equal(t, ExitInterrupted, res.ExitCode)
+	assert.Equal(t, "d-NEW", res.DeploymentID)
+	assert.Equal(t, []string{"d-NEW"}, w.stops, "the deployment created as the signal landed is stopped, not left running ungated")
+}
+
+func TestACreateDeploymentWhoseAnswerWasLostFindsTheDeploymentByItsProvenanceAndStopsIt(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	w.expectRollback("d-NEW")
+	res := interruptedDeploy(t, w, true, cancelDuring{call: "CreateDeployment", lost: true})
+
+	assert.Equal(t, OutcomeInterrupted, res.Outcome, res.Message)
+	assert.Equal(t, "d-NEW", res.DeploymentID)
+	assert.Equal(t, []string{"d-NEW"}, w.stops)
+}
+
+func TestAnInterruptedCreateThatCreatedNothingSaysSoAfterLooking(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	res := interruptedDeploy(t, w, true, cancelDuring{call: "CreateDeployment", noop: true})
+
+	assert.Equal(t, OutcomeInterrupted, res.Outcome)
+	assert.Empty(t, w.stops)
+	assert.Contains(t, res.Message, "no deployment of this release in group web-dg: nothing to undo")
+	assert.Equal(t, 2, w.called("codedeploy:ListDeployments"), "looked before creating, and again after the interrupt")
+}
+
+func TestACancelLandingDuringTheRollbacksStopDeploymentStillStopsIt(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	w.expectRollback("d-NEW")
+	res := interruptedDeploy(t, w, false, cancelDuring{call: "StopDeployment"}) // gate 1 fails, then the signal
+
+	assert.Equal(t, []string{"d-NEW"}, w.stops, "StopDeployment is not cut short by the signal")
+	require.NotNil(t, res.Rollback)
+	assert.NotEqual(t, "not-started", res.Rollback.Status)
+}
+
+func TestDeployThatLosesTheRaceToCreateAttachesToTheWinnersDeploymentOfTheSameImage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	winner := "arn:aws:ecs:us-east-1:123456789012:task-definition/web:9" // the other run registered its own revision
+	w.taskDefs[winner] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(winner), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(newImage)}}}
+	w.addScript("d-WIN", stepInstalling, stepTestTraffic, stepReady, stepShifting, stepTermWait, stepSucceeded)
+	w.scripts["d-WIN"].appSpec = mustAppSpec(t, winner)
+	w.onCreate = func(w *world) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.active = []string{"d-WIN"}
+		return apiError("DeploymentLimitExceededException", "The Deployment Group 'web-dg' already has an active Deployment 'd-WIN'")
+	}
+	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
+	assert.True(t, res.Attached)
+	assert.Equal(t, "d-WIN", res.DeploymentID)
+	assert.Equal(t, winner, res.TaskDefinitionArn)
+	assert.Equal(t, []string{"READY_WAIT", "TERMINATION_WAIT"}, w.continues, "the attached run still gates")
+}
+
+func TestDeployThatLosesTheRaceToAnotherImageIsBusyNotFailed(t *testing.T) {
+	t.Parallel()
+	for _, code := range []string{"DeploymentLimitExceededException", "DeploymentAlreadyStartedException"} {
+		w := newWorld(t)
+		other := "arn:aws:ecs:us-east-1:123456789012:task-definition/web:9"
+		w.taskDefs[other] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(other), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String("repo/model-server:v3")}}}
+		w.addScript("d-OTHER", stepInstalling)
+		w.scripts["d-OTHER"].appSpec = mustAppSpec(t, other)
+		w.onCreate = func(w *world) error {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			w.active = []string{"d-OTHER"}
+			return apiError(code, "the group already has an active deployment")
+		}
+		res := w.deployer(t, true).Deploy(context.Background(), deployV2())
+
+		assert.Equal(t, OutcomeBusy, res.Outcome, code)
+		assert.Equal(t, ExitFailed, res.ExitCode)
+		assert.Equal(t, "d-OTHER", res.DeploymentID)
+		assert.Contains(t, res.Message, "deployment d-OTHER (phase installing) deploys repo/model-server:v3")
+		assert.Empty(t, w.stops)
+	}
+}
+
+var _ = errors.New

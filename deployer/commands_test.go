@@ -193,3 +193,16 @@ func TestRollbackWithoutARecordFails(t *testing.T) {
 	assert.Equal(t, ExitFailed, res.ExitCode)
 	assert.Contains(t, res.Message, "pass --to-task-definition")
 }
+
+func TestPlanSaysDeployWouldAttachToAnInFlightDeploymentOfTheSameImage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.taskDefs[newTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(newTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(newImage)}}}
+	w.active = []string{"d-OLD"}
+	w.addScript("d-OLD", stepReady)
+	w.scripts["d-OLD"].appSpec = mustAppSpec(t, newTD)
+	res := w.deployer(t, true).Plan(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeOK, res.Outcome, res.Message)
+	assert.Contains(t, res.Plan.InFlight, "deploy would attach to it")
+}

@@ -101,7 +101,7 @@ type LoadBalancerConfig struct {
 	SslPolicy           string   `key:"sslPolicy" allowed:"an ELB security policy name (ELBSecurityPolicy-…)" doc:"TLS policy of the HTTPS listeners."`
 	TestPort            int      `key:"testPort" min:"1" max:"65535" doc:"Test listener port; CodeDeploy routes it to green before production moves."`
 	ProdCidrs           []string `key:"prodCidrs" allowed:"IPv4 CIDRs" default:"[\"0.0.0.0/0\"] when internet-facing, the VPC CIDR when internal" doc:"Who may reach the prod port (and the redirect port)."`
-	TestCidrs           []string `key:"testCidrs" allowed:"IPv4 CIDRs; 0.0.0.0/0 only when you mean it" default:"the VPC CIDR" doc:"Who may reach the test listener; add a CI runner's range here if it runs outside the VPC."`
+	TestCidrs           []string `key:"testCidrs" allowed:"IPv4 CIDRs; 0.0.0.0/0 only when you mean it; required with an internet-facing ALB in an existing VPC" default:"internet-facing: the created VPC's NAT gateway Elastic IPs (/32); internal: the VPC CIDR" doc:"Who may reach the test listener: list the egress addresses of whatever checks green (CI runners). Clients inside the VPC reach an internet-facing ALB through NAT, from its Elastic IP, never from the VPC CIDR."`
 	DeregistrationDelay int      `key:"deregistrationDelay" min:"0" max:"3600" unit:"seconds" doc:"Seconds in-flight requests get to finish on a deregistered target."`
 	SlowStart           int      `key:"slowStart" allowed:"0 (off) or 30–900 seconds" doc:"Seconds a newly healthy target's share of requests ramps up."`
 }

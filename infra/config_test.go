@@ -62,7 +62,7 @@ func TestConfigDefaultsNeedOnlyTheImage(t *testing.T) {
 	assert.Equal(t, "/health/ready", cfg.HealthCheck.Path)
 	assert.Equal(t, 80, cfg.LoadBalancer.ProdPort)
 	assert.Equal(t, []string{"0.0.0.0/0"}, cfg.LoadBalancer.ProdCidrs)
-	assert.Empty(t, cfg.LoadBalancer.TestCidrs, "empty means the VPC CIDR")
+	assert.Empty(t, cfg.LoadBalancer.TestCidrs, "empty means the NAT gateways' Elastic IPs (the VPC CIDR when internal)")
 	assert.Equal(t, ComputeFargate, cfg.Compute.Type)
 	assert.Equal(t, ShiftCanary, cfg.Deployment.TrafficShift)
 	assert.Equal(t, "ai-bluegreen-dev", cfg.PhysicalName())
@@ -114,6 +114,7 @@ func TestBadConfigValuesAreRejectedWithKeyValueAndWhatIsAllowed(t *testing.T) {
 	existingVPC := func(c map[string]string) map[string]string {
 		c = with(t, c, "network.vpcId", "vpc-0a1b2c3d4e5f60718")
 		c = with(t, c, "network.publicSubnetIds", []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"})
+		c = with(t, c, "loadBalancer.testCidrs", []string{"198.51.100.7/32"})
 		return with(t, c, "network.privateSubnetIds", []string{"subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"})
 	}
 	autoscaled := func(c map[string]string) map[string]string { return with(t, c, "autoscaling.enabled", true) }
@@ -197,6 +198,10 @@ func TestBadConfigValuesAreRejectedWithKeyValueAndWhatIsAllowed(t *testing.T) {
 			`ai-bluegreen:loadBalancer.certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abc": must be empty with prodProtocol HTTP`},
 		{"test port equal to the prod port", nil, "loadBalancer.testPort", 80,
 			"ai-bluegreen:loadBalancer.testPort = 80: must differ from loadBalancer.prodPort (80)"},
+		{"internet-facing ALB in an existing VPC without test CIDRs", existingVPC, "loadBalancer.testCidrs", []string{},
+			"ai-bluegreen:loadBalancer.testCidrs = []: must list who checks green through the test listener (your CI runners' egress CIDRs) " +
+				"with an internet-facing ALB in an existing VPC: its DNS name resolves to public IPs, so even a runner inside the VPC " +
+				"arrives from its NAT gateway's Elastic IP (or its own public IP), never from the VPC CIDR"},
 		{"malformed test CIDR", nil, "loadBalancer.testCidrs", []string{"10.0.0.0/16", "10.0.0.0/33"},
 			`ai-bluegreen:loadBalancer.testCidrs[1] = "10.0.0.0/33": must be an IPv4 CIDR like 10.0.0.0/16`},
 		{"slow start below ALB's minimum", nil, "loadBalancer.slowStart", 10,

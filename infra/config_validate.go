@@ -288,6 +288,11 @@ func validateLoadBalancer(v *validator, cfg *Config) {
 			v.failWith("loadBalancer.testPort", lb.TestPort, "must not be 80 with HTTPS (the 80→443 redirect listener uses it)")
 		}
 	}
+	if lb.Scheme == "internet-facing" && cfg.Network.VpcID != "" && len(lb.TestCidrs) == 0 {
+		v.failWith("loadBalancer.testCidrs", lb.TestCidrs, "must list who checks green through the test listener (your CI runners' egress CIDRs) "+
+			"with an internet-facing ALB in an existing VPC: its DNS name resolves to public IPs, so even a runner inside the VPC "+
+			"arrives from its NAT gateway's Elastic IP (or its own public IP), never from the VPC CIDR")
+	}
 	for _, list := range []struct {
 		key   string
 		cidrs []string

@@ -20,9 +20,12 @@ type LoadBalancerArgs struct {
 	ContainerPort int
 	// VpcID is the VPC of the security groups and target groups.
 	VpcID pulumi.StringInput
-	// VpcCidr is where test traffic may come from unless Config.TestCidrs says otherwise (and prod
-	// traffic of an internal ALB unless Config.ProdCidrs does).
+	// VpcCidr is where prod traffic of an internal ALB may come from unless Config.ProdCidrs says
+	// otherwise, and test traffic of an internal ALB unless Config.TestCidrs does.
 	VpcCidr pulumi.StringInput
+	// NatPublicIPs are the created VPC's NAT gateway Elastic IPs: where test traffic of an
+	// internet-facing ALB may come from unless Config.TestCidrs says otherwise.
+	NatPublicIPs []pulumi.StringOutput
 	// SubnetIDs are the ALB's subnets: public when internet-facing, private when internal.
 	SubnetIDs pulumi.StringArrayInput
 	// Tags go on every taggable resource.
@@ -235,7 +238,8 @@ func (l *LoadBalancer) securityGroups(ctx *pulumi.Context, name string, args *Lo
 		return nil, nil, err
 	}
 
-	ingress := func(rule string, port int, cidrs []string, what string) error {
+	// ingress admits cidrs on port, or when there are none the default sources (labels name the rules).
+	ingress := func(rule string, port int, cidrs []string, defaults pulumi.StringArray, defaultLabels []string, what string) error {
 		sources := pulumi.StringArray{}
 		labels := []string{}
 		for i, c := range cidrs {
@@ -243,8 +247,7 @@ func (l *LoadBalancer) securityGroups(ctx *pulumi.Context, name string, args *Lo
 			labels = append(labels, strconv.Itoa(i))
 		}
 		if len(cidrs) == 0 {
-			sources = append(sources, args.VpcCidr)
-			labels = append(labels, "vpc")
+			sources, labels = defaults, defaultLabels
 		}
 		for i, src := range sources {
 			if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-%s-from-%s", name, rule, labels[i]), &vpc.SecurityGroupIngressRuleArgs{
@@ -261,16 +264,31 @@ func (l *LoadBalancer) securityGroups(ctx *pulumi.Context, name string, args *Lo
 		}
 		return nil
 	}
-	if err := ingress("prod", cfg.ProdPort, cfg.ProdCidrs, "prod listener"); err != nil {
+	vpcCidr := pulumi.StringArray{args.VpcCidr}
+	if err := ingress("prod", cfg.ProdPort, cfg.ProdCidrs, vpcCidr, []string{"vpc"}, "prod listener"); err != nil {
 		return nil, nil, err
 	}
 	if cfg.ProdProtocol == "HTTPS" {
-		if err := ingress("redirect", 80, cfg.ProdCidrs, "HTTP to HTTPS redirect"); err != nil {
+		if err := ingress("redirect", 80, cfg.ProdCidrs, vpcCidr, []string{"vpc"}, "HTTP to HTTPS redirect"); err != nil {
 			return nil, nil, err
 		}
 	}
-	// Test traffic reaches green before any user does: by default only from inside the VPC.
-	if err := ingress("test", cfg.TestPort, cfg.TestCidrs, "test listener"); err != nil {
+	// Test traffic reaches green before any user does: by default only from the VPC. An internal ALB
+	// sees the VPC's own addresses. An internet-facing ALB's DNS name resolves to public IPs, so a
+	// client in the private subnets arrives through a NAT gateway, from its Elastic IP, never from the
+	// VPC CIDR (which would admit nobody).
+	testDefaults, testLabels := vpcCidr, []string{"vpc"}
+	if cfg.Scheme == "internet-facing" {
+		testDefaults, testLabels = pulumi.StringArray{}, nil
+		for i, ip := range args.NatPublicIPs {
+			testDefaults = append(testDefaults, pulumi.Sprintf("%s/32", ip))
+			testLabels = append(testLabels, fmt.Sprintf("nat-%d", i))
+		}
+		if len(cfg.TestCidrs) == 0 && len(testDefaults) == 0 {
+			return nil, nil, fmt.Errorf("load balancer %s: an internet-facing test listener needs Config.TestCidrs or NatPublicIPs", name)
+		}
+	}
+	if err := ingress("test", cfg.TestPort, cfg.TestCidrs, testDefaults, testLabels, "test listener"); err != nil {
 		return nil, nil, err
 	}
 

@@ -74,12 +74,39 @@ func (r *recorder) ingressTo(t *testing.T, sgName string, port float64) []declar
 	return rules
 }
 
-func TestTestListenerIsReachableOnlyFromTheVPCByDefault(t *testing.T) {
+func TestInternetFacingTestListenerAdmitsOnlyTheNATGatewaysByDefault(t *testing.T) {
 	t.Parallel()
+	// The ALB's DNS name resolves to public IPs, so a runner in the VPC's private subnets reaches the
+	// test listener through a NAT gateway, from its Elastic IP: never from the VPC CIDR.
 	r := runProgram(t, minimalConfig())
+	var want, got []any
+	for _, eip := range r.ofType("aws:ec2/eip:Eip") {
+		want = append(want, eip.State["publicIp"].(string)+"/32")
+	}
+	require.Len(t, want, 2, "one NAT gateway per AZ")
+	for _, rule := range r.ingressTo(t, "-alb-sg", 8443) {
+		got = append(got, rule.Inputs["cidrIpv4"])
+	}
+	assert.ElementsMatch(t, want, got)
+}
+
+func TestInternalTestListenerAdmitsTheVPCByDefault(t *testing.T) {
+	t.Parallel()
+	r := runProgram(t, with(t, minimalConfig(), "loadBalancer.scheme", "internal"))
 	rules := r.ingressTo(t, "-alb-sg", 8443)
 	require.Len(t, rules, 1)
-	assert.Equal(t, "10.0.0.0/16", rules[0].Inputs["cidrIpv4"], "the created VPC's CIDR, never 0.0.0.0/0 by default")
+	assert.Equal(t, "10.0.0.0/16", rules[0].Inputs["cidrIpv4"], "an internal ALB's clients are in the VPC")
+}
+
+func TestNATGatewaysPublicIPsAreAStackOutput(t *testing.T) {
+	t.Parallel()
+	r := runProgram(t, minimalConfig())
+	var want []any
+	for _, eip := range r.ofType("aws:ec2/eip:Eip") {
+		want = append(want, eip.State["publicIp"])
+	}
+	require.Contains(t, r.outputs, OutputNatPublicIPs)
+	assert.ElementsMatch(t, want, r.outputs[OutputNatPublicIPs])
 }
 
 func TestTestListenerAdmitsExactlyTheConfiguredCidrs(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -124,6 +125,9 @@ func (r *recorder) fillState(typ, name string, s resource.PropertyMap) string {
 	case "aws:cloudwatch/metricAlarm:MetricAlarm":
 		set("arn", arn("cloudwatch", "alarm:"+name))
 		return name
+	case "aws:ec2/eip:Eip":
+		n, _ := strconv.ParseUint(h[:4], 16, 32)
+		set("publicIp", fmt.Sprintf("198.51.100.%d", 1+n%250))
 	}
 	if str("arn") == "" {
 		set("arn", arn(strings.SplitN(strings.TrimPrefix(typ, "aws:"), "/", 2)[0], name))

@@ -28,6 +28,9 @@ type Network struct {
 	VpcCidr          pulumi.StringOutput      `pulumi:"vpcCidr"`
 	PublicSubnetIDs  pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
 	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	// NatPublicIPs are the Elastic IPs of the created VPC's NAT gateways, one per gateway (none with an
+	// existing VPC): whatever runs in the private subnets reaches public addresses from them.
+	NatPublicIPs []pulumi.StringOutput
 }
 
 // NewNetwork declares the network. Invokes: getAvailabilityZones when it creates the VPC, getVpc when
@@ -54,6 +57,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		"vpcCidr":          n.VpcCidr,
 		"publicSubnetIds":  n.PublicSubnetIDs,
 		"privateSubnetIds": n.PrivateSubnetIDs,
+		"natPublicIps":     n.NatPublicIPArray(),
 	}); err != nil {
 		return nil, err
 	}
@@ -127,6 +131,9 @@ func (n *Network) create(ctx *pulumi.Context, name string, args *NetworkArgs) er
 		if err != nil {
 			return err
 		}
+		if z.nat != nat {
+			n.NatPublicIPs = append(n.NatPublicIPs, z.natPublicIP)
+		}
 		nat = z.nat
 		public = append(public, z.public)
 		private = append(private, z.private)
@@ -162,10 +169,12 @@ type zoneArgs struct {
 	tags      map[string]string
 }
 
-// zoneResult holds one zone's subnets, its private route table and the NAT gateway its tasks use.
+// zoneResult holds one zone's subnets, its private route table and the NAT gateway its tasks use, with
+// that gateway's Elastic IP when the zone created it.
 type zoneResult struct {
 	public, private, privateRT pulumi.StringInput
 	nat                        *ec2.NatGateway
+	natPublicIP                pulumi.StringOutput
 }
 
 // zone declares the i-th zone: a public subnet (ALB, NAT gateway) and a private subnet (tasks) routed
@@ -189,6 +198,7 @@ func (n *Network) zone(ctx *pulumi.Context, name string, i int, az string, a zon
 		return nil, err
 	}
 	nat := a.nat
+	var natPublicIP pulumi.StringOutput
 	if nat == nil || !a.singleNat {
 		natName := fmt.Sprintf("%s-nat-%d", name, i)
 		eip, err := ec2.NewEip(ctx, natName, &ec2.EipArgs{
@@ -198,6 +208,7 @@ func (n *Network) zone(ctx *pulumi.Context, name string, i int, az string, a zon
 		if err != nil {
 			return nil, err
 		}
+		natPublicIP = eip.PublicIp
 		if nat, err = ec2.NewNatGateway(ctx, natName, &ec2.NatGatewayArgs{
 			AllocationId: eip.ID(),
 			SubnetId:     pub.ID(),
@@ -237,7 +248,16 @@ func (n *Network) zone(ctx *pulumi.Context, name string, i int, az string, a zon
 	}, parent); err != nil {
 		return nil, err
 	}
-	return &zoneResult{public: pub.ID(), private: priv.ID(), privateRT: rt.ID(), nat: nat}, nil
+	return &zoneResult{public: pub.ID(), private: priv.ID(), privateRT: rt.ID(), nat: nat, natPublicIP: natPublicIP}, nil
+}
+
+// NatPublicIPArray is NatPublicIPs as one output (empty with an existing VPC).
+func (n *Network) NatPublicIPArray() pulumi.StringArrayOutput {
+	ips := pulumi.StringArray{}
+	for _, ip := range n.NatPublicIPs {
+		ips = append(ips, ip)
+	}
+	return ips.ToStringArrayOutput()
 }
 
 // subnetCIDR returns the index-th of the 16 equal subnets of a VPC CIDR (4 more prefix bits): public

@@ -11,6 +11,7 @@ import (
 func existingVPCConfig(t *testing.T) map[string]string {
 	c := with(t, minimalConfig(), "network.vpcId", "vpc-0a1b2c3d4e5f60718")
 	c = with(t, c, "network.publicSubnetIds", []string{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"})
+	c = with(t, c, "loadBalancer.testCidrs", []string{"198.51.100.7/32"})
 	return with(t, c, "network.privateSubnetIds", []string{"subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"})
 }
 
@@ -57,9 +58,10 @@ func TestExistingVPCSubnetsCarryTheALBAndTheTasks(t *testing.T) {
 	assert.Equal(t, "vpc-0a1b2c3d4e5f60718", r.named(t, typeTargetGroup, "-blue").Inputs["vpcId"])
 }
 
-func TestExistingVPCTestListenerDefaultsToThatVPCsCIDR(t *testing.T) {
+func TestExistingVPCInternalTestListenerDefaultsToThatVPCsCIDR(t *testing.T) {
 	t.Parallel()
-	r := runProgram(t, existingVPCConfig(t))
+	c := with(t, existingVPCConfig(t), "loadBalancer.scheme", "internal")
+	r := runProgram(t, with(t, c, "loadBalancer.testCidrs", []string{}))
 	assert.Contains(t, r.invokes, "aws:ec2/getVpc:getVpc")
 	rules := r.ingressTo(t, "-alb-sg", 8443)
 	if assert.Len(t, rules, 1) {

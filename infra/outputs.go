@@ -45,6 +45,9 @@ const (
 	OutputProdURL = "prodUrl"
 	// OutputTestURL is scheme://host:port of the test listener (no path).
 	OutputTestURL = "testUrl"
+	// OutputNatPublicIPs lists the Elastic IPs of the NAT gateways of a created VPC (empty with an existing
+	// VPC): the addresses the VPC's private subnets reach the internet, and an internet-facing ALB, from.
+	OutputNatPublicIPs = "natPublicIps"
 	// OutputDeployerPolicyJSON is the least-privilege IAM policy document for the CI deploy step.
 	OutputDeployerPolicyJSON = "deployerPolicyJson"
 )
@@ -71,5 +74,6 @@ var OutputNames = []string{
 	OutputAlbDNSName,
 	OutputProdURL,
 	OutputTestURL,
+	OutputNatPublicIPs,
 	OutputDeployerPolicyJSON,
 }

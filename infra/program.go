@@ -53,6 +53,7 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 		ContainerPort: cfg.Service.ContainerPort,
 		VpcID:         network.VpcID,
 		VpcCidr:       network.VpcCidr,
+		NatPublicIPs:  network.NatPublicIPs,
 		SubnetIDs:     albSubnets,
 		Tags:          tags,
 	})
@@ -126,7 +127,9 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	return stackOutputs(cfg, region.Name, lb, svc, deploy, policy), nil
+	outputs := stackOutputs(cfg, region.Name, lb, svc, deploy, policy)
+	outputs[OutputNatPublicIPs] = network.NatPublicIPArray()
+	return outputs, nil
 }
 
 // stackOutputs maps every output name of the contract (outputs.go) to its value.

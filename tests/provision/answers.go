@@ -64,6 +64,9 @@ func (a Answers) Fill(typ, name string, s resource.PropertyMap) string {
 		set(s, "deploymentConfigName", name)
 	case "aws:cloudwatch/metricAlarm:MetricAlarm":
 		set(s, "arn", arn("cloudwatch", "alarm:"+name))
+	case "aws:ec2/eip:Eip":
+		// A documentation address (RFC 5737 TEST-NET-2) per Elastic IP: NAT gateways' public IPs.
+		set(s, "publicIp", fmt.Sprintf("198.51.100.%d", 1+int(sum[0])%250))
 	}
 	if str(s, "arn") == "" {
 		service := strings.SplitN(strings.TrimPrefix(typ, "aws:"), "/", 2)[0]

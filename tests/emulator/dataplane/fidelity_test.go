@@ -161,3 +161,22 @@ func TestStopGivesInFlightRequestsTheRealStopTimeout(t *testing.T) {
 	require.NotNil(t, task.State().ExitCode)
 	assert.Equal(t, 0, *task.State().ExitCode, "exited on SIGTERM, not killed")
 }
+
+func TestATaskIsPendingWhileItsImageIsPulled(t *testing.T) {
+	t.Parallel()
+	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080, PendingSeconds: 30,
+		Env: map[string]string{"SIM_STARTUP_SECONDS": "0"}}, fastScale) // 300 ms
+	s := task.State()
+	assert.Equal(t, TaskStatusPending, s.LastStatus)
+	assert.True(t, s.StartedAt.IsZero(), "no container has started")
+	eventually(t, 2*time.Second, func() bool { return task.State().LastStatus == TaskStatusRunning }, "never RUNNING")
+	assert.Equal(t, http.StatusOK, get(t, taskURL(task, "/health/ready")))
+
+	stopped := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080, PendingSeconds: 300}, fastScale)
+	stopped.Stop(StopCodeServiceSchedulerInitiated, "deployment stopped")
+	<-stopped.Done()
+	s = stopped.State()
+	assert.Equal(t, TaskStatusStopped, s.LastStatus)
+	assert.Nil(t, s.ExitCode, "a container that never ran has no exit code")
+	assert.True(t, s.StartedAt.IsZero())
+}

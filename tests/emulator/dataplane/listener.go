@@ -129,6 +129,9 @@ func (l *Listener) SetIdleTimeout(seconds int) {
 	l.idle.Store(int64(time.Duration(seconds) * time.Second))
 }
 
+// IdleTimeout returns the load balancer's idle timeout.
+func (l *Listener) IdleTimeout() time.Duration { return time.Duration(l.idle.Load()) }
+
 // Forward returns a copy of the current forward action.
 func (l *Listener) Forward() []WeightedTargetGroup { return slices.Clone(*l.forward.Load()) }
 

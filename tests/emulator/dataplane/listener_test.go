@@ -154,7 +154,7 @@ func TestListenerAnswers502WhenTheTargetRefusesTheConnection(t *testing.T) {
 func TestDrainingLetsInFlightRequestsFinishAndGetsNoNewOnes(t *testing.T) {
 	t.Parallel()
 	l := newListener(t, nil)
-	cfg := TargetGroupConfig{HealthCheck: fastCheck, DeregistrationDelaySeconds: 60} // 600 ms
+	cfg := TargetGroupConfig{HealthCheck: fastCheck, DeregistrationDelaySeconds: 150} // 1.5 s: room for a loaded CI machine
 	g := newGroup(t, cfg, fastScale, nil)
 	l.SetForward([]WeightedTargetGroup{{Group: g, Weight: 1}})
 	old := modelTask(t, "old", map[string]string{"SIM_LATENCY_MS": "400"})
@@ -180,7 +180,7 @@ func TestDrainingLetsInFlightRequestsFinishAndGetsNoNewOnes(t *testing.T) {
 	assert.Equal(t, http.StatusOK, slow.code, "the in-flight request finished")
 	assert.Equal(t, "old", slow.version)
 	assert.Equal(t, TargetStateDraining, healthOf(g, old).State, "still draining: the delay has not run out")
-	eventually(t, 2*time.Second, func() bool { return healthOf(g, old).Reason == ReasonNotRegistered }, "never removed")
+	eventually(t, 3*time.Second, func() bool { return healthOf(g, old).Reason == ReasonNotRegistered }, "never removed")
 }
 
 func inflight(g *TargetGroup, task *Task) int {

@@ -50,11 +50,16 @@ type ContainerHealthCheck struct {
 
 // TaskSpec is what an emulated ECS task runs: the essential container's image, environment, port and
 // health check. The image tag and SIM_* variables decide how the simulated model server behaves.
+//
+// PendingSeconds (AWS seconds, scaled) is how long the task stays PENDING before its container starts:
+// the image pull. Its address is bound from the start, as an attached ENI's is, but nothing answers
+// until the container runs.
 type TaskSpec struct {
-	Image         string
-	Env           map[string]string
-	ContainerPort int
-	HealthCheck   *ContainerHealthCheck
+	Image          string
+	Env            map[string]string
+	ContainerPort  int
+	HealthCheck    *ContainerHealthCheck
+	PendingSeconds float64
 }
 
 // TaskState is the ECS-visible state of a task.
@@ -76,6 +81,9 @@ type Task struct {
 	ip     string
 	port   int
 	srv    *http.Server
+	ln     net.Listener
+	model  *modelServer
+	cfgErr error
 	ctx    context.Context // cancelled once STOPPED: ends the container health check and crash timer
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -86,9 +94,9 @@ type Task struct {
 }
 
 // StartTask starts the task's HTTP server on its own loopback address (127.0.x.y:ContainerPort when
-// the OS allows, else 127.0.0.1:<ephemeral>) and returns at once; startup delay and crash happen in
-// the background. The task is RUNNING as soon as it listens: ECS reports RUNNING once the container
-// process has started, long before the model inside it is ready.
+// the OS allows, else 127.0.0.1:<ephemeral>) and returns at once; the image pull, startup delay and
+// crash happen in the background. The task is RUNNING as soon as its container starts listening: ECS
+// reports RUNNING once the container process has started, long before the model inside it is ready.
 func StartTask(spec TaskSpec, scale Scale) (*Task, error) {
 	ln, err := listenLoopback(spec.ContainerPort)
 	if err != nil {
@@ -96,8 +104,7 @@ func StartTask(spec TaskSpec, scale Scale) (*Task, error) {
 	}
 	addr := ln.Addr().(*net.TCPAddr)
 	cfg, cfgErr := parseSimConfig(spec, scale)
-	now := time.Now()
-	model := &modelServer{cfg: cfg, started: now}
+	model := &modelServer{cfg: cfg}
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &Task{
 		spec:   spec,
@@ -105,14 +112,37 @@ func StartTask(spec TaskSpec, scale Scale) (*Task, error) {
 		ip:     addr.IP.String(),
 		port:   addr.Port,
 		srv:    &http.Server{Handler: model, ReadHeaderTimeout: 10 * time.Second},
+		ln:     ln,
+		model:  model,
+		cfgErr: cfgErr,
 		ctx:    ctx,
 		cancel: cancel,
 		done:   make(chan struct{}),
-		state:  TaskState{LastStatus: TaskStatusRunning, HealthStatus: HealthStatusUnknown, StartedAt: now},
+		state:  TaskState{LastStatus: TaskStatusPending, HealthStatus: HealthStatusUnknown},
 	}
-	go func() { _ = t.srv.Serve(ln) }()
+	if pull := scale.D(spec.PendingSeconds); pull > 0 {
+		t.afterOrStop(pull, t.run)
+	} else {
+		t.run()
+	}
+	return t, nil
+}
+
+// run starts the container: the task is RUNNING and its server answers (unless Stop came first).
+func (t *Task) run() {
+	t.mu.Lock()
+	if !t.state.StoppingAt.IsZero() {
+		t.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	t.state.LastStatus, t.state.StartedAt = TaskStatusRunning, now
+	t.model.started = now
+	t.mu.Unlock()
+	go func() { _ = t.srv.Serve(t.ln) }()
+	cfg := t.model.cfg
 	switch {
-	case cfgErr != nil:
+	case t.cfgErr != nil:
 		// A server that cannot parse its configuration exits at once with a generic failure.
 		t.exit(1, StopCodeEssentialContainerExited, StoppedReasonEssentialExited, false)
 	case cfg.crashOnStart:
@@ -122,10 +152,9 @@ func StartTask(spec TaskSpec, scale Scale) (*Task, error) {
 			t.exit(cfg.crashExit, StopCodeEssentialContainerExited, StoppedReasonEssentialExited, false)
 		})
 	}
-	if spec.HealthCheck != nil {
-		go t.runContainerHealthCheck(*spec.HealthCheck)
+	if t.spec.HealthCheck != nil {
+		go t.runContainerHealthCheck(*t.spec.HealthCheck)
 	}
-	return t, nil
 }
 
 // loopbackNext picks the next 127.0.x.y address; it starts at a random point so that test binaries
@@ -181,15 +210,20 @@ func (t *Task) Done() <-chan struct{} { return t.done }
 // stopped task does nothing.
 func (t *Task) Stop(code, reason string) { t.exit(0, code, reason, true) }
 
-// exit moves the task to STOPPED once, whichever of crash or Stop comes first.
+// exit moves the task to STOPPED once, whichever of crash or Stop comes first. A task stopped while
+// still PENDING never ran a container: it has no exit code.
 func (t *Task) exit(exitCode int, stopCode, reason string, graceful bool) {
 	t.once.Do(func() {
 		t.mu.Lock()
 		t.state.StoppingAt = time.Now()
 		t.state.StopCode, t.state.StoppedReason = stopCode, reason
+		ran := !t.state.StartedAt.IsZero()
 		t.mu.Unlock()
 		go func() {
-			if graceful {
+			if !ran {
+				_ = t.ln.Close()
+			}
+			if ran && graceful {
 				ctx, cancel := context.WithTimeout(context.Background(),
 					max(t.scale.D(ecsStopTimeoutSeconds), Scale(1).D(ecsStopTimeoutSeconds)))
 				if err := t.srv.Shutdown(ctx); err != nil {
@@ -202,7 +236,9 @@ func (t *Task) exit(exitCode int, stopCode, reason string, graceful bool) {
 			t.mu.Lock()
 			t.state.LastStatus = TaskStatusStopped
 			t.state.StoppedAt = time.Now()
-			t.state.ExitCode = &exitCode
+			if ran {
+				t.state.ExitCode = &exitCode
+			}
 			t.mu.Unlock()
 			close(t.done)
 		}()

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -80,7 +81,7 @@ type appSpec struct {
 	ContainerName   string
 	ContainerPort   int
 	PlatformVersion string
-	Hooks           map[string]string // lifecycle event -> Lambda function (not invoked)
+	Hooks           map[string]string // lifecycle event -> Lambda function (cannot be invoked: the event fails)
 }
 
 type appSpecFile struct {
@@ -134,6 +135,10 @@ func checkRevision(rev *revisionLocation) (*revisionLocation, error) {
 	return &out, nil
 }
 
+// taskDefinitionARN is the form the AppSpec's TaskDefinition must have: "It is specified with the ARN
+// of the task definition" (CodeDeploy AppSpec 'resources' section for Amazon ECS), revision included.
+var taskDefinitionARN = regexp.MustCompile(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/[A-Za-z0-9_-]{1,255}:\d+$`)
+
 // appSpecInvalid is the prefix of CodeDeploy's message for an AppSpec it cannot use; the
 // deployment is created and then fails with INVALID_REVISION.
 const appSpecInvalid = "The deployment failed because the AppSpec file that specifies the deployment configuration " +
@@ -157,6 +162,10 @@ func parseAppSpec(content string) (*appSpec, error) {
 		p := res.Properties
 		if p.TaskDefinition == "" {
 			return nil, fmt.Errorf(appSpecInvalid + "The TaskDefinition property is missing.")
+		}
+		if !taskDefinitionARN.MatchString(p.TaskDefinition) {
+			return nil, fmt.Errorf(appSpecInvalid+"The TaskDefinition property %q must be the ARN of a task definition revision "+
+				"(arn:aws:ecs:region:account-id:task-definition/family:revision).", p.TaskDefinition)
 		}
 		if p.LoadBalancerInfo.ContainerName == "" || p.LoadBalancerInfo.ContainerPort == nil {
 			return nil, fmt.Errorf(appSpecInvalid + "LoadBalancerInfo ContainerName or ContainerPort is missing.")

@@ -77,7 +77,10 @@ type getMetricDataOutput struct {
 }
 
 // getMetricData answers MetricStat queries from the data plane and evaluates arithmetic
-// expressions over them. Periods and times are taken as given (real time): the caller chose them.
+// expressions over them. Periods and times are real time: the caller (the deployer, which is never
+// scaled) chose them, and counts over real periods need no scaling. Like CloudWatch it rounds the
+// start down to the period's clock boundary (a whole minute for minute periods) and returns nothing
+// newer than the publish delay: a request made a moment ago is not in CloudWatch yet.
 func (e *Emulator) getMetricData(_ context.Context, in *getMetricDataInput) (*getMetricDataOutput, error) {
 	if len(in.MetricDataQueries) == 0 {
 		return nil, queryErr("MissingRequiredParameterException", "MissingParameter", http.StatusBadRequest,
@@ -87,18 +90,29 @@ func (e *Emulator) getMetricData(_ context.Context, in *getMetricDataInput) (*ge
 		return nil, cwInvalid("The parameter StartTime must be less than the parameter EndTime.")
 	}
 	e.mu.Lock()
+	published := time.Now().Add(-e.d(e.publishDelay))
 	series := map[string]timeSeries{}
 	for _, q := range in.MetricDataQueries {
 		if q.MetricStat == nil {
 			continue
 		}
-		if q.MetricStat.Period < 1 {
+		p := q.MetricStat.Period
+		if !validQueryPeriod(p) {
 			e.mu.Unlock()
-			return nil, cwInvalid("The parameter MetricDataQueries.member.Period must be at least 1.")
+			return nil, cwInvalid("The parameter MetricDataQueries.member.MetricStat.Period must be 1, 5, 10, 20, 30 or a multiple of 60.")
 		}
 		m := q.MetricStat.Metric
-		ts, vs := e.queryMetric(m.Namespace, m.MetricName, m.Dimensions, q.MetricStat.Stat, in.StartTime.Time,
-			in.EndTime.Time, time.Duration(q.MetricStat.Period)*time.Second)
+		period := time.Duration(p) * time.Second
+		start := in.StartTime.Truncate(min(period, time.Minute))
+		end := in.EndTime.Time
+		if end.After(published) {
+			end = published
+		}
+		var ts []time.Time
+		var vs []float64
+		if standardResolution(m.Namespace, p) && end.After(start) {
+			ts, vs = e.queryMetric(m.Namespace, m.MetricName, m.Dimensions, q.MetricStat.Stat, start, end, period)
+		}
 		series[q.Id] = newTimeSeries(ts, vs)
 	}
 	e.mu.Unlock()

@@ -304,6 +304,16 @@ type stopDeploymentOutput struct {
 	StatusMessage string `json:"statusMessage"`
 }
 
+// requestStop records a StopDeployment request (the first one wins); the caller holds e.mu.
+func (e *Emulator) requestStop(d *deployment, autoRollback *bool) {
+	if d.stopRequest == nil {
+		d.stopRequest = &outcome{status: statusStopped, code: "MANUAL_STOP",
+			message: "The deployment was stopped by a user request.", rollbackEvent: "DEPLOYMENT_STOP_ON_REQUEST",
+			forceRollback: autoRollback}
+	}
+	e.log.Info("codedeploy deployment stop requested", "deployment", d.id)
+}
+
 // stopDeployment asks the deployment to stop; it answers Pending and the engine stops it (and
 // starts the rollback deployment) within a tick.
 func (e *Emulator) stopDeployment(_ context.Context, in *stopDeploymentInput) (*stopDeploymentOutput, error) {
@@ -316,11 +326,6 @@ func (e *Emulator) stopDeployment(_ context.Context, in *stopDeploymentInput) (*
 	if d.terminal() {
 		return nil, clientErr("DeploymentAlreadyCompletedException", "The deployment %s has already completed.", d.id)
 	}
-	if d.stopRequest == nil {
-		d.stopRequest = &outcome{status: statusStopped, code: "MANUAL_STOP",
-			message: "The deployment was stopped by a user request.", rollbackEvent: "DEPLOYMENT_STOP_ON_REQUEST",
-			forceRollback: in.AutoRollbackEnabled}
-	}
-	e.log.Info("codedeploy deployment stop requested", "deployment", d.id)
+	e.requestStop(d, in.AutoRollbackEnabled)
 	return &stopDeploymentOutput{Status: "Pending", StatusMessage: "Stopping Pending. Stopping to deploy " + d.id}, nil
 }

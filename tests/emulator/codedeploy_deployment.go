@@ -33,8 +33,9 @@ type deployment struct {
 	current       string // lifecycle event in progress
 	targetStatus  string
 	targetUpdated time.Time
-	original      *taskSet // BLUE
-	replacement   *taskSet // GREEN
+	original      *taskSet         // BLUE
+	replacement   *taskSet         // GREEN
+	finalTaskSets []ecsTaskSetInfo // taskSetsInfo as the deployment ended; nil while it runs
 
 	readyContinued       bool
 	terminationContinued bool
@@ -114,6 +115,7 @@ func (e *Emulator) succeed(d *deployment) {
 		e.deleteTaskSet(d.original)
 	}
 	d.status, d.completed = statusSucceeded, time.Now()
+	e.freezeTarget(d)
 	d.group.lastSuccessful = d
 	if d.group.active == d {
 		d.group.active = nil
@@ -138,6 +140,7 @@ func (e *Emulator) endDeployment(d *deployment, o *outcome) {
 	if d.targetStatus != "Succeeded" {
 		d.setTarget("Failed")
 	}
+	e.freezeTarget(d)
 	if d.group.active == d {
 		d.group.active = nil
 	}
@@ -222,6 +225,7 @@ func (e *Emulator) runRollback(r *deployment) {
 	}
 	r.setTarget("Succeeded")
 	r.status, r.completed = statusSucceeded, time.Now()
+	e.freezeTarget(r)
 	r.group.lastSuccessful = r
 	if r.group.active == r {
 		r.group.active = nil

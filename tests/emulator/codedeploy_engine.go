@@ -16,13 +16,12 @@ const (
 	statusStopped    = "Stopped"
 )
 
-// installSettleSeconds is how long the replacement tasks must stay RUNNING before Install
-// succeeds: about one of CodeDeploy's ECS polls.
-const installSettleSeconds = 15
-
 // ecsLifecycleEvents are the lifecycle events of an ECS deployment target, in order.
 var ecsLifecycleEvents = []string{"BeforeInstall", "Install", "AfterInstall", "AllowTestTraffic",
 	"AfterAllowTestTraffic", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"}
+
+// installTimeoutMinutes is how long Install waits for the replacement task set's steady state.
+const installTimeoutMinutes = 60
 
 type lifecycleEvent struct {
 	name, status string
@@ -44,6 +43,7 @@ type outcome struct {
 	code, message string
 	rollbackEvent string // DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM, DEPLOYMENT_STOP_ON_REQUEST
 	forceRollback *bool  // StopDeployment's autoRollbackEnabled, when given
+	eventCode     string // the failed lifecycle event's diagnostics errorCode; UnknownError if empty
 }
 
 func (o *outcome) Error() string { return o.status + ": " + o.message }
@@ -74,6 +74,22 @@ func (e *Emulator) runDeployment(d *deployment) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.finishDeployment(d, err)
+}
+
+// finishDeployment ends a deployment with the engine's result; the caller holds e.mu. A deployment
+// that ran its course is checked once more for a stop or an alarm under the lock: StopDeployment may
+// have answered Pending (or an alarm fired) after the engine's last check, as the termination wait
+// ran out, and CodeDeploy honours it.
+func (e *Emulator) finishDeployment(d *deployment, err error) {
+	if d.terminal() {
+		return
+	}
+	if err == nil {
+		if o := e.interruption(d); o != nil {
+			err = o
+		}
+	}
 	var o *outcome
 	if errors.As(err, &o) {
 		e.endDeployment(d, o)
@@ -128,11 +144,15 @@ func (e *Emulator) runEvent(d *deployment, name string, run func(*deployment) (b
 	case err != nil:
 		ev.status = "Failed"
 		msg := err.Error()
+		code := "UnknownError"
 		var o *outcome
 		if errors.As(err, &o) {
 			msg = o.message
+			if o.eventCode != "" {
+				code = o.eventCode
+			}
 		}
-		ev.diag = &diagnostics{ErrorCode: "UnknownError", Message: msg}
+		ev.diag = &diagnostics{ErrorCode: code, Message: msg}
 	case skipped:
 		ev.status = "Skipped"
 	default:
@@ -143,11 +163,15 @@ func (e *Emulator) runEvent(d *deployment, name string, run func(*deployment) (b
 	return err
 }
 
-// hook is an event that runs the AppSpec's Lambda hook if any. The emulator has no Lambda: a
-// hook is recorded and treated as having reported Succeeded.
+// hook is an event that runs the AppSpec's Lambda hook if any. The emulator has no Lambda, and
+// pretending a hook reported Succeeded would hide a validation the user relies on: the event fails
+// as a hook that could not run does, and the deployment fails (rolled back on DEPLOYMENT_FAILURE).
 func (e *Emulator) hook(d *deployment) (bool, error) {
 	if fn, ok := d.spec.Hooks[d.current]; ok {
-		e.log.Warn("codedeploy hook not invoked (no Lambda in the emulator)", "deployment", d.id, "event", d.current, "function", fn)
+		return false, &outcome{status: statusFailed, code: "HOOK_EXECUTION_FAILURE", rollbackEvent: "DEPLOYMENT_FAILURE",
+			eventCode: "ScriptFailed",
+			message: fmt.Sprintf("The deployment failed because the %s lifecycle event hook failed: "+
+				"the emulator cannot invoke Lambda hook %s (it has no Lambda); remove the hook to rehearse here.", d.current, fn)}
 	}
 	return false, e.pause(d, e.d(1))
 }
@@ -161,33 +185,31 @@ func (e *Emulator) hookAfterTest(d *deployment) (bool, error) {
 }
 
 // install creates the replacement task set on the target group the production listener does not
-// serve, and waits until its tasks are RUNNING. CodeDeploy gives up after 60 minutes.
+// serve, and waits for its steady state: every task RUNNING and healthy from the load balancer and
+// its container health check. CodeDeploy gives up after 60 minutes.
 func (e *Emulator) install(d *deployment) (bool, error) {
 	e.mu.Lock()
 	svc := e.groupService(d.group)
-	td := e.taskDefByRef(d.spec.TaskDefinition)
 	if svc == nil || svc.primary() == nil {
 		e.mu.Unlock()
 		return false, &outcome{status: statusFailed, code: "INVALID_ECS_SERVICE", rollbackEvent: "DEPLOYMENT_FAILURE",
 			message: "The ECS service of the deployment group does not exist or has no primary task set."}
 	}
-	if td == nil || td.container(d.spec.ContainerName).Name != d.spec.ContainerName {
+	td := e.taskDefByRef(d.spec.TaskDefinition)
+	if msg := taskSetProblem(td, d.spec); msg != "" {
 		e.mu.Unlock()
 		return false, &outcome{status: statusFailed, code: "ECS_UPDATE_ERROR", rollbackEvent: "DEPLOYMENT_FAILURE",
-			message: fmt.Sprintf("The ECS service cannot be updated due to an unexpected error: task definition %s "+
-				"does not exist or has no container %s", d.spec.TaskDefinition, d.spec.ContainerName)}
+			message: "The ECS service cannot be updated due to an unexpected error: " + msg +
+				" (Service: AmazonECS; Status Code: 400; Error Code: InvalidParameterException). Check your ECS service status."}
 	}
 	live, other := e.trafficPair(d.group, svc)
 	d.original = svc.primary()
-	d.replacement = e.createTaskSet(svc, td, other, d.spec.ContainerName, d.spec.ContainerPort, "CodeDeploy", d.id)
+	d.replacement = e.createTaskSet(svc, td, other, d.spec.ContainerName, d.spec.ContainerPort, "CODE_DEPLOY", d.id)
 	e.log.Info("codedeploy replacement task set created", "deployment", d.id, "taskSet", d.replacement.id,
 		"targetGroup", other.name, "original", live.name)
 	ts := d.replacement
 	e.mu.Unlock()
-	// CodeDeploy polls ECS rather than watching it: a task set counts as installed once each of
-	// its tasks has been RUNNING for about one poll, so tasks that crash while their model loads
-	// keep Install waiting.
-	err := e.waitFor(d, e.d(3600), func() bool { return e.installed(ts) })
+	err := e.waitFor(d, e.d(installTimeoutMinutes*60), func() bool { return e.steady(ts) })
 	if errors.Is(err, errWaitExpired) {
 		return false, &outcome{status: statusFailed, code: "TIMEOUT", rollbackEvent: "DEPLOYMENT_FAILURE",
 			message: "The deployment timed out while waiting for the replacement task set to become healthy. " +
@@ -196,18 +218,27 @@ func (e *Emulator) install(d *deployment) (bool, error) {
 	return false, err
 }
 
-// installed reports whether every task of the set has been RUNNING for installSettleSeconds.
-func (e *Emulator) installed(ts *taskSet) bool {
-	pending, running := ts.counts()
-	if running < ts.desired() || pending > 0 {
-		return false
+// taskSetProblem returns the message ECS's CreateTaskSet answers when the AppSpec's load balancer
+// container and port do not match the task definition, or "" when they do.
+func taskSetProblem(td *taskDef, spec *appSpec) string {
+	if td == nil {
+		return "Unable to describe task definition " + spec.TaskDefinition + "."
 	}
-	for _, t := range ts.tasks {
-		if time.Since(t.state().StartedAt) < e.d(installSettleSeconds) {
-			return false
+	var c *ContainerDefinition
+	for i := range td.spec.ContainerDefinitions {
+		if td.spec.ContainerDefinitions[i].Name == spec.ContainerName {
+			c = &td.spec.ContainerDefinitions[i]
 		}
 	}
-	return true
+	if c == nil {
+		return fmt.Sprintf("The container %s does not exist in the task definition.", spec.ContainerName)
+	}
+	for _, pm := range c.PortMappings {
+		if pm.ContainerPort == spec.ContainerPort {
+			return ""
+		}
+	}
+	return fmt.Sprintf("The container %s did not have a container port %d defined.", spec.ContainerName, spec.ContainerPort)
 }
 
 // allowTestTraffic points every test listener at the replacement target group.

@@ -87,7 +87,7 @@ type deploymentTarget struct {
 func (e *Emulator) target(d *deployment) deploymentTarget {
 	svc := e.groupService(d.group)
 	t := &ecsTarget{DeploymentID: d.id, TargetID: d.targetID(), LastUpdatedAt: newTime(d.targetUpdated),
-		Status: d.targetStatus, LifecycleEvents: []lifecycleEventDescription{}, TaskSetsInfo: []ecsTaskSetInfo{}}
+		Status: d.targetStatus, LifecycleEvents: []lifecycleEventDescription{}}
 	if svc != nil {
 		t.TargetArn = svc.arn
 	}
@@ -95,6 +95,17 @@ func (e *Emulator) target(d *deployment) deploymentTarget {
 		t.LifecycleEvents = append(t.LifecycleEvents, lifecycleEventDescription{LifecycleEventName: ev.name,
 			Diagnostics: ev.diag, StartTime: newTime(ev.start), EndTime: newTime(ev.end), Status: ev.status})
 	}
+	t.TaskSetsInfo = d.finalTaskSets
+	if t.TaskSetsInfo == nil {
+		t.TaskSetsInfo = e.taskSetsInfo(d, svc)
+	}
+	return deploymentTarget{DeploymentTargetType: "ECSTarget", EcsTarget: t}
+}
+
+// taskSetsInfo describes the deployment's original (Blue) and replacement (Green) task sets as they
+// are now, with their share of production traffic.
+func (e *Emulator) taskSetsInfo(d *deployment, svc *ecsService) []ecsTaskSetInfo {
+	out := []ecsTaskSetInfo{}
 	original := d.original
 	if original == nil && svc != nil && !d.terminal() {
 		original = svc.primary()
@@ -116,11 +127,17 @@ func (e *Emulator) target(d *deployment) deploymentTarget {
 				info.TrafficWeight = prod.trafficShare(ts.tg)
 			}
 		}
-		t.TaskSetsInfo = append(t.TaskSetsInfo, info)
+		out = append(out, info)
 	}
 	add(original, "Blue")
 	add(d.replacement, "Green")
-	return deploymentTarget{DeploymentTargetType: "ECSTarget", EcsTarget: t}
+	return out
+}
+
+// freezeTarget records the task sets as the deployment ends: GetDeploymentTarget describes the
+// deployment, so a later release's weights and counts must not show through.
+func (e *Emulator) freezeTarget(d *deployment) {
+	d.finalTaskSets = e.taskSetsInfo(d, e.groupService(d.group))
 }
 
 type getDeploymentTargetInput struct {

@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"maps"
+	"strconv"
 	"strings"
 )
 
@@ -71,15 +72,29 @@ type listTasksInput struct {
 	ServiceName   string `json:"serviceName"`
 	DesiredStatus string `json:"desiredStatus"`
 	LaunchType    string `json:"launchType"`
+	MaxResults    *int   `json:"maxResults"`
+	NextToken     string `json:"nextToken"`
 }
 
 type listTasksOutput struct {
-	TaskArns []string `json:"taskArns"`
+	TaskArns  []string `json:"taskArns"`
+	NextToken string   `json:"nextToken,omitempty"`
 }
 
+// listTasksPage is ListTasks' page size: maxResults (1-100), 100 when not given.
+const listTasksPage = 100
+
 // listTasks filters like ECS: by desired status (RUNNING unless asked), service (the task's
-// group), startedBy (the task set id for service tasks) and family.
+// group), startedBy (the task set id for service tasks) and family; it answers at most maxResults
+// (default 100) ARNs and a nextToken for the rest.
 func (e *Emulator) listTasks(_ context.Context, in *listTasksInput) (*listTasksOutput, error) {
+	page := listTasksPage
+	if in.MaxResults != nil {
+		if *in.MaxResults < 1 || *in.MaxResults > listTasksPage {
+			return nil, clientErr("InvalidParameterException", "maxResults must be between 1 and 100.")
+		}
+		page = *in.MaxResults
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c := e.clusterByRef(in.Cluster)
@@ -105,6 +120,19 @@ func (e *Emulator) listTasks(_ context.Context, in *listTasksInput) (*listTasksO
 		}
 		out.TaskArns = append(out.TaskArns, t.arn)
 	}
+	start := 0
+	if in.NextToken != "" {
+		n, err := strconv.Atoi(in.NextToken)
+		if err != nil || n < 0 || n > len(out.TaskArns) {
+			return nil, clientErr("InvalidParameterException", "Invalid nextToken.")
+		}
+		start = n
+	}
+	end := min(start+page, len(out.TaskArns))
+	if end < len(out.TaskArns) {
+		out.NextToken = strconv.Itoa(end)
+	}
+	out.TaskArns = out.TaskArns[start:end]
 	return out, nil
 }
 
@@ -160,6 +188,8 @@ type taskDescription struct {
 	AvailabilityZone     string                 `json:"availabilityZone"`
 	Connectivity         string                 `json:"connectivity"`
 	CreatedAt            *awsTime               `json:"createdAt"`
+	PullStartedAt        *awsTime               `json:"pullStartedAt,omitempty"`
+	PullStoppedAt        *awsTime               `json:"pullStoppedAt,omitempty"`
 	StartedAt            *awsTime               `json:"startedAt,omitempty"`
 	StoppingAt           *awsTime               `json:"stoppingAt,omitempty"`
 	StoppedAt            *awsTime               `json:"stoppedAt,omitempty"`
@@ -197,7 +227,7 @@ func (e *Emulator) describeTask(t *task) taskDescription {
 	if last == "STOPPED" {
 		cont.ExitCode = st.ExitCode
 	}
-	if st.LastStatus == "RUNNING" || last == "STOPPED" {
+	if !st.StartedAt.IsZero() {
 		cont.RuntimeID = t.runtimeID
 	}
 	if code == "TaskFailedToStart" {
@@ -218,6 +248,10 @@ func (e *Emulator) describeTask(t *task) taskDescription {
 		StartedAt: newTime(st.StartedAt), StoppedAt: newTime(st.StoppedAt),
 		Group: "service:" + t.svc.name, StartedBy: t.ts.id, LaunchType: t.svc.launchType,
 		PlatformVersion: pv, PlatformFamily: "Linux", Version: taskVersion(last)}
+	if !t.pullStarted.IsZero() {
+		d.PullStartedAt = newTime(t.pullStarted)
+		d.PullStoppedAt = newTime(st.StartedAt) // the container starts once its image is pulled
+	}
 	if !t.stopping.IsZero() {
 		d.StoppingAt = newTime(t.stopping)
 	} else {
@@ -246,8 +280,10 @@ func containerStatus(taskStatus string) string {
 // taskVersion grows with each state change, like ECS's task version counter.
 func taskVersion(status string) int {
 	switch status {
-	case "PENDING":
+	case "PROVISIONING":
 		return 1
+	case "PENDING":
+		return 2
 	case "RUNNING":
 		return 3
 	case "DEACTIVATING", "STOPPING":

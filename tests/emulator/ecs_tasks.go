@@ -15,8 +15,10 @@ type task struct {
 	svc           *ecsService
 	ts            *taskSet
 	td            *taskDef
-	dp            *dataplane.Task // nil when the task failed to start
+	dp            *dataplane.Task // nil while PROVISIONING, and when the task failed to start
 	startErr      string
+	provisioned   time.Time // when PROVISIONING ends and the image pull (PENDING) begins
+	pullStarted   time.Time
 	desiredStatus string
 	created       time.Time
 	eni, attachID string
@@ -33,14 +35,21 @@ type task struct {
 	noticedStop   bool
 }
 
-// state returns the dataplane state, or a stopped state for a task that never started.
+// state returns the dataplane state; before the container exists it is PROVISIONING, a stopped
+// state for a task the scheduler stopped then, or TaskFailedToStart.
 func (t *task) state() dataplane.TaskState {
-	if t.dp == nil {
+	switch {
+	case t.dp != nil:
+		return t.dp.State()
+	case t.startErr != "":
 		exit := 1
 		return dataplane.TaskState{LastStatus: "STOPPED", HealthStatus: "UNKNOWN", StopCode: "TaskFailedToStart",
 			StoppedReason: t.startErr, ExitCode: &exit, StoppedAt: t.created}
+	case t.desiredStatus == "STOPPED":
+		return dataplane.TaskState{LastStatus: "STOPPED", HealthStatus: "UNKNOWN", StopCode: t.stopCode,
+			StoppedReason: t.stopReason, StoppingAt: t.stopping, StoppedAt: t.stopping}
 	}
-	return t.dp.State()
+	return dataplane.TaskState{LastStatus: "PROVISIONING", HealthStatus: "UNKNOWN"}
 }
 
 // lastStatus is the ECS lastStatus: the dataplane's, except that a running task the scheduler is
@@ -82,6 +91,9 @@ func (e *Emulator) superviseService(s *ecsService) {
 
 func (e *Emulator) superviseTaskSet(ts *taskSet, now time.Time) {
 	for _, t := range append([]*task(nil), ts.tasks...) {
+		if t.dp == nil && t.startErr == "" && !now.Before(t.provisioned) {
+			e.startContainer(t)
+		}
 		st := t.state()
 		switch {
 		case st.LastStatus == "STOPPED":
@@ -90,7 +102,7 @@ func (e *Emulator) superviseTaskSet(ts *taskSet, now time.Time) {
 			ts.tg.dp.Register(t.ip, t.port)
 			t.registered = true
 			e.addEvent(ts.svc, fmt.Sprintf("(service %s) registered 1 targets in (target-group %s)", ts.svc.name, ts.tg.arn))
-		case st.LastStatus == "RUNNING" && st.HealthStatus == "UNHEALTHY":
+		case st.LastStatus == "RUNNING" && st.HealthStatus == "UNHEALTHY" && !e.inGracePeriod(t, st, now):
 			e.addEvent(ts.svc, fmt.Sprintf("(service %s) (task %s) failed container health checks.", ts.svc.name, t.id))
 			e.stopTask(t, "ServiceSchedulerInitiated", "Task failed container health checks")
 		case st.LastStatus == "RUNNING" && e.failsELBHealth(t, st, now):
@@ -105,8 +117,7 @@ func (e *Emulator) superviseTaskSet(ts *taskSet, now time.Time) {
 		}
 		return
 	}
-	pending, running := ts.counts()
-	if running == ts.desired() && pending == 0 {
+	if e.steady(ts) {
 		if !ts.steady {
 			ts.steady, ts.stableAt, ts.failures = true, now, 0
 			e.addEvent(ts.svc, fmt.Sprintf("(service %s) has reached a steady state.", ts.svc.name))
@@ -119,18 +130,42 @@ func (e *Emulator) superviseTaskSet(ts *taskSet, now time.Time) {
 	}
 }
 
+// steady reports whether a task set is in STEADY_STATE as ECS defines it: its running count equals
+// its computed desired count, nothing is pending, and every task reports healthy from the load
+// balancer (its target is healthy in the task set's target group) and from its container health
+// check when the container defines one. CodeDeploy's Install waits for exactly this
+// (aws/containers-roadmap#897): RUNNING tasks whose model is still loading are not installed.
+func (e *Emulator) steady(ts *taskSet) bool {
+	pending, running := ts.counts()
+	if running != ts.desired() || pending > 0 {
+		return false
+	}
+	checked := ts.td.container(ts.containerName).HealthCheck != nil
+	for _, t := range ts.tasks {
+		if checked && t.state().HealthStatus != dataplane.HealthStatusHealthy {
+			return false
+		}
+		if ts.tg != nil && (!t.registered || ts.tg.dp.HealthOf(t.ip, t.port).State != dataplane.TargetStateHealthy) {
+			return false
+		}
+	}
+	return true
+}
+
+// inGracePeriod reports whether the service's health check grace period still shields a task: the
+// scheduler ignores unhealthy load balancer and container health checks until it has passed since
+// the task started.
+func (e *Emulator) inGracePeriod(t *task, st dataplane.TaskState, now time.Time) bool {
+	return now.Sub(st.StartedAt) < e.d(float64(t.svc.healthGrace))
+}
+
 // failsELBHealth reports whether the task's target is unhealthy in its (in use) target group after
 // the service's health check grace period.
 func (e *Emulator) failsELBHealth(t *task, st dataplane.TaskState, now time.Time) bool {
-	if !t.registered || t.ts.tg == nil || now.Sub(st.StartedAt) < e.d(float64(t.svc.healthGrace)) {
+	if !t.registered || t.ts.tg == nil || e.inGracePeriod(t, st, now) {
 		return false
 	}
-	for _, h := range t.ts.tg.dp.Health() {
-		if h.IP == t.ip && h.Port == t.port {
-			return h.State == "unhealthy"
-		}
-	}
-	return false
+	return t.ts.tg.dp.HealthOf(t.ip, t.port).State == dataplane.TargetStateUnhealthy
 }
 
 // taskStoppedOnItsOwn handles a task that stopped without the scheduler asking (a crash): it is
@@ -153,14 +188,35 @@ func (e *Emulator) taskStoppedOnItsOwn(t *task, st dataplane.TaskState, now time
 	e.log.Info("ecs task stopped", "task", t.id, "reason", st.StoppedReason, "exitCode", exitCodeString(st.ExitCode))
 }
 
-// launchTask starts one task of a task set (PROVISIONING in ECS terms; PENDING here at once).
+// launchTask adds one task to a task set. It is PROVISIONING (its ENI being attached) for the
+// emulator's provisioning time, then startContainer pulls its image (PENDING) and runs it.
 func (e *Emulator) launchTask(ts *taskSet) {
-	c := ts.td.container(ts.containerName)
+	id := randomHex(32)
+	now := time.Now()
+	t := &task{id: id, arn: e.arn("ecs", "task/"+ts.svc.cluster.name+"/"+id), cluster: ts.svc.cluster,
+		svc: ts.svc, ts: ts, td: ts.td, desiredStatus: "RUNNING", created: now, provisioned: now.Add(e.d(e.provisioning)),
+		runtimeID: id + "-" + randomDigits(10), eni: "eni-" + randomHex(17), attachID: randomUUID(), mac: macAddress(), containerARN: e.arn("ecs",
+			"container/"+ts.svc.cluster.name+"/"+id+"/"+randomUUID())}
+	if len(ts.svc.subnets) > 0 {
+		t.subnet = ts.svc.subnets[0]
+	}
+	ts.tasks = append(ts.tasks, t)
+	e.ecs.tasks = append(e.ecs.tasks, t)
+	e.addEvent(ts.svc, fmt.Sprintf("(service %s) has started 1 tasks: (task %s).", ts.svc.name, id))
+	if e.provisioning <= 0 {
+		e.startContainer(t)
+	}
+}
+
+// startContainer ends PROVISIONING: the dataplane task binds its address at once and stays PENDING
+// for the image pull before its container runs.
+func (e *Emulator) startContainer(t *task) {
+	c := t.td.container(t.ts.containerName)
 	env := map[string]string{}
 	for _, kv := range c.Environment {
 		env[kv.Name] = kv.Value
 	}
-	spec := dataplane.TaskSpec{Image: c.Image, Env: env, ContainerPort: ts.containerPort}
+	spec := dataplane.TaskSpec{Image: c.Image, Env: env, ContainerPort: t.ts.containerPort, PendingSeconds: e.imagePull}
 	if spec.ContainerPort == 0 && len(c.PortMappings) > 0 {
 		spec.ContainerPort = c.PortMappings[0].ContainerPort
 	}
@@ -168,23 +224,12 @@ func (e *Emulator) launchTask(ts *taskSet) {
 		spec.HealthCheck = &dataplane.ContainerHealthCheck{Command: hc.Command, IntervalSeconds: hc.Interval,
 			TimeoutSeconds: hc.Timeout, Retries: hc.Retries, StartPeriodSeconds: hc.StartPeriod}
 	}
-	id := randomHex(32)
-	t := &task{id: id, arn: e.arn("ecs", "task/"+ts.svc.cluster.name+"/"+id), cluster: ts.svc.cluster,
-		svc: ts.svc, ts: ts, td: ts.td, desiredStatus: "RUNNING", created: time.Now(),
-		runtimeID: id + "-" + randomDigits(10), eni: "eni-" + randomHex(17), attachID: randomUUID(), mac: macAddress(), containerARN: e.arn("ecs",
-			"container/"+ts.svc.cluster.name+"/"+id+"/"+randomUUID())}
-	if len(ts.svc.subnets) > 0 {
-		t.subnet = ts.svc.subnets[0]
-	}
 	dp, err := dataplane.StartTask(spec, e.scale)
 	if err != nil {
 		t.startErr = "CannotStartContainerError: " + err.Error()
-	} else {
-		t.dp, t.ip, t.port = dp, dp.IP(), dp.Port()
+		return
 	}
-	ts.tasks = append(ts.tasks, t)
-	e.ecs.tasks = append(e.ecs.tasks, t)
-	e.addEvent(ts.svc, fmt.Sprintf("(service %s) has started 1 tasks: (task %s).", ts.svc.name, id))
+	t.dp, t.ip, t.port, t.pullStarted = dp, dp.IP(), dp.Port(), time.Now()
 }
 
 // stopTask is the scheduler stopping a task: it leaves its task set (which will replace it unless

@@ -91,32 +91,6 @@ func TestTasksCarryTheirENIAddressAndStopReasons(t *testing.T) {
 	assert.Equal(t, "DETACHED", aws.ToString(st.Attachments[0].Status))
 }
 
-func TestTasksFailingELBHealthChecksAreReplacedAfterTheGracePeriod(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t, worldOptions{desired: 1, readyWait: 600})
-	ctx := context.Background()
-	w.deploy("v2", map[string]string{"SIM_NEVER_READY": "true"})
-	var reason string
-	w.eventually(func() bool {
-		out, err := w.ecs.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("web-cluster"), ServiceName: aws.String("web"),
-			DesiredStatus: ecstypes.DesiredStatusStopped})
-		require.NoError(t, err)
-		if len(out.TaskArns) == 0 {
-			return false
-		}
-		tasks, err := w.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("web-cluster"), Tasks: out.TaskArns})
-		require.NoError(t, err)
-		reason = aws.ToString(tasks.Tasks[0].StoppedReason)
-		return tasks.Tasks[0].StopCode == ecstypes.TaskStopCodeServiceSchedulerInitiated
-	}, "a green task stopped by the scheduler")
-	assert.Equal(t, "Task failed ELB health checks in (target-group "+w.green.ARN+")", reason)
-	w.eventually(func() bool {
-		out, err := w.ecs.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("web-cluster"), ServiceName: aws.String("web")})
-		require.NoError(t, err)
-		return len(out.TaskArns) == 2
-	}, "the green task replaced, blue untouched")
-}
-
 func TestTaskDefinitionsRoundTripWithTags(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOptions{desired: 1})

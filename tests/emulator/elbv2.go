@@ -19,6 +19,10 @@ type LoadBalancerInput struct {
 	// which resolves nowhere; a rehearsal that sends real traffic passes "127.0.0.1", the address
 	// every emulated listener binds on.
 	DNSName string
+	// IdleTimeoutSeconds is the load balancer attribute idle_timeout.timeout_seconds (1-4000; zero
+	// takes ALB's default of 60). It is real time, never scaled: it bounds how long a real request may
+	// go without sending or receiving data, and request latencies are real.
+	IdleTimeoutSeconds int
 }
 
 // LoadBalancer is a created ALB.
@@ -100,6 +104,7 @@ func (s *elbState) close() {
 type loadBalancer struct {
 	arn, name, id, dns, scheme, vpc string
 	subnets, securityGroups         []string
+	idleTimeout                     int // seconds, real time
 	created                         time.Time
 }
 
@@ -133,6 +138,12 @@ func (e *Emulator) CreateLoadBalancer(in LoadBalancerInput) (LoadBalancer, error
 	if in.Name == "" {
 		return LoadBalancer{}, fmt.Errorf("create load balancer: name is required")
 	}
+	if in.IdleTimeoutSeconds == 0 {
+		in.IdleTimeoutSeconds = 60
+	}
+	if in.IdleTimeoutSeconds < 1 || in.IdleTimeoutSeconds > 4000 {
+		return LoadBalancer{}, fmt.Errorf("create load balancer %s: idle timeout %d s is outside 1-4000", in.Name, in.IdleTimeoutSeconds)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, lb := range e.elb.lbs {
@@ -141,7 +152,7 @@ func (e *Emulator) CreateLoadBalancer(in LoadBalancerInput) (LoadBalancer, error
 		}
 	}
 	lb := &loadBalancer{name: in.Name, id: randomHex(16), scheme: in.Scheme, vpc: in.VpcID,
-		subnets: in.Subnets, securityGroups: in.SecurityGroups, created: time.Now()}
+		subnets: in.Subnets, securityGroups: in.SecurityGroups, idleTimeout: in.IdleTimeoutSeconds, created: time.Now()}
 	if lb.scheme == "" {
 		lb.scheme = "internet-facing"
 	}
@@ -169,7 +180,9 @@ func (e *Emulator) CreateTargetGroup(in TargetGroupInput) (TargetGroup, error) {
 	}
 	g := &targetGroup{name: in.Name, id: randomHex(16), vpc: in.VpcID, port: in.Port, created: time.Now()}
 	g.arn = e.arn("elasticloadbalancing", g.suffix())
-	g.dp = dataplane.NewTargetGroup(targetGroupConfig(in), e.scale, e.recorder)
+	cfg := targetGroupConfig(in)
+	cfg.RegistrationSeconds = int(e.registration)
+	g.dp = dataplane.NewTargetGroup(cfg, e.scale, e.recorder)
 	e.elb.tgs = append(e.elb.tgs, g)
 	return TargetGroup{ARN: g.arn, Name: g.name, ARNSuffix: g.suffix()}, nil
 }
@@ -226,6 +239,7 @@ func (e *Emulator) CreateListener(in ListenerInput) (Listener, error) {
 	if err != nil {
 		return Listener{}, fmt.Errorf("create listener on %s: %w", lb.name, err)
 	}
+	dp.SetIdleTimeout(lb.idleTimeout)
 	l := &listener{lb: lb, port: in.Port, dp: dp, single: len(in.Forward) == 1}
 	id := randomHex(16)
 	l.arn = e.arn("elasticloadbalancing", "listener/"+lb.suffix()+"/"+id)

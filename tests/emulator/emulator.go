@@ -33,14 +33,53 @@ type Options struct {
 	AccountID string
 	// Logger receives one line per API call and per lifecycle change. Nil discards.
 	Logger *slog.Logger
+
+	// The following are AWS-side latencies in AWS seconds (scaled like every AWS duration). Zero takes
+	// the default; a negative value turns the latency off.
+
+	// MetricPublishDelaySeconds is how long after a request its AWS/ApplicationELB datapoint becomes
+	// visible: GetMetricData returns nothing newer, and alarms evaluate only whole, clock-aligned
+	// periods that ended at least this long ago. ALB publishes one datapoint a minute and CloudWatch
+	// ingests it with a further delay; default 90.
+	MetricPublishDelaySeconds int
+	// TaskProvisioningSeconds is how long a new task is PROVISIONING (Fargate attaching its ENI);
+	// default 10.
+	TaskProvisioningSeconds int
+	// ImagePullSeconds is how long a task is PENDING while its image is pulled; default 30. A
+	// multi-gigabyte model image takes minutes.
+	ImagePullSeconds int
+	// TargetRegistrationSeconds is how long a newly registered target stays
+	// initial/Elb.RegistrationInProgress before the load balancer health-checks it; default 10.
+	TargetRegistrationSeconds int
+}
+
+// Defaults of the latency Options.
+const (
+	DefaultMetricPublishDelaySeconds = 90
+	DefaultTaskProvisioningSeconds   = 10
+	DefaultImagePullSeconds          = 30
+	DefaultTargetRegistrationSeconds = 10
+)
+
+// latency returns an Options latency: the default when zero, none when negative.
+func latency(v, def int) float64 {
+	switch {
+	case v == 0:
+		return float64(def)
+	case v < 0:
+		return 0
+	}
+	return float64(v)
 }
 
 // Emulator serves the AWS APIs and owns every emulated resource. It is an http.Handler.
 type Emulator struct {
 	region, account string
 	scale           dataplane.Scale
-	log             *slog.Logger
-	recorder        *dataplane.Recorder
+	// AWS-side latencies in AWS seconds, defaults applied (see Options).
+	publishDelay, provisioning, imagePull, registration float64
+	log                                                 *slog.Logger
+	recorder                                            *dataplane.Recorder
 
 	ctx    context.Context // cancelled by Close; every background loop watches it
 	cancel context.CancelFunc
@@ -73,13 +112,18 @@ func New(opts Options) *Emulator {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Emulator{
-		region:   opts.Region,
-		account:  opts.AccountID,
-		scale:    dataplane.Scale(opts.TimeScale),
-		log:      opts.Logger,
-		recorder: dataplane.NewRecorder(),
-		ctx:      ctx,
-		cancel:   cancel,
+		region:  opts.Region,
+		account: opts.AccountID,
+		scale:   dataplane.Scale(opts.TimeScale),
+		log:     opts.Logger,
+
+		publishDelay: latency(opts.MetricPublishDelaySeconds, DefaultMetricPublishDelaySeconds),
+		provisioning: latency(opts.TaskProvisioningSeconds, DefaultTaskProvisioningSeconds),
+		imagePull:    latency(opts.ImagePullSeconds, DefaultImagePullSeconds),
+		registration: latency(opts.TargetRegistrationSeconds, DefaultTargetRegistrationSeconds),
+		recorder:     dataplane.NewRecorder(),
+		ctx:          ctx,
+		cancel:       cancel,
 	}
 	e.ecs.init()
 	e.elb.init()

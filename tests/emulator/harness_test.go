@@ -60,6 +60,8 @@ type worldOptions struct {
 	noTestListener bool
 	desired        int
 	env            map[string]string
+	grace          int     // the service's health check grace period; 0 means 60
+	emu            Options // emulator options besides the time scale and logger
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
@@ -70,7 +72,12 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	if o.desired == 0 {
 		o.desired = 2
 	}
-	emu := New(Options{TimeScale: o.scale, Logger: testLogger()})
+	if o.grace == 0 {
+		o.grace = 60
+	}
+	opts := o.emu
+	opts.TimeScale, opts.Logger = o.scale, testLogger()
+	emu := New(opts)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(func() {
 		srv.Close()
@@ -112,7 +119,7 @@ func (w *world) provision(o worldOptions) {
 	w.td = w.register("v1", o.env)
 	w.svc, err = w.emu.CreateService(ServiceInput{Cluster: "web-cluster", Name: "web", TaskDefinition: w.td.ARN,
 		DesiredCount: o.desired, LoadBalancer: ServiceLoadBalancer{TargetGroupARN: w.blue.ARN, ContainerName: "model", ContainerPort: 8080},
-		HealthCheckGracePeriodSeconds: 60, Subnets: []string{"subnet-a"}, SecurityGroups: []string{"sg-1"}})
+		HealthCheckGracePeriodSeconds: o.grace, Subnets: []string{"subnet-a"}, SecurityGroups: []string{"sg-1"}})
 	require.NoError(t, err)
 	_, err = w.emu.CreateApplication(w.app)
 	require.NoError(t, err)
@@ -138,6 +145,12 @@ func (w *world) provision(o worldOptions) {
 // register registers a task definition revision running the model server image tag.
 func (w *world) register(tag string, env map[string]string) TaskDefinition {
 	w.t.Helper()
+	return w.registerWith(tag, env, nil)
+}
+
+// registerWith registers a revision whose container has the given health check (nil for none).
+func (w *world) registerWith(tag string, env map[string]string, hc *ContainerHealthCheck) TaskDefinition {
+	w.t.Helper()
 	var kv []KeyValuePair
 	for k, v := range env {
 		kv = append(kv, KeyValuePair{Name: k, Value: v})
@@ -145,13 +158,17 @@ func (w *world) register(tag string, env map[string]string) TaskDefinition {
 	td, err := w.emu.RegisterTaskDefinition(TaskDefinitionInput{Family: w.family, NetworkMode: "awsvpc", Cpu: "256", Memory: "512",
 		RequiresCompatibilities: []string{"FARGATE"}, ExecutionRoleArn: "arn:aws:iam::123456789012:role/exec",
 		ContainerDefinitions: []ContainerDefinition{{Name: "model", Image: "repo/model-server:" + tag, Environment: kv,
-			PortMappings: []PortMapping{{ContainerPort: 8080}}}}})
+			PortMappings: []PortMapping{{ContainerPort: 8080}}, HealthCheck: hc}}})
 	require.NoError(w.t, err)
 	return td
 }
 
 // appSpec returns an ECS AppSpec (YAML) deploying the task definition.
-func appSpecFor(tdARN string) string {
+func appSpecFor(tdARN string) string { return appSpecWith(tdARN, "model", 8080, "") }
+
+// appSpecWith returns an ECS AppSpec with the load balancer's container and port and extra text
+// (Hooks) appended.
+func appSpecWith(tdARN, container string, port int, extra string) string {
 	return fmt.Sprintf(`version: 0.0
 Resources:
   - TargetService:
@@ -159,9 +176,9 @@ Resources:
       Properties:
         TaskDefinition: "%s"
         LoadBalancerInfo:
-          ContainerName: "model"
-          ContainerPort: 8080
-`, tdARN)
+          ContainerName: "%s"
+          ContainerPort: %d
+%s`, tdARN, container, port, extra)
 }
 
 // deploy registers the image tag and starts a deployment of it.
@@ -172,11 +189,14 @@ func (w *world) deploy(tag string, env map[string]string) string {
 	return id
 }
 
-func (w *world) deployE(tdARN string) (string, error) {
+func (w *world) deployE(tdARN string) (string, error) { return w.deployAppSpec(appSpecFor(tdARN)) }
+
+// deployAppSpec starts a deployment of an AppSpec.
+func (w *world) deployAppSpec(content string) (string, error) {
 	out, err := w.cd.CreateDeployment(context.Background(), &codedeploy.CreateDeploymentInput{
 		ApplicationName: aws.String(w.app), DeploymentGroupName: aws.String(w.group),
 		Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
-			AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(appSpecFor(tdARN))}},
+			AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(content)}},
 	})
 	if err != nil {
 		return "", err

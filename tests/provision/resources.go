@@ -75,10 +75,11 @@ func createLoadBalancer(em *emulator.Emulator, in props, state resource.Property
 	if in.boolean("internal") {
 		scheme = "internal"
 	}
-	// Every emulated listener binds on 127.0.0.1, so that is the name clients resolve.
+	// Every emulated listener binds on 127.0.0.1, so that is the name clients resolve. The idle
+	// timeout is passed as is (real seconds): it bounds real request latency.
 	lb, err := em.CreateLoadBalancer(emulator.LoadBalancerInput{Name: in.str("name"), Scheme: scheme,
 		VpcID: in.str("vpcId"), Subnets: in.strings("subnets"), SecurityGroups: in.strings("securityGroups"),
-		DNSName: "127.0.0.1"})
+		DNSName: "127.0.0.1", IdleTimeoutSeconds: in.num("idleTimeout")})
 	if err != nil {
 		return "", err
 	}

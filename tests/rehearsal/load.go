@@ -76,12 +76,16 @@ func (l *load) send(i int) sample {
 	if err != nil {
 		s.err = err.Error()
 	} else {
-		_, _ = io.Copy(io.Discard, resp.Body)
+		_, readErr := io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		s.status = resp.StatusCode
 		s.version = resp.Header.Get("X-Model-Version")
-		if resp.StatusCode != http.StatusOK {
+		switch {
+		case resp.StatusCode != http.StatusOK:
 			s.err = fmt.Sprintf("HTTP %d", resp.StatusCode)
+		case readErr != nil:
+			// A 200 whose body was cut off (target killed, connection dropped) gave the user no answer.
+			s.err = fmt.Sprintf("HTTP 200, body cut off: %v", readErr)
 		}
 	}
 	s.latency = time.Since(began)

@@ -411,7 +411,11 @@ func (d *Deployer) conclude(ctx context.Context, res *Result, r *release, err er
 	f.Reason, f.StoppedTasks = err.Error(), r.stopped
 	res.Outcome, res.ExitCode = OutcomeFailed, ExitFailed
 	var ge *GateError
+	var blind *BlindError
 	switch {
+	case errors.As(err, &blind):
+		d.leftBlind(res, r, blind)
+		return res
 	case errors.As(err, &ge):
 		res.Message = err.Error()
 	case errors.Is(err, errBudgetExceeded):
@@ -425,6 +429,16 @@ func (d *Deployer) conclude(ctx context.Context, res *Result, r *release, err er
 		res.Outcome = OutcomeRolledBack
 	}
 	return res
+}
+
+// leftBlind reports a release the deployer could no longer see: exit 1, the
+// deployment left as it is (neither stopped nor continued), and what to do.
+func (d *Deployer) leftBlind(res *Result, r *release, blind *BlindError) {
+	res.setError(blind)
+	res.Message = fmt.Sprintf("%s; deployment %s was left as it is, neither rolled back nor promoted (not seeing is no verdict on green): "+
+		"check it with `deployer status`, then roll back with `deployer abort --deployment-id %s`, promote with `deployer continue --deployment-id %s --wait ready|termination`, "+
+		"or re-run the same `deployer deploy` to resume gating", blind, r.ID, r.ID, r.ID)
+	d.log.Error(res.Message)
 }
 
 // interrupted handles SIGINT/SIGTERM after a deployment exists: stop and roll back

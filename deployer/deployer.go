@@ -144,7 +144,7 @@ func (d *Deployer) describeService(ctx context.Context) (*ecstypes.Service, erro
 	out, err := d.c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: &d.t.Cluster, Services: []string{d.t.Service}})
 	op := fmt.Sprintf("describe service %s in cluster %s", d.t.Service, d.t.Cluster)
 	if err != nil {
-		return nil, awsError(op, err)
+		return nil, readError(op, err)
 	}
 	if len(out.Services) == 0 {
 		reason := "not found"

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // AWSError is a failed AWS call: what we were doing, AWS's error code and message,
@@ -157,4 +160,85 @@ type RollbackInFlightError struct {
 func (e *RollbackInFlightError) Error() string {
 	return fmt.Sprintf("deployment %s is CodeDeploy's rollback of %s: it is already taking production back to the previous version; nothing stopped: follow it with `deployer status --follow --deployment-id %s`",
 		e.DeploymentID, e.RollbackOf, e.DeploymentID)
+}
+
+// ReadError is a failed AWS read during a release: the deployer could not see part
+// of the release's state. It says nothing about green; assessReadError decides
+// whether to retry.
+type ReadError struct {
+	Err error // from awsError
+}
+
+// Error renders the AWS error.
+func (e *ReadError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the AWS error.
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// readError wraps a failed read of operation op as a *ReadError (cancellation
+// stays a plain error: it is an interrupt, not blindness).
+func readError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	e := awsError(op, err)
+	if errors.Is(err, context.Canceled) {
+		return e
+	}
+	return &ReadError{Err: e}
+}
+
+// BlindError ends a release the deployer could no longer see: a read failed for
+// good (auth, not found), or kept failing until the deadline. The deployment is
+// left as it is: not seeing is no reason to roll back a release that may be
+// healthy, nor to promote one that may not be.
+type BlindError struct {
+	Since time.Time // when the reads began failing
+	Err   error     // the last failed read
+}
+
+// Error renders "could not read …: <the read's error>".
+func (e *BlindError) Error() string { return "could not read the release's state: " + e.Err.Error() }
+
+// Unwrap returns the last failed read.
+func (e *BlindError) Unwrap() error { return e.Err }
+
+// readClass is what a failed read means for a release.
+type readClass int
+
+const (
+	readTransient readClass = iota // throttling, server errors, network, timeouts: retry within the budget
+	readFatal                      // auth or not found: retrying cannot help
+)
+
+// authCodes are the AWS error codes that mean the caller's credentials or policy
+// do not allow the read.
+var authCodes = map[string]bool{
+	"AccessDenied": true, "AccessDeniedException": true, "UnauthorizedOperation": true, "AuthFailure": true,
+	"UnrecognizedClientException": true, "InvalidClientTokenId": true, "ExpiredToken": true, "ExpiredTokenException": true,
+	"SignatureDoesNotMatch": true, "IncompleteSignature": true, "InvalidSignatureException": true, "MissingAuthenticationToken": true,
+	"NotAuthorized": true,
+}
+
+// assessReadError classifies a failed read (after the SDK's own retries): auth
+// and not-found answers are fatal; everything else (throttling, 5xx, a reset
+// connection, a timeout, an answer cut short, an error AWS may not give twice) is
+// transient.
+func assessReadError(err error) readClass {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		code := apiErr.ErrorCode()
+		if authCodes[code] || strings.Contains(code, "NotFound") || strings.Contains(code, "DoesNotExist") {
+			return readFatal
+		}
+		return readTransient
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		switch re.HTTPStatusCode() {
+		case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+			return readFatal
+		}
+	}
+	return readTransient
 }

@@ -65,7 +65,7 @@ type targetGroupInfo struct {
 func (d *Deployer) poll(ctx context.Context, id string) (snapshot, error) {
 	out, err := d.c.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &id})
 	if err != nil {
-		return snapshot{}, awsError("get deployment "+id, err)
+		return snapshot{}, readError("get deployment "+id, err)
 	}
 	s := snapshot{Deployment: out.DeploymentInfo, At: d.clock.Now()}
 	if s.Deployment == nil {
@@ -78,7 +78,7 @@ func (d *Deployer) poll(ctx context.Context, id string) (snapshot, error) {
 	switch {
 	case hasCode(err, "DeploymentTargetDoesNotExistException", "DeploymentNotStartedException"):
 	case err != nil:
-		return snapshot{}, awsError(fmt.Sprintf("get deployment target %s of %s", d.targetID(), id), err)
+		return snapshot{}, readError(fmt.Sprintf("get deployment target %s of %s", d.targetID(), id), err)
 	case tout.DeploymentTarget != nil:
 		s.Target = tout.DeploymentTarget.EcsTarget
 	}
@@ -100,39 +100,20 @@ func (d *Deployer) targetID() string {
 // errBudgetExceeded, or the context's error.
 func (d *Deployer) follow(ctx context.Context, res *Result, r *release) error {
 	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
+	var sg sight
 	for {
-		snap, err := d.poll(ctx, r.ID)
-		if err != nil {
+		done, err := d.followStep(ctx, res, r, p)
+		if done {
 			return err
 		}
-		if d.observe(res, r, snap) {
-			p.changed()
-		}
-		phase := assessDeployment(snap.Deployment, snap.Target)
-		switch phase {
-		case PhaseSucceeded, PhaseFailed, PhaseStopped:
-			return d.finish(ctx, res, r, snap, phase)
-		case PhaseInstalling, PhaseShifting:
-			err = d.failFast(ctx, r, snap, phase)
-		case PhaseReady:
-			if !r.gate1Done {
-				err = d.passReadyGate(ctx, res, r, snap)
-				p.changed()
-			}
-			if err == nil && r.held {
-				d.holdAtReady(res, r, snap)
-				return nil
-			}
-		case PhaseTerminationWait:
-			r.gate1Done = true
-			if !r.gate2Done {
-				err = d.passSoakGate(ctx, res, r, snap)
-				p.changed()
-			}
-		}
 		if err != nil {
-			return err
+			// A read that failed is retried within the budget: not seeing is no verdict.
+			if err = d.retryRead(ctx, &sg, err, r.deadline); err != nil {
+				return err
+			}
+			continue
 		}
+		sg.clear()
 		if d.clock.Now().After(r.deadline) {
 			return errBudgetExceeded
 		}
@@ -140,6 +121,43 @@ func (d *Deployer) follow(ctx context.Context, res *Result, r *release) error {
 			return err
 		}
 	}
+}
+
+// followStep polls the deployment once and acts on its phase: fail fast while
+// green starts or takes traffic, gate 1 in Ready, gate 2 in the termination wait,
+// or finish. done says the follow is over; err then says how it ended.
+func (d *Deployer) followStep(ctx context.Context, res *Result, r *release, p *poller) (bool, error) {
+	snap, err := d.poll(ctx, r.ID)
+	if err != nil {
+		return false, err
+	}
+	if d.observe(res, r, snap) {
+		p.changed()
+	}
+	switch phase := assessDeployment(snap.Deployment, snap.Target); phase {
+	case PhaseSucceeded, PhaseFailed, PhaseStopped:
+		return true, d.finish(ctx, res, r, snap, phase)
+	case PhaseInstalling, PhaseShifting:
+		return false, d.failFast(ctx, r, snap, phase)
+	case PhaseReady:
+		if !r.gate1Done {
+			p.changed()
+			if err := d.passReadyGate(ctx, res, r, snap); err != nil {
+				return false, err
+			}
+		}
+		if r.held {
+			d.holdAtReady(res, r, snap)
+			return true, nil
+		}
+	case PhaseTerminationWait:
+		r.gate1Done = true
+		if !r.gate2Done {
+			p.changed()
+			return false, d.passSoakGate(ctx, res, r, snap)
+		}
+	}
+	return false, nil
 }
 
 // observe logs what changed since the last poll (one line per change) and
@@ -240,7 +258,7 @@ func (d *Deployer) checkStoppedTasks(ctx context.Context, r *release) error {
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {
-			return awsError("list stopped tasks of service "+d.t.Service, err)
+			return readError("list stopped tasks of service "+d.t.Service, err)
 		}
 		arns = append(arns, out.TaskArns...)
 	}
@@ -258,7 +276,7 @@ func (d *Deployer) checkStoppedTasks(ctx context.Context, r *release) error {
 		batch := fresh[i:min(i+100, len(fresh))]
 		dt, err := d.c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: &d.t.Cluster, Tasks: batch})
 		if err != nil {
-			return awsError("describe stopped tasks", err)
+			return readError("describe stopped tasks", err)
 		}
 		for _, arn := range batch { // seen only once described: a failed read is retried
 			r.seenStopped[arn] = true
@@ -287,7 +305,7 @@ func (d *Deployer) checkStoppedTasks(ctx context.Context, r *release) error {
 func (d *Deployer) targetHealth(ctx context.Context, arn string, desired int) (healthVerdict, error) {
 	out, err := d.c.ELB.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: &arn})
 	if err != nil {
-		return healthVerdict{}, awsError("describe target health of "+targetGroupName(arn), err)
+		return healthVerdict{}, readError("describe target health of "+targetGroupName(arn), err)
 	}
 	return assessTargetHealth(out.TargetHealthDescriptions, desired), nil
 }
@@ -311,7 +329,7 @@ func (d *Deployer) greenTargetGroup(ctx context.Context, r *release, s snapshot)
 	}
 	out, err := d.c.ELB.DescribeTargetGroups(ctx, in)
 	if err != nil {
-		return nil, awsError(fmt.Sprintf("describe target group %s", strings.Join(append(in.Names, in.TargetGroupArns...), ",")), err)
+		return nil, readError(fmt.Sprintf("describe target group %s", strings.Join(append(in.Names, in.TargetGroupArns...), ",")), err)
 	}
 	if len(out.TargetGroups) != 1 {
 		return nil, fmt.Errorf("describe target group %v: got %d groups", append(in.Names, in.TargetGroupArns...), len(out.TargetGroups))
@@ -348,7 +366,7 @@ func (d *Deployer) greenFromListeners(ctx context.Context) (string, error) {
 func (d *Deployer) describeListener(ctx context.Context, arn string) (*elbv2types.Listener, error) {
 	out, err := d.c.ELB.DescribeListeners(ctx, &elbv2.DescribeListenersInput{ListenerArns: []string{arn}})
 	if err != nil {
-		return nil, awsError("describe listener "+arn, err)
+		return nil, readError("describe listener "+arn, err)
 	}
 	if len(out.Listeners) == 0 {
 		return nil, fmt.Errorf("describe listener %s: not found", arn)
@@ -383,7 +401,7 @@ func (d *Deployer) listenerForwards(ctx context.Context, arn string) ([]forward,
 	}
 	rules, err := d.c.ELB.DescribeRules(ctx, &elbv2.DescribeRulesInput{ListenerArn: &arn})
 	if err != nil {
-		return nil, awsError("describe rules of listener "+arn, err)
+		return nil, readError("describe rules of listener "+arn, err)
 	}
 	return ruleForwards(rules.Rules), nil
 }

@@ -26,6 +26,11 @@ func (d *Deployer) passReadyGate(ctx context.Context, res *Result, r *release, s
 	d.log.Info("gate ready: checking green before production traffic", "deployment", r.ID)
 	err := d.runReadyGate(ctx, res, g, r, s)
 	g.End = d.clock.Now()
+	var re *ReadError
+	if errors.As(err, &re) { // before the gate could look: the follow retries it
+		res.Gates = res.Gates[:len(res.Gates)-1]
+		return err
+	}
 	if errors.Is(err, errLeftReady) {
 		g.Verdict, g.Reason = "incomplete", "the deployment left Ready before gate 1 finished (continued by someone else, or its ready wait ran out)"
 		d.log.Warn("gate ready incomplete: " + g.Reason)
@@ -80,8 +85,14 @@ func (d *Deployer) stillReady(ctx context.Context, res *Result, r *release) (sna
 
 // gateFailed records a gate that did not pass: interrupted, or failed.
 func (d *Deployer) gateFailed(ctx context.Context, g *GateResult, err error) {
-	if ctx.Err() != nil {
+	var blind *BlindError
+	switch {
+	case ctx.Err() != nil:
 		g.Verdict, g.Reason = "interrupted", ctx.Err().Error()
+		return
+	case errors.As(err, &blind):
+		g.Verdict, g.Reason = "incomplete", err.Error()
+		d.log.Error("gate "+g.Name+" could not see green", "reason", g.Reason)
 		return
 	}
 	g.Verdict, g.Reason = "fail", gateReason(err)
@@ -193,11 +204,17 @@ func (d *Deployer) prober(r *release) *prober {
 // deadline; an error from check ends it at once.
 func (d *Deployer) streak(ctx context.Context, r *release, gate string, deadline time.Time, what string, check func(context.Context) (bool, string, error)) (string, error) {
 	n, last := 0, ""
+	var sg sight
 	for {
 		ok, detail, err := check(ctx)
 		if err != nil {
-			return "", err
+			// A failed read is no observation: the streak neither grows nor resets.
+			if err = d.retryRead(ctx, &sg, err, minTime(deadline, r.deadline)); err != nil {
+				return "", err
+			}
+			continue
 		}
+		sg.clear()
 		if detail != last {
 			d.log.Info(what, "ok", ok, "detail", detail)
 		}

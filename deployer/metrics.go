@@ -141,7 +141,7 @@ func (d *Deployer) readSoakMetrics(ctx context.Context, lbArn, tgArn string, sta
 	for {
 		out, err := d.c.CloudWatch.GetMetricData(ctx, in)
 		if err != nil {
-			return m, awsError("get metric data for "+targetGroupName(tgArn), err)
+			return m, readError("get metric data for "+targetGroupName(tgArn), err)
 		}
 		for _, r := range out.MetricDataResults {
 			for i, v := range r.Values {
@@ -174,6 +174,13 @@ func (d *Deployer) readSoakMetrics(ctx context.Context, lbArn, tgArn string, sta
 
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
 		return a
 	}
 	return b

@@ -44,11 +44,17 @@ func (d *Deployer) followRollback(ctx context.Context, res *Result, id string, l
 	res.Rollback = &RollbackInfo{DeploymentID: rbID, Status: "Created"}
 	d.log.Info("following the rollback deployment", "rollback", rbID, "of", id)
 	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
+	var sg sight
 	for {
 		out, err := d.c.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &rbID})
 		if err != nil {
-			return awsError("get rollback deployment "+rbID, err)
+			if err = d.retryRead(ctx, &sg, readError("get rollback deployment "+rbID, err), deadline); err != nil {
+				res.Rollback.Message = "stopped following: " + err.Error()
+				return err
+			}
+			continue
 		}
+		sg.clear()
 		dep := out.DeploymentInfo
 		if string(dep.Status) != res.Rollback.Status {
 			res.Rollback.Status = string(dep.Status)
@@ -80,11 +86,16 @@ func (d *Deployer) followRollback(ctx context.Context, res *Result, id string, l
 // names none after a few polls, or at the deadline.
 func (d *Deployer) awaitRollbackID(ctx context.Context, res *Result, id string, deadline time.Time) (string, error) {
 	endedPolls := 0
+	var sg sight
 	for {
 		out, err := d.c.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &id})
 		if err != nil {
-			return "", awsError("get deployment "+id, err)
+			if err = d.retryRead(ctx, &sg, readError("get deployment "+id, err), deadline); err != nil {
+				return "", err
+			}
+			continue
 		}
+		sg.clear()
 		dep := out.DeploymentInfo
 		if rb := dep.RollbackInfo; rb != nil && str(rb.RollbackDeploymentId) != "" {
 			return str(rb.RollbackDeploymentId), nil
@@ -152,10 +163,18 @@ func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release, 
 		res.failure().Reason = msg
 		d.log.Error(msg)
 	}
-	fw, err := d.listenerForwards(ctx, d.t.ProdListenerArn)
-	if err != nil {
-		fail("CodeDeploy reports success but production could not be verified: " + err.Error())
-		return
+	var fw []forward
+	var sg sight
+	deadline := d.clock.Now().Add(verifyTimeout)
+	for {
+		var err error
+		if fw, err = d.listenerForwards(ctx, d.t.ProdListenerArn); err == nil {
+			break
+		}
+		if err = d.retryRead(ctx, &sg, err, deadline); err != nil {
+			fail("CodeDeploy reports success but production could not be verified: " + err.Error())
+			return
+		}
 	}
 	live, err := assessLiveTargetGroup(fw)
 	if err == nil && r.green != nil && live != r.green.Arn {
@@ -165,12 +184,18 @@ func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release, 
 		fail("CodeDeploy reports success but " + err.Error())
 		return
 	}
-	v, err := d.targetHealth(ctx, live, d.desiredNow(ctx, r, s))
-	if err != nil || !v.OK {
-		detail := v.String()
-		if err != nil {
-			detail = err.Error()
+	var v healthVerdict
+	for sg.clear(); ; {
+		if v, err = d.targetHealth(ctx, live, d.desiredNow(ctx, r, s)); err == nil {
+			break
 		}
+		if err = d.retryRead(ctx, &sg, err, deadline); err != nil {
+			fail("CodeDeploy reports success but production could not be verified: " + err.Error())
+			return
+		}
+	}
+	if !v.OK {
+		detail := v.String()
 		res.failure().TargetHealth = v.Problems
 		fail(fmt.Sprintf("CodeDeploy reports success but production target group %s is not healthy (%s)", targetGroupName(live), detail))
 		res.Outcome = OutcomeUnhealthyAfterRelease
@@ -190,6 +215,10 @@ func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release, 
 	res.Message = fmt.Sprintf("released %s: production forwards to %s, %s", r.Image, targetGroupName(live), v)
 	d.log.Info(res.Message, "deployment", r.ID)
 }
+
+// verifyTimeout bounds the retries of the reads that check production after
+// CodeDeploy reported success.
+const verifyTimeout = 2 * time.Minute
 
 // assessReleaseVerified decides whether a release CodeDeploy finished kept the
 // promise that blue goes only after green held: with a soak asked for (--soak > 0),

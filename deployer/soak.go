@@ -2,6 +2,7 @@ package deployer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -25,7 +26,11 @@ func (d *Deployer) passSoakGate(ctx context.Context, res *Result, r *release, s 
 	d.log.Info("gate soak: watching green under production traffic", "soak", d.o.Soak.String(), "deployment", r.ID)
 	ended, err := d.runSoak(ctx, res, g, r, s)
 	g.End = d.clock.Now()
+	var re *ReadError
 	switch {
+	case errors.As(err, &re): // before the gate could look: the follow retries it
+		res.Gates, r.gate2Done = res.Gates[:len(res.Gates)-1], false
+		return err
 	case err != nil:
 		d.gateFailed(ctx, g, err)
 		return err
@@ -108,25 +113,26 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 	}
 	start := d.clock.Now()
 	end := start.Add(d.o.Soak)
-	lagEnd := assessMetricsDeadline(end, d.o.MetricsLag, assessTerminationWaitEnd(s.Target, r.Group.TerminationWait, start))
+	termEnd := assessTerminationWaitEnd(s.Target, r.Group.TerminationWait, start)
+	lagEnd := assessMetricsDeadline(end, d.o.MetricsLag, termEnd)
+	// Reads may fail (and be retried) until the deployer must act before the
+	// termination wait ends on its own.
+	readDeadline := minTime(r.deadline, maxTime(lagEnd, termEnd.Add(-continueHeadroom)))
+	var sg sight
 	streak, checks, last, waiting := 0, 0, "", false
 	for {
-		snap, err := d.poll(ctx, r.ID)
+		snap, obs, err := d.soakCheck(ctx, res, r, tg, lb, start, end)
 		if err != nil {
-			return false, err
+			if err = d.retryRead(ctx, &sg, err, readDeadline); err != nil {
+				return false, err
+			}
+			continue
 		}
-		d.observe(res, r, snap)
-		if assessDeployment(snap.Deployment, snap.Target) != PhaseTerminationWait {
+		sg.clear()
+		if snap == nil {
 			return true, nil
 		}
-		// Autoscaling may scale green in or out during the soak: judge against the
-		// task set's desired count now.
-		desired := desiredOf(taskSet(snap.Target, cdtypes.TargetLabelGreen), r)
 		now := d.clock.Now()
-		obs, err := d.observeSoak(ctx, r, tg, lb, desired, start, minTime(now, end))
-		if err != nil {
-			return false, err
-		}
 		if obs.Health.OK {
 			streak = 0
 		} else {
@@ -173,6 +179,25 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 	}
 }
 
+// soakCheck polls the deployment and, while it is still in the termination wait,
+// observes green over [start, min(now, end)). A nil snapshot means the deployment
+// left the termination wait.
+func (d *Deployer) soakCheck(ctx context.Context, res *Result, r *release, tg *targetGroupInfo, lb string, start, end time.Time) (*snapshot, soakObservation, error) {
+	snap, err := d.poll(ctx, r.ID)
+	if err != nil {
+		return nil, soakObservation{}, err
+	}
+	d.observe(res, r, snap)
+	if assessDeployment(snap.Deployment, snap.Target) != PhaseTerminationWait {
+		return nil, soakObservation{}, nil
+	}
+	// Autoscaling may scale green in or out during the soak: judge against the task
+	// set's desired count now.
+	desired := desiredOf(taskSet(snap.Target, cdtypes.TargetLabelGreen), r)
+	obs, err := d.observeSoak(ctx, r, tg, lb, desired, start, minTime(d.clock.Now(), end))
+	return &snap, obs, err
+}
+
 // observeSoak gathers one gate-2 observation.
 func (d *Deployer) observeSoak(ctx context.Context, r *release, tg *targetGroupInfo, lb string, desired int, start, to time.Time) (soakObservation, error) {
 	var obs soakObservation
@@ -203,7 +228,7 @@ func (d *Deployer) alarmsInAlarm(ctx context.Context, names []string) ([]string,
 			AlarmNames: batch, AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm},
 		})
 		if err != nil {
-			return nil, awsError("describe alarms "+strings.Join(batch, ","), err)
+			return nil, readError("describe alarms "+strings.Join(batch, ","), err)
 		}
 		for _, a := range resp.MetricAlarms {
 			if a.StateValue == cwtypes.StateValueAlarm {

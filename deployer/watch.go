@@ -3,6 +3,7 @@ package deployer
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -31,11 +32,20 @@ func (d *Deployer) Follow(ctx context.Context, deploymentID string) *Result {
 	d.log.Info("following the deployment, read-only: nothing is continued, stopped or gated", "deployment", id)
 	r := &release{ID: id}
 	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
+	var sg sight
 	for {
 		snap, err := d.poll(ctx, id)
 		if err != nil {
-			return d.followStopped(ctx, res, err)
+			since := sg.since // a transient read error is retried for up to watchBlindLimit
+			if since.IsZero() {
+				since = d.clock.Now()
+			}
+			if err = d.retryRead(ctx, &sg, err, since.Add(watchBlindLimit)); err != nil {
+				return d.followStopped(ctx, res, err)
+			}
+			continue
 		}
+		sg.clear()
 		if d.observe(res, r, snap) {
 			p.changed()
 		}
@@ -48,6 +58,9 @@ func (d *Deployer) Follow(ctx context.Context, deploymentID string) *Result {
 		}
 	}
 }
+
+// watchBlindLimit is how long `status --follow` retries reads that keep failing.
+const watchBlindLimit = 5 * time.Minute
 
 // followStopped reports a follow cut short by an interrupt or a failed read.
 func (d *Deployer) followStopped(ctx context.Context, res *Result, err error) *Result {

@@ -164,7 +164,7 @@ func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult,
 		}
 		elsewhere = 0
 		pr := p.send(ctx, d.t.TestURL, Request{Path: path})
-		return pr.Err == nil && pr.Status >= 200 && pr.Status < 300, pr.summary(), nil
+		return pr.Err == nil && pr.Status >= 200 && pr.Status < 300, p.redact(pr.summary()), nil
 	})
 	if err != nil {
 		return err
@@ -191,7 +191,7 @@ func (d *Deployer) readyPath(tg *targetGroupInfo) string {
 func (d *Deployer) prober(r *release) *prober {
 	p := &prober{client: d.http, timeout: d.o.RequestTimeout, vars: r.vars}
 	if d.o.Suite != nil {
-		p.headers = d.o.Suite.Headers
+		p.headers, p.secrets = d.o.Suite.Headers, d.o.Suite.secrets
 		if d.o.Suite.Timeout > 0 {
 			p.timeout = time.Duration(d.o.Suite.Timeout)
 		}
@@ -284,7 +284,7 @@ func (d *Deployer) runCheck(ctx context.Context, p *prober, c Check) []string {
 	for i := 0; i < max(c.Repeat, 1); i++ {
 		res := p.send(ctx, d.t.TestURL, c.Request)
 		for _, prob := range assessCheck(c.Expect, res, p.vars) {
-			out = append(out, fmt.Sprintf("check %q: %s", name, prob))
+			out = append(out, p.redact(fmt.Sprintf("check %q: %s", name, prob)))
 		}
 		if len(out) > 0 {
 			d.log.Warn("check failed", "check", name, "problems", strings.Join(out, "; "))
@@ -307,7 +307,7 @@ func (d *Deployer) runCompare(ctx context.Context, g *GateResult, p *prober, c *
 			green := p.send(ctx, d.t.TestURL, req)
 			total++
 			if diffs := assessAgreement(c, blue, green); len(diffs) > 0 {
-				line := req.label() + ": " + strings.Join(diffs, "; ")
+				line := p.redact(req.label() + ": " + strings.Join(diffs, "; "))
 				if seen[line]++; seen[line] == 1 {
 					order = append(order, line)
 				}

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,32 @@ type prober struct {
 	timeout time.Duration
 	headers map[string]string
 	vars    map[string]string
+	secrets map[string]string // ${env:NAME} values, only ever expanded in headers
+}
+
+// redact replaces every secret value in s with [redacted env:NAME]: a server may
+// echo a header back, and answers end up in logs, results and summaries.
+func (p *prober) redact(s string) string {
+	names := sortedKeys(p.secrets)
+	sort.SliceStable(names, func(i, j int) bool { return len(p.secrets[names[i]]) > len(p.secrets[names[j]]) })
+	for _, name := range names {
+		if v := p.secrets[name]; v != "" {
+			s = strings.ReplaceAll(s, v, "[redacted env:"+name+"]")
+		}
+	}
+	return s
+}
+
+// headerVars are the variables a header value may use: the suite's and its secrets.
+func (p *prober) headerVars() map[string]string {
+	out := make(map[string]string, len(p.vars)+len(p.secrets))
+	for k, v := range p.vars {
+		out[k] = v
+	}
+	for k, v := range p.secrets {
+		out["env:"+k] = v
+	}
+	return out
 }
 
 // send issues req against base (scheme://host:port).
@@ -72,9 +99,10 @@ func (p *prober) send(ctx context.Context, base string, req Request) httpResult 
 	if contentType != "" {
 		hr.Header.Set("Content-Type", contentType)
 	}
+	hv := p.headerVars()
 	for _, h := range []map[string]string{p.headers, req.Headers} {
 		for k, v := range h {
-			hr.Header.Set(k, expandVars(v, p.vars))
+			hr.Header.Set(k, expandVars(v, hv))
 		}
 	}
 	start := time.Now()

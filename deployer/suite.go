@@ -27,6 +27,8 @@ type Suite struct {
 	Warmup  *Warmup           `yaml:"warmup"`
 	Checks  []Check           `yaml:"checks"`
 	Compare *Compare          `yaml:"compare"`
+
+	secrets map[string]string // ${env:NAME} values by NAME (resolveEnv): sent in headers, redacted everywhere else
 }
 
 // Request is one HTTP request, relative to the listener URL.
@@ -155,12 +157,69 @@ func parseSuite(data []byte) (*Suite, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
+	inFile := map[string]int{}
 	for _, v := range suiteVarRegexp.FindAllStringSubmatch(string(data), -1) {
+		if name, ok := strings.CutPrefix(v[1], "env:"); ok {
+			if !envNameRegexp.MatchString(name) {
+				return nil, fmt.Errorf("${%s}: want ${env:NAME} with NAME matching [A-Za-z_][A-Za-z0-9_]*", v[1])
+			}
+			inFile[name]++
+			continue
+		}
 		if !contains(suiteVars, v[1]) {
-			return nil, fmt.Errorf("unknown variable ${%s}; allowed: ${%s}", v[1], strings.Join(suiteVars, "}, ${"))
+			return nil, fmt.Errorf("unknown variable ${%s}; allowed: ${%s}, and ${env:NAME} in headers", v[1], strings.Join(suiteVars, "}, ${"))
+		}
+	}
+	inHeaders := s.headerEnvRefs()
+	for _, name := range sortedKeys(inFile) {
+		if inFile[name] > inHeaders[name] {
+			return nil, fmt.Errorf("${env:%s} may appear only in headers (the suite's or a request's): its value is a secret, sent to green and blue and redacted from every report", name)
 		}
 	}
 	return &s, nil
+}
+
+// headerEnvRefs counts the ${env:NAME} references in every header value.
+func (s *Suite) headerEnvRefs() map[string]int {
+	out := map[string]int{}
+	count := func(h map[string]string) {
+		for _, v := range h {
+			for _, m := range suiteVarRegexp.FindAllStringSubmatch(v, -1) {
+				if name, ok := strings.CutPrefix(m[1], "env:"); ok {
+					out[name]++
+				}
+			}
+		}
+	}
+	count(s.Headers)
+	if s.Warmup != nil {
+		for _, r := range s.Warmup.Requests {
+			count(r.Headers)
+		}
+	}
+	for _, c := range s.Checks {
+		count(c.Request.Headers)
+	}
+	if s.Compare != nil {
+		for _, r := range s.Compare.Requests {
+			count(r.Headers)
+		}
+	}
+	return out
+}
+
+// resolveEnv reads the values of the suite's ${env:NAME} references from the
+// deployer's environment (CI secrets): every one must be set and non-empty.
+func (s *Suite) resolveEnv(getenv func(string) (string, bool)) error {
+	s.secrets = map[string]string{}
+	for _, name := range sortedKeys(s.headerEnvRefs()) {
+		v, ok := getenv(name)
+		if !ok || v == "" {
+			return fmt.Errorf("${env:%s}: %s is not set (or empty) in the deployer's environment", name, name)
+		}
+		s.secrets[name] = v
+	}
+	return nil
 }
 
 func (s *Suite) validate() error {

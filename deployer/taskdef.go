@@ -226,23 +226,42 @@ func parseTaskDefinition(data []byte) (*ecs.RegisterTaskDefinitionInput, error) 
 // diffTaskDefinitions lists field-level differences between two task
 // definitions: "~ path: old → new", "+ path: new", "- path: old". Containers,
 // environment variables and other named lists are keyed by name.
+//
+// Environment values are never shown (`--env` carries secrets such as API keys,
+// and plan's output lands in CI logs): the line names the variable and says it was
+// set, changed or removed.
 func diffTaskDefinitions(before, after *ecs.RegisterTaskDefinitionInput) []string {
 	a, b := flattenValue(before), flattenValue(after)
 	var out []string
 	for _, k := range sortedKeys(a) {
-		if v, ok := b[k]; !ok {
+		switch v, ok := b[k]; {
+		case !ok && secretPath(k):
+			out = append(out, fmt.Sprintf("- %s: (removed, value redacted)", k))
+		case !ok:
 			out = append(out, fmt.Sprintf("- %s: %s", k, a[k]))
-		} else if v != a[k] {
+		case v != a[k] && secretPath(k):
+			out = append(out, fmt.Sprintf("~ %s: (changed, values redacted)", k))
+		case v != a[k]:
 			out = append(out, fmt.Sprintf("~ %s: %s → %s", k, a[k], v))
 		}
 	}
 	for _, k := range sortedKeys(b) {
 		if _, ok := a[k]; !ok {
-			out = append(out, fmt.Sprintf("+ %s: %s", k, b[k]))
+			if secretPath(k) {
+				out = append(out, fmt.Sprintf("+ %s: (set, value redacted)", k))
+			} else {
+				out = append(out, fmt.Sprintf("+ %s: %s", k, b[k]))
+			}
 		}
 	}
 	return out
 }
+
+// secretPathRegexp matches flattened paths whose values may be secrets: container
+// environment values.
+var secretPathRegexp = regexp.MustCompile(`(^|\.)environment\[[^\]]*\]\.value$`)
+
+func secretPath(path string) bool { return secretPathRegexp.MatchString(path) }
 
 func flattenValue(v any) map[string]string {
 	data, err := json.Marshal(v)

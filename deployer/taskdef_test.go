@@ -32,10 +32,10 @@ func TestApplyReleaseChangesOnlyTheImageAndEnvOfTheTargetContainer(t *testing.T)
 	prov := Provenance{Image: "repo/model-server:v2", GitSHA: "abc123", PreviousTaskDefinition: str(live.TaskDefinitionArn)}
 	require.NoError(t, applyRelease(after, "model", "repo/model-server:v2", []EnvVar{{"LOG_LEVEL", "debug"}, {"MODEL_WARM", "1"}}, prov))
 	assert.Equal(t, []string{
-		"~ containerDefinitions[model].environment[LOG_LEVEL].value: \"info\" → \"debug\"",
+		"~ containerDefinitions[model].environment[LOG_LEVEL].value: (changed, values redacted)",
 		"~ containerDefinitions[model].image: \"repo/model-server:v1\" → \"repo/model-server:v2\"",
 		"+ containerDefinitions[model].environment[MODEL_WARM].name: \"MODEL_WARM\"",
-		"+ containerDefinitions[model].environment[MODEL_WARM].value: \"1\"",
+		"+ containerDefinitions[model].environment[MODEL_WARM].value: (set, value redacted)",
 	}, diffTaskDefinitions(withoutProvenance(before), withoutProvenance(after)))
 	assert.Equal(t, "repo/sidecar:3", containerImage(after.ContainerDefinitions, "sidecar"))
 	assert.Equal(t, "repo/model-server:v1", containerImage(live.ContainerDefinitions, "model"), "the live task definition is not modified")

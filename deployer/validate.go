@@ -75,6 +75,9 @@ func (c *cliConfig) validate(cmd string, stdin io.Reader, getenv func(string) (s
 	}
 	if c.suiteFile != "" {
 		s, err := loadSuite(c.suiteFile)
+		if err == nil {
+			err = s.resolveEnv(getenv)
+		}
 		if err != nil {
 			return nil, inputErrorf("--validation-suite", "%s: %v", c.suiteFile, err)
 		}

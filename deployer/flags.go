@@ -199,9 +199,12 @@ Commands:
 Exit codes:
   0  released (deploy --hold-at-ready: held in Ready after gate 1; status, plan, continue: done;
      status --follow: it ended Succeeded; rollback, abort: production is back on the previous version)
-  1  failed or rolled back (a rolled-back deployment is never success), unhealthy after release, the
-     group is busy, or a command refused (continue --wait, a pinned --deployment-id, CodeDeploy's rollback)
-  2  bad input (flags, environment, stack outputs, files); no AWS call was made
+  1  failed or rolled back (a rolled-back deployment is never success), unhealthy after release,
+     released but unverified (gate 2 did not pass before blue went), the group is busy, the deployer
+     could not read the release's state (deployment left as it is), or a command refused
+     (continue --wait, a pinned --deployment-id, CodeDeploy's rollback)
+  2  bad input (flags, environment, stack outputs, files, or a deployment group that cannot gate the
+     release: no Ready wait, a termination wait too short for --soak); nothing was written in AWS
   3  timed out: the budget ran out; the deployment was stopped and rolled back
   4  interrupted (SIGINT/SIGTERM): stopped and rolled back, or detached with --on-interrupt=detach
 

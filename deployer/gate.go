@@ -115,17 +115,7 @@ func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult,
 	if err != nil {
 		return err
 	}
-	now := d.clock.Now()
-	var readyEnd time.Time
-	if end, ok := assessReadyWaitEnd(s.Deployment, s.Target, r.Group.ReadyWait, now); ok {
-		readyEnd = end
-	}
-	deadline, clamped := assessGateDeadline(now, d.o.GateTimeout, readyEnd, r.Group.ReadyWait)
-	r.gateLimit = fmt.Sprintf("--gate-timeout %s", d.o.GateTimeout)
-	if clamped {
-		r.gateLimit = fmt.Sprintf("gate 1's time (--gate-timeout %s, cut at the group's ready wait less %s)", d.o.GateTimeout, readyMargin(r.Group.ReadyWait))
-		d.log.Warn("gate 1 ends before the group's ready wait runs out", "gateEndsAt", deadline.UTC().Format(time.RFC3339), "readyWaitEndsAt", readyEnd.UTC().Format(time.RFC3339))
-	}
+	deadline := d.readyGateDeadline(r, s)
 	ev, err := d.streak(ctx, r, GateReady, deadline, "green targets all healthy", func(ctx context.Context) (bool, string, error) {
 		now, err := d.stillReady(ctx, res, r)
 		if err != nil {
@@ -174,6 +164,23 @@ func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult,
 		return nil
 	}
 	return d.runSuite(ctx, g, p)
+}
+
+// readyGateDeadline is when gate 1 gives up (assessGateDeadline), recording in
+// r.gateLimit what set it for the failure message.
+func (d *Deployer) readyGateDeadline(r *release, s snapshot) time.Time {
+	now := d.clock.Now()
+	var readyEnd time.Time
+	if end, ok := assessReadyWaitEnd(s.Deployment, s.Target, r.Group.ReadyWait, now); ok {
+		readyEnd = end
+	}
+	deadline, clamped := assessGateDeadline(now, d.o.GateTimeout, readyEnd, r.Group.ReadyWait)
+	r.gateLimit = fmt.Sprintf("--gate-timeout %s", d.o.GateTimeout)
+	if clamped {
+		r.gateLimit = fmt.Sprintf("gate 1's time (--gate-timeout %s, cut at the group's ready wait less %s)", d.o.GateTimeout, readyMargin(r.Group.ReadyWait))
+		d.log.Warn("gate 1 ends before the group's ready wait runs out", "gateEndsAt", deadline.UTC().Format(time.RFC3339), "readyWaitEndsAt", readyEnd.UTC().Format(time.RFC3339))
+	}
+	return deadline
 }
 
 // readyPath is the probe path: --ready-path, else the target group's health check

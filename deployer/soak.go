@@ -97,33 +97,47 @@ func assessSoakEnd(m soakMetrics, o Options, covered bool) (bool, []string) {
 	return true, evidence
 }
 
+// soakWindow is gate 2's timeline: the soak from start to end, then CloudWatch's
+// lag until lagEnd; failing reads are retried until readDeadline, the last moment
+// the deployer can still act before the termination wait ends on its own.
+type soakWindow struct {
+	tg                               *targetGroupInfo
+	lb                               string // "" = no metrics to read
+	start, end, lagEnd, readDeadline time.Time
+}
+
+func (d *Deployer) newSoakWindow(ctx context.Context, r *release, s snapshot) (*soakWindow, error) {
+	tg, err := d.greenTargetGroup(ctx, r, s)
+	if err != nil {
+		return nil, err
+	}
+	w := &soakWindow{tg: tg, lb: d.t.LoadBalancerArn, start: d.clock.Now()}
+	if w.lb == "" && len(tg.LoadBalancerArns) > 0 {
+		w.lb = tg.LoadBalancerArns[0]
+	}
+	w.end = w.start.Add(d.o.Soak)
+	termEnd := assessTerminationWaitEnd(s.Target, r.Group.TerminationWait, w.start)
+	w.lagEnd = assessMetricsDeadline(w.end, d.o.MetricsLag, termEnd)
+	w.readDeadline = minTime(r.deadline, maxTime(w.lagEnd, termEnd.Add(-continueHeadroom)))
+	return w, nil
+}
+
 // runSoak checks green every SoakInterval for the soak window, then keeps checking
 // health and alarms while it waits for CloudWatch's late datapoints of the
 // window's last minute (at most --metrics-lag, and never into the last minute of
 // the termination wait), and judges the whole window. It reports ended=true when
 // the deployment left the termination wait on its own.
 func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *release, s snapshot) (bool, error) {
-	tg, err := d.greenTargetGroup(ctx, r, s)
+	w, err := d.newSoakWindow(ctx, r, s)
 	if err != nil {
 		return false, err
 	}
-	lb := d.t.LoadBalancerArn
-	if lb == "" && len(tg.LoadBalancerArns) > 0 {
-		lb = tg.LoadBalancerArns[0]
-	}
-	start := d.clock.Now()
-	end := start.Add(d.o.Soak)
-	termEnd := assessTerminationWaitEnd(s.Target, r.Group.TerminationWait, start)
-	lagEnd := assessMetricsDeadline(end, d.o.MetricsLag, termEnd)
-	// Reads may fail (and be retried) until the deployer must act before the
-	// termination wait ends on its own.
-	readDeadline := minTime(r.deadline, maxTime(lagEnd, termEnd.Add(-continueHeadroom)))
 	var sg sight
 	streak, checks, last, waiting := 0, 0, "", false
 	for {
-		snap, obs, err := d.soakCheck(ctx, res, r, tg, lb, start, end)
+		snap, obs, err := d.soakCheck(ctx, res, r, w)
 		if err != nil {
-			if err = d.retryRead(ctx, &sg, err, readDeadline); err != nil {
+			if err = d.retryRead(ctx, &sg, err, w.readDeadline); err != nil {
 				return false, err
 			}
 			continue
@@ -138,40 +152,32 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 		} else {
 			streak++
 		}
-		obs.UnhealthyStreak = streak
-		checks++
+		obs.UnhealthyStreak, checks = streak, checks+1
 		ok, line := assessSoak(obs, d.o)
 		if line != last {
-			d.log.Info("soak check", "ok", ok, "detail", line, "remaining", max(end.Sub(now), 0).Round(time.Second).String())
+			d.log.Info("soak check", "ok", ok, "detail", line, "remaining", max(w.end.Sub(now), 0).Round(time.Second).String())
 			last = line
 		}
 		if !ok {
 			g.Evidence = append(g.Evidence, line)
 			return false, &GateError{Gate: GateSoak, Reason: line}
 		}
-		if !now.Before(end) {
-			covered := lb == "" || obs.Metrics.covers(start, end)
-			if covered || !now.Before(lagEnd) {
-				ok, evidence := assessSoakEnd(obs.Metrics, d.o, covered)
-				g.Evidence = append(g.Evidence, fmt.Sprintf("%d checks over %s; last: %s", checks, now.Sub(start).Round(time.Second), line))
-				g.Evidence = append(g.Evidence, evidence...)
-				if !ok {
-					return false, &GateError{Gate: GateSoak, Reason: evidence[len(evidence)-1]}
-				}
-				return false, nil
+		if !now.Before(w.end) {
+			if done, err := d.judgeSoakWindow(g, w, obs.Metrics, now, fmt.Sprintf("%d checks over %s; last: %s", checks, now.Sub(w.start).Round(time.Second), line)); done {
+				return false, err
 			}
 			if !waiting {
 				d.log.Info("soak window over; still checking health and alarms while CloudWatch's datapoints of its last minute arrive",
-					"until", lagEnd.Sub(now).Round(time.Second).String())
+					"until", w.lagEnd.Sub(now).Round(time.Second).String())
 				waiting = true
 			}
 		}
 		if now.After(r.deadline) {
 			return false, errBudgetExceeded
 		}
-		next := end
-		if !now.Before(end) {
-			next = lagEnd
+		next := w.end
+		if !now.Before(w.end) {
+			next = w.lagEnd
 		}
 		if err := d.clock.Sleep(ctx, max(min(d.o.SoakInterval, next.Sub(now)), 0)); err != nil {
 			return false, err
@@ -179,10 +185,26 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 	}
 }
 
+// judgeSoakWindow judges the whole window once the soak is over and CloudWatch
+// has its last minute (or --metrics-lag ran out): done says gate 2 has its
+// verdict, err is a *GateError when it failed.
+func (d *Deployer) judgeSoakWindow(g *GateResult, w *soakWindow, m soakMetrics, now time.Time, summary string) (bool, error) {
+	covered := w.lb == "" || m.covers(w.start, w.end)
+	if !covered && now.Before(w.lagEnd) {
+		return false, nil
+	}
+	ok, evidence := assessSoakEnd(m, d.o, covered)
+	g.Evidence = append(append(g.Evidence, summary), evidence...)
+	if !ok {
+		return true, &GateError{Gate: GateSoak, Reason: evidence[len(evidence)-1]}
+	}
+	return true, nil
+}
+
 // soakCheck polls the deployment and, while it is still in the termination wait,
 // observes green over [start, min(now, end)). A nil snapshot means the deployment
 // left the termination wait.
-func (d *Deployer) soakCheck(ctx context.Context, res *Result, r *release, tg *targetGroupInfo, lb string, start, end time.Time) (*snapshot, soakObservation, error) {
+func (d *Deployer) soakCheck(ctx context.Context, res *Result, r *release, w *soakWindow) (*snapshot, soakObservation, error) {
 	snap, err := d.poll(ctx, r.ID)
 	if err != nil {
 		return nil, soakObservation{}, err
@@ -194,7 +216,7 @@ func (d *Deployer) soakCheck(ctx context.Context, res *Result, r *release, tg *t
 	// Autoscaling may scale green in or out during the soak: judge against the task
 	// set's desired count now.
 	desired := desiredOf(taskSet(snap.Target, cdtypes.TargetLabelGreen), r)
-	obs, err := d.observeSoak(ctx, r, tg, lb, desired, start, minTime(d.clock.Now(), end))
+	obs, err := d.observeSoak(ctx, r, w.tg, w.lb, desired, w.start, minTime(d.clock.Now(), w.end))
 	return &snap, obs, err
 }
 

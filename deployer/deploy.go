@@ -85,6 +85,10 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	if active != nil {
 		return r, d.attach(ctx, res, r, active)
 	}
+	if err := d.waitForAlarmsToClear(ctx, st.Group); err != nil {
+		return nil, err
+	}
+	r.deadline = d.clock.Now().Add(budget.Total) // the wait wrote nothing: the release's budget starts now
 	res.PreviousTaskDefinitionArn = str(st.Service.TaskDefinition)
 	if in != nil {
 		if r.TaskDefArn, err = d.register(ctx, in); err != nil {
@@ -100,6 +104,35 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 		return nil, err
 	}
 	return r, nil
+}
+
+// waitForAlarmsToClear waits up to --alarm-wait for the group's alarms to leave
+// ALARM before a deployment is created (see assessAlarms).
+func (d *Deployer) waitForAlarmsToClear(ctx context.Context, g GroupSettings) error {
+	if !g.AlarmsEnabled || len(g.Alarms) == 0 {
+		return nil
+	}
+	start := d.clock.Now()
+	for logged := false; ; logged = true {
+		alarming, err := d.alarmsInAlarm(ctx, g.Alarms)
+		if err != nil {
+			return err
+		}
+		wait, err := assessAlarms(d.t.DeploymentGroup, alarming, d.clock.Now().Sub(start), d.o.AlarmWait)
+		if !wait {
+			if logged && err == nil {
+				d.log.Info("group alarms are clear", "waited", d.clock.Now().Sub(start).Round(time.Second).String())
+			}
+			return err
+		}
+		if !logged {
+			d.log.Warn("group alarms in ALARM: CodeDeploy would stop a new deployment at once; waiting for them to clear",
+				"alarms", strings.Join(alarming, "; "), "alarmWait", d.o.AlarmWait.String())
+		}
+		if err := d.clock.Sleep(ctx, d.o.PollMaxInterval); err != nil {
+			return err
+		}
+	}
 }
 
 // writeTimeout bounds the writes the deployer finishes even after CI's cancel,
@@ -377,6 +410,8 @@ func (d *Deployer) endBeforeDeployment(ctx context.Context, res *Result, err err
 		return res
 	case errors.As(err, &busy):
 		res.Outcome, res.ExitCode, res.DeploymentID = OutcomeBusy, ExitFailed, busy.DeploymentID
+	case errors.As(err, new(*AlarmActiveError)):
+		res.Outcome, res.ExitCode = OutcomeAlarmActive, ExitFailed
 	default:
 		res.Outcome, res.ExitCode = OutcomeFailed, ExitFailed
 	}

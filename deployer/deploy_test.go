@@ -266,7 +266,12 @@ func TestSoakRollsBackWhenAGroupAlarmFires(t *testing.T) {
 	w := newWorld(t)
 	w.addScript("d-NEW", happyScript()...)
 	w.expectRollback("d-NEW")
-	w.alarms = []cwtypes.MetricAlarm{{AlarmName: aws.String("web-5xx"), StateValue: cwtypes.StateValueAlarm, StateReason: aws.String("Threshold Crossed")}}
+	w.onCreate = func(w *world) error { // fires once green takes traffic, not before the release
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.alarms = []cwtypes.MetricAlarm{{AlarmName: aws.String("web-5xx"), StateValue: cwtypes.StateValueAlarm, StateReason: aws.String("Threshold Crossed")}}
+		return nil
+	}
 	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
 
 	assert.Equal(t, OutcomeRolledBack, res.Outcome)

@@ -42,6 +42,7 @@ type Options struct {
 	PollMaxInterval     time.Duration // cap of the adaptive backoff
 	Consecutive         int           // K: consecutive passing checks a gate needs (and failing ones that fail it)
 	GreenStartTimeout   time.Duration // from install start to the first healthy green target
+	AlarmWait           time.Duration // before creating a deployment, how long to wait for the group's alarms to leave ALARM
 	MaxGreenTaskStops   int           // failed green task stops tolerated before rolling back
 	GateTimeout         time.Duration // gate 1 limit, from entering Ready
 	CheckInterval       time.Duration // spacing of the K consecutive checks of gate 1
@@ -70,7 +71,7 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{
 		PollInterval: time.Second, PollMaxInterval: 5 * time.Second, Consecutive: 3,
-		GreenStartTimeout: 10 * time.Minute, GateTimeout: 10 * time.Minute, CheckInterval: 5 * time.Second, RequestTimeout: 10 * time.Second,
+		GreenStartTimeout: 10 * time.Minute, AlarmWait: 5 * time.Minute, GateTimeout: 10 * time.Minute, CheckInterval: 5 * time.Second, RequestTimeout: 10 * time.Second,
 		Soak: 5 * time.Minute, SoakInterval: 15 * time.Second, Max5xxRate: 0.01, MaxP99: 2 * time.Second, MetricsLag: 3 * time.Minute,
 		RollbackTimeout: 15 * time.Minute, OnInterrupt: "rollback", InterruptGrace: 7 * time.Second,
 	}

@@ -242,3 +242,17 @@ func assessReadError(err error) readClass {
 	}
 	return readTransient
 }
+
+// AlarmActiveError says the deployment group's alarms were still in ALARM after
+// --alarm-wait: CodeDeploy stops a deployment at once (ALARM_ACTIVE) while one of
+// its group's alarms is in ALARM, so none was created.
+type AlarmActiveError struct {
+	Group  string
+	Alarms []string // "name: reason"
+	Waited time.Duration
+}
+
+func (e *AlarmActiveError) Error() string {
+	return fmt.Sprintf("deployment group %s: alarms still in ALARM after waiting %s: %s; CodeDeploy would stop a new deployment at once (ALARM_ACTIVE): find out why they fire (a previous release's errors clear within a few alarm periods), or raise --alarm-wait",
+		e.Group, e.Waited, strings.Join(e.Alarms, "; "))
+}

@@ -106,8 +106,10 @@ type world struct {
 	// as CodeDeploy does; GetApplicationRevision returns the content.
 	contentOnlyFromRevision bool
 
-	alarms  []cwtypes.MetricAlarm
-	metrics map[string]float64 // window totals by query id: requests, errors, elb5xx, connErrors, p99
+	alarms []cwtypes.MetricAlarm
+	// onDescribeAlarms runs (under mu) before DescribeAlarms answers: alarm states that change.
+	onDescribeAlarms func(w *world)
+	metrics          map[string]float64 // window totals by query id: requests, errors, elb5xx, connErrors, p99
 	// lateMetrics are added to the window totals only once the window's last minute
 	// is published, metricsLag after it began: CloudWatch's late datapoints.
 	lateMetrics map[string]float64
@@ -432,6 +434,9 @@ func (f *fakeCloudWatch) DescribeAlarms(_ context.Context, in *cloudwatch.Descri
 	f.w.record("cloudwatch:DescribeAlarms")
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
+	if f.w.onDescribeAlarms != nil {
+		f.w.onDescribeAlarms(f.w)
+	}
 	return &cloudwatch.DescribeAlarmsOutput{MetricAlarms: append([]cwtypes.MetricAlarm(nil), f.w.alarms...)}, nil
 }
 

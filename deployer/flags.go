@@ -78,6 +78,7 @@ var (
 		fs.IntVar(&o.Consecutive, "consecutive", o.Consecutive, "K: consecutive passing checks a gate needs, and failing ones that fail it (1-100)")
 		fs.DurationVar(&o.CheckInterval, "check-interval", o.CheckInterval, "spacing of gate 1's consecutive checks")
 		fs.DurationVar(&o.GreenStartTimeout, "green-start-timeout", o.GreenStartTimeout, "roll back when no green target is healthy this long after install starts")
+		fs.DurationVar(&o.AlarmWait, "alarm-wait", o.AlarmWait, "before creating a deployment, wait up to this long for the group's alarms to leave ALARM (CodeDeploy stops a deployment at once while one fires), else exit 1 alarm_active")
 		fs.IntVar(&o.MaxGreenTaskStops, "max-green-task-stops", o.MaxGreenTaskStops, "failed green task stops (crash, OOM, failed health checks) tolerated before rolling back")
 		fs.DurationVar(&o.GateTimeout, "gate-timeout", o.GateTimeout, "gate 1 limit (targets, readiness probe, suite), from entering Ready")
 		fs.StringVar(&o.ReadyPath, "ready-path", o.ReadyPath, "readiness probe `PATH` via the test listener (default: the green target group's health-check path)")

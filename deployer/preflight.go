@@ -118,3 +118,19 @@ func urlPort(raw string) (int, bool) {
 	}
 	return 0, false
 }
+
+// assessAlarms decides, before a deployment is created, what the group's alarms
+// in ALARM (alarming, "name: reason") allow after waiting waited of limit:
+// proceed (false, nil), check again (true, nil), or refuse (false, error).
+// CodeDeploy stops a deployment at once while one of its group's alarms is in
+// ALARM, so creating one then only costs a rollback; alarms left firing by a
+// previous release's errors clear after a few periods.
+func assessAlarms(group string, alarming []string, waited, limit time.Duration) (wait bool, err error) {
+	switch {
+	case len(alarming) == 0:
+		return false, nil
+	case waited < limit:
+		return true, nil
+	}
+	return false, &AlarmActiveError{Group: group, Alarms: alarming, Waited: waited}
+}

@@ -35,6 +35,9 @@ const (
 	// verify it held before blue was terminated (the termination wait ended early).
 	OutcomeReleasedUnverified Outcome = "released_unverified"
 	OutcomeBusy               Outcome = "busy"
+	// OutcomeAlarmActive: a group alarm stayed in ALARM through --alarm-wait, so no
+	// deployment was created (CodeDeploy would have stopped it at once).
+	OutcomeAlarmActive Outcome = "alarm_active"
 	OutcomeTimedOut           Outcome = "timed_out"
 	OutcomeInterrupted        Outcome = "interrupted"
 	OutcomeDetached           Outcome = "detached"

@@ -200,6 +200,7 @@ func validateOptions(cmd string, o *Options) error {
 		durationRange("poll-max-interval", o.PollMaxInterval, o.PollInterval, 5*time.Minute),
 		durationRange("check-interval", o.CheckInterval, 10*time.Millisecond, 5*time.Minute),
 		durationRange("green-start-timeout", o.GreenStartTimeout, time.Second, 6*time.Hour),
+		durationRange("alarm-wait", o.AlarmWait, 0, 6*time.Hour),
 		durationRange("gate-timeout", o.GateTimeout, time.Second, 48*time.Hour),
 		durationRange("request-timeout", o.RequestTimeout, 10*time.Millisecond, 5*time.Minute),
 		durationRange("soak", o.Soak, 0, 48*time.Hour),

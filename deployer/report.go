@@ -38,11 +38,11 @@ const (
 	// OutcomeAlarmActive: a group alarm stayed in ALARM through --alarm-wait, so no
 	// deployment was created (CodeDeploy would have stopped it at once).
 	OutcomeAlarmActive Outcome = "alarm_active"
-	OutcomeTimedOut           Outcome = "timed_out"
-	OutcomeInterrupted        Outcome = "interrupted"
-	OutcomeDetached           Outcome = "detached"
-	OutcomeBadInput           Outcome = "bad_input"
-	OutcomeOK                 Outcome = "ok"
+	OutcomeTimedOut    Outcome = "timed_out"
+	OutcomeInterrupted Outcome = "interrupted"
+	OutcomeDetached    Outcome = "detached"
+	OutcomeBadInput    Outcome = "bad_input"
+	OutcomeOK          Outcome = "ok"
 )
 
 // Result is what a command reports: on stdout with --output json, and as the

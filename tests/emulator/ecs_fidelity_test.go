@@ -104,8 +104,14 @@ func TestTasksProvisionAndPullTheirImageBeforeRunning(t *testing.T) {
 	assert.GreaterOrEqual(t, aws.ToTime(task.PullStoppedAt).Sub(aws.ToTime(task.PullStartedAt)), 450*time.Millisecond)
 	assert.False(t, aws.ToTime(task.StartedAt).Before(aws.ToTime(task.PullStoppedAt)), "started after the pull")
 
-	health, err := w.elb.DescribeTargetHealth(context.Background(), &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(w.green.ARN)})
-	require.NoError(t, err)
+	// ECS registers a task's target once it runs, a scheduler pass later: wait for it to appear.
+	var health *elbv2.DescribeTargetHealthOutput
+	w.eventually(func() bool {
+		var err error
+		health, err = w.elb.DescribeTargetHealth(context.Background(), &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(w.green.ARN)})
+		require.NoError(t, err)
+		return len(health.TargetHealthDescriptions) > 0
+	}, "green target registered")
 	require.Len(t, health.TargetHealthDescriptions, 1)
 	assert.Equal(t, "Elb.RegistrationInProgress", string(health.TargetHealthDescriptions[0].TargetHealth.Reason),
 		"a just-registered target is still registering")

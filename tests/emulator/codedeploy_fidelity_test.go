@@ -47,8 +47,9 @@ func (w *world) greenTasks() []ecstypes.Task {
 
 func TestInstallWaitsUntilEveryGreenTargetIsHealthy(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, worldOptions{desired: 1, grace: 1200})               // the scheduler leaves loading tasks alone
-	id := w.deploy("v2", map[string]string{"SIM_STARTUP_SECONDS": "600"}) // the model loads in 1 s
+	// The model loads in 4 s: a window wide enough that a loaded CI machine still looks inside it.
+	w := newWorld(t, worldOptions{desired: 1, grace: 6000}) // the scheduler leaves loading tasks alone
+	id := w.deploy("v2", map[string]string{"SIM_STARTUP_SECONDS": "2400"})
 	w.eventually(func() bool {
 		tasks := w.greenTasks()
 		return len(tasks) == 1 && aws.ToString(tasks[0].LastStatus) == "RUNNING" &&

@@ -91,7 +91,7 @@ func TestHealthFollowsThresholdsAndReportsReasonCodes(t *testing.T) {
 	assert.Equal(t, TargetHealth{IP: f.ip, Port: f.port, State: TargetStateUnhealthy, Reason: ReasonResponseCodeMismatch,
 		Description: "Health checks failed with these codes: [503]"}, f.health(g))
 
-	f.delay.Store(int64(time.Second)) // well past the 100 ms floor of the 20 ms scaled timeout
+	f.delay.Store(int64(2 * time.Second)) // well past the 500 ms floor of the 20 ms scaled timeout
 	eventually(t, 3*time.Second, func() bool { return f.health(g).Reason == ReasonTimeout }, "reason never became a timeout")
 	assert.Equal(t, "Request timed out", f.health(g).Description)
 

@@ -2,7 +2,7 @@
 // Pulumi program from a stack file, until interrupted. Point the deployer or the aws CLI at it:
 //
 //	go run ./tests/localaws -outputs /tmp/outputs.json &
-//	export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x
+//	export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1
 //	go run ./deployer/cmd/deployer deploy --stack-outputs /tmp/outputs.json --image model-server:v2
 package main
 
@@ -66,7 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logger.Info("emulator ready", "endpoint", s.Server.URL, "region", s.Region, "stack", *stack, "timescale", *scale,
 		"prodUrl", s.Outputs["prodUrl"], "testUrl", s.Outputs["testUrl"])
-	fmt.Fprintf(stderr, "\nexport AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local\n\n", s.Server.URL, s.Region)
+	// AWS_DEFAULT_REGION too: the aws CLI v1 ignores AWS_REGION.
+	fmt.Fprintf(stderr, "\nexport AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_DEFAULT_REGION=%s AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local\n\n", s.Server.URL, s.Region, s.Region)
 	<-ctx.Done()
 	logger.Info("shutting down")
 	return 0

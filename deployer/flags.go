@@ -201,8 +201,9 @@ Exit codes:
   0  released (deploy --hold-at-ready: held in Ready after gate 1; status, plan, continue: done;
      status --follow: it ended Succeeded; rollback, abort: production is back on the previous version)
   1  failed or rolled back (a rolled-back deployment is never success), unhealthy after release,
-     released but unverified (gate 2 did not pass before blue went), the group is busy, the deployer
-     could not read the release's state (deployment left as it is), or a command refused
+     released but unverified (gate 2 did not pass before blue went), the group is busy or one of its
+     alarms stayed in ALARM through --alarm-wait (nothing created), the deployer could not read the
+     release's state (deployment left as it is), or a command refused
      (continue --wait, a pinned --deployment-id, CodeDeploy's rollback)
   2  bad input (flags, environment, stack outputs, files, or a deployment group that cannot gate the
      release: no Ready wait, a termination wait too short for --soak); nothing was written in AWS

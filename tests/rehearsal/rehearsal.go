@@ -10,11 +10,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	"github.com/ai-bluegreen/ai-bluegreen/deployer"
 	"github.com/ai-bluegreen/ai-bluegreen/infra"
@@ -54,10 +57,12 @@ type Options struct {
 }
 
 // DeployerFlags are the deployer's timing flags for a time scale of 60: checks a few times per
-// CodeDeploy "minute", a soak shorter than the scaled 15-minute termination wait.
+// CodeDeploy "minute", a soak shorter than the scaled 15-minute termination wait, and no wait for
+// CloudWatch's late datapoints (--metrics-lag is real time, while the termination wait it must fit in
+// lasts 15 real seconds here; the deployer's unit tests cover that wait against scripted late data).
 var DeployerFlags = []string{
 	"--poll-interval", "200ms", "--poll-max-interval", "1s",
-	"--check-interval", "300ms", "--soak", "4s", "--soak-interval", "1s",
+	"--check-interval", "300ms", "--soak", "4s", "--soak-interval", "1s", "--metrics-lag", "0s",
 	"--green-start-timeout", "60s", "--gate-timeout", "60s",
 }
 
@@ -104,7 +109,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, fmt.Errorf("write validation suite: %w", err)
 	}
 	prodURL, _ := stack.Outputs["prodUrl"].(string)
-	if err := waitServing(ctx, prodURL, time.Minute); err != nil {
+	if err := waitServing(ctx, stack, time.Minute); err != nil {
 		return nil, err
 	}
 
@@ -157,28 +162,23 @@ func runDeployer(ctx context.Context, args []string, progress io.Writer) deployR
 	return r
 }
 
-// waitServing waits until the prod listener answers predictions: the service's first tasks load
-// their model and pass the target group's health checks before users get answers.
-func waitServing(ctx context.Context, url string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	client := &http.Client{Timeout: 5 * time.Second}
-	for ok := 0; ok < 5; {
-		resp, err := client.Post(url+"/predict", "application/json", strings.NewReader(`{"features":[1]}`))
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-		if err == nil && resp.StatusCode == http.StatusOK {
-			ok++
-		} else {
-			ok = 0
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("wait for %s to serve: not answering 200 after %s", url, limit)
-		}
-		if !sleep(ctx, 100*time.Millisecond) {
-			return ctx.Err()
-		}
+// waitServing waits until the service's first tasks have loaded their model and every target of the
+// group the prod listener serves is healthy, using the SDK's own TargetInService waiter against the
+// emulator's ELBv2 API. It does not poll the prod listener itself: until a target is healthy the ALB
+// answers 503, and a client hammering a fresh stack would set off the stack's ALB 5xx alarm, which
+// then holds the first release in the deployer's --alarm-wait.
+func waitServing(ctx context.Context, stack *provision.Stack, limit time.Duration) error {
+	group, _ := stack.Outputs["blueTargetGroupArn"].(string)
+	client := elbv2.New(elbv2.Options{
+		Region:       stack.Region,
+		BaseEndpoint: aws.String(stack.Server.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("rehearsal", "rehearsal", ""),
+	})
+	waiter := elbv2.NewTargetInServiceWaiter(client, func(o *elbv2.TargetInServiceWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second
+	})
+	if err := waiter.Wait(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(group)}, limit); err != nil {
+		return fmt.Errorf("wait for the service's first targets in %s to be healthy: %w", group, err)
 	}
 	return nil
 }

@@ -217,3 +217,14 @@ func TestMainRunsTwiceInOneProcess(t *testing.T) {
 		assert.Contains(t, stdout.String(), "Exit codes:")
 	}
 }
+
+func TestReadOutputNamesListsOnlyOutputsThatFillAFlag(t *testing.T) {
+	t.Parallel()
+	for _, name := range ReadOutputNames() {
+		found := false
+		for _, of := range outputFlags {
+			found = found || of.output == name
+		}
+		assert.True(t, found, "ReadOutputNames claims the deployer reads stack output %q, but no flag is filled from it", name)
+	}
+}

@@ -12,38 +12,32 @@ import (
 
 // Stack output names the deployer reads from `pulumi stack output --json`. They
 // are the deployer's own copy of infra's OutputX constants (the two packages never
-// import each other); a test in tests/ checks that they agree.
+// import each other); a test in tests/ checks that they agree. Other outputs in the
+// file (clusterArn, the target group names, albDnsName, deployerPolicyJson …) are
+// accepted and ignored: the target groups are found from the deployment and the
+// listeners each release, never from the stack.
 const (
 	OutputRegion                    = "region"
 	OutputClusterName               = "clusterName"
-	OutputClusterArn                = "clusterArn"
 	OutputServiceName               = "serviceName"
-	OutputTaskDefinitionFamily      = "taskDefinitionFamily"
 	OutputContainerName             = "containerName"
 	OutputContainerPort             = "containerPort"
 	OutputCodeDeployApplication     = "codeDeployApplication"
 	OutputCodeDeployDeploymentGroup = "codeDeployDeploymentGroup"
-	OutputBlueTargetGroupArn        = "blueTargetGroupArn"
-	OutputBlueTargetGroupName       = "blueTargetGroupName"
-	OutputGreenTargetGroupArn       = "greenTargetGroupArn"
-	OutputGreenTargetGroupName      = "greenTargetGroupName"
 	OutputProdListenerArn           = "prodListenerArn"
 	OutputTestListenerArn           = "testListenerArn"
 	OutputLoadBalancerArn           = "loadBalancerArn"
-	OutputAlbDNSName                = "albDnsName"
 	OutputProdURL                   = "prodUrl"
 	OutputTestURL                   = "testUrl"
 )
 
-// ReadOutputNames lists every stack output the deployer may read, for the
-// contract test in tests/.
+// ReadOutputNames lists the stack outputs the deployer reads (each one fills the
+// flag that overrides it), for the contract test in tests/.
 func ReadOutputNames() []string {
 	names := make([]string, 0, len(outputFlags))
 	for _, of := range outputFlags {
 		names = append(names, of.output)
 	}
-	names = append(names, OutputClusterArn, OutputTaskDefinitionFamily, OutputBlueTargetGroupArn,
-		OutputBlueTargetGroupName, OutputGreenTargetGroupArn, OutputGreenTargetGroupName, OutputAlbDNSName)
 	sort.Strings(names)
 	return names
 }

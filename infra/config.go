@@ -126,7 +126,7 @@ type DeploymentConfig struct {
 	ShiftPercent           int    `key:"shiftPercent" min:"1" max:"99" unit:"percent" doc:"canary: first step; linear: every step."`
 	ShiftMinutes           int    `key:"shiftMinutes" min:"1" max:"2880" unit:"minutes" doc:"canary: wait before the rest; linear: minutes between steps."`
 	ReadyWaitMinutes       int    `key:"readyWaitMinutes" min:"0" max:"2880" unit:"minutes" doc:"How long the deployment waits in Ready for the deployer's ContinueDeployment (gate 1) before CodeDeploy stops and rolls it back (STOP_DEPLOYMENT). 0 opts out: no gate before production traffic, which shifts right after test traffic (CONTINUE_DEPLOYMENT)."`
-	TerminationWaitMinutes int    `key:"terminationWaitMinutes" min:"0" max:"2880" unit:"minutes" doc:"Minutes blue stays running after a successful shift, for a fast rollback."`
+	TerminationWaitMinutes int    `key:"terminationWaitMinutes" min:"0" max:"2880" unit:"minutes" doc:"Minutes blue stays running after a successful shift, for a fast rollback; the deployer's gate 2 soaks green in this wait, so it must exceed the deployer's --soak by more than 2 minutes (at least 8 with its 5-minute default)."`
 }
 
 // AlarmsConfig holds the thresholds of the alarms CodeDeploy watches.

@@ -273,7 +273,7 @@ func (l *LoadBalancer) securityGroups(ctx *pulumi.Context, name string, args *Lo
 			return nil, nil, err
 		}
 	}
-	// Test traffic reaches green before any user does: by default only from the VPC. An internal ALB
+	// Test traffic reaches green before any user does, so only from known sources. An internal ALB
 	// sees the VPC's own addresses. An internet-facing ALB's DNS name resolves to public IPs, so a
 	// client in the private subnets arrives through a NAT gateway, from its Elastic IP, never from the
 	// VPC CIDR (which would admit nobody).

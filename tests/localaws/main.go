@@ -3,7 +3,8 @@
 //
 //	go run ./tests/localaws -outputs /tmp/outputs.json &
 //	export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1
-//	go run ./deployer/cmd/deployer deploy --stack-outputs /tmp/outputs.json --image model-server:v2
+//	go run ./deployer/cmd/deployer deploy --stack-outputs /tmp/outputs.json --image model-server:v2 \
+//	  --check-interval 300ms --soak 5s --metrics-lag 0s   # the deployer is not scaled: fit the scaled waits
 package main
 
 import (

@@ -58,7 +58,8 @@ type step struct {
 	errInfo  *cdtypes.ErrorInformation
 	creator  cdtypes.DeploymentCreator
 	waitFor  string
-	until    time.Time // repeated until the fake clock reaches this time
+	until    time.Time     // repeated until the fake clock reaches this time
+	lasts    time.Duration // repeated until this long after it was first served
 	enter    func(w *world)
 }
 
@@ -67,6 +68,7 @@ type script struct {
 	i           int
 	entered     int
 	events      map[string]bool
+	since       time.Time // when the current step was first served
 	appSpec     string
 	description string
 }
@@ -298,9 +300,13 @@ func (f *fakeCodeDeploy) current(id string) (step, *script, error) {
 		return step{}, nil, apiError("DeploymentDoesNotExistException", "no deployment "+id)
 	}
 	st := s.steps[s.i]
+	now := f.w.clock.Now()
+	if s.entered <= s.i {
+		s.since = now
+	}
 	enter := s.entered <= s.i && st.enter != nil
 	s.entered = s.i + 1
-	if (st.waitFor == "" || s.events[st.waitFor]) && !f.w.clock.Now().Before(st.until) {
+	if (st.waitFor == "" || s.events[st.waitFor]) && !now.Before(st.until) && !now.Before(s.since.Add(st.lasts)) {
 		if s.i < len(s.steps)-1 {
 			s.i++
 		}

@@ -24,7 +24,7 @@ func (d *Deployer) passSoakGate(ctx context.Context, res *Result, r *release, s 
 		return nil
 	}
 	d.log.Info("gate soak: watching green under production traffic", "soak", d.o.Soak.String(), "deployment", r.ID)
-	ended, err := d.runSoak(ctx, res, g, r, s)
+	cut, err := d.runSoak(ctx, res, g, r, s)
 	g.End = d.clock.Now()
 	var re *ReadError
 	switch {
@@ -34,9 +34,9 @@ func (d *Deployer) passSoakGate(ctx context.Context, res *Result, r *release, s 
 	case err != nil:
 		d.gateFailed(ctx, g, err)
 		return err
-	case ended:
-		g.Verdict, g.Reason = "incomplete", "the termination wait ended before the soak finished"
-		d.log.Warn("gate soak incomplete: the termination wait ended first")
+	case cut != "":
+		g.Verdict, g.Reason = "incomplete", cut
+		d.log.Warn("gate soak incomplete: " + cut)
 		return nil
 	}
 	g.Verdict = "pass"
@@ -125,12 +125,13 @@ func (d *Deployer) newSoakWindow(ctx context.Context, r *release, s snapshot) (*
 // runSoak checks green every SoakInterval for the soak window, then keeps checking
 // health and alarms while it waits for CloudWatch's late datapoints of the
 // window's last minute (at most --metrics-lag, and never into the last minute of
-// the termination wait), and judges the whole window. It reports ended=true when
-// the deployment left the termination wait on its own.
-func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *release, s snapshot) (bool, error) {
+// the termination wait), and judges the whole window. When the deployment left the
+// termination wait on its own, cut says in which phase of the gate
+// (assessSoakCut).
+func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *release, s snapshot) (cut string, err error) {
 	w, err := d.newSoakWindow(ctx, r, s)
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	var sg sight
 	streak, checks, last, waiting := 0, 0, "", false
@@ -138,13 +139,13 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 		snap, obs, err := d.soakCheck(ctx, res, r, w)
 		if err != nil {
 			if err = d.retryRead(ctx, &sg, err, w.readDeadline); err != nil {
-				return false, err
+				return "", err
 			}
 			continue
 		}
 		sg.clear()
 		if snap == nil {
-			return true, nil
+			return assessSoakCut(w, d.clock.Now(), d.o.MetricsLag), nil
 		}
 		now := d.clock.Now()
 		if obs.Health.OK {
@@ -160,11 +161,11 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 		}
 		if !ok {
 			g.Evidence = append(g.Evidence, line)
-			return false, &GateError{Gate: GateSoak, Reason: line}
+			return "", &GateError{Gate: GateSoak, Reason: line}
 		}
 		if !now.Before(w.end) {
 			if done, err := d.judgeSoakWindow(g, w, obs.Metrics, now, fmt.Sprintf("%d checks over %s; last: %s", checks, now.Sub(w.start).Round(time.Second), line)); done {
-				return false, err
+				return "", err
 			}
 			if !waiting {
 				d.log.Info("soak window over; still checking health and alarms while CloudWatch's datapoints of its last minute arrive",
@@ -173,16 +174,30 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 			}
 		}
 		if now.After(r.deadline) {
-			return false, errBudgetExceeded
+			return "", errBudgetExceeded
 		}
 		next := w.end
 		if !now.Before(w.end) {
 			next = w.lagEnd
 		}
 		if err := d.clock.Sleep(ctx, max(min(d.o.SoakInterval, next.Sub(now)), 0)); err != nil {
-			return false, err
+			return "", err
 		}
 	}
+}
+
+// assessSoakCut says how far gate 2 had got when the deployment left the
+// termination wait on its own at now (continued by hand, or a wait shorter than it
+// looked): inside the soak window, or after it, when every check had passed and the
+// deployer was only waiting for CloudWatch's late datapoints of the window's last
+// minute, so the whole window's metrics were never judged.
+func assessSoakCut(w *soakWindow, now time.Time, lag time.Duration) string {
+	soak := w.end.Sub(w.start)
+	if now.Before(w.end) {
+		return fmt.Sprintf("the termination wait ended before the soak finished (%s into the %s soak)", now.Sub(w.start).Round(time.Second), soak)
+	}
+	return fmt.Sprintf("the termination wait ended after the %s soak window, whose checks had all passed, while the deployer waited for CloudWatch's late datapoints of its last minute "+
+		"(%s into --metrics-lag %s): the whole window's metrics were not judged", soak, now.Sub(w.end).Round(time.Second), lag)
 }
 
 // judgeSoakWindow judges the whole window once the soak is over and CloudWatch

@@ -64,3 +64,40 @@ func TestAssessReleaseVerified(t *testing.T) {
 		})
 	}
 }
+
+func TestDeployWhoseTerminationWaitEndedWhileWaitingForLateMetricsSaysTheSoakHadPassed(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.metricsLag = time.Hour // the window's last minute never arrives
+	tw := stepTermWait       // the termination wait ends a minute after the 2m soak window
+	tw.waitFor, tw.lasts = "", 3*time.Minute
+	w.addScript("d-NEW", stepCreated, stepInstalling, stepTestTraffic, stepReady, stepShifting, tw, stepSucceeded)
+	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeReleasedUnverified, res.Outcome)
+	require.Len(t, res.Gates, 2)
+	assert.Equal(t, "incomplete", res.Gates[1].Verdict)
+	assert.NotContains(t, res.Gates[1].Reason, "before the soak finished")
+	assert.Contains(t, res.Gates[1].Reason, "the termination wait ended after the 2m0s soak window, whose checks had all passed, while the deployer waited for CloudWatch's late datapoints of its last minute")
+	assert.Contains(t, res.Message, "into --metrics-lag 3m0s): the whole window's metrics were not judged")
+}
+
+func TestAssessSoakCut(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	w := &soakWindow{start: start, end: start.Add(5 * time.Minute), lagEnd: start.Add(8 * time.Minute)}
+	cases := []struct {
+		name string
+		now  time.Time
+		want string
+	}{
+		{"inside the soak window it ended before the soak finished", start.Add(2 * time.Minute), "the termination wait ended before the soak finished (2m0s into the 5m0s soak)"},
+		{"after the window it ended while waiting for CloudWatch", start.Add(6 * time.Minute), "after the 5m0s soak window, whose checks had all passed, while the deployer waited for CloudWatch's late datapoints of its last minute (1m0s into --metrics-lag 3m0s)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Contains(t, assessSoakCut(w, tc.now, 3*time.Minute), tc.want)
+		})
+	}
+}

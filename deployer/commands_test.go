@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
@@ -56,6 +58,34 @@ func TestPlanShowsTheDiffAndAppSpecAndWritesNothing(t *testing.T) {
 	var out bytes.Buffer
 	res.writeText(&out)
 	assert.Contains(t, out.String(), "task definition changes:")
+}
+
+func TestPlanShowsAGroupAlarmInAlarmAndTheWorstCaseRunTime(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.alarms[0].StateValue, w.alarms[0].StateReason = cwtypes.StateValueAlarm, aws.String("Threshold Crossed")
+	res := w.deployer(t, true).Plan(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeOK, res.Outcome, res.Message)
+	p := res.Plan
+	assert.Equal(t, []string{"web-5xx: Threshold Crossed"}, p.AlarmsInAlarm)
+	assert.Equal(t, p.Budget.AlarmWait+p.Budget.Total+p.Budget.Rollback, p.Budget.WorstCase)
+	assert.Equal(t, 15*time.Minute, p.Budget.Rollback, "--rollback-timeout")
+	var out bytes.Buffer
+	res.writeText(&out)
+	assert.Contains(t, out.String(), "alarm in ALARM   web-5xx: Threshold Crossed (deploy would wait up to 5m0s for it to clear, else exit 1 alarm_active)")
+	assert.Contains(t, out.String(), "; worst case "+p.Budget.WorstCase.String()+" (+ alarm wait 5m0s before creating, + rollback 15m0s)")
+	assert.Zero(t, w.writes())
+}
+
+func TestTheBudgetLineNamesGateTwoForWhatItIs(t *testing.T) {
+	t.Parallel()
+	g := GroupSettings{ReadyAction: "STOP_DEPLOYMENT", ReadyWait: time.Hour, TerminationWait: 30 * time.Minute}
+	o := DefaultOptions() // soak 5m, metrics lag 3m
+	assert.Contains(t, assessBudget(o, g).String(), "+ soak + metrics lag 8m0s +")
+	assert.NotContains(t, assessBudget(o, g).String(), "termination wait 8m0s")
+	o.Soak = 0
+	assert.Contains(t, assessBudget(o, g).String(), "+ termination wait 30m0s +")
 }
 
 func TestContinuePromotesPastTheWaitTheDeploymentIsIn(t *testing.T) {

@@ -51,10 +51,21 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 		return nil, err
 	}
 	res.Group = &st.Group
+	alarmStart := d.clock.Now()
+	firstRead := d.given.AlarmWait
+	if firstRead <= 0 {
+		firstRead = minAlarmWait // derived from the alarms: the floor until they are read
+	}
+	alarms, err := d.readGroupAlarms(ctx, st.Group, alarmStart.Add(firstRead))
+	if err != nil {
+		return nil, err
+	}
+	d.o = assessLimits(d.given, st.Service, st.Group, alarms, len(alarms) == 0)
 	budget := assessBudget(d.o, st.Group)
 	res.Budget = &budget
-	d.log.Info("release budget", "budget", budget.String(), "config", st.Group.DeploymentConfig, "traffic", st.Group.TrafficRouting)
-	warnings, err := assessGroup(d.o, d.t.DeploymentGroup, st.Group)
+	d.log.Info("release budget", "budget", budget.String(), "config", st.Group.DeploymentConfig, "traffic", st.Group.TrafficRouting,
+		"greenStartTimeout", d.o.GreenStartTimeout.String(), "gateTimeout", d.o.GateTimeout.String())
+	warnings, err := assessGroup(d.given, d.t.DeploymentGroup, st.Group)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +96,7 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	if active != nil {
 		return r, d.attach(ctx, res, r, active)
 	}
-	if err := d.waitForAlarmsToClear(ctx, st.Group); err != nil {
+	if err := d.waitForAlarmsToClear(ctx, st.Group, alarms, alarmStart, d.o.AlarmWait); err != nil {
 		return nil, err
 	}
 	r.deadline = d.clock.Now().Add(budget.Total) // the wait wrote nothing: the release's budget starts now
@@ -104,35 +115,6 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 		return nil, err
 	}
 	return r, nil
-}
-
-// waitForAlarmsToClear waits up to --alarm-wait for the group's alarms to leave
-// ALARM before a deployment is created (see assessAlarms).
-func (d *Deployer) waitForAlarmsToClear(ctx context.Context, g GroupSettings) error {
-	if !g.AlarmsEnabled || len(g.Alarms) == 0 {
-		return nil
-	}
-	start := d.clock.Now()
-	for logged := false; ; logged = true {
-		alarming, err := d.alarmsInAlarm(ctx, g.Alarms)
-		if err != nil {
-			return err
-		}
-		wait, err := assessAlarms(d.t.DeploymentGroup, alarming, d.clock.Now().Sub(start), d.o.AlarmWait)
-		if !wait {
-			if logged && err == nil {
-				d.log.Info("group alarms are clear", "waited", d.clock.Now().Sub(start).Round(time.Second).String())
-			}
-			return err
-		}
-		if !logged {
-			d.log.Warn("group alarms in ALARM: CodeDeploy would stop a new deployment at once; waiting for them to clear",
-				"alarms", strings.Join(alarming, "; "), "alarmWait", d.o.AlarmWait.String())
-		}
-		if err := d.clock.Sleep(ctx, d.o.PollMaxInterval); err != nil {
-			return err
-		}
-	}
 }
 
 // writeTimeout bounds the writes the deployer finishes even after CI's cancel,

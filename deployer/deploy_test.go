@@ -91,7 +91,7 @@ func TestDeployRollsBackWhenGreenNeverBecomesReady(t *testing.T) {
 	assert.Equal(t, []string{"d-NEW"}, w.stops)
 	assert.Equal(t, 1, w.called("codedeploy:StopDeployment rollback=true"))
 	assert.Equal(t, &RollbackInfo{DeploymentID: "d-RB", Status: S}, res.Rollback)
-	assert.Contains(t, res.Message, "readiness probe GET /health/ready via the test listener: not 3 in a row within --gate-timeout 10m0s; last: 503")
+	assert.Contains(t, res.Message, "readiness probe GET /health/ready via the test listener: not 3 in a row within gate 1's time (until the group's ready wait 1h0m0s less 1m0s); last: 503")
 	assert.Equal(t, "fail", res.Gates[0].Verdict)
 }
 
@@ -128,6 +128,40 @@ func TestDeployRollsBackWhenNoGreenTargetTurnsHealthyInTime(t *testing.T) {
 
 	assert.Equal(t, OutcomeRolledBack, res.Outcome)
 	assert.Contains(t, res.Message, "no healthy green target within --green-start-timeout 2m0s: 0/2 healthy; 10.0.0.5:8080 unhealthy (Target.ResponseCodeMismatch)")
+}
+
+func TestDeployGivesAGreenThatLoadsWithinTheServicesGracePeriodTimeToStart(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.service.HealthCheckGracePeriodSeconds = aws.Int32(1200) // the GPU stack: a 20-minute model load
+	var healthyAt time.Time
+	w.addScript("d-NEW", stepCreated, step{status: "InProgress", target: ecsTarget("InProgress", events(S, "InProgress"), 100, 0), lasts: 18 * time.Minute,
+		enter: func(w *world) { healthyAt = w.clock.Now().Add(17 * time.Minute) }},
+		stepTestTraffic, stepReady, stepShifting, stepTermWait, stepSucceeded)
+	w.health = func(string) []elbv2types.TargetHealthDescription {
+		if w.clock.Now().Before(healthyAt) {
+			return []elbv2types.TargetHealthDescription{target("10.0.0.5", "unhealthy", "Target.ResponseCodeMismatch")}
+		}
+		return healthyTargets(2)
+	}
+	w.expectRollback("d-NEW")
+	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
+	assert.Equal(t, 25*time.Minute, res.Budget.Install, "the grace period plus 5m, not the 10m floor")
+}
+
+func TestAnExplicitGreenStartTimeoutWinsOverTheGracePeriod(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.service.HealthCheckGracePeriodSeconds = aws.Int32(1200)
+	w.addScript("d-NEW", stepCreated, step{status: "InProgress", target: ecsTarget("InProgress", events(S, "InProgress"), 100, 0), waitFor: "never"})
+	w.health = func(string) []elbv2types.TargetHealthDescription { return nil }
+	w.expectRollback("d-NEW")
+	res := w.deployer(t, true, func(o *Options) { o.GreenStartTimeout = 3 * time.Minute }).Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeRolledBack, res.Outcome)
+	assert.Contains(t, res.Message, "no healthy green target within --green-start-timeout 3m0s")
 }
 
 func TestDeployAttachesToTheInFlightDeploymentOfTheSameImage(t *testing.T) {

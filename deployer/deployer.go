@@ -41,10 +41,10 @@ type Options struct {
 	PollInterval        time.Duration // fastest poll, right after a change
 	PollMaxInterval     time.Duration // cap of the adaptive backoff
 	Consecutive         int           // K: consecutive passing checks a gate needs (and failing ones that fail it)
-	GreenStartTimeout   time.Duration // from install start to the first healthy green target
-	AlarmWait           time.Duration // before creating a deployment, how long to wait for the group's alarms to leave ALARM
+	GreenStartTimeout   time.Duration // from install start to the first healthy green target; 0 = derived from the service's health check grace period (assessLimits)
+	AlarmWait           time.Duration // before creating a deployment, how long to wait for the group's alarms to leave ALARM; 0 = derived from the alarms' periods
 	MaxGreenTaskStops   int           // failed green task stops tolerated before rolling back
-	GateTimeout         time.Duration // gate 1 limit, from entering Ready
+	GateTimeout         time.Duration // gate 1 limit, from entering Ready; 0 = until shortly before the group's ready wait ends
 	CheckInterval       time.Duration // spacing of the K consecutive checks of gate 1
 	ReadyPath           string        // readiness probe path; "" = the green target group's health-check path
 	RequestTimeout      time.Duration // per HTTP request of probes and the suite
@@ -67,11 +67,13 @@ type Options struct {
 	Logger     *slog.Logger // nil = discard
 }
 
-// DefaultOptions returns the defaults the CLI documents.
+// DefaultOptions returns the defaults the CLI documents. GreenStartTimeout,
+// AlarmWait and GateTimeout are 0: derived from the service, its alarms and the
+// deployment group once they are read (assessLimits).
 func DefaultOptions() Options {
 	return Options{
 		PollInterval: time.Second, PollMaxInterval: 5 * time.Second, Consecutive: 3,
-		GreenStartTimeout: 10 * time.Minute, AlarmWait: 5 * time.Minute, GateTimeout: 10 * time.Minute, CheckInterval: 5 * time.Second, RequestTimeout: 10 * time.Second,
+		CheckInterval: 5 * time.Second, RequestTimeout: 10 * time.Second,
 		Soak: 5 * time.Minute, SoakInterval: 15 * time.Second, Max5xxRate: 0.01, MaxP99: 2 * time.Second, MetricsLag: 3 * time.Minute,
 		RollbackTimeout: 15 * time.Minute, OnInterrupt: "rollback", InterruptGrace: 7 * time.Second,
 	}
@@ -81,7 +83,8 @@ func DefaultOptions() Options {
 type Deployer struct {
 	c     Clients
 	t     Target
-	o     Options
+	o     Options // in use: given, with the derived limits filled in (assessLimits)
+	given Options // as the caller set them: a 0 limit is derived
 	log   *slog.Logger
 	clock Clock
 	http  *http.Client
@@ -102,6 +105,8 @@ func New(c Clients, t Target, o Options) *Deployer {
 	if d.o.Consecutive < 1 {
 		d.o.Consecutive = 1
 	}
+	d.given = d.o
+	d.o = assessLimits(d.given, nil, GroupSettings{}, nil, false) // until the service and group are read
 	return d
 }
 
@@ -250,30 +255,41 @@ func assessTrafficRouting(tr *cdtypes.TrafficRoutingConfig) (string, time.Durati
 }
 
 // Budget is the time a release may take, phase by phase; exceeding Total stops
-// and rolls back (exit 3).
+// and rolls back (exit 3). WorstCase is how long the command may run in all: the
+// wait for the group's alarms before anything is created (not part of Total: it
+// writes nothing), Total, then following a rollback for --rollback-timeout.
 type Budget struct {
-	Install time.Duration `json:"install"`
-	Gate1   time.Duration `json:"gate1"`
-	Shift   time.Duration `json:"shift"`
-	Gate2   time.Duration `json:"gate2"`
-	Slack   time.Duration `json:"slack"`
-	Total   time.Duration `json:"total"`
+	Install   time.Duration `json:"install"`
+	Gate1     time.Duration `json:"gate1"`
+	Shift     time.Duration `json:"shift"`
+	Gate2     time.Duration `json:"gate2"`
+	Slack     time.Duration `json:"slack"`
+	Total     time.Duration `json:"total"`
+	AlarmWait time.Duration `json:"alarmWait"`
+	Rollback  time.Duration `json:"rollback"`
+	WorstCase time.Duration `json:"worstCase"`
+	gate2What string        // what Gate2 is, for String
 }
 
 // String renders the budget for the log.
 func (b Budget) String() string {
-	return fmt.Sprintf("%s (install %s + ready gate %s + traffic shift %s + termination wait %s + slack %s)",
-		b.Total, b.Install, b.Gate1, b.Shift, b.Gate2, b.Slack)
+	what := b.gate2What
+	if what == "" {
+		what = "gate 2"
+	}
+	return fmt.Sprintf("%s (install %s + ready gate %s + traffic shift %s + %s %s + slack %s); worst case %s (+ alarm wait %s before creating, + rollback %s)",
+		b.Total, b.Install, b.Gate1, b.Shift, what, b.Gate2, b.Slack, b.WorstCase, b.AlarmWait, b.Rollback)
 }
 
-// assessBudget computes the release budget: green start (flag), the ready gate
-// (our gate timeout, at most the group's ready wait), the traffic shift (from the
-// deployment config), the soak and --metrics-lag (or the whole termination wait
-// without a soak), and
-// slack of 10% + 5 min for CodeDeploy's own steps. Holding at Ready ends the run
-// before the shift. An explicit timeout wins.
+// assessBudget computes the release budget: green start (--green-start-timeout),
+// the ready gate (our gate timeout, at most the group's ready wait), the traffic
+// shift (from the deployment config), the soak and --metrics-lag (or the whole
+// termination wait without a soak), and slack of 10% + 5 min for CodeDeploy's own
+// steps. Holding at Ready ends the run before the shift. An explicit timeout
+// wins. The worst case adds the alarm wait before it and the rollback after it.
+// o holds the limits in use (assessLimits).
 func assessBudget(o Options, g GroupSettings) Budget {
-	b := Budget{Install: o.GreenStartTimeout, Shift: g.ShiftDuration}
+	b := Budget{Install: o.GreenStartTimeout, Shift: g.ShiftDuration, gate2What: "termination wait"}
 	if g.gatesBeforeTraffic() {
 		b.Gate1 = o.GateTimeout
 		if g.ReadyWait > 0 && g.ReadyWait < b.Gate1 {
@@ -282,7 +298,7 @@ func assessBudget(o Options, g GroupSettings) Budget {
 	}
 	b.Gate2 = g.TerminationWait
 	if soak := o.Soak + o.MetricsLag; o.Soak > 0 && soak < g.TerminationWait {
-		b.Gate2 = soak // the soak, then at most --metrics-lag for CloudWatch's last minute
+		b.Gate2, b.gate2What = soak, "soak + metrics lag" // the soak, then at most --metrics-lag for CloudWatch's last minute
 	}
 	if o.HoldAtReady {
 		b.Shift, b.Gate2 = 0, 0 // the run ends in Ready; the promoting run has its own budget
@@ -293,6 +309,8 @@ func assessBudget(o Options, g GroupSettings) Budget {
 	if o.Timeout > 0 {
 		b.Total = o.Timeout
 	}
+	b.AlarmWait, b.Rollback = o.AlarmWait, o.RollbackTimeout
+	b.WorstCase = b.AlarmWait + b.Total + b.Rollback
 	return b
 }
 
@@ -301,6 +319,7 @@ func (b Budget) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]string{
 		"install": b.Install.String(), "gate1": b.Gate1.String(), "shift": b.Shift.String(),
 		"gate2": b.Gate2.String(), "slack": b.Slack.String(), "total": b.Total.String(),
+		"alarmWait": b.AlarmWait.String(), "rollback": b.Rollback.String(), "worstCase": b.WorstCase.String(),
 	})
 }
 
@@ -322,7 +341,7 @@ func (b *Budget) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	return parseDurations(m, map[string]*time.Duration{"install": &b.Install, "gate1": &b.Gate1, "shift": &b.Shift,
-		"gate2": &b.Gate2, "slack": &b.Slack, "total": &b.Total})
+		"gate2": &b.Gate2, "slack": &b.Slack, "total": &b.Total, "alarmWait": &b.AlarmWait, "rollback": &b.Rollback, "worstCase": &b.WorstCase})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.

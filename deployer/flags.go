@@ -77,10 +77,15 @@ var (
 		o := &c.opts
 		fs.IntVar(&o.Consecutive, "consecutive", o.Consecutive, "K: consecutive passing checks a gate needs, and failing ones that fail it (1-100)")
 		fs.DurationVar(&o.CheckInterval, "check-interval", o.CheckInterval, "spacing of gate 1's consecutive checks")
-		fs.DurationVar(&o.GreenStartTimeout, "green-start-timeout", o.GreenStartTimeout, "roll back when no green target is healthy this long after install starts")
-		fs.DurationVar(&o.AlarmWait, "alarm-wait", o.AlarmWait, "before creating a deployment, wait up to this long for the group's alarms to leave ALARM (CodeDeploy stops a deployment at once while one fires), else exit 1 alarm_active")
+		fs.DurationVar(&o.GreenStartTimeout, "green-start-timeout", o.GreenStartTimeout, "roll back when no green target is healthy this long after install starts "+
+			"(0 = derived: the larger of 10m and the service's healthCheckGracePeriodSeconds + 5m, room for a capacity provider to add an instance, the image pull and the model load)")
+		fs.DurationVar(&o.AlarmWait, "alarm-wait", o.AlarmWait, "before creating a deployment, wait up to this long for the group's alarms to leave ALARM (CodeDeploy stops a deployment at once while one fires), else exit 1 alarm_active. "+
+			"0 = derived from the alarms DescribeAlarms reports: the longest any takes to clear (an M-of-N alarm: N-M+2 periods + 2m; 12m for 3 of 3 on 300s periods), at least 5m, at most 1h. "+
+			"An explicit value should exceed a few alarm periods. A rollback redeploy does not wait: it overrides the group's alarms")
 		fs.IntVar(&o.MaxGreenTaskStops, "max-green-task-stops", o.MaxGreenTaskStops, "failed green task stops (crash, OOM, failed health checks) tolerated before rolling back")
-		fs.DurationVar(&o.GateTimeout, "gate-timeout", o.GateTimeout, "gate 1 limit (targets, readiness probe, suite), from entering Ready")
+		fs.DurationVar(&o.GateTimeout, "gate-timeout", o.GateTimeout, "gate 1 limit (targets, readiness probe, suite), from entering Ready "+
+			"(0 = derived: until a minute, or a fifth of a short wait, before the group's ready wait ends, so gate 1 fails with its own reason and rolls back before CodeDeploy stops the deployment; 10m without a ready wait). "+
+			"An explicit value that reaches further is cut there, with a warning")
 		fs.StringVar(&o.ReadyPath, "ready-path", o.ReadyPath, "readiness probe `PATH` via the test listener (default: the green target group's health-check path)")
 		fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout, "timeout of each probe and validation request")
 		fs.StringVar(&c.suiteFile, "validation-suite", "", "validation suite `FILE` (YAML or JSON, see docs/validation-suite.md) run against green in gate 1")

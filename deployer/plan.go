@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 )
@@ -20,6 +21,7 @@ type PlanReport struct {
 	Prod                  ListenerReport `json:"prod"`
 	Test                  ListenerReport `json:"test"`
 	InFlight              string         `json:"inFlight"`
+	AlarmsInAlarm         []string       `json:"alarmsInAlarm,omitempty"` // the group's alarms in ALARM now ("name: reason"): deploy would wait up to Budget.AlarmWait for them
 	Gates                 []string       `json:"gates"`
 	Warnings              []string       `json:"warnings,omitempty"`
 	Refusal               string         `json:"refusal,omitempty"` // why deploy would refuse (exit 2) before writing anything
@@ -52,8 +54,14 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 	if err != nil {
 		return nil, err
 	}
-	rep := &PlanReport{Image: image, LiveTaskDefinitionArn: str(st.Service.TaskDefinition), Group: st.Group, Budget: assessBudget(d.o, st.Group)}
-	if rep.Warnings, err = assessGroup(d.o, d.t.DeploymentGroup, st.Group); err != nil {
+	alarms, err := d.readGroupAlarms(ctx, st.Group, d.clock.Now().Add(planReadTimeout))
+	if err != nil {
+		return nil, err
+	}
+	d.o = assessLimits(d.given, st.Service, st.Group, alarms, len(alarms) == 0)
+	rep := &PlanReport{Image: image, LiveTaskDefinitionArn: str(st.Service.TaskDefinition), Group: st.Group, Budget: assessBudget(d.o, st.Group),
+		AlarmsInAlarm: firing(alarms)}
+	if rep.Warnings, err = assessGroup(d.given, d.t.DeploymentGroup, st.Group); err != nil {
 		rep.Refusal = err.Error()
 	}
 	if d.t.ProdURL != "" && d.t.TestURL != "" { // plan may run without the URLs
@@ -96,6 +104,9 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 	rep.Gates = d.describeGates(st.Group)
 	return rep, nil
 }
+
+// planReadTimeout bounds plan's retries of a read that fails transiently.
+const planReadTimeout = 30 * time.Second
 
 // withoutProvenance drops the deployer's tags so the diff shows what changes in
 // the running task.
@@ -145,6 +156,9 @@ func (p *PlanReport) writeText(w io.Writer) {
 	fmt.Fprintf(w, "group            config %s (%s), ready %s wait %s, termination wait %s, alarms %v (enabled %t), auto rollback %t\n",
 		g.DeploymentConfig, g.TrafficRouting, g.ReadyAction, g.ReadyWait, g.TerminationWait, g.Alarms, g.AlarmsEnabled, g.AutoRollback)
 	fmt.Fprintf(w, "budget           %s\n", p.Budget)
+	for _, a := range p.AlarmsInAlarm {
+		fmt.Fprintf(w, "alarm in ALARM   %s (deploy would wait up to %s for it to clear, else exit 1 alarm_active)\n", a, p.Budget.AlarmWait)
+	}
 	for _, l := range p.Gates {
 		fmt.Fprintf(w, "                 %s\n", l)
 	}

@@ -25,7 +25,8 @@ func readyMargin(readyWait time.Duration) time.Duration {
 }
 
 // assessGroup decides, before anything is written, whether the deployment group
-// can gate a release with these options. The refusal is an *InputError (exit 2):
+// can gate a release with these options (as given: a 0 limit is derived). The
+// refusal is an *InputError (exit 2):
 // the stack's deployment settings and the flags disagree. The warnings say what
 // the release will do differently from what the flags ask.
 func assessGroup(o Options, group string, g GroupSettings) ([]string, error) {
@@ -42,7 +43,7 @@ func assessGroup(o Options, group string, g GroupSettings) ([]string, error) {
 				"or pass --allow-ungated-traffic to release without gate 1", g.ReadyAction)
 		}
 		warnings = append(warnings, fmt.Sprintf("--allow-ungated-traffic: production traffic moves to green without gate 1 (%s does not wait in Ready); only fail-fast and gate 2 apply", field))
-	} else if g.ReadyWait > 0 && o.GateTimeout > g.ReadyWait-readyMargin(g.ReadyWait) {
+	} else if o.GateTimeout > 0 && g.ReadyWait > 0 && o.GateTimeout > g.ReadyWait-readyMargin(g.ReadyWait) { // an explicit --gate-timeout only: the derived one ends there
 		warnings = append(warnings, fmt.Sprintf("--gate-timeout %s reaches the group's ready wait (deployment.readyWaitMinutes, %s): gate 1 is cut at %s, so that it fails with its own reason and rolls back before CodeDeploy stops the deployment",
 			o.GateTimeout, g.ReadyWait, g.ReadyWait-readyMargin(g.ReadyWait)))
 	}

@@ -40,6 +40,8 @@ func TestAssessGroup(t *testing.T) {
 		{"a gate timeout that reaches the ready wait is clamped, with a warning", func(o *Options) { o.GateTimeout = 10 * time.Minute },
 			GroupSettings{ReadyAction: "STOP_DEPLOYMENT", ReadyWait: 10 * time.Minute, TerminationWait: 30 * time.Minute}, "",
 			"--gate-timeout 10m0s reaches the group's ready wait (deployment.readyWaitMinutes, 10m0s): gate 1 is cut at 9m0s"},
+		{"the default gate timeout ends before a 10-minute ready wait without a warning", nil,
+			GroupSettings{ReadyAction: "STOP_DEPLOYMENT", ReadyWait: 10 * time.Minute, TerminationWait: 30 * time.Minute}, "", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,12 +143,29 @@ func TestGateOneEndsWithItsOwnReasonBeforeTheReadyWaitRunsOut(t *testing.T) {
 	w.group.BlueGreenDeploymentConfiguration.DeploymentReadyOption.WaitTimeInMinutes = 5
 	w.addScript("d-NEW", stepCreated, stepInstalling, stepTestTraffic, readySince(w.clock.Now()), stepShifting, stepTermWait, stepSucceeded)
 	w.expectRollback("d-NEW")
-	res := w.deployer(t, false).Deploy(context.Background(), deployV2()) // --gate-timeout 10m
+	res := w.deployer(t, false, func(o *Options) { o.GateTimeout = 10 * time.Minute }).Deploy(context.Background(), deployV2())
 
 	assert.Equal(t, OutcomeRolledBack, res.Outcome)
 	assert.Equal(t, []string{"d-NEW"}, w.stops, "the deployer stops it, not CodeDeploy's ready wait")
 	assert.Contains(t, res.Message, "not 3 in a row within gate 1's time (--gate-timeout 10m0s, cut at the group's ready wait less 1m0s)")
 	assert.Less(t, res.Gates[0].End.Sub(res.StartedAt), 5*time.Minute)
+}
+
+func TestTheDefaultGateTimeoutRunsGateOneUntilShortlyBeforeTheReadyWaitEndsWithoutAWarning(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.group.BlueGreenDeploymentConfiguration.DeploymentReadyOption.WaitTimeInMinutes = 10 // the dev stack
+	w.addScript("d-NEW", stepCreated, stepInstalling, stepTestTraffic, readySince(w.clock.Now()), stepShifting, stepTermWait, stepSucceeded)
+	w.expectRollback("d-NEW")
+	log, logs := newLog(t)
+	res := w.deployer(t, false, func(o *Options) { o.Logger = log }).Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeRolledBack, res.Outcome)
+	assert.Contains(t, res.Message, "not 3 in a row within gate 1's time (until the group's ready wait 10m0s less 1m0s)")
+	assert.Equal(t, 9*time.Minute, res.Budget.Gate1)
+	assert.NotContains(t, logs.String(), "is cut", "nothing was cut that anyone asked for")
+	assert.GreaterOrEqual(t, res.Gates[0].End.Sub(res.StartedAt), 8*time.Minute)
+	assert.Less(t, res.Gates[0].End.Sub(res.StartedAt), 10*time.Minute)
 }
 
 func TestDeployHoldAtReadyRefusesAGroupThatDoesNotWaitInReadyAsBadInput(t *testing.T) {

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
@@ -254,29 +252,4 @@ func (d *Deployer) observeSoak(ctx context.Context, r *release, tg *targetGroupI
 		}
 	}
 	return obs, nil
-}
-
-// alarmsInAlarm returns "name: reason" for each of the group's alarms in ALARM.
-func (d *Deployer) alarmsInAlarm(ctx context.Context, names []string) ([]string, error) {
-	var out []string
-	for i := 0; i < len(names); i += 100 {
-		batch := names[i:min(i+100, len(names))]
-		resp, err := d.c.CloudWatch.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{
-			AlarmNames: batch, AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm},
-		})
-		if err != nil {
-			return nil, readError("describe alarms "+strings.Join(batch, ","), err)
-		}
-		for _, a := range resp.MetricAlarms {
-			if a.StateValue == cwtypes.StateValueAlarm {
-				out = append(out, str(a.AlarmName)+": "+str(a.StateReason))
-			}
-		}
-		for _, a := range resp.CompositeAlarms {
-			if a.StateValue == cwtypes.StateValueAlarm {
-				out = append(out, str(a.AlarmName)+": "+str(a.StateReason))
-			}
-		}
-	}
-	return out, nil
 }

@@ -87,7 +87,8 @@ func TestAssessTrafficRouting(t *testing.T) {
 
 func TestAssessBudget(t *testing.T) {
 	t.Parallel()
-	o := DefaultOptions() // green start 10m, gate 10m, soak 5m, metrics lag 3m
+	o := DefaultOptions() // soak 5m, metrics lag 3m
+	o.GreenStartTimeout, o.GateTimeout = 10*time.Minute, 10*time.Minute
 	stop := GroupSettings{ReadyAction: "STOP_DEPLOYMENT", ReadyWait: 60 * time.Minute, TerminationWait: 30 * time.Minute, ShiftDuration: 5 * time.Minute}
 	cases := []struct {
 		name   string

@@ -1,0 +1,120 @@
+package deployer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+)
+
+// groupAlarm is one of the deployment group's alarms as DescribeAlarms reports it.
+type groupAlarm struct {
+	Name, Reason      string
+	InAlarm           bool
+	Period            time.Duration // metric alarms only
+	EvaluationPeriods int32
+	DatapointsToAlarm int32
+}
+
+// String renders "name: reason", as the logs and results show an alarm in ALARM.
+func (a groupAlarm) String() string { return a.Name + ": " + a.Reason }
+
+// firing lists "name: reason" of the alarms in ALARM.
+func firing(alarms []groupAlarm) []string {
+	var out []string
+	for _, a := range alarms {
+		if a.InAlarm {
+			out = append(out, a.String())
+		}
+	}
+	return out
+}
+
+// describeAlarms reads the group's alarms (metric and composite), 100 names per call.
+func (d *Deployer) describeAlarms(ctx context.Context, names []string) ([]groupAlarm, error) {
+	var out []groupAlarm
+	for i := 0; i < len(names); i += 100 {
+		batch := names[i:min(i+100, len(names))]
+		resp, err := d.c.CloudWatch.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{
+			AlarmNames: batch, AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm},
+		})
+		if err != nil {
+			return nil, readError("describe alarms "+strings.Join(batch, ","), err)
+		}
+		for _, a := range resp.MetricAlarms {
+			ga := groupAlarm{Name: str(a.AlarmName), Reason: str(a.StateReason), InAlarm: a.StateValue == cwtypes.StateValueAlarm}
+			if a.Period != nil {
+				ga.Period = time.Duration(*a.Period) * time.Second
+			}
+			if a.EvaluationPeriods != nil {
+				ga.EvaluationPeriods = *a.EvaluationPeriods
+			}
+			if a.DatapointsToAlarm != nil {
+				ga.DatapointsToAlarm = *a.DatapointsToAlarm
+			}
+			out = append(out, ga)
+		}
+		for _, a := range resp.CompositeAlarms {
+			out = append(out, groupAlarm{Name: str(a.AlarmName), Reason: str(a.StateReason), InAlarm: a.StateValue == cwtypes.StateValueAlarm})
+		}
+	}
+	return out, nil
+}
+
+// alarmsInAlarm returns "name: reason" for each of the group's alarms in ALARM.
+func (d *Deployer) alarmsInAlarm(ctx context.Context, names []string) ([]string, error) {
+	alarms, err := d.describeAlarms(ctx, names)
+	return firing(alarms), err
+}
+
+// readGroupAlarms reads the group's alarms before anything is written, retrying
+// a read that fails transiently (throttling, a 5xx, the network) until deadline:
+// one failed DescribeAlarms is no reason to give up a release. Without enabled
+// alarms there is nothing to read.
+func (d *Deployer) readGroupAlarms(ctx context.Context, g GroupSettings, deadline time.Time) ([]groupAlarm, error) {
+	if !g.AlarmsEnabled || len(g.Alarms) == 0 {
+		return nil, nil
+	}
+	var sg sight
+	for {
+		alarms, err := d.describeAlarms(ctx, g.Alarms)
+		if err == nil {
+			return alarms, nil
+		}
+		if err = d.retryRead(ctx, &sg, err, deadline); err != nil {
+			return nil, fmt.Errorf("read the alarms of deployment group %s before creating a deployment (nothing was created): %w", d.t.DeploymentGroup, err)
+		}
+	}
+}
+
+// waitForAlarmsToClear waits, from start up to start + limit (--alarm-wait), for
+// the group's alarms (first: as read at start) to leave ALARM before a deployment
+// is created (see assessAlarms). Reads that fail transiently are retried within
+// the same time.
+func (d *Deployer) waitForAlarmsToClear(ctx context.Context, g GroupSettings, first []groupAlarm, start time.Time, limit time.Duration) error {
+	alarms := first
+	for logged := false; ; logged = true {
+		alarming := firing(alarms)
+		wait, err := assessAlarms(d.t.DeploymentGroup, alarming, d.clock.Now().Sub(start), limit)
+		if !wait {
+			if logged && err == nil {
+				d.log.Info("group alarms are clear", "waited", d.clock.Now().Sub(start).Round(time.Second).String())
+			}
+			return err
+		}
+		if !logged {
+			d.log.Warn("group alarms in ALARM: CodeDeploy would stop a new deployment at once; waiting for them to clear",
+				"alarms", strings.Join(alarming, "; "), "alarmWait", limit.String())
+		}
+		if err := d.clock.Sleep(ctx, d.o.PollMaxInterval); err != nil {
+			return err
+		}
+		var rerr error
+		if alarms, rerr = d.readGroupAlarms(ctx, g, start.Add(limit)); rerr != nil {
+			return rerr
+		}
+	}
+}

@@ -128,6 +128,8 @@ func TestBadInputExitsTwoBeforeAnyAWSCall(t *testing.T) {
 		{"a zero poll interval is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--poll-interval", "0s"}, "--poll-interval: 0s is out of range"},
 		{"a 5xx rate above one is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--max-5xx-rate", "5"}, "--max-5xx-rate: 5: want a fraction 0-1"},
 		{"a negative request minimum is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--min-requests", "-1"}, "--min-requests: -1: want 0-1000000000"},
+		{"a request minimum that a soak shorter than a minute cannot count is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--min-requests", "10", "--soak", "30s"},
+			"--min-requests: needs --soak of at least 1m0s"},
 		{"a metrics lag past half an hour is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--metrics-lag", "1h"}, "--metrics-lag: 1h0m0s is out of range"},
 		{"an unknown interrupt action is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--on-interrupt", "ignore"}, "--on-interrupt"},
 		{"a malformed validation suite is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--validation-suite", badSuite}, "--validation-suite: " + badSuite + ": version: want 1, got 2"},

@@ -116,8 +116,12 @@ type world struct {
 	// is published, metricsLag after it began: CloudWatch's late datapoints.
 	lateMetrics map[string]float64
 	metricsLag  time.Duration
-	calls       []string
-	callAt      []time.Time // fake-clock time of each call
+	// earlyMetrics are added to the window totals of queries that start before
+	// earlyUntil: traffic of the minute the soak began in, from before it.
+	earlyMetrics map[string]float64
+	earlyUntil   time.Time
+	calls        []string
+	callAt       []time.Time // fake-clock time of each call
 	// listTasksPage, when set, makes ListTasks answer that many task ARNs per page.
 	listTasksPage int
 }
@@ -469,6 +473,9 @@ func (f *fakeCloudWatch) GetMetricData(_ context.Context, in *cloudwatch.GetMetr
 		lastMinutePublished := !in.EndTime.Add(-time.Minute).Add(f.w.metricsLag).After(now)
 		if late, lok := f.w.lateMetrics[*q.Id]; lok && lastMinutePublished {
 			v, ok = v+late, true
+		}
+		if early, eok := f.w.earlyMetrics[*q.Id]; eok && in.StartTime.Before(f.w.earlyUntil) {
+			v, ok = v+early, true
 		}
 		if period == time.Minute && (*q.Id == "recent" || *q.Id == "elb5xx") {
 			// Per-minute datapoints exist once published: "recent" with traffic in every

@@ -91,9 +91,10 @@ var (
 		fs.StringVar(&c.suiteFile, "validation-suite", "", "validation suite `FILE` (YAML or JSON, see docs/validation-suite.md) run against green in gate 1")
 		fs.DurationVar(&o.Soak, "soak", o.Soak, "gate 2: how long green must hold under production traffic before blue is terminated (0 = skip, wait out the group's termination wait)")
 		fs.DurationVar(&o.SoakInterval, "soak-interval", o.SoakInterval, "gate 2 check interval")
-		fs.Float64Var(&o.Max5xxRate, "max-5xx-rate", o.Max5xxRate, "gate 2: max fraction of green's requests that failed: 5xx from green's targets, plus 5xx the load balancer generated or failed connections to green (0-1)")
+		fs.Float64Var(&o.Max5xxRate, "max-5xx-rate", o.Max5xxRate, "gate 2: max fraction of green's requests that failed: 5xx from green's targets, plus 5xx the load balancer generated or failed connections to green, over the whole minutes that begin inside the soak (0-1)")
 		fs.DurationVar(&o.MaxP99, "max-p99", o.MaxP99, "gate 2: max p99 TargetResponseTime of green (0 = not checked)")
-		fs.IntVar(&o.MinRequests, "min-requests", o.MinRequests, "gate 2: fewest requests green must serve during the soak, else it fails (0 = with no traffic, judge on target health and alarms, recorded as \"no request data\")")
+		fs.IntVar(&o.MinRequests, "min-requests", o.MinRequests, "gate 2: fewest requests green must serve during the soak, else it fails (0 = with no traffic, judge on target health and alarms, recorded as \"no request data\"). "+
+			"Counted over the whole minutes that begin inside the soak, so gate 1's own probes never count; needs --soak of at least 1m")
 		fs.DurationVar(&o.MetricsLag, "metrics-lag", o.MetricsLag, "gate 2: after the soak window, keep checking health and alarms up to this long for CloudWatch's late datapoints of the window's last minute, "+
 			"then judge the whole window (capped to end a minute before the termination wait does)")
 		fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "overall limit; stop and roll back when exceeded, exit 3 (0 = budget computed from the group and these flags)")

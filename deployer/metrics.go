@@ -2,6 +2,7 @@ package deployer
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"time"
 
@@ -11,17 +12,48 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
-// soakMetrics are green's ALB metrics (CloudWatch AWS/ApplicationELB) since the
-// soak began.
+// soakMetrics are green's ALB metrics (CloudWatch AWS/ApplicationELB) over the
+// whole minutes that began inside the soak (soakMinutes): the minute the soak began
+// in also holds what came before it (gate 1's probes and suite through the test
+// listener, the traffic shift), which must not count for or against green.
 type soakMetrics struct {
-	Requests    float64   // RequestCount of green's target group
-	Target5xx   float64   // HTTPCode_Target_5XX_Count: green answered 5xx
-	ELB5xx      float64   // HTTPCode_ELB_5XX_Count of the load balancer in the soak's whole minutes: 502/503/504 the ALB generated
-	ELBMeasured bool      // the window holds a whole minute, so ELB5xx means something
-	ConnErrors  float64   // TargetConnectionErrorCount: the ALB could not connect to a green target
-	P99         float64   // seconds
-	HasP99      bool      //
-	Latest      time.Time // start of the latest minute with a RequestCount datapoint; zero: none
+	Requests   float64   // RequestCount of green's target group
+	Target5xx  float64   // HTTPCode_Target_5XX_Count: green answered 5xx
+	ELB5xx     float64   // HTTPCode_ELB_5XX_Count of the load balancer: 502/503/504 the ALB generated
+	ConnErrors float64   // TargetConnectionErrorCount: the ALB could not connect to a green target
+	P99        float64   // seconds
+	HasP99     bool      //
+	Latest     time.Time // start of the latest minute with a RequestCount datapoint; zero: none
+	Measured   bool      // a whole minute began inside the soak, so the counts above mean something
+	From, To   time.Time // the CloudWatch window counted: [From, To)
+	Start, End time.Time // the soak window it was clipped from
+}
+
+// soakMinutes is the CloudWatch window gate 2 counts for the soak [start, end):
+// the whole minutes that begin inside it, [from, to). ok is false when none does.
+func soakMinutes(start, end time.Time) (from, to time.Time, ok bool) {
+	from, to = start.Truncate(time.Minute), end.Truncate(time.Minute)
+	if from.Before(start) {
+		from = from.Add(time.Minute)
+	}
+	if to.Before(end) {
+		to = to.Add(time.Minute)
+	}
+	return from, to, to.After(from)
+}
+
+// window describes the clipped window for the gate's evidence.
+func (m soakMetrics) window() string {
+	const hms = "15:04:05Z"
+	switch {
+	case m.Start.IsZero():
+		return "no CloudWatch metrics read: no load balancer to read them for (--load-balancer-arn)"
+	case !m.Measured:
+		return fmt.Sprintf("no CloudWatch metrics counted: no whole minute began inside the soak (%s–%s); the minute it began in also holds gate 1's probes and the traffic shift",
+			m.Start.UTC().Format(hms), m.End.UTC().Format(hms))
+	}
+	return fmt.Sprintf("CloudWatch window %s–%s: the whole minutes that began inside the soak (%s–%s); what came before it (gate 1's probes, the traffic shift) is not counted",
+		m.From.UTC().Format(hms), m.To.UTC().Format(hms), m.Start.UTC().Format(hms), m.End.UTC().Format(hms))
 }
 
 // errors counts the requests that failed: green's 5xx, plus the ALB's own 5xx or
@@ -46,13 +78,16 @@ func (m soakMetrics) errorRate() float64 {
 	return math.Min(m.errors()/m.Requests, 1)
 }
 
-// covers reports whether CloudWatch has a datapoint for the last minute of the
-// window [start, end): ALB metrics are published per minute, a minute or more
-// late, so the last minute of a soak is judged only once it has arrived.
+// covers reports whether CloudWatch has a datapoint for the last whole minute of
+// the soak [start, end) (soakMinutes): ALB metrics are published per minute, a
+// minute or more late, so the last minute of a soak is judged only once it has
+// arrived. A soak with no whole minute has nothing to wait for.
 func (m soakMetrics) covers(start, end time.Time) bool {
-	from := start.Truncate(time.Minute)
-	last := from.Add((end.Sub(from) - 1) / time.Minute * time.Minute)
-	return !m.Latest.IsZero() && !m.Latest.Before(last)
+	_, to, ok := soakMinutes(start, end)
+	if !ok {
+		return true
+	}
+	return !m.Latest.IsZero() && !m.Latest.Before(to.Add(-time.Minute))
 }
 
 // assessMetricsDeadline is how long gate 2 waits after the soak window (which ends
@@ -98,9 +133,7 @@ func assessTerminationWaitEnd(t *cdtypes.ECSTarget, wait time.Duration, seen tim
 // has published. HTTPCode_ELB_5XX_Count has no TargetGroup dimension (the ALB
 // generated those answers, maybe without choosing a target): it is counted per load
 // balancer, which during the termination wait forwards all production traffic (and
-// the test listener's) to green; per minute, so that the minute the soak began in,
-// which also holds what happened before (blue's, the test listener's before green),
-// can be left out.
+// the test listener's) to green.
 func soakQueries(lbArn, tgArn string, period int32) []cwtypes.MetricDataQuery {
 	lb := cwtypes.Dimension{Name: aws.String("LoadBalancer"), Value: aws.String(arnResource(lbArn))}
 	tg := cwtypes.Dimension{Name: aws.String("TargetGroup"), Value: aws.String(arnResource(tgArn))}
@@ -113,31 +146,28 @@ func soakQueries(lbArn, tgArn string, period int32) []cwtypes.MetricDataQuery {
 	return []cwtypes.MetricDataQuery{
 		q("requests", "RequestCount", "Sum", period, lb, tg),
 		q("errors", "HTTPCode_Target_5XX_Count", "Sum", period, lb, tg),
-		q("elb5xx", "HTTPCode_ELB_5XX_Count", "Sum", 60, lb),
+		q("elb5xx", "HTTPCode_ELB_5XX_Count", "Sum", period, lb),
 		q("connErrors", "TargetConnectionErrorCount", "Sum", period, lb, tg),
 		q("p99", "TargetResponseTime", "p99", period, lb, tg),
 		q("recent", "RequestCount", "Sum", 60, lb, tg),
 	}
 }
 
-// readSoakMetrics reads green's metrics over [start, end), one period covering the
-// whole window (so p99 is the window's), rounded out to whole minutes. ELB-generated
-// 5xx count from the first minute that begins inside the soak.
+// readSoakMetrics reads green's metrics for the soak [start, end) over the whole
+// minutes that began inside it (soakMinutes), all of them the same way, one period
+// covering the window (so p99 is the window's). With no such minute yet there is
+// nothing to read.
 func (d *Deployer) readSoakMetrics(ctx context.Context, lbArn, tgArn string, start, end time.Time) (soakMetrics, error) {
-	from := start.Truncate(time.Minute)
-	elbFrom := from
-	if elbFrom.Before(start) {
-		elbFrom = elbFrom.Add(time.Minute)
+	from, to, ok := soakMinutes(start, end)
+	m := soakMetrics{Measured: ok, From: from, To: to, Start: start, End: end}
+	if !ok {
+		return m, nil
 	}
-	period := int32(math.Ceil(end.Sub(from).Seconds()/60)) * 60
-	if period < 60 {
-		period = 60
-	}
+	period := int32(to.Sub(from) / time.Second)
 	in := &cloudwatch.GetMetricDataInput{
-		StartTime: aws.Time(from), EndTime: aws.Time(from.Add(time.Duration(period) * time.Second)),
+		StartTime: aws.Time(from), EndTime: aws.Time(to),
 		MetricDataQueries: soakQueries(lbArn, tgArn, period),
 	}
-	m := soakMetrics{ELBMeasured: !end.Before(elbFrom.Add(time.Minute))}
 	for {
 		out, err := d.c.CloudWatch.GetMetricData(ctx, in)
 		if err != nil {
@@ -145,15 +175,18 @@ func (d *Deployer) readSoakMetrics(ctx context.Context, lbArn, tgArn string, sta
 		}
 		for _, r := range out.MetricDataResults {
 			for i, v := range r.Values {
+				// CloudWatch answers only for [from, to); an endpoint that rounds the start
+				// down must not bring the minute before the soak back in.
+				if i < len(r.Timestamps) && r.Timestamps[i].Before(from) {
+					continue
+				}
 				switch str(r.Id) {
 				case "requests":
 					m.Requests += v
 				case "errors":
 					m.Target5xx += v
 				case "elb5xx":
-					if m.ELBMeasured && i < len(r.Timestamps) && !r.Timestamps[i].Before(elbFrom) {
-						m.ELB5xx += v
-					}
+					m.ELB5xx += v
 				case "connErrors":
 					m.ConnErrors += v
 				case "p99":

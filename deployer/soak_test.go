@@ -167,11 +167,12 @@ func (m minuteMetrics) GetMetricData(_ context.Context, in *cloudwatch.GetMetric
 	return out, nil
 }
 
-func TestELBErrorsOfTheMinuteTheSoakBeganInAreNotCountedAgainstGreen(t *testing.T) {
+func TestMetricsOfTheMinuteTheSoakBeganInAreNotCountedForOrAgainstGreen(t *testing.T) {
 	t.Parallel()
 	minute := func(m int) time.Time { return time.Date(2025, 6, 1, 12, m, 0, 0, time.UTC) }
 	cw := minuteMetrics{perMinute: map[string]map[time.Time]float64{
-		"requests": {minute(0): 300},
+		"requests": {minute(0): 300, minute(1): 100, minute(2): 100}, // the 300 came before the soak: gate 1's probes, the shift
+		"errors":   {minute(0): 9, minute(2): 1},
 		"elb5xx":   {minute(0): 6, minute(1): 2}, // the 6 came before the soak: blue's, or the test listener's
 		"recent":   {minute(0): 100, minute(1): 100, minute(2): 100},
 	}}
@@ -180,12 +181,57 @@ func TestELBErrorsOfTheMinuteTheSoakBeganInAreNotCountedAgainstGreen(t *testing.
 	m, err := d.readSoakMetrics(context.Background(), lbArn, tgGreen, start, start.Add(2*time.Minute))
 	require.NoError(t, err)
 
+	assert.Equal(t, 200.0, m.Requests)
+	assert.Equal(t, 1.0, m.Target5xx)
 	assert.Equal(t, 2.0, m.ELB5xx)
-	assert.True(t, m.ELBMeasured)
+	assert.True(t, m.Measured)
+	assert.Equal(t, minute(1), m.From)
+	assert.Equal(t, minute(3), m.To)
 	assert.True(t, m.covers(start, start.Add(2*time.Minute)))
+	assert.Contains(t, m.window(), "CloudWatch window 12:01:00Z–12:03:00Z: the whole minutes that began inside the soak (12:00:30Z–12:02:30Z)")
 
 	short, err := d.readSoakMetrics(context.Background(), lbArn, tgGreen, start, start.Add(20*time.Second))
 	require.NoError(t, err)
-	assert.False(t, short.ELBMeasured, "a soak inside one minute cannot tell green's ELB errors from earlier ones")
+	assert.False(t, short.Measured, "a soak inside one minute cannot tell green's traffic from what came before")
+	assert.Zero(t, short.Requests)
 	assert.Zero(t, short.ELB5xx)
+}
+
+func TestGateOnesOwnProbesDoNotMeetMinRequests(t *testing.T) {
+	t.Parallel()
+	w := soakWorld(t, map[string]float64{})
+	w.earlyMetrics = map[string]float64{"requests": 500} // gate 1's probes and suite, in the minute the soak began in
+	tw := stepTermWait
+	tw.enter = func(w *world) { w.earlyUntil = w.clock.Now() }
+	w.scripts["d-NEW"].steps[5] = tw
+	res := w.deployer(t, true, func(o *Options) { o.MinRequests = 100 }).Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeRolledBack, res.Outcome)
+	assert.Contains(t, res.Message, "only 0 requests reached green during the soak, --min-requests 100")
+	assert.Contains(t, strings.Join(res.Gates[1].Evidence, "\n"), "the whole minutes that began inside the soak")
+}
+
+func TestSoakMinutes(t *testing.T) {
+	t.Parallel()
+	at := func(m, s int) time.Time { return time.Date(2025, 6, 1, 12, m, s, 0, time.UTC) }
+	cases := []struct {
+		name       string
+		start, end time.Time
+		from, to   time.Time
+		ok         bool
+	}{
+		{"a soak beginning mid-minute counts from the next minute", at(0, 30), at(2, 30), at(1, 0), at(3, 0), true},
+		{"a soak beginning on the minute counts that minute", at(1, 0), at(3, 0), at(1, 0), at(3, 0), true},
+		{"a soak inside one minute counts nothing", at(0, 10), at(0, 50), at(1, 0), at(1, 0), false},
+		{"a short soak across a minute boundary counts the minute that began inside it", at(0, 50), at(1, 10), at(1, 0), at(2, 0), true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			from, to, ok := soakMinutes(tc.start, tc.end)
+			assert.Equal(t, tc.from, from)
+			assert.Equal(t, tc.to, to)
+			assert.Equal(t, tc.ok, ok)
+		})
+	}
 }

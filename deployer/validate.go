@@ -223,6 +223,8 @@ func validateOptions(cmd string, o *Options) error {
 		return inputErrorf("--max-green-task-stops", "%d: want 0-1000", o.MaxGreenTaskStops)
 	case o.MinRequests < 0 || o.MinRequests > 1e9:
 		return inputErrorf("--min-requests", "%d: want 0-1000000000", o.MinRequests)
+	case o.MinRequests > 0 && o.Soak > 0 && o.Soak < time.Minute:
+		return inputErrorf("--min-requests", "needs --soak of at least %s: CloudWatch counts requests per whole minute, and gate 2 counts only the minutes that begin inside the soak (--soak %s may hold none)", time.Minute, o.Soak)
 	case o.Max5xxRate < 0 || o.Max5xxRate > 1:
 		return inputErrorf("--max-5xx-rate", "%g: want a fraction 0-1 (0.01 = 1%%)", o.Max5xxRate)
 	case o.OnInterrupt != "rollback" && o.OnInterrupt != "detach":

@@ -186,7 +186,9 @@ func (e *Emulator) hookAfterTest(d *deployment) (bool, error) {
 
 // install creates the replacement task set on the target group the production listener does not
 // serve, and waits for its steady state: every task RUNNING and healthy from the load balancer and
-// its container health check. CodeDeploy gives up after 60 minutes.
+// its container health check. It waits on the stability ECS reports (the scheduler's ts.steady,
+// DescribeTaskSets' stabilityStatus), never on a reading of its own that could run ahead of it.
+// CodeDeploy gives up after 60 minutes.
 func (e *Emulator) install(d *deployment) (bool, error) {
 	e.mu.Lock()
 	svc := e.groupService(d.group)
@@ -209,7 +211,7 @@ func (e *Emulator) install(d *deployment) (bool, error) {
 		"targetGroup", other.name, "original", live.name)
 	ts := d.replacement
 	e.mu.Unlock()
-	err := e.waitFor(d, e.d(installTimeoutMinutes*60), func() bool { return e.steady(ts) })
+	err := e.waitFor(d, e.d(installTimeoutMinutes*60), func() bool { return ts.steady })
 	if errors.Is(err, errWaitExpired) {
 		return false, &outcome{status: statusFailed, code: "TIMEOUT", rollbackEvent: "DEPLOYMENT_FAILURE",
 			message: "The deployment timed out while waiting for the replacement task set to become healthy. " +

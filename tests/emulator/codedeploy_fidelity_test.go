@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -62,6 +63,48 @@ func TestInstallWaitsUntilEveryGreenTargetIsHealthy(t *testing.T) {
 	assert.Equal(t, 1, w.healthyTargets(w.green.ARN), "Install succeeded with a healthy green target")
 	assert.Equal(t, ecstypes.StabilityStatusSteadyState, w.greenTaskSet().StabilityStatus)
 	w.waitStatus(id, cdtypes.DeploymentStatusSucceeded)
+}
+
+// taskSetOf returns the task set a deployment created, as DescribeTaskSets reports it.
+func (w *world) taskSetOf(id string) *ecstypes.TaskSet {
+	w.t.Helper()
+	out, err := w.ecs.DescribeTaskSets(context.Background(), &ecs.DescribeTaskSetsInput{Cluster: aws.String("web-cluster"), Service: aws.String("web")})
+	require.NoError(w.t, err)
+	for i := range out.TaskSets {
+		if aws.ToString(out.TaskSets[i].ExternalId) == id {
+			return &out.TaskSets[i]
+		}
+	}
+	return nil
+}
+
+// CodeDeploy's Install waits on the stability ECS reports: once GetDeploymentTarget says Install
+// Succeeded, DescribeTaskSets says STEADY_STATE, reached no later than Install ended. Install
+// deciding stability on its own, ahead of ECS, ended it up to a scheduler pass early about every
+// other deployment.
+func TestInstallEndsOnceECSReportsTheTaskSetSteady(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOptions{desired: 1})
+	for i := range 6 {
+		id := w.deploy(fmt.Sprintf("v%d", i+2), nil)
+		var install cdtypes.LifecycleEvent
+		w.eventually(func() bool {
+			if w.deployment(id).Status == cdtypes.DeploymentStatusCreated {
+				return false
+			}
+			install = w.target(id).LifecycleEvents[1]
+			return install.Status == cdtypes.LifecycleEventStatusSucceeded
+		}, "Install done")
+		ts := w.taskSetOf(id)
+		require.NotNil(t, ts)
+		assert.Equal(t, ecstypes.StabilityStatusSteadyState, ts.StabilityStatus, "deployment %d", i+1)
+		if assert.NotNil(t, ts.StabilityStatusAt, "deployment %d", i+1) {
+			assert.False(t, aws.ToTime(install.EndTime).Before(*ts.StabilityStatusAt),
+				"deployment %d: Install ended at %s, before ECS reported steady state at %s", i+1,
+				aws.ToTime(install.EndTime).Format(time.StampMilli), ts.StabilityStatusAt.Format(time.StampMilli))
+		}
+		w.waitStatus(id, cdtypes.DeploymentStatusSucceeded)
+	}
 }
 
 func TestInstallWaitsForTheContainerHealthCheck(t *testing.T) {

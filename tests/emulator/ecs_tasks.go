@@ -133,8 +133,9 @@ func (e *Emulator) superviseTaskSet(ts *taskSet, now time.Time) {
 // steady reports whether a task set is in STEADY_STATE as ECS defines it: its running count equals
 // its computed desired count, nothing is pending, and every task reports healthy from the load
 // balancer (its target is healthy in the task set's target group) and from its container health
-// check when the container defines one. CodeDeploy's Install waits for exactly this
-// (aws/containers-roadmap#897): RUNNING tasks whose model is still loading are not installed.
+// check when the container defines one. The scheduler records it in ts.steady on each pass; that
+// record is the one source of truth: DescribeTaskSets reports it and CodeDeploy's Install waits on
+// it (aws/containers-roadmap#897): RUNNING tasks whose model is still loading are not installed.
 func (e *Emulator) steady(ts *taskSet) bool {
 	pending, running := ts.counts()
 	if running != ts.desired() || pending > 0 {

@@ -110,9 +110,10 @@ func (e *Emulator) evaluateAlarm(a *metricAlarm, now time.Time) {
 // rateFactor is what an alarm multiplies a statistic by so that its threshold means what it means
 // in AWS. Requests arrive at real rates while an alarm period is compressed by the time scale: a
 // 60 s period lasts one real second at 60x and holds one second's worth of requests. Sums and sample
-// counts of per-request metrics (RequestCount, HTTPCode_*, TargetResponseTime's SampleCount) are
-// therefore multiplied by the scale, to what the same request rate gives over a real period;
-// without it "5 errors a minute" would need 60 times AWS's error rate. Averages, extremes and
+// counts of per-request metrics (RequestCount, HTTPCode_*, TargetConnectionErrorCount,
+// TargetResponseTime's SampleCount) are therefore multiplied by the scale, to what the same request
+// rate gives over a real period; without it "5 errors a minute" would need 60 times AWS's error
+// rate. Averages, extremes and
 // percentiles do not depend on the period's length and are left alone, as are the host counts,
 // which are not per-request. GetMetricData needs no factor: its periods are real seconds.
 func (e *Emulator) rateFactor(namespace, metric, stat string) float64 {

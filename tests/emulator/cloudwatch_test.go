@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -106,4 +109,62 @@ func TestCloudWatchQueryProtocolIsServedToo(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, string(body), `<DescribeAlarmsResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><DescribeAlarmsResult><MetricAlarms><member><AlarmName>a1</AlarmName>`)
+}
+
+// A target whose port refuses connections: once it is unhealthy and the only target of the group the
+// test listener forwards to, ALB fails open, cannot connect and answers 502 itself. Each such request
+// is a TargetConnectionErrorCount of the group, which GetMetricData serves and an alarm watches with
+// the time-scale rule of the other per-request counts.
+func TestTargetConnectionErrorsAreCountedPerTargetGroup(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOptions{desired: 1})
+	ctx := context.Background()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+	w.emu.mu.Lock()
+	w.emu.targetGroupByARN(w.green.ARN).dp.Register("127.0.0.1", port)
+	w.emu.mu.Unlock()
+	w.eventually(func() bool {
+		out, err := w.elb.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(w.green.ARN)})
+		require.NoError(t, err)
+		return len(out.TargetHealthDescriptions) == 1 && out.TargetHealthDescriptions[0].TargetHealth.State == elbtypes.TargetHealthStateEnumUnhealthy
+	}, "the refusing target unhealthy")
+	_, err = w.elb.ModifyListener(ctx, &elbv2.ModifyListenerInput{ListenerArn: aws.String(w.test.ARN),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(w.green.ARN)}}})
+	require.NoError(t, err)
+	// 100 connection errors a minute in AWS terms: 1 a period unscaled could never reach it.
+	_, err = w.emu.PutMetricAlarm(MetricAlarmInput{AlarmName: "green-conn", Namespace: "AWS/ApplicationELB",
+		MetricName: "TargetConnectionErrorCount", Dimensions: []Dimension{{"LoadBalancer", w.lb.ARNSuffix}, {"TargetGroup", w.green.ARNSuffix}},
+		Statistic: "Sum", Period: 60, EvaluationPeriods: 1, Threshold: 100, ComparisonOperator: "GreaterThanOrEqualToThreshold",
+		TreatMissingData: "notBreaching"})
+	require.NoError(t, err)
+
+	start := time.Now().Add(-time.Minute)
+	for range 5 {
+		resp, err := http.Post(w.test.URL+"/predict", "application/json", strings.NewReader(`{"features":[1]}`))
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusBadGateway, resp.StatusCode)
+		require.Equal(t, "awselb/2.0", resp.Header.Get("Server"))
+	}
+	require.Equal(t, "v1", w.version(w.prod), "prod still reaches blue's healthy target")
+	sum := func(metric, tg string) []float64 {
+		out, err := w.cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(start), EndTime: aws.Time(time.Now().Add(time.Minute)),
+			MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("m"), MetricStat: &cwtypes.MetricStat{Period: aws.Int32(3600), Stat: aws.String("Sum"),
+				Metric: &cwtypes.Metric{Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String(metric),
+					Dimensions: []cwtypes.Dimension{{Name: aws.String("TargetGroup"), Value: aws.String(tg)}}}}}}})
+		require.NoError(t, err)
+		return out.MetricDataResults[0].Values
+	}
+	w.eventually(func() bool { v := sum("RequestCount", w.green.ARNSuffix); return len(v) == 1 && v[0] == 5 }, "the 5 requests published")
+	assert.Equal(t, []float64{5}, sum("TargetConnectionErrorCount", w.green.ARNSuffix))
+	assert.Equal(t, []float64{5}, sum("HTTPCode_ELB_502_Count", w.green.ARNSuffix))
+	assert.Empty(t, sum("TargetConnectionErrorCount", w.blue.ARNSuffix), "blue's target answered every request")
+
+	stop := make(chan struct{})
+	defer close(stop)
+	go pace(w.test, 20*time.Millisecond, stop)
+	w.eventually(func() bool { s, _ := w.emu.AlarmState("green-conn"); return s == AlarmAlarm }, "the connection error alarm")
 }

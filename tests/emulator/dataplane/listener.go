@@ -174,6 +174,7 @@ type attempt struct {
 	sent    time.Time
 	code    int
 	elb     bool
+	connErr bool // the connection to the target could not be established
 	elapsed time.Duration
 }
 
@@ -208,7 +209,7 @@ func (l *Listener) serve(w http.ResponseWriter, r *http.Request) {
 		if !a.elb && a.code != 0 {
 			rt = a.elapsed.Seconds()
 		}
-		l.rec.recordRequest(requestSample{listener: l, group: g, code: a.code, elb: a.elb, rt: rt})
+		l.rec.recordRequest(requestSample{listener: l, group: g, code: a.code, elb: a.elb, connErr: a.connErr, rt: rt})
 	}()
 	l.proxy.ServeHTTP(w, r.WithContext(context.WithValue(ctx, attemptKey{}, a)))
 }
@@ -270,7 +271,8 @@ func (l *Listener) fromTarget(resp *http.Response) error {
 
 // proxyError answers as ALB does when the target fails: 504 when it sent nothing within the idle
 // timeout, 502 when the connection failed or was closed (including at the end of draining), and
-// nothing (logged as 460) when the client hung up first.
+// nothing (logged as 460) when the client hung up first. A 502 because the connection to the target
+// could not be established at all is also a target connection error (TargetConnectionErrorCount).
 func (l *Listener) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	a := r.Context().Value(attemptKey{}).(*attempt)
 	a.elb = true
@@ -281,9 +283,16 @@ func (l *Listener) proxyError(w http.ResponseWriter, r *http.Request, err error)
 	case errors.Is(context.Cause(r.Context()), errIdleTimeout):
 		a.code = http.StatusGatewayTimeout
 	default:
-		a.code = http.StatusBadGateway
+		a.code, a.connErr = http.StatusBadGateway, dialFailed(err)
 	}
 	writeELBError(w, a.code)
+}
+
+// dialFailed reports whether the proxy failed because it could not connect to the target (refused,
+// unreachable, the 10 s connect timeout), rather than on a connection that was open.
+func dialFailed(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // writeELBError writes the bare HTML page ALB itself answers with.

@@ -149,6 +149,38 @@ func TestListenerAnswers502WhenTheTargetRefusesTheConnection(t *testing.T) {
 	assert.Equal(t, "awselb/2.0", r.server)
 	_, v := rec.Query(MetricQuery{Listener: l, Metric: MetricELB502, Stat: "Sum", Start: start, End: time.Now().Add(time.Second), Period: time.Minute})
 	assert.Equal(t, []float64{1}, v)
+	_, v = rec.Query(MetricQuery{Group: g, Metric: MetricTargetConnectionErrorCount, Stat: "Sum", Start: start, End: time.Now().Add(time.Second), Period: time.Minute})
+	assert.Equal(t, []float64{1}, v, "a connection the load balancer could not establish")
+}
+
+func TestA502OnAnEstablishedConnectionIsNotATargetConnectionError(t *testing.T) {
+	t.Parallel()
+	// A target that accepts the connection and closes it without answering.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	rec := NewRecorder()
+	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck}, fastScale, rec)
+	g.Register("127.0.0.1", port)
+	l := newListener(t, rec, WeightedTargetGroup{Group: g, Weight: 1})
+	eventually(t, 3*time.Second, func() bool { return g.HealthOf("127.0.0.1", port).State == TargetStateUnhealthy }, "never unhealthy")
+	start := time.Now()
+	r := mustPredict(t, l.Addr(), 1)
+	assert.Equal(t, http.StatusBadGateway, r.code)
+	_, v := rec.Query(MetricQuery{Group: g, Metric: MetricELB502, Stat: "Sum", Start: start, End: time.Now().Add(time.Second), Period: time.Minute})
+	assert.Equal(t, []float64{1}, v)
+	_, v = rec.Query(MetricQuery{Group: g, Metric: MetricTargetConnectionErrorCount, Stat: "Sum", Start: start, End: time.Now().Add(time.Second), Period: time.Minute})
+	assert.Empty(t, v, "the connection was established; the target closed it")
 }
 
 func TestDrainingLetsInFlightRequestsFinishAndGetsNoNewOnes(t *testing.T) {

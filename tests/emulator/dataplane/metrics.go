@@ -23,8 +23,11 @@ const (
 	MetricELB503             = "HTTPCode_ELB_503_Count"
 	MetricELB504             = "HTTPCode_ELB_504_Count"
 	MetricTargetResponseTime = "TargetResponseTime"
-	MetricHealthyHostCount   = "HealthyHostCount"
-	MetricUnHealthyHostCount = "UnHealthyHostCount"
+	// MetricTargetConnectionErrorCount counts connections to a target that could not be
+	// established: each is a request the load balancer answered 502 itself.
+	MetricTargetConnectionErrorCount = "TargetConnectionErrorCount"
+	MetricHealthyHostCount           = "HealthyHostCount"
+	MetricUnHealthyHostCount         = "UnHealthyHostCount"
 )
 
 // Retention bounds: enough for any alarm or report of a time-scaled release.
@@ -64,6 +67,7 @@ type requestSample struct {
 	group    *TargetGroup // nil when no group was chosen
 	code     int
 	elb      bool    // the load balancer generated the response (502/503/504 ...)
+	connErr  bool    // the load balancer could not connect to the target (a 502)
 	rt       float64 // target response time in seconds; -1 when the target did not respond
 }
 
@@ -234,6 +238,8 @@ func requestMetric(metric string) (func(requestSample) (float64, bool), bool) {
 		return elbCode(503), true
 	case MetricELB504:
 		return elbCode(504), true
+	case MetricTargetConnectionErrorCount:
+		return count(func(s requestSample) bool { return s.connErr }), true
 	case MetricTargetResponseTime:
 		return func(s requestSample) (float64, bool) { return s.rt, s.rt >= 0 }, true
 	}

@@ -66,7 +66,7 @@ func TestQueryFiltersByListenerGroupAndWhoAnswered(t *testing.T) {
 		requestSample{at: at, listener: l1, group: g1, code: 200, rt: 0.01},
 		requestSample{at: at, listener: l1, group: g1, code: 500, rt: 0.02},
 		requestSample{at: at, listener: l1, group: g2, code: 404, rt: 0.03},
-		requestSample{at: at, listener: l1, group: g2, code: 502, elb: true, rt: -1},
+		requestSample{at: at, listener: l1, group: g2, code: 502, elb: true, connErr: true, rt: -1},
 		requestSample{at: at, listener: l1, code: 503, elb: true, rt: -1},
 		requestSample{at: at, listener: l2, group: g1, code: 200, rt: 0.04},
 	)
@@ -86,6 +86,8 @@ func TestQueryFiltersByListenerGroupAndWhoAnswered(t *testing.T) {
 	assert.Equal(t, 1.0, count(MetricQuery{Listener: l1, Metric: MetricTarget4XX}))
 	assert.Equal(t, 2.0, count(MetricQuery{Listener: l1, Metric: MetricELB5XX}), "502 and 503 from the load balancer")
 	assert.Equal(t, 1.0, count(MetricQuery{Metric: MetricELB503}))
+	assert.Equal(t, 1.0, count(MetricQuery{Group: g2, Metric: MetricTargetConnectionErrorCount}))
+	assert.Equal(t, 0.0, count(MetricQuery{Group: g1, Metric: MetricTargetConnectionErrorCount}))
 	_, v := r.Query(MetricQuery{Listener: l1, Metric: MetricTargetResponseTime, Stat: "SampleCount",
 		Start: t0, End: t0.Add(time.Minute), Period: time.Minute})
 	assert.Equal(t, []float64{3}, v, "ELB-generated responses have no target response time")

@@ -24,6 +24,11 @@ type DeployRequest struct {
 	TaskDefinitionArn  string                           // deploy this registered revision as is (deploy --task-definition-arn, rollback)
 	SameFamily         bool                             // refuse a TaskDefinitionArn of another family than the live one (rollback may cross a family rename)
 	Provenance         Provenance                       // git SHA and CI run; image fields are filled in
+	// OverrideAlarms creates the deployment with the group's alarms turned off
+	// (rollback after blue is gone): production is failing, so they fire, and
+	// CodeDeploy would stop the known-good revision at once. Needs
+	// codedeploy:UpdateDeploymentGroup besides CreateDeployment.
+	OverrideAlarms bool
 }
 
 // Deploy releases req: it registers the task definition, creates the deployment
@@ -51,14 +56,17 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 		return nil, err
 	}
 	res.Group = &st.Group
+	override := req.OverrideAlarms && st.Group.AlarmsEnabled && len(st.Group.Alarms) > 0
 	alarmStart := d.clock.Now()
 	firstRead := d.given.AlarmWait
 	if firstRead <= 0 {
 		firstRead = minAlarmWait // derived from the alarms: the floor until they are read
 	}
-	alarms, err := d.readGroupAlarms(ctx, st.Group, alarmStart.Add(firstRead))
-	if err != nil {
-		return nil, err
+	var alarms []groupAlarm
+	if !override {
+		if alarms, err = d.readGroupAlarms(ctx, st.Group, alarmStart.Add(firstRead)); err != nil {
+			return nil, err
+		}
 	}
 	d.o = assessLimits(d.given, st.Service, st.Group, alarms, len(alarms) == 0)
 	budget := assessBudget(d.o, st.Group)
@@ -96,7 +104,12 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	if active != nil {
 		return r, d.attach(ctx, res, r, active)
 	}
-	if err := d.waitForAlarmsToClear(ctx, st.Group, alarms, alarmStart, d.o.AlarmWait); err != nil {
+	if override {
+		r.alarmsOverridden, res.AlarmsOverridden = true, true
+		d.log.Warn("rollback redeploy: not waiting for the group's alarms, and creating the deployment with them turned off (OverrideAlarmConfiguration): "+
+			"production is failing, so they fire, and CodeDeploy would stop the known-good revision at once; gate 1 and gate 2 still judge green on its own health and metrics",
+			"alarms", strings.Join(st.Group.Alarms, ", "), "group", d.t.DeploymentGroup)
+	} else if err := d.waitForAlarmsToClear(ctx, st.Group, alarms, alarmStart, d.o.AlarmWait); err != nil {
 		return nil, err
 	}
 	r.deadline = d.clock.Now().Add(budget.Total) // the wait wrote nothing: the release's budget starts now
@@ -138,7 +151,7 @@ func (d *Deployer) startDeployment(ctx context.Context, res *Result, r *release,
 	if err != nil {
 		return err
 	}
-	id, err := d.createDeployment(ctx, content, sum, description)
+	id, err := d.createDeployment(ctx, content, sum, description, r.alarmsOverridden)
 	switch {
 	case err == nil:
 	case hasCode(err, "DeploymentLimitExceededException", "DeploymentAlreadyStartedException"):
@@ -273,17 +286,28 @@ func (d *Deployer) register(ctx context.Context, in *ecs.RegisterTaskDefinitionI
 
 // createDeployment starts the CodeDeploy deployment with the AppSpec as content.
 // CI's cancel does not cut it short (writeTimeout does): the deployment must either
-// exist with its id known, or not exist.
-func (d *Deployer) createDeployment(ctx context.Context, content, sum, description string) (string, error) {
+// exist with its id known, or not exist. overrideAlarms turns the group's alarms off
+// for this deployment (OverrideAlarmConfiguration, enabled false), which CodeDeploy
+// allows only a caller that may also call UpdateDeploymentGroup.
+func (d *Deployer) createDeployment(ctx context.Context, content, sum, description string, overrideAlarms bool) (string, error) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 	defer cancel()
-	out, err := d.c.CodeDeploy.CreateDeployment(wctx, &codedeploy.CreateDeploymentInput{
+	in := &codedeploy.CreateDeploymentInput{
 		ApplicationName: &d.t.Application, DeploymentGroupName: &d.t.DeploymentGroup, Description: aws.String(description),
 		Revision: &cdtypes.RevisionLocation{RevisionType: cdtypes.RevisionLocationTypeAppSpecContent,
 			AppSpecContent: &cdtypes.AppSpecContent{Content: aws.String(content), Sha256: aws.String(sum)}},
-	})
+	}
+	if overrideAlarms {
+		in.OverrideAlarmConfiguration = &cdtypes.AlarmConfiguration{Enabled: false}
+	}
+	out, err := d.c.CodeDeploy.CreateDeployment(wctx, in)
 	if err != nil {
-		return "", awsError("create deployment in group "+d.t.DeploymentGroup, err)
+		err = awsError("create deployment in group "+d.t.DeploymentGroup, err)
+		if overrideAlarms && isAuthError(err) {
+			err = fmt.Errorf("%w; turning the group's alarms off for this deployment (OverrideAlarmConfiguration) also needs codedeploy:UpdateDeploymentGroup on group %s in the deployer's policy; "+
+				"without it, `deployer deploy --task-definition-arn PREVIOUS` redeploys the previous revision after waiting for the alarms to clear", err, d.t.DeploymentGroup)
+		}
+		return "", err
 	}
 	id := str(out.DeploymentId)
 	d.log.Info("created deployment", "deployment", id, "group", d.t.DeploymentGroup)

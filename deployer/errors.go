@@ -220,6 +220,12 @@ var authCodes = map[string]bool{
 	"NotAuthorized": true,
 }
 
+// isAuthError reports whether err is AWS refusing the caller (authCodes).
+func isAuthError(err error) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && authCodes[apiErr.ErrorCode()]
+}
+
 // assessReadError classifies a failed read (after the SDK's own retries): auth
 // and not-found answers are fatal; everything else (throttling, 5xx, a reset
 // connection, a timeout, an answer cut short, an error AWS may not give twice) is

@@ -40,19 +40,20 @@ type release struct {
 	vars         map[string]string
 	deadline     time.Time
 
-	installStart    time.Time // our clock: when we first saw the deployment past Queued
-	createdAt       time.Time // CodeDeploy's CreateTime: older stopped tasks are not this deployment's
-	green           *targetGroupInfo
-	greenHealthy    bool // a green target has been healthy at least once
-	unhealthyStreak int
-	seenStopped     map[string]bool
-	stopped         []StoppedTask
-	gateLimit       string // how gate 1's deadline was set, for its failure message
-	gate1Done       bool
-	gate2Done       bool
-	held            bool // gate 1 passed and --hold-at-ready left the deployment in Ready
-	weights         [2]float64
-	facts           map[string]string
+	installStart     time.Time // our clock: when we first saw the deployment past Queued
+	createdAt        time.Time // CodeDeploy's CreateTime: older stopped tasks are not this deployment's
+	green            *targetGroupInfo
+	greenHealthy     bool // a green target has been healthy at least once
+	unhealthyStreak  int
+	seenStopped      map[string]bool
+	stopped          []StoppedTask
+	gateLimit        string // how gate 1's deadline was set, for its failure message
+	gate1Done        bool
+	gate2Done        bool
+	held             bool // gate 1 passed and --hold-at-ready left the deployment in Ready
+	alarmsOverridden bool // created with the group's alarms turned off (rollback redeploy): gate 2 does not judge them
+	weights          [2]float64
+	facts            map[string]string
 }
 
 // targetGroupInfo is a target group as DescribeTargetGroups reports it.

@@ -60,6 +60,7 @@ type Result struct {
 	Provenance                *Provenance    `json:"provenance,omitempty"`
 	Group                     *GroupSettings `json:"group,omitempty"`
 	Budget                    *Budget        `json:"budget,omitempty"`
+	AlarmsOverridden          bool           `json:"alarmsOverridden,omitempty"` // created with the group's alarms turned off (rollback after blue is gone)
 	StartedAt                 time.Time      `json:"startedAt"`
 	EndedAt                   time.Time      `json:"endedAt"`
 	Phases                    []PhaseRecord  `json:"phases,omitempty"`
@@ -210,6 +211,9 @@ func (r *Result) writeMarkdown(w io.Writer) {
 		{"Previous task definition", r.PreviousTaskDefinitionArn}, {"Message", r.Message}}
 	if r.Budget != nil {
 		kv = append(kv, [2]string{"Budget", r.Budget.String()})
+	}
+	if r.AlarmsOverridden {
+		kv = append(kv, [2]string{"Group alarms", "turned off for this rollback redeploy (OverrideAlarmConfiguration)"})
 	}
 	if r.Rollback != nil {
 		kv = append(kv, [2]string{"Rollback", strings.TrimSpace(r.Rollback.DeploymentID + " " + r.Rollback.Status + " " + r.Rollback.Message)})

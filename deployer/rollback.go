@@ -270,7 +270,9 @@ func undoCommand(previous string) string {
 // stopped with rollback to blue, unless it is CodeDeploy's own rollback deployment,
 // which is refused; after blue is gone, the recorded previous task definition (tag
 // deployer:previous-task-definition on the live one, or toTaskDefinition) is
-// deployed through the same gates. Exit 0 means production is on the previous
+// deployed through the same gates, without waiting for the group's alarms and with
+// them turned off for that deployment (DeployRequest.OverrideAlarms): they fire
+// because production is failing. Exit 0 means production is on the previous
 // version.
 func (d *Deployer) Rollback(ctx context.Context, deploymentID, toTaskDefinition string, req DeployRequest) *Result {
 	res := d.newResult("rollback")
@@ -301,7 +303,7 @@ func (d *Deployer) Rollback(ctx context.Context, deploymentID, toTaskDefinition 
 		}
 	}
 	d.log.Info("no deployment in flight: redeploying the previous task definition", "taskDefinition", target)
-	req.TaskDefinitionArn = target
+	req.TaskDefinitionArn, req.OverrideAlarms = target, true
 	out := d.Deploy(ctx, req)
 	out.Command = "rollback"
 	return out

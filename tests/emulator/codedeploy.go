@@ -221,8 +221,3 @@ func (e *Emulator) deploymentByID(id string) *deployment {
 	}
 	return nil
 }
-
-// rollbackOn reports whether the group's auto-rollback covers event.
-func (g *deploymentGroup) rollbackOn(event string) bool {
-	return g.spec.AutoRollbackEnabled && containsString(g.spec.AutoRollbackEvents, event)
-}

@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
 )
@@ -191,7 +190,7 @@ func (ts *taskSet) desired() int {
 	if ts.status == "DRAINING" {
 		return 0
 	}
-	return int(math.Ceil(float64(ts.svc.desiredCount)))
+	return ts.svc.desiredCount
 }
 
 // counts returns the task set's pending and running task counts.

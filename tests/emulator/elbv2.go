@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/ai-bluegreen/ai-bluegreen/tests/emulator/dataplane"
@@ -400,9 +399,4 @@ func containsString(list []string, s string) bool {
 // zoneOf returns a plausible availability zone for the i-th subnet.
 func (e *Emulator) zoneOf(i int) string {
 	return e.region + string(rune('a'+i%6))
-}
-
-// isLoadBalancerARN reports whether s looks like an ELBv2 load balancer ARN.
-func isLoadBalancerARN(s string) bool {
-	return strings.HasPrefix(arnResource(s), "loadbalancer/")
 }

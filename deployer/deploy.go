@@ -84,6 +84,13 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	for _, w := range append(warnings, portWarnings...) {
 		d.log.Warn(w)
 	}
+	if st.Group.gatesBeforeTraffic() {
+		reached, err := d.reachTestURL(ctx)
+		if err != nil {
+			return nil, err
+		}
+		d.log.Info("test listener reachable", "detail", reached)
+	}
 	image, in, arn, err := d.desiredRelease(ctx, st, req)
 	if err != nil {
 		return nil, err

@@ -2,8 +2,14 @@ package deployer
 
 import (
 	"context"
+	"errors"
+	"net"
+	"net/url"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -67,4 +73,96 @@ func TestDeployRefusesATestURLThatReachesTheProductionListenerBeforeAnyWrite(t *
 	assert.Equal(t, ExitBadInput, res.ExitCode)
 	assert.Contains(t, res.Message, "--test-url (stack output testUrl): http://127.0.0.1:80 reaches port 80, the production listener's: gate 1 would probe blue")
 	assert.Zero(t, w.writes())
+}
+
+// closedURL is a loopback URL nothing listens on: connections are refused.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return "http://" + addr
+}
+
+func TestDeployRefusesATestURLThatDoesNotAnswerFromThisRunnerBeforeAnyWrite(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	d := w.deployer(t, true)
+	d.t.TestURL = closedURL(t)
+	res := d.Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, ExitBadInput, res.ExitCode)
+	assert.Equal(t, OutcomeBadInput, res.Outcome)
+	assert.Contains(t, res.Message, "--test-url (stack output testUrl): "+d.t.TestURL+" did not answer from this runner")
+	assert.Contains(t, res.Message, "loadBalancer.testCidrs")
+	assert.Contains(t, res.Message, "natPublicIps")
+	assert.Zero(t, w.writes())
+}
+
+func TestDeployRefusesATestURLThatNeverAnswersWithinAShortTimeout(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0") // accepts, never answers: like packets a security group drops
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	d := w.deployer(t, true, func(o *Options) { o.RequestTimeout = 200 * time.Millisecond })
+	d.t.TestURL = "http://" + l.Addr().String()
+	started := time.Now()
+	res := d.Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, ExitBadInput, res.ExitCode)
+	assert.Contains(t, res.Message, "loadBalancer.testCidrs")
+	assert.Less(t, time.Since(started), 5*time.Second, "one quick request")
+	assert.Zero(t, w.writes())
+}
+
+func TestDeployAcceptsAnHTTPErrorStatusOnTheTestListener(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	log, logs := newLog(t)
+	res := w.deployer(t, true, func(o *Options) { o.Logger = log }).Deploy(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
+	assert.Contains(t, logs.String(), "answers (HTTP 404 on GET /)", "the model server answers 404 on /: an answer is all the check needs")
+}
+
+func TestPlanReportsATestURLThatDoesNotAnswerAndExitsTwo(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	d := w.deployer(t, true)
+	d.t.TestURL = closedURL(t)
+	res := d.Plan(context.Background(), deployV2())
+
+	assert.Equal(t, ExitBadInput, res.ExitCode)
+	require.NotNil(t, res.Plan)
+	assert.Contains(t, res.Plan.TestURL, "unreachable: "+d.t.TestURL+" did not answer from this runner")
+	assert.Contains(t, res.Plan.Refusal, "loadBalancer.testCidrs")
+	assert.Zero(t, w.writes())
+}
+
+func TestAssessTestURLReach(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"a refused connection points at the test listener's allowed sources", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, "loadBalancer.testCidrs"},
+		{"a connection that times out points at the test listener's allowed sources", &url.Error{Op: "Get", URL: "http://x", Err: context.DeadlineExceeded}, "natPublicIps"},
+		{"an unknown host points at the URL", &net.DNSError{Err: "no such host", Name: "web"}, "host not found"},
+		{"any other transport error is still no answer", errors.New("tls: handshake failure"), "gave no HTTP answer"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := assessTestURLReach("http://web:8443", tc.err)
+			var in *InputError
+			require.ErrorAs(t, err, &in)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
 }

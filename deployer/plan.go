@@ -2,6 +2,7 @@ package deployer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -21,6 +22,7 @@ type PlanReport struct {
 	Prod                  ListenerReport `json:"prod"`
 	Test                  ListenerReport `json:"test"`
 	InFlight              string         `json:"inFlight"`
+	TestURL               string         `json:"testUrl,omitempty"`       // whether testUrl answers from here (deploy refuses when it does not)
 	AlarmsInAlarm         []string       `json:"alarmsInAlarm,omitempty"` // the group's alarms in ALARM now ("name: reason"): deploy would wait up to Budget.AlarmWait for them
 	Gates                 []string       `json:"gates"`
 	Warnings              []string       `json:"warnings,omitempty"`
@@ -69,6 +71,21 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 		rep.Warnings = append(rep.Warnings, ports...)
 		if err != nil && rep.Refusal == "" {
 			rep.Refusal = err.Error()
+		}
+	}
+	if d.t.TestURL != "" && st.Group.gatesBeforeTraffic() {
+		reached, err := d.reachTestURL(ctx)
+		var in *InputError
+		switch {
+		case errors.As(err, &in):
+			rep.TestURL = "unreachable: " + in.Problem
+			if rep.Refusal == "" {
+				rep.Refusal = err.Error()
+			}
+		case err != nil:
+			return nil, err
+		default:
+			rep.TestURL = reached
 		}
 	}
 	before := cloneTaskDefinition(st.TaskDef, st.TaskDefTags)
@@ -152,6 +169,9 @@ func (p *PlanReport) writeText(w io.Writer) {
 	fmt.Fprintf(w, "prod serves      %s (%s)\ntest serves      %s (%s)\n", targetGroupName(p.Prod.LiveTargetGroup), formatForwards(p.Prod.Forwards),
 		targetGroupName(p.Test.LiveTargetGroup), formatForwards(p.Test.Forwards))
 	fmt.Fprintf(w, "in flight        %s\n", p.InFlight)
+	if p.TestURL != "" {
+		fmt.Fprintf(w, "test listener    %s\n", p.TestURL)
+	}
 	g := p.Group
 	fmt.Fprintf(w, "group            config %s (%s), ready %s wait %s, termination wait %s, alarms %v (enabled %t), auto rollback %t\n",
 		g.DeploymentConfig, g.TrafficRouting, g.ReadyAction, g.ReadyWait, g.TerminationWait, g.Alarms, g.AlarmsEnabled, g.AutoRollback)

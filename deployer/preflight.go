@@ -1,9 +1,15 @@
 package deployer
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"net/url"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -134,4 +140,60 @@ func assessAlarms(group string, alarming []string, waited, limit time.Duration) 
 		return true, nil
 	}
 	return false, &AlarmActiveError{Group: group, Alarms: alarming, Waited: waited}
+}
+
+// reachTimeout bounds the one request that checks testUrl answers before anything
+// is written: a security group that drops the runner's packets shows as a
+// connection that never opens, and waiting longer would not change that.
+const reachTimeout = 5 * time.Second
+
+// reachTestURL sends one GET to testUrl (+ --ready-path) before anything is
+// written, while the test listener still forwards to blue: gate 1 probes green
+// through it, so a runner that cannot reach it would create a deployment only to
+// fail gate 1 and roll back. Any HTTP answer will do (blue may answer 404 on the
+// probe path); what it answered is returned for the log and plan. No answer is an
+// *InputError (assessTestURLReach).
+func (d *Deployer) reachTestURL(ctx context.Context) (string, error) {
+	path := d.o.ReadyPath
+	if path == "" {
+		path = "/"
+	}
+	rctx, cancel := context.WithTimeout(ctx, min(reachTimeout, d.o.RequestTimeout))
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, d.t.TestURL+path, nil)
+	if err != nil {
+		return "", inputErrorf("--test-url (stack output testUrl)", "%s: %v", d.t.TestURL, err)
+	}
+	resp, err := d.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err() // an interrupt, not the URL's fault
+		}
+		return "", assessTestURLReach(d.t.TestURL, err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	_ = resp.Body.Close()
+	return fmt.Sprintf("%s answers (HTTP %d on GET %s)", d.t.TestURL, resp.StatusCode, path), nil
+}
+
+// assessTestURLReach turns a request to testUrl that got no HTTP answer into the
+// refusal (exit 2): a timeout or a refused or reset connection most likely means
+// the test listener does not admit the runner's address (its security group allows
+// only loadBalancer.testCidrs; GitHub-hosted runners have no fixed egress range);
+// an unknown host means a wrong URL.
+func assessTestURLReach(testURL string, err error) error {
+	const field = "--test-url (stack output testUrl)"
+	var dnsErr *net.DNSError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &dnsErr):
+		return inputErrorf(field, "%s: host not found (%v): check the URL and the DNS name of the load balancer", testURL, dnsErr)
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &netErr) && netErr.Timeout():
+		return inputErrorf(field, "%s did not answer from this runner (%v): gate 1 probes green through it, so nothing was created. "+
+			"The test listener admits only the sources in the stack's loadBalancer.testCidrs (by default the NAT gateways' addresses, stack output natPublicIps); "+
+			"GitHub-hosted runners have no fixed egress range: run the deploy step on a runner whose egress address is listed (e.g. self-hosted behind the NAT), "+
+			"or add the runner's address to loadBalancer.testCidrs and run pulumi up", testURL, err)
+	}
+	return inputErrorf(field, "%s gave no HTTP answer (%v): gate 1 probes green through it, so nothing was created", testURL, err)
 }

@@ -211,8 +211,9 @@ Exit codes:
      alarms stayed in ALARM through --alarm-wait (nothing created), the deployer could not read the
      release's state (deployment left as it is), or a command refused
      (continue --wait, a pinned --deployment-id, CodeDeploy's rollback)
-  2  bad input (flags, environment, stack outputs, files, or a deployment group that cannot gate the
-     release: no Ready wait, a termination wait too short for --soak); nothing was written in AWS
+  2  bad input (flags, environment, stack outputs, files, a deployment group that cannot gate the
+     release: no Ready wait, a termination wait too short for --soak, or a testUrl this runner cannot
+     reach); nothing was written in AWS
   3  timed out: the budget ran out; the deployment was stopped and rolled back
   4  interrupted (SIGINT/SIGTERM): stopped and rolled back, or detached with --on-interrupt=detach
 

@@ -151,6 +151,19 @@ func TestDeployGivesAGreenThatLoadsWithinTheServicesGracePeriodTimeToStart(t *te
 	assert.Equal(t, 25*time.Minute, res.Budget.Install, "the grace period plus 5m, not the 10m floor")
 }
 
+func TestAGreenThatNeverTurnsHealthyIsRolledBackAfterTheDerivedStartTime(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.service.HealthCheckGracePeriodSeconds = aws.Int32(1200)
+	w.addScript("d-NEW", stepCreated, step{status: "InProgress", target: ecsTarget("InProgress", events(S, "InProgress"), 100, 0), waitFor: "never"})
+	w.health = func(string) []elbv2types.TargetHealthDescription { return nil }
+	w.expectRollback("d-NEW")
+	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeRolledBack, res.Outcome)
+	assert.Contains(t, res.Message, "no healthy green target within 25m0s (--green-start-timeout derived: the larger of 10m0s and the service's health check grace period + 5m0s)")
+}
+
 func TestAnExplicitGreenStartTimeoutWinsOverTheGracePeriod(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)

@@ -234,6 +234,10 @@ func (d *Deployer) checkGreenStart(r *release, v *healthVerdict) error {
 		return nil
 	}
 	reason := fmt.Sprintf("no healthy green target within --green-start-timeout %s", d.o.GreenStartTimeout)
+	if d.given.GreenStartTimeout <= 0 {
+		reason = fmt.Sprintf("no healthy green target within %s (--green-start-timeout derived: the larger of %s and the service's health check grace period + %s)",
+			d.o.GreenStartTimeout, minGreenStartTimeout, greenStartMargin)
+	}
 	if v != nil {
 		reason += ": " + v.String()
 	} else {

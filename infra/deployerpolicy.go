@@ -49,6 +49,11 @@ var deployerStatements = []deployerStatement{
 	{"DeployThroughGroup", []string{
 		"codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup", "codedeploy:ListDeployments",
 	}, scopeDeploymentGroup},
+	// `deployer rollback` after blue is gone redeploys the previous revision with the group's alarms
+	// overridden (they fire because production is failing), and CodeDeploy checks UpdateDeploymentGroup
+	// for a CreateDeployment with overrideAlarmConfiguration. Only on this group: it could also change
+	// the group's settings, which is why it has a statement of its own.
+	{"OverrideAlarmsOnRollback", []string{"codedeploy:UpdateDeploymentGroup"}, scopeDeploymentGroup},
 	{"ReadDeploymentConfig", []string{"codedeploy:GetDeploymentConfig"}, scopeDeploymentConfig},
 	// CreateDeployment registers its AppSpec revision with the application, and IAM checks
 	// RegisterApplicationRevision for that even though the deployer never calls it (AWS's own

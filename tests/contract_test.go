@@ -21,6 +21,7 @@ var impliedActions = map[string]string{
 	"iam:PassRole":                           "ecs:RegisterTaskDefinition (passes the task and execution roles)",
 	"ecs:TagResource":                        "ecs:RegisterTaskDefinition (tags the new revision with its provenance)",
 	"codedeploy:RegisterApplicationRevision": "codedeploy:CreateDeployment (registers the AppSpec revision)",
+	"codedeploy:UpdateDeploymentGroup":       "codedeploy:CreateDeployment (rollback after blue is gone overrides the group's alarm configuration)",
 }
 
 // deployerCalls lists every method of the deployer's AWS interfaces as an IAM action.

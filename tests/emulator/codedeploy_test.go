@@ -70,7 +70,8 @@ func TestAllAtOnceReleaseMovesTrafficToTheOtherTargetGroupAndKeepsAWeightedForwa
 
 func TestCanaryShiftsThePercentageThenTheRest(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, worldOptions{routing: &TrafficRouting{Type: TimeBasedCanary, Percentage: 20, IntervalMinutes: 3}})
+	// 20 AWS minutes of canary are two real seconds: room to read it on a loaded machine.
+	w := newWorld(t, worldOptions{routing: &TrafficRouting{Type: TimeBasedCanary, Percentage: 20, IntervalMinutes: 20}})
 	id := w.deploy("v2", nil)
 	w.eventually(func() bool {
 		blue, green := w.weights(w.prod.ARN)
@@ -87,7 +88,8 @@ func TestCanaryShiftsThePercentageThenTheRest(t *testing.T) {
 
 func TestLinearShiftsEqualStepsEveryInterval(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, worldOptions{routing: &TrafficRouting{Type: TimeBasedLinear, Percentage: 25, IntervalMinutes: 2}})
+	// Each step lasts a real second: a poll every few milliseconds sees each even on a loaded machine.
+	w := newWorld(t, worldOptions{routing: &TrafficRouting{Type: TimeBasedLinear, Percentage: 25, IntervalMinutes: 10}})
 	id := w.deploy("v2", nil)
 	seen := map[int32]bool{}
 	w.eventually(func() bool {
@@ -114,7 +116,10 @@ func TestPredefinedConfigsAreServed(t *testing.T) {
 	assert.Equal(t, cdtypes.ComputePlatformEcs, out.DeploymentConfigInfo.ComputePlatform)
 
 	id := w.deploy("v2", nil)
-	w.eventually(func() bool { _, green := w.weights(w.prod.ARN); return green == 10 }, "first 10% step")
+	// Each 1-minute step lasts 100 ms: look for any of the nine, not one in particular.
+	var step int32
+	w.eventually(func() bool { _, step = w.weights(w.prod.ARN); return step > 0 && step < 100 }, "a linear step")
+	assert.Zero(t, step%10, "steps of 10%%, saw %d", step)
 	w.waitStatus(id, cdtypes.DeploymentStatusSucceeded)
 }
 
@@ -153,7 +158,8 @@ func TestReadyWaitHoldsUntilContinue(t *testing.T) {
 
 func TestReadyWaitTimesOutToStoppedAndRollsBack(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, worldOptions{readyWait: 2, rollbackEvents: []string{"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"}})
+	// A 10-minute ready wait is a real second: long enough to see Ready on a loaded machine.
+	w := newWorld(t, worldOptions{readyWait: 10, rollbackEvents: []string{"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"}})
 	id := w.deploy("v2", nil)
 	w.waitStatus(id, cdtypes.DeploymentStatusReady)
 	info := w.waitStatus(id, cdtypes.DeploymentStatusStopped)

@@ -225,12 +225,13 @@ func (e *Emulator) startContainer(t *task) {
 		spec.HealthCheck = &dataplane.ContainerHealthCheck{Command: hc.Command, IntervalSeconds: hc.Interval,
 			TimeoutSeconds: hc.Timeout, Retries: hc.Retries, StartPeriodSeconds: hc.StartPeriod}
 	}
+	pullStarted := time.Now() // before StartTask starts the pull's clock: pullStoppedAt-pullStartedAt >= the pull
 	dp, err := dataplane.StartTask(spec, e.scale)
 	if err != nil {
 		t.startErr = "CannotStartContainerError: " + err.Error()
 		return
 	}
-	t.dp, t.ip, t.port, t.pullStarted = dp, dp.IP(), dp.Port(), time.Now()
+	t.dp, t.ip, t.port, t.pullStarted = dp, dp.IP(), dp.Port(), pullStarted
 }
 
 // stopTask is the scheduler stopping a task: it leaves its task set (which will replace it unless

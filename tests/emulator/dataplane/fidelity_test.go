@@ -58,27 +58,27 @@ func TestTheIdleTimeoutIsRealTimeWhateverTheScale(t *testing.T) {
 
 func TestIdleTimeoutIsInactivityNotATotalDeadline(t *testing.T) {
 	t.Parallel()
-	ip, port := streamingTarget(t, 5, 300*time.Millisecond) // 1.5 s in all, never silent for 1 s
+	ip, port := streamingTarget(t, 8, 400*time.Millisecond) // 3.2 s in all, never silent for 2 s
 	hc := fastCheck
 	hc.Path = "/health"
 	g := newGroup(t, TargetGroupConfig{HealthCheck: hc}, fastScale, nil)
 	g.Register(ip, port)
 	l := newListener(t, nil, WeightedTargetGroup{Group: g, Weight: 1})
-	l.SetIdleTimeout(1)
-	eventually(t, 3*time.Second, func() bool { return g.HealthOf(ip, port).State == TargetStateHealthy }, "never healthy")
+	l.SetIdleTimeout(2)
+	eventually(t, patience, func() bool { return g.HealthOf(ip, port).State == TargetStateHealthy }, "never healthy")
 	resp, err := http.Get("http://" + l.Addr() + "/stream")
 	require.NoError(t, err)
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.NoError(t, err, "a response that keeps sending is not cut at the idle timeout")
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Contains(t, string(body), "chunk 4")
+	assert.Contains(t, string(body), "chunk 7")
 }
 
 func TestListenerAnswers504WhenTheTargetIsSilentForTheIdleTimeout(t *testing.T) {
 	t.Parallel()
 	task := startTask(t, TaskSpec{Image: "m:slow", ContainerPort: 8080,
-		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "3000"}}, fastScale)
+		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "10000"}}, fastScale)
 	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck}, fastScale, nil)
 	g.Register(task.IP(), task.Port())
 	l := newListener(t, nil, WeightedTargetGroup{Group: g, Weight: 1})
@@ -89,7 +89,7 @@ func TestListenerAnswers504WhenTheTargetIsSilentForTheIdleTimeout(t *testing.T) 
 	assert.Equal(t, http.StatusGatewayTimeout, r.code)
 	assert.Equal(t, "awselb/2.0", r.server)
 	assert.GreaterOrEqual(t, time.Since(began), time.Second, "cut before the idle timeout")
-	assert.Less(t, time.Since(began), 2500*time.Millisecond, "the load balancer did not wait for the target")
+	assert.Less(t, time.Since(began), 5*time.Second, "the load balancer did not wait the target's 10 s")
 }
 
 func TestListenerAnswers503WhenNoTargetIsHealthyYetSomeAreStillInitial(t *testing.T) {
@@ -100,7 +100,7 @@ func TestListenerAnswers503WhenNoTargetIsHealthyYetSomeAreStillInitial(t *testin
 	g := newGroup(t, TargetGroupConfig{HealthCheck: hc}, fastScale, nil)
 	g.Register(f.ip, f.port)
 	l := newListener(t, nil, WeightedTargetGroup{Group: g, Weight: 1})
-	eventually(t, time.Second, func() bool { return f.probes.Load() >= 1 }, "never checked")
+	eventually(t, patience, func() bool { return f.probes.Load() >= 1 }, "never checked")
 	require.Equal(t, TargetStateInitial, f.health(g).State)
 	r := mustPredict(t, l.Addr(), 1)
 	assert.Equal(t, http.StatusServiceUnavailable, r.code, "ALB fails open only when every registered target is unhealthy")
@@ -110,14 +110,14 @@ func TestListenerAnswers503WhenNoTargetIsHealthyYetSomeAreStillInitial(t *testin
 func TestANewTargetStaysInRegistrationInProgressBeforeItsFirstHealthCheck(t *testing.T) {
 	t.Parallel()
 	f := newFakeTarget(t, http.StatusOK)
-	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck, RegistrationSeconds: 30}, fastScale, nil) // 300 ms
+	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck, RegistrationSeconds: 150}, fastScale, nil) // 1.5 s
 	inUse(t, g)
 	g.Register(f.ip, f.port)
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
 	assert.Zero(t, f.probes.Load(), "health checks begin once registration completes")
 	assert.Equal(t, TargetHealth{IP: f.ip, Port: f.port, State: TargetStateInitial, Reason: ReasonRegistrationInProgress,
 		Description: "Target registration is in progress"}, f.health(g))
-	eventually(t, 3*time.Second, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy")
+	eventually(t, patience, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy")
 }
 
 func TestDrainingCutsInFlightRequestsAfterTheRealDeregistrationDelayNotTheScaledOne(t *testing.T) {
@@ -127,34 +127,30 @@ func TestDrainingCutsInFlightRequestsAfterTheRealDeregistrationDelayNotTheScaled
 	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck, DeregistrationDelaySeconds: 60}, scale, nil)
 	l.SetForward([]WeightedTargetGroup{{Group: g, Weight: 1}})
 	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080,
-		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "600"}}, scale)
+		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "1500"}}, scale)
 	g.Register(task.IP(), task.Port())
 	waitHealthy(t, g, task)
 	var got reply
 	var err error
 	var wg sync.WaitGroup
 	wg.Go(func() { got, err = predict(http.DefaultClient, l.Addr(), 1) })
-	eventually(t, time.Second, func() bool { return inflight(g, task) == 1 }, "request never reached the target")
+	eventually(t, patience, func() bool { return inflight(g, task) == 1 }, "request never reached the target")
 	g.Deregister(task.IP(), task.Port())
-	eventually(t, time.Second, func() bool { return len(g.Health()) == 0 }, "never left the group")
+	eventually(t, patience, func() bool { return len(g.Health()) == 0 }, "never left the group")
 	wg.Wait()
 	require.NoError(t, err)
-	assert.Equal(t, http.StatusOK, got.code, "a 600 ms request is within a 60 s deregistration delay")
+	assert.Equal(t, http.StatusOK, got.code, "a 1.5 s request is within a 60 s deregistration delay")
 }
 
 func TestStopGivesInFlightRequestsTheRealStopTimeout(t *testing.T) {
 	t.Parallel()
-	// At 600x a scaled 30 s stopTimeout is 50 ms: SIGKILL would cut a 300 ms request ECS lets finish.
+	// At 600x a scaled 30 s stopTimeout is 50 ms: SIGKILL would cut a 1.5 s request ECS lets finish.
 	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080,
-		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "300"}}, 600)
+		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "1500"}}, 600)
 	addr := task.IP() + ":" + itoa(task.Port())
-	var got reply
-	var err error
-	var wg sync.WaitGroup
-	wg.Go(func() { got, err = predict(http.DefaultClient, addr, 1) })
-	time.Sleep(100 * time.Millisecond)
+	wait := predictInFlight(t, addr)
 	task.Stop(StopCodeServiceSchedulerInitiated, "Scaling activity initiated by (deployment ecs-svc/1)")
-	wg.Wait()
+	got, err := wait()
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, got.code)
 	<-task.Done()
@@ -164,12 +160,12 @@ func TestStopGivesInFlightRequestsTheRealStopTimeout(t *testing.T) {
 
 func TestATaskIsPendingWhileItsImageIsPulled(t *testing.T) {
 	t.Parallel()
-	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080, PendingSeconds: 30,
-		Env: map[string]string{"SIM_STARTUP_SECONDS": "0"}}, fastScale) // 300 ms
+	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080, PendingSeconds: 100,
+		Env: map[string]string{"SIM_STARTUP_SECONDS": "0"}}, fastScale) // 1 s
 	s := task.State()
 	assert.Equal(t, TaskStatusPending, s.LastStatus)
 	assert.True(t, s.StartedAt.IsZero(), "no container has started")
-	eventually(t, 2*time.Second, func() bool { return task.State().LastStatus == TaskStatusRunning }, "never RUNNING")
+	eventually(t, patience, func() bool { return task.State().LastStatus == TaskStatusRunning }, "never RUNNING")
 	assert.Equal(t, http.StatusOK, get(t, taskURL(task, "/health/ready")))
 
 	stopped := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080, PendingSeconds: 300}, fastScale)

@@ -2,10 +2,13 @@ package dataplane
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +21,11 @@ const fastScale Scale = 100
 // fastCheck is a health check that settles within a few hundred milliseconds at fastScale.
 var fastCheck = HealthCheck{Path: "/health/ready", IntervalSeconds: 5, TimeoutSeconds: 2,
 	HealthyThreshold: 2, UnhealthyThreshold: 2, Matcher: "200"}
+
+// patience is how long a test waits for what must eventually happen. Waiting costs nothing when
+// things go well, and a 2-core machine running every test package at once can stall a test for
+// seconds: a deadline is never the place to assert how fast something happened.
+const patience = 10 * time.Second
 
 // eventually polls cond every few milliseconds until it holds or the deadline passes.
 func eventually(t *testing.T, within time.Duration, cond func() bool, format string, args ...any) {
@@ -67,7 +75,7 @@ func healthOf(g *TargetGroup, task *Task) TargetHealth { return g.HealthOf(task.
 
 func waitTargetState(t *testing.T, g *TargetGroup, task *Task, state string) TargetHealth {
 	t.Helper()
-	eventually(t, 3*time.Second, func() bool { return healthOf(g, task).State == state },
+	eventually(t, patience, func() bool { return healthOf(g, task).State == state },
 		"target %s:%d is %+v, want %s", task.IP(), task.Port(), healthOf(g, task), state)
 	return healthOf(g, task)
 }
@@ -81,8 +89,17 @@ type reply struct {
 }
 
 func predict(client *http.Client, base string, features ...float64) (reply, error) {
+	return predictCtx(context.Background(), client, base, features...)
+}
+
+func predictCtx(ctx context.Context, client *http.Client, base string, features ...float64) (reply, error) {
 	body, _ := json.Marshal(map[string]any{"features": features})
-	resp, err := client.Post("http://"+base+"/predict", "application/json", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+base+"/predict", bytes.NewReader(body))
+	if err != nil {
+		return reply{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
 	if err != nil {
 		return reply{}, err
 	}
@@ -90,6 +107,35 @@ func predict(client *http.Client, base string, features ...float64) (reply, erro
 	b, err := io.ReadAll(resp.Body)
 	return reply{code: resp.StatusCode, version: resp.Header.Get("X-Model-Version"),
 		server: resp.Header.Get("Server"), body: b}, err
+}
+
+// predictInFlight sends a predict in the background and returns once the request has been written to
+// the target and the target has had a moment to pick it up: the caller may then act on a request in
+// flight (its latency must outlast that moment). wait returns the reply.
+func predictInFlight(t *testing.T, addr string) (wait func() (reply, error)) {
+	t.Helper()
+	wrote := make(chan struct{})
+	var once sync.Once
+	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { once.Do(func() { close(wrote) }) }})
+	var got reply
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		got, err = predictCtx(ctx, http.DefaultClient, addr, 1)
+		once.Do(func() { close(wrote) }) // it failed before it was written
+	}()
+	select {
+	case <-wrote:
+	case <-time.After(patience):
+		t.Fatal("the request was never written")
+	}
+	time.Sleep(200 * time.Millisecond) // the target's server accepts and reads it
+	return func() (reply, error) {
+		<-done
+		return got, err
+	}
 }
 
 func mustPredict(t *testing.T, base string, features ...float64) reply {

@@ -142,7 +142,7 @@ func TestListenerAnswers502WhenTheTargetRefusesTheConnection(t *testing.T) {
 	l := newListener(t, rec, WeightedTargetGroup{Group: g, Weight: 1})
 	// Only once its one target is unhealthy does the group fail open and route to it; while it is
 	// initial ALB answers 503 instead.
-	eventually(t, 3*time.Second, func() bool { return g.HealthOf("127.0.0.1", port).State == TargetStateUnhealthy }, "never unhealthy")
+	eventually(t, patience, func() bool { return g.HealthOf("127.0.0.1", port).State == TargetStateUnhealthy }, "never unhealthy")
 	start := time.Now()
 	r := mustPredict(t, l.Addr(), 1)
 	assert.Equal(t, http.StatusBadGateway, r.code)
@@ -173,7 +173,7 @@ func TestA502OnAnEstablishedConnectionIsNotATargetConnectionError(t *testing.T) 
 	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck}, fastScale, rec)
 	g.Register("127.0.0.1", port)
 	l := newListener(t, rec, WeightedTargetGroup{Group: g, Weight: 1})
-	eventually(t, 3*time.Second, func() bool { return g.HealthOf("127.0.0.1", port).State == TargetStateUnhealthy }, "never unhealthy")
+	eventually(t, patience, func() bool { return g.HealthOf("127.0.0.1", port).State == TargetStateUnhealthy }, "never unhealthy")
 	start := time.Now()
 	r := mustPredict(t, l.Addr(), 1)
 	assert.Equal(t, http.StatusBadGateway, r.code)
@@ -186,10 +186,10 @@ func TestA502OnAnEstablishedConnectionIsNotATargetConnectionError(t *testing.T) 
 func TestDrainingLetsInFlightRequestsFinishAndGetsNoNewOnes(t *testing.T) {
 	t.Parallel()
 	l := newListener(t, nil)
-	cfg := TargetGroupConfig{HealthCheck: fastCheck, DeregistrationDelaySeconds: 150} // 1.5 s: room for a loaded CI machine
+	cfg := TargetGroupConfig{HealthCheck: fastCheck, DeregistrationDelaySeconds: 400} // 4 s: outlasts the slow request
 	g := newGroup(t, cfg, fastScale, nil)
 	l.SetForward([]WeightedTargetGroup{{Group: g, Weight: 1}})
-	old := modelTask(t, "old", map[string]string{"SIM_LATENCY_MS": "400"})
+	old := modelTask(t, "old", map[string]string{"SIM_LATENCY_MS": "1500"}) // in flight long enough to be seen
 	g.Register(old.IP(), old.Port())
 	waitHealthy(t, g, old)
 
@@ -197,7 +197,7 @@ func TestDrainingLetsInFlightRequestsFinishAndGetsNoNewOnes(t *testing.T) {
 	var slowErr error
 	var wg sync.WaitGroup
 	wg.Go(func() { slow, slowErr = predict(http.DefaultClient, l.Addr(), 1) })
-	eventually(t, time.Second, func() bool { return inflight(g, old) == 1 }, "slow request never reached the old target")
+	eventually(t, patience, func() bool { return inflight(g, old) == 1 }, "slow request never reached the old target")
 
 	next := modelTask(t, "new", nil)
 	g.Register(next.IP(), next.Port())
@@ -212,7 +212,7 @@ func TestDrainingLetsInFlightRequestsFinishAndGetsNoNewOnes(t *testing.T) {
 	assert.Equal(t, http.StatusOK, slow.code, "the in-flight request finished")
 	assert.Equal(t, "old", slow.version)
 	assert.Equal(t, TargetStateDraining, healthOf(g, old).State, "still draining: the delay has not run out")
-	eventually(t, 3*time.Second, func() bool { return healthOf(g, old).Reason == ReasonNotRegistered }, "never removed")
+	eventually(t, patience, func() bool { return healthOf(g, old).Reason == ReasonNotRegistered }, "never removed")
 }
 
 func inflight(g *TargetGroup, task *Task) int {
@@ -228,7 +228,7 @@ func TestWeightSwapUnderConcurrentLoadFailsNoRequest(t *testing.T) {
 	t.Parallel()
 	rec := NewRecorder()
 	prod := newListener(t, rec)
-	cfg := TargetGroupConfig{DeregistrationDelaySeconds: 10} // 100 ms
+	cfg := TargetGroupConfig{DeregistrationDelaySeconds: 50} // 500 ms: a stalled in-flight request still finishes
 	blue, bt := healthyGroup(t, prod, rec, cfg, "v1", 2)
 	green, gt := healthyGroup(t, prod, rec, cfg, "v2", 2)
 	prod.SetForward([]WeightedTargetGroup{{Group: blue, Weight: 100}, {Group: green, Weight: 0}})
@@ -265,7 +265,7 @@ func TestWeightSwapUnderConcurrentLoadFailsNoRequest(t *testing.T) {
 	for _, task := range bt {
 		blue.Deregister(task.IP(), task.Port())
 	}
-	eventually(t, 2*time.Second, func() bool { return len(blue.Health()) == 0 }, "blue never drained")
+	eventually(t, patience, func() bool { return len(blue.Health()) == 0 }, "blue never drained")
 	for _, task := range bt {
 		task.Stop(StopCodeServiceSchedulerInitiated, "deployment finished")
 	}

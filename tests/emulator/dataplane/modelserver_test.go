@@ -41,11 +41,11 @@ func TestModelVersionComesFromTheImageTagUnlessMODEL_VERSIONIsSet(t *testing.T) 
 func TestModelServerAnswersReadinessSeparatelyFromLiveness(t *testing.T) {
 	t.Parallel()
 	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080,
-		Env: map[string]string{"SIM_STARTUP_SECONDS": "30"}}, 100) // ready after 300 ms
+		Env: map[string]string{"SIM_STARTUP_SECONDS": "150"}}, 100) // ready after 1.5 s
 	assert.Equal(t, http.StatusOK, get(t, taskURL(task, "/health/live")), "live while loading")
 	assert.Equal(t, http.StatusServiceUnavailable, get(t, taskURL(task, "/health/ready")), "not ready while loading")
 	assert.Equal(t, http.StatusServiceUnavailable, mustPredict(t, task.IP()+":"+itoa(task.Port()), 1).code)
-	eventually(t, 2*time.Second, func() bool { return get(t, taskURL(task, "/health/ready")) == http.StatusOK },
+	eventually(t, patience, func() bool { return get(t, taskURL(task, "/health/ready")) == http.StatusOK },
 		"model never became ready")
 	assert.Equal(t, http.StatusNotFound, get(t, taskURL(task, "/nope")))
 }
@@ -77,10 +77,10 @@ func TestModelServerErrorRateAndDegradation(t *testing.T) {
 	failing := modelTask(t, "v1", map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_ERROR_RATE": "1"})
 	assert.Equal(t, http.StatusInternalServerError, mustPredict(t, failing.IP()+":"+itoa(failing.Port()), 1).code)
 
-	degrading := modelTask(t, "v1", map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_DEGRADE_AFTER_SECONDS": "20"})
+	degrading := modelTask(t, "v1", map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_DEGRADE_AFTER_SECONDS": "100"})
 	addr := degrading.IP() + ":" + itoa(degrading.Port())
-	require.Equal(t, http.StatusOK, mustPredict(t, addr, 1).code, "healthy before the degradation (200 ms)")
-	eventually(t, 2*time.Second, func() bool { return mustPredict(t, addr, 1).code == http.StatusInternalServerError },
+	require.Equal(t, http.StatusOK, mustPredict(t, addr, 1).code, "healthy before the degradation (1 s)")
+	eventually(t, patience, func() bool { return mustPredict(t, addr, 1).code == http.StatusInternalServerError },
 		"predict never started failing")
 	assert.Equal(t, http.StatusServiceUnavailable, get(t, taskURL(degrading, "/health/ready")), "degraded is not ready")
 	assert.Equal(t, http.StatusOK, get(t, taskURL(degrading, "/health/live")), "degraded is still alive")

@@ -79,25 +79,25 @@ func TestHealthFollowsThresholdsAndReportsReasonCodes(t *testing.T) {
 	assert.Equal(t, TargetStateInitial, first.State)
 	assert.Contains(t, []string{ReasonRegistrationInProgress, ReasonInitialHealthChecking}, first.Reason)
 
-	eventually(t, 3*time.Second, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy")
+	eventually(t, patience, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy")
 	assert.GreaterOrEqual(t, f.probes.Load(), int32(3), "healthy before HealthyThreshold successes")
 	assert.Equal(t, TargetHealth{IP: f.ip, Port: f.port, State: TargetStateHealthy}, f.health(g), "healthy has no reason")
 	assert.Equal(t, "ELB-HealthChecker/2.0", f.ua.Load())
 
 	f.status.Store(http.StatusServiceUnavailable)
 	failingFrom := f.probes.Load()
-	eventually(t, 3*time.Second, func() bool { return f.health(g).State == TargetStateUnhealthy }, "never unhealthy")
+	eventually(t, patience, func() bool { return f.health(g).State == TargetStateUnhealthy }, "never unhealthy")
 	assert.GreaterOrEqual(t, f.probes.Load()-failingFrom, int32(2), "unhealthy before UnhealthyThreshold failures")
 	assert.Equal(t, TargetHealth{IP: f.ip, Port: f.port, State: TargetStateUnhealthy, Reason: ReasonResponseCodeMismatch,
 		Description: "Health checks failed with these codes: [503]"}, f.health(g))
 
 	f.delay.Store(int64(2 * time.Second)) // well past the 500 ms floor of the 20 ms scaled timeout
-	eventually(t, 3*time.Second, func() bool { return f.health(g).Reason == ReasonTimeout }, "reason never became a timeout")
+	eventually(t, patience, func() bool { return f.health(g).Reason == ReasonTimeout }, "reason never became a timeout")
 	assert.Equal(t, "Request timed out", f.health(g).Description)
 
 	f.delay.Store(0)
 	f.status.Store(http.StatusOK)
-	eventually(t, 3*time.Second, func() bool { return f.health(g).State == TargetStateHealthy }, "never recovered")
+	eventually(t, patience, func() bool { return f.health(g).State == TargetStateHealthy }, "never recovered")
 }
 
 func TestConnectionFailuresAreFailedHealthChecks(t *testing.T) {
@@ -109,7 +109,7 @@ func TestConnectionFailuresAreFailedHealthChecks(t *testing.T) {
 	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck}, fastScale, nil)
 	inUse(t, g)
 	g.Register("127.0.0.1", port)
-	eventually(t, 3*time.Second, func() bool { return g.HealthOf("127.0.0.1", port).State == TargetStateUnhealthy }, "never unhealthy")
+	eventually(t, patience, func() bool { return g.HealthOf("127.0.0.1", port).State == TargetStateUnhealthy }, "never unhealthy")
 	assert.Equal(t, ReasonFailedHealthChecks, g.HealthOf("127.0.0.1", port).Reason)
 	assert.Equal(t, "Health checks failed", g.HealthOf("127.0.0.1", port).Description)
 }
@@ -126,7 +126,7 @@ func TestTargetsOfAGroupNoListenerUsesAreUnusedAndNotChecked(t *testing.T) {
 	assert.Zero(t, f.probes.Load(), "an unused group is not health-checked")
 
 	l := inUse(t, g)
-	eventually(t, 3*time.Second, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy once in use")
+	eventually(t, patience, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy once in use")
 
 	l.SetForward(nil)
 	assert.Equal(t, want, f.health(g), "unused again once no listener forwards to it")
@@ -146,12 +146,12 @@ func TestDeregisteredTargetDrainsForTheScaledDelayThenLeaves(t *testing.T) {
 	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck, DeregistrationDelaySeconds: 30}, fastScale, nil) // 300 ms
 	inUse(t, g)
 	g.Register(f.ip, f.port)
-	eventually(t, 3*time.Second, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy")
+	eventually(t, patience, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy")
 	start := time.Now()
 	g.Deregister(f.ip, f.port)
 	assert.Equal(t, TargetHealth{IP: f.ip, Port: f.port, State: TargetStateDraining, Reason: ReasonDeregistrationInProgress,
 		Description: "Target deregistration is in progress"}, f.health(g))
-	eventually(t, 3*time.Second, func() bool { return len(g.Health()) == 0 }, "never left the group")
+	eventually(t, patience, func() bool { return len(g.Health()) == 0 }, "never left the group")
 	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "left before the deregistration delay")
 	assert.Equal(t, ReasonNotRegistered, f.health(g).Reason)
 }
@@ -165,7 +165,7 @@ func TestRegisteringADrainingTargetStartsItAfresh(t *testing.T) {
 	g.Deregister(f.ip, f.port)
 	g.Register(f.ip, f.port)
 	assert.Equal(t, TargetStateInitial, f.health(g).State)
-	eventually(t, 3*time.Second, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy")
+	eventually(t, patience, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy")
 	time.Sleep(350 * time.Millisecond) // past the cancelled deregistration delay
 	assert.Equal(t, TargetStateHealthy, f.health(g).State)
 }
@@ -204,7 +204,7 @@ func TestHealthCheckIntervalFollowsTheTimeScale(t *testing.T) {
 	inUse(t, g)
 	start := time.Now()
 	g.Register(f.ip, f.port)
-	eventually(t, 3*time.Second, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy")
+	eventually(t, patience, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy")
 	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond)
 	assert.GreaterOrEqual(t, f.probes.Load(), int32(3))
 }

@@ -3,7 +3,6 @@ package dataplane
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,7 +41,7 @@ func TestCrashOnStartStopsTheTaskWithExitCodeAndReason(t *testing.T) {
 			task := modelTask(t, "v1", c.env)
 			select {
 			case <-task.Done():
-			case <-time.After(2 * time.Second):
+			case <-time.After(patience):
 				t.Fatal("task did not stop")
 			}
 			s := task.State()
@@ -58,15 +57,11 @@ func TestCrashOnStartStopsTheTaskWithExitCodeAndReason(t *testing.T) {
 
 func TestStopIsGracefulInFlightRequestsFinish(t *testing.T) {
 	t.Parallel()
-	task := modelTask(t, "v1", map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "300"})
+	task := modelTask(t, "v1", map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "1500"})
 	addr := task.IP() + ":" + itoa(task.Port())
-	var wg sync.WaitGroup
-	var got reply
-	var err error
-	wg.Go(func() { got, err = predict(http.DefaultClient, addr, 1) })
-	time.Sleep(100 * time.Millisecond) // the request is inside its 300 ms of inference
+	wait := predictInFlight(t, addr) // inside its 1.5 s of inference
 	task.Stop(StopCodeServiceSchedulerInitiated, "Scaling activity initiated by (deployment ecs-svc/1)")
-	wg.Wait()
+	got, err := wait()
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, got.code)
 	<-task.Done()
@@ -98,9 +93,9 @@ func TestContainerHealthCheckReportsHealthStatus(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			task := startTask(t, TaskSpec{Image: "m:v1", Env: c.env, ContainerPort: 8080, HealthCheck: &ContainerHealthCheck{
-				Command: c.cmd, IntervalSeconds: 5, TimeoutSeconds: 2, Retries: 2}}, fastScale)
+				Command: c.cmd, IntervalSeconds: 20, TimeoutSeconds: 2, Retries: 2}}, fastScale)
 			assert.Equal(t, HealthStatusUnknown, task.State().HealthStatus, "no verdict before the first interval")
-			eventually(t, 3*time.Second, func() bool { return task.State().HealthStatus == c.want },
+			eventually(t, patience, func() bool { return task.State().HealthStatus == c.want },
 				"health status %s, want %s", task.State().HealthStatus, c.want)
 		})
 	}
@@ -108,13 +103,13 @@ func TestContainerHealthCheckReportsHealthStatus(t *testing.T) {
 
 func TestContainerHealthCheckIgnoresFailuresDuringTheStartPeriod(t *testing.T) {
 	t.Parallel()
-	// Ready after 40 AWS s; the start period (60 s) covers it, so the container never turns UNHEALTHY
-	// although readiness fails for 8 intervals with retries 1.
+	// Ready after 40 AWS s; the start period (120 s) covers it with room to spare, so the container
+	// never turns UNHEALTHY although readiness fails for 8 intervals with retries 1.
 	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080,
 		Env: map[string]string{"SIM_STARTUP_SECONDS": "40"},
 		HealthCheck: &ContainerHealthCheck{Command: []string{"CMD-SHELL", "curl -f http://localhost:8080/health/ready"},
-			IntervalSeconds: 5, TimeoutSeconds: 2, Retries: 1, StartPeriodSeconds: 60}}, fastScale)
-	deadline := time.Now().Add(3 * time.Second)
+			IntervalSeconds: 5, TimeoutSeconds: 2, Retries: 1, StartPeriodSeconds: 120}}, fastScale)
+	deadline := time.Now().Add(patience)
 	for task.State().HealthStatus != HealthStatusHealthy {
 		require.NotEqual(t, HealthStatusUnhealthy, task.State().HealthStatus, "failure counted during the start period")
 		require.True(t, time.Now().Before(deadline), "never became HEALTHY")

@@ -2,7 +2,6 @@ package deployer
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -157,5 +156,3 @@ func TestDeployThatLosesTheRaceToAnotherImageIsBusyNotFailed(t *testing.T) {
 		assert.Empty(t, w.stops)
 	}
 }
-
-var _ = errors.New

@@ -363,12 +363,7 @@ func (d *Deployer) deploymentRelease(ctx context.Context, dep *cdtypes.Deploymen
 	if err != nil {
 		return "", "", "", err
 	}
-	for _, t := range tags {
-		if str(t.Key) == TagPreviousTaskDefinition {
-			previous = str(t.Value)
-		}
-	}
-	return arn, containerImage(td.ContainerDefinitions, d.t.ContainerName), previous, nil
+	return arn, containerImage(td.ContainerDefinitions, d.t.ContainerName), previousTaskDefinition(tags), nil
 }
 
 // attach follows an in-flight deployment when it deploys our image (our revision,

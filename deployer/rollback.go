@@ -293,12 +293,7 @@ func (d *Deployer) Rollback(ctx context.Context, deploymentID, toTaskDefinition 
 		if err != nil {
 			return d.endBeforeDeployment(ctx, res, err)
 		}
-		for _, t := range tags {
-			if str(t.Key) == TagPreviousTaskDefinition {
-				target = str(t.Value)
-			}
-		}
-		if target == "" {
+		if target = previousTaskDefinition(tags); target == "" {
 			return d.endBeforeDeployment(ctx, res, fmt.Errorf("nothing in flight, and live task definition %s records no previous one (tag %s); pass --to-task-definition ARN", str(svc.TaskDefinition), TagPreviousTaskDefinition))
 		}
 	}

@@ -82,11 +82,7 @@ func (d *Deployer) status(ctx context.Context) (*StatusReport, error) {
 		return nil, err
 	}
 	rep.Image = containerImage(td.ContainerDefinitions, d.t.ContainerName)
-	for _, t := range tags {
-		if str(t.Key) == TagPreviousTaskDefinition {
-			rep.PreviousTaskDefinitionArn = str(t.Value)
-		}
-	}
+	rep.PreviousTaskDefinitionArn = previousTaskDefinition(tags)
 	rep.Prod = d.listenerReport(ctx, d.t.ProdListenerArn)
 	rep.Test = d.listenerReport(ctx, d.t.TestListenerArn)
 	g, info, err := d.readGroup(ctx)

@@ -25,6 +25,17 @@ const (
 	TagPreviousTaskDefinition = "deployer:previous-task-definition"
 )
 
+// previousTaskDefinition is the rollback target a task definition records in its
+// deployer:previous-task-definition tag, or "".
+func previousTaskDefinition(tags []ecstypes.Tag) string {
+	for _, t := range tags {
+		if str(t.Key) == TagPreviousTaskDefinition {
+			return str(t.Value)
+		}
+	}
+	return ""
+}
+
 // EnvVar is an environment override for the released container.
 type EnvVar struct {
 	Name, Value string

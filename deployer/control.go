@@ -15,16 +15,11 @@ func (d *Deployer) pickDeployment(ctx context.Context, id string) (string, error
 	if id != "" {
 		return id, nil
 	}
-	out, err := d.c.CodeDeploy.ListDeployments(ctx, &codedeploy.ListDeploymentsInput{
-		ApplicationName: &d.t.Application, DeploymentGroupName: &d.t.DeploymentGroup, IncludeOnlyStatuses: activeStatuses,
-	})
-	if err != nil {
-		return "", awsError("list active deployments of group "+d.t.DeploymentGroup, err)
+	ids, err := d.activeDeploymentIDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return "", err
 	}
-	if len(out.Deployments) == 0 {
-		return "", nil
-	}
-	return out.Deployments[0], nil
+	return ids[0], nil
 }
 
 // Waits an operator names with `continue --wait`.

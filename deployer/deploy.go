@@ -204,13 +204,11 @@ func createAnswerLost(err error) bool {
 func (d *Deployer) findCreated(ctx context.Context, content, sum, description string) (string, error) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 	defer cancel()
-	out, err := d.c.CodeDeploy.ListDeployments(wctx, &codedeploy.ListDeploymentsInput{
-		ApplicationName: &d.t.Application, DeploymentGroupName: &d.t.DeploymentGroup, IncludeOnlyStatuses: activeStatuses,
-	})
+	ids, err := d.activeDeploymentIDs(wctx)
 	if err != nil {
-		return "", awsError("list active deployments of group "+d.t.DeploymentGroup, err)
+		return "", err
 	}
-	for _, id := range out.Deployments {
+	for _, id := range ids {
 		dep, err := d.c.CodeDeploy.GetDeployment(wctx, &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)})
 		if err != nil {
 			return "", awsError("get deployment "+id, err)
@@ -321,18 +319,24 @@ func (d *Deployer) createDeployment(ctx context.Context, content, sum, descripti
 	return id, nil
 }
 
-// activeDeployment returns the group's deployment that has not ended, if any.
-func (d *Deployer) activeDeployment(ctx context.Context) (*cdtypes.DeploymentInfo, error) {
+// activeDeploymentIDs lists the group's deployments that have not ended.
+func (d *Deployer) activeDeploymentIDs(ctx context.Context) ([]string, error) {
 	out, err := d.c.CodeDeploy.ListDeployments(ctx, &codedeploy.ListDeploymentsInput{
 		ApplicationName: &d.t.Application, DeploymentGroupName: &d.t.DeploymentGroup, IncludeOnlyStatuses: activeStatuses,
 	})
 	if err != nil {
 		return nil, awsError("list active deployments of group "+d.t.DeploymentGroup, err)
 	}
-	if len(out.Deployments) == 0 {
-		return nil, nil
+	return out.Deployments, nil
+}
+
+// activeDeployment returns the group's deployment that has not ended, if any.
+func (d *Deployer) activeDeployment(ctx context.Context) (*cdtypes.DeploymentInfo, error) {
+	ids, err := d.activeDeploymentIDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return nil, err
 	}
-	id := out.Deployments[0]
+	id := ids[0]
 	dep, err := d.c.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &id})
 	if err != nil {
 		return nil, awsError("get deployment "+id, err)

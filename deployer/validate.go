@@ -235,26 +235,44 @@ func validateOptions(cmd string, o *Options) error {
 	return nil
 }
 
-// validateRelease checks the image, environment overrides, description and task
-// definition file of deploy and plan.
+// validateRelease checks what deploy and plan release (a registered revision, or
+// the image, environment overrides and task definition file), then the
+// description.
 func (c *cliConfig) validateRelease(inv *invocation, getenv func(string) (string, bool)) error {
 	req := &inv.req
+	var err error
 	if c.taskDefArn != "" {
-		return c.validateRevision(req, getenv)
+		err = c.validateRevision(req)
+	} else {
+		err = c.validateImage(req, inv.target.ContainerName)
 	}
+	if err != nil {
+		return err
+	}
+	if len(c.description) > 400 {
+		return inputErrorf("--description", "%d characters: at most 400 (CodeDeploy allows 512 including provenance)", len(c.description))
+	}
+	req.Description = c.description
+	req.Provenance = provenanceFromEnv(c, getenv)
+	return nil
+}
+
+// validateImage checks the image, the task definition file and the environment
+// overrides of the container the load balancer targets.
+func (c *cliConfig) validateImage(req *DeployRequest, container string) error {
 	if c.taskDefFile != "" {
 		in, err := loadTaskDefinitionFile(c.taskDefFile)
 		if err != nil {
 			return inputErrorf("--task-definition", "%s: %v", c.taskDefFile, err)
 		}
-		i := containerIndex(in.ContainerDefinitions, inv.target.ContainerName)
+		i := containerIndex(in.ContainerDefinitions, container)
 		if i < 0 {
-			return inputErrorf("--task-definition", "%s has no container %q (containers: %s)", c.taskDefFile, inv.target.ContainerName, containerNames(in.ContainerDefinitions))
+			return inputErrorf("--task-definition", "%s has no container %q (containers: %s)", c.taskDefFile, container, containerNames(in.ContainerDefinitions))
 		}
 		req.TaskDefinitionFile = in
 		if c.image == "" {
 			if _, err := parseImage(str(in.ContainerDefinitions[i].Image)); err != nil {
-				return inputErrorf("--task-definition", "%s: container %s image %v", c.taskDefFile, inv.target.ContainerName, err)
+				return inputErrorf("--task-definition", "%s: container %s image %v", c.taskDefFile, container, err)
 			}
 		}
 	}
@@ -271,17 +289,12 @@ func (c *cliConfig) validateRelease(inv *invocation, getenv func(string) (string
 		}
 		req.Env = append(req.Env, e)
 	}
-	if len(c.description) > 400 {
-		return inputErrorf("--description", "%d characters: at most 400 (CodeDeploy allows 512 including provenance)", len(c.description))
-	}
-	req.Description = c.description
-	req.Provenance = provenanceFromEnv(c, getenv)
 	return nil
 }
 
 // validateRevision checks deploy --task-definition-arn: a registered revision is
 // released as registered, so nothing may change it.
-func (c *cliConfig) validateRevision(req *DeployRequest, getenv func(string) (string, bool)) error {
+func (c *cliConfig) validateRevision(req *DeployRequest) error {
 	const field = "--task-definition-arn"
 	switch {
 	case !taskDefRegexp.MatchString(c.taskDefArn):
@@ -292,12 +305,8 @@ func (c *cliConfig) validateRevision(req *DeployRequest, getenv func(string) (st
 		return inputErrorf(field, "cannot be combined with --task-definition FILE: name one revision to release")
 	case len(c.env) > 0:
 		return inputErrorf(field, "cannot be combined with --env: the revision is released as registered")
-	case len(c.description) > 400:
-		return inputErrorf("--description", "%d characters: at most 400 (CodeDeploy allows 512 including provenance)", len(c.description))
 	}
 	req.TaskDefinitionArn, req.SameFamily = c.taskDefArn, true
-	req.Description = c.description
-	req.Provenance = provenanceFromEnv(c, getenv)
 	return nil
 }
 

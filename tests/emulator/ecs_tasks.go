@@ -31,8 +31,6 @@ type task struct {
 	stopping      time.Time // when the scheduler decided to stop it
 	stopCode      string
 	stopReason    string
-	stoppedAt     time.Time // when we noticed it STOPPED
-	noticedStop   bool
 }
 
 // state returns the dataplane state; before the container exists it is PROVISIONING, a stopped
@@ -175,8 +173,6 @@ func (e *Emulator) taskStoppedOnItsOwn(t *task, st dataplane.TaskState, now time
 	ts := t.ts
 	ts.tasks = removeTask(ts.tasks, t)
 	t.desiredStatus = "STOPPED"
-	t.stoppedAt = now
-	t.noticedStop = true
 	if t.registered && ts.tg != nil {
 		ts.tg.dp.Deregister(t.ip, t.port)
 		t.registered = false

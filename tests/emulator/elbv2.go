@@ -128,7 +128,6 @@ type listener struct {
 	lb           *loadBalancer
 	port         int
 	forward      []weightedGroup
-	single       bool // created with a plain TargetGroupArn: AWS then echoes TargetGroupArn too
 	dp           *dataplane.Listener
 }
 
@@ -239,7 +238,7 @@ func (e *Emulator) CreateListener(in ListenerInput) (Listener, error) {
 		return Listener{}, fmt.Errorf("create listener on %s: %w", lb.name, err)
 	}
 	dp.SetIdleTimeout(lb.idleTimeout)
-	l := &listener{lb: lb, port: in.Port, dp: dp, single: len(in.Forward) == 1}
+	l := &listener{lb: lb, port: in.Port, dp: dp}
 	id := randomHex(16)
 	l.arn = e.arn("elasticloadbalancing", "listener/"+lb.suffix()+"/"+id)
 	l.ruleARN = e.arn("elasticloadbalancing", "listener-rule/"+lb.suffix()+"/"+id+"/"+randomHex(16))

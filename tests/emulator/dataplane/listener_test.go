@@ -13,8 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// healthyGroup returns an in-use-ready group holding tasks that answer with the given version.
-func healthyGroup(t *testing.T, l *Listener, rec *Recorder, cfg TargetGroupConfig, version string, n int) (*TargetGroup, []*Task) {
+// healthyGroup returns a group holding n tasks that answer with the given version; they are
+// health-checked once a listener forwards to the group.
+func healthyGroup(t *testing.T, rec *Recorder, cfg TargetGroupConfig, version string, n int) (*TargetGroup, []*Task) {
 	t.Helper()
 	if cfg.HealthCheck == (HealthCheck{}) {
 		cfg.HealthCheck = fastCheck
@@ -40,8 +41,8 @@ func TestListenerSplitsRequestsByTargetGroupWeight(t *testing.T) {
 	t.Parallel()
 	rec := NewRecorder()
 	l := newListener(t, rec)
-	blue, bt := healthyGroup(t, l, rec, TargetGroupConfig{}, "v1", 1)
-	green, gt := healthyGroup(t, l, rec, TargetGroupConfig{}, "v2", 1)
+	blue, bt := healthyGroup(t, rec, TargetGroupConfig{}, "v1", 1)
+	green, gt := healthyGroup(t, rec, TargetGroupConfig{}, "v2", 1)
 	l.SetForward([]WeightedTargetGroup{{Group: blue, Weight: 80}, {Group: green, Weight: 20}})
 	waitHealthy(t, blue, bt...)
 	waitHealthy(t, green, gt...)
@@ -102,7 +103,7 @@ func TestListenerFailsOpenWhenEveryTargetIsUnhealthy(t *testing.T) {
 	l := newListener(t, nil)
 	hc := fastCheck
 	hc.Path = "/not-a-health-path" // 404: every target fails its health check though it serves fine
-	g, tasks := healthyGroup(t, l, nil, TargetGroupConfig{HealthCheck: hc}, "v1", 2)
+	g, tasks := healthyGroup(t, nil, TargetGroupConfig{HealthCheck: hc}, "v1", 2)
 	l.SetForward([]WeightedTargetGroup{{Group: g, Weight: 1}})
 	for _, task := range tasks {
 		waitTargetState(t, g, task, TargetStateUnhealthy)
@@ -229,8 +230,8 @@ func TestWeightSwapUnderConcurrentLoadFailsNoRequest(t *testing.T) {
 	rec := NewRecorder()
 	prod := newListener(t, rec)
 	cfg := TargetGroupConfig{DeregistrationDelaySeconds: 50} // 500 ms: a stalled in-flight request still finishes
-	blue, bt := healthyGroup(t, prod, rec, cfg, "v1", 2)
-	green, gt := healthyGroup(t, prod, rec, cfg, "v2", 2)
+	blue, bt := healthyGroup(t, rec, cfg, "v1", 2)
+	green, gt := healthyGroup(t, rec, cfg, "v2", 2)
 	prod.SetForward([]WeightedTargetGroup{{Group: blue, Weight: 100}, {Group: green, Weight: 0}})
 	waitHealthy(t, blue, bt...)
 	waitHealthy(t, green, gt...)

@@ -53,7 +53,7 @@ type Options struct {
 	AllowUngatedTraffic bool          // release through a group that does not wait in Ready (no gate 1)
 	Soak                time.Duration // gate 2 window; 0 = no soak, wait out the group's termination wait
 	SoakInterval        time.Duration // gate 2 check interval
-	Max5xxRate          float64       // gate 2: max HTTPCode_Target_5XX_Count / RequestCount
+	Max5xxRate          float64       // gate 2: max failed fraction of green's requests (target 5xx plus ELB 5xx or connection errors: soakMetrics.errorRate)
 	MaxP99              time.Duration // gate 2: max p99 TargetResponseTime; 0 = not checked
 	MinRequests         int           // gate 2: fewest requests green must serve during the soak; 0 = judge an idle green on health and alarms
 	MetricsLag          time.Duration // gate 2: after the soak, how long to wait for CloudWatch's datapoints of its last minute

@@ -380,7 +380,7 @@ func (d *Deployer) describeListener(ctx context.Context, arn string) (*elbv2type
 }
 
 // checkListenerPorts reads both listeners and checks the URLs reach them
-// (assessListenerPorts), logging the warnings.
+// (assessListenerPorts), returning the warnings for the caller to log or report.
 func (d *Deployer) checkListenerPorts(ctx context.Context) ([]string, error) {
 	prod, err := d.describeListener(ctx, d.t.ProdListenerArn)
 	if err != nil {

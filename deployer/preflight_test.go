@@ -46,7 +46,7 @@ func TestAssessGroup(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			o := DefaultOptions() // soak 5m, gate timeout 10m
+			o := DefaultOptions() // soak 5m, gate timeout 0 (derived)
 			if tc.opts != nil {
 				tc.opts(&o)
 			}

@@ -85,7 +85,7 @@ type PhaseRecord struct {
 // GateResult is one gate's verdict and the evidence for it.
 type GateResult struct {
 	Name          string    `json:"name"`
-	Verdict       string    `json:"verdict"` // pass, fail, skipped
+	Verdict       string    `json:"verdict"` // pass, fail, skipped, not_run, incomplete, interrupted
 	Reason        string    `json:"reason,omitempty"`
 	Start         time.Time `json:"start"`
 	End           time.Time `json:"end"`

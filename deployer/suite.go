@@ -41,8 +41,8 @@ type Request struct {
 	Body    string            `yaml:"body"`
 }
 
-// Warmup sends requests to green and ignores the answers (except transport errors,
-// which are logged).
+// Warmup sends requests to green; the answers decide nothing (transport errors
+// and 5xx are only counted in the gate's evidence).
 type Warmup struct {
 	Repeat   int       `yaml:"repeat"`
 	Requests []Request `yaml:"requests"`

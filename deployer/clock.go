@@ -41,8 +41,9 @@ const fastPolls = 10
 //
 // Reaction bound with the defaults (--poll-interval 1s, --poll-max-interval 5s): a
 // change is seen within 1 s while the deployment keeps changing (for 10 polls after
-// the last change), and within 5 s once it has been quiet for about 15 s. That is
-// the honest promise: "within 5 s", not "within about a second".
+// the last change), and within 5 s once it has been quiet for about 17 s (10 × 1 s,
+// then 1.5, 2.25 and 3.375 s before the first 5 s interval). That is the honest
+// promise: "within 5 s", not "within about a second".
 //
 // Why not poll every second throughout: one follow poll is GetDeployment +
 // GetDeploymentTarget, plus, while green is starting or taking traffic,
@@ -50,11 +51,12 @@ const fastPolls = 10
 // stopped): 4 calls. At 1 s that is 4 calls/s (about 14,000 an hour) per deployer,
 // against per-account request rates that every pipeline, console and CodeDeploy
 // itself share; with the cap it is at most 4 calls/s for ~10 s after a change and
-// at most 0.8 calls/s in steady state (TestDeployPollsWithinTheAPIBudget… checks
-// both numbers). The cost of the cap is small: the phases that end unprompted
-// (Install, the traffic shift) take tens of seconds to minutes, the two waits the
-// gates act in (Ready, the termination wait) wait for the deployer, and the gates'
-// own checks run at --check-interval and --soak-interval, not at the poll rate.
+// at most 0.8 calls/s in steady state (TestDeployPollsWithinTheAPIBudget… checks the
+// steady-state rate and that a change is seen within 5 s). The cost of the cap is
+// small: the phases that end unprompted (Install, the traffic shift) take tens of
+// seconds to minutes, the two waits the gates act in (Ready, the termination wait)
+// wait for the deployer, and the gates' own checks run at --check-interval and
+// --soak-interval, not at the poll rate.
 type poller struct {
 	min, max time.Duration
 	cur      time.Duration

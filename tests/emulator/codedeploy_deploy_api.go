@@ -284,7 +284,7 @@ func (e *Emulator) continueDeployment(_ context.Context, in *continueDeploymentI
 	switch {
 	case wait == "READY_WAIT" && d.status == statusReady:
 		d.readyContinued = true
-	case wait == "TERMINATION_WAIT" && d.inTerminationWait:
+	case wait == "TERMINATION_WAIT" && d.inTerminationWait():
 		d.terminationContinued = true
 	default:
 		return nil, clientErr("DeploymentIsNotInReadyStateException",

@@ -39,12 +39,17 @@ type deployment struct {
 
 	readyContinued       bool
 	terminationContinued bool
-	inTerminationWait    bool
 	stopRequest          *outcome
 }
 
 func (d *deployment) terminal() bool {
 	return d.status == statusSucceeded || d.status == statusFailed || d.status == statusStopped
+}
+
+// inTerminationWait reports whether the deployment waits out its termination wait: its ECS target
+// has succeeded, the deployment has not (see terminationWait).
+func (d *deployment) inTerminationWait() bool {
+	return d.status == statusInProgress && d.targetStatus == "Succeeded"
 }
 
 // rollbackOn reports whether this deployment's auto-rollback covers event.

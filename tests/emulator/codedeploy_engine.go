@@ -333,13 +333,9 @@ func (e *Emulator) terminationWait(d *deployment) error {
 	e.mu.Lock()
 	d.setTarget("Succeeded")
 	d.current = ""
-	d.inTerminationWait = true
 	minutes := d.group.spec.TerminationWaitMinutes
 	e.mu.Unlock()
 	err := e.waitFor(d, e.d(float64(minutes*60)), func() bool { return d.terminationContinued })
-	e.mu.Lock()
-	d.inTerminationWait = false
-	e.mu.Unlock()
 	if errors.Is(err, errWaitExpired) {
 		return nil
 	}

@@ -275,7 +275,8 @@ func ParseConfig(stack string, lookup func(key string) (string, bool)) (*Config,
 	return &cfg, nil
 }
 
-// applyDependentDefaults fills in defaults that depend on other keys, unless the key was set.
+// applyDependentDefaults fills in defaults that depend on other keys, unless the key was set (an empty
+// prodCidrs list counts as unset). It runs before validation, so it must not trust the keys it reads.
 func applyDependentDefaults(cfg *Config, set map[string]bool) {
 	lb := &cfg.LoadBalancer
 	if !set["loadBalancer.prodPort"] && lb.ProdProtocol == "HTTPS" {
@@ -284,7 +285,8 @@ func applyDependentDefaults(cfg *Config, set map[string]bool) {
 	if len(lb.ProdCidrs) == 0 && lb.Scheme == "internet-facing" {
 		lb.ProdCidrs = []string{"0.0.0.0/0"}
 	}
-	if !set["compute.maxInstances"] && cfg.Compute.Type == ComputeEC2GPU {
+	// tasksPerInstance below 1 is reported by validation; dividing by it here would panic first.
+	if !set["compute.maxInstances"] && cfg.Compute.Type == ComputeEC2GPU && cfg.Compute.TasksPerInstance > 0 {
 		cfg.Compute.MaxInstances = max(2, cfg.minimumInstancesForBlueGreen())
 	}
 }

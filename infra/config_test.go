@@ -218,6 +218,8 @@ func TestBadConfigValuesAreRejectedWithKeyValueAndWhatIsAllowed(t *testing.T) {
 			`ai-bluegreen:compute.instanceType = "m5.large": must be an EC2 GPU instance type (g or p family), e.g. g5.xlarge`},
 		{"more GPUs per task than the instance has", gpu, "compute.gpusPerTask", 2,
 			"ai-bluegreen:compute.gpusPerTask = 2: must be at most 1, the GPUs of a g5.xlarge"},
+		{"no tasks per GPU instance", gpu, "compute.tasksPerInstance", 0,
+			"ai-bluegreen:compute.tasksPerInstance = 0: must be 1–8; for a type of the GPU instance table at most its GPUs ÷ gpusPerTask and its network interfaces − 1 (awsvpc)"},
 		{"more tasks per instance than its GPUs can serve", gpu, "compute.tasksPerInstance", 2,
 			"ai-bluegreen:compute.tasksPerInstance = 2: must be at most 1: a g5.xlarge has 1 GPU(s) and each task reserves compute.gpusPerTask (1)"},
 		{"more awsvpc tasks per instance than network interfaces", func(c map[string]string) map[string]string {

@@ -115,7 +115,7 @@ var (
 	}}
 	groupFollow = flagGroup{"Follow", func(fs *flag.FlagSet, c *cliConfig) {
 		fs.BoolVar(&c.follow, "follow", false, "after reading the status, print each change of the in-flight deployment (or --deployment-id, even one that ended) on stderr until it ends, "+
-			"then the final status; exit 0 if it ended Succeeded, 1 otherwise (4 on SIGINT/SIGTERM). Read-only: it never continues, stops or gates anything "+
+			"then the final status; exit 0 if it ended Succeeded (or nothing was in flight to follow), 1 otherwise (4 on SIGINT/SIGTERM). Read-only: it never continues, stops or gates anything "+
 			"(re-running deploy attaches AND gates). A flag of status, not a watch command: it is status over time, needs only status's read permissions, "+
 			"and watch is already the Unix command people wrap status in")
 	}}

@@ -13,7 +13,8 @@ import (
 // deployment (or of deploymentID, which may have ended already) until the
 // deployment ends, then reports the final status. It writes nothing in AWS:
 // nothing is continued, stopped or gated. Exit 0 when the deployment ended
-// Succeeded, 1 otherwise; 4 when interrupted (the deployment carries on).
+// Succeeded (or none was in flight to follow), 1 otherwise; 4 when interrupted
+// (the deployment carries on).
 func (d *Deployer) Follow(ctx context.Context, deploymentID string) *Result {
 	res := d.newResult("status")
 	defer func() { res.EndedAt = d.clock.Now() }()

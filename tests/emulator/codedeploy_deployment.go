@@ -91,12 +91,22 @@ func (e *Emulator) trafficPair(g *deploymentGroup, svc *ecsService) (live, other
 	return a, b
 }
 
-// route sets a listener's weighted forward: to gets weight toWeight and from the rest of 100.
-// Both groups stay in the forward action (weight 0 included), as CodeDeploy leaves them.
-func (e *Emulator) route(l *listener, to, from *targetGroup, toWeight int) {
-	fwd := make([]weightedGroup, 0, len(l.forward)+2)
+// route sets the weighted forward of each listener in arns: to gets weight toWeight and from the
+// rest of 100.
+func (e *Emulator) route(arns []string, to, from *targetGroup, toWeight int) {
+	for _, arn := range arns {
+		if l := e.listenerByARN(arn); l != nil {
+			e.setForward(l, reweigh(l.forward, to, from, toWeight))
+		}
+	}
+}
+
+// reweigh returns a forward action with to at toWeight and from at the rest of 100. Both groups stay
+// in it (weight 0 included), as CodeDeploy leaves them.
+func reweigh(forward []weightedGroup, to, from *targetGroup, toWeight int) []weightedGroup {
+	fwd := make([]weightedGroup, 0, len(forward)+2)
 	seenTo, seenFrom := false, false
-	for _, w := range l.forward {
+	for _, w := range forward {
 		switch w.group {
 		case to:
 			w.weight, seenTo = toWeight, true
@@ -111,7 +121,33 @@ func (e *Emulator) route(l *listener, to, from *targetGroup, toWeight int) {
 	if !seenTo {
 		fwd = append(fwd, weightedGroup{group: to, weight: toWeight})
 	}
-	e.setForward(l, fwd)
+	return fwd
+}
+
+// begin moves a deployment from Created to InProgress a (scaled) second after its creation; it
+// reports false when the emulator closed first.
+func (e *Emulator) begin(d *deployment) bool {
+	if !e.sleep(e.d(1)) {
+		return false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	d.status, d.started = statusInProgress, time.Now()
+	d.setTarget("InProgress")
+	return true
+}
+
+// complete gives a deployment its terminal status: the task sets it ends with are recorded and its
+// group is free for the next deployment.
+func (e *Emulator) complete(d *deployment, status string, now time.Time) {
+	d.status, d.completed = status, now
+	e.freezeTarget(d)
+	if status == statusSucceeded {
+		d.group.lastSuccessful = d
+	}
+	if d.group.active == d {
+		d.group.active = nil
+	}
 }
 
 // succeed completes a deployment: the original task set is removed (unless KEEP_ALIVE).
@@ -119,12 +155,7 @@ func (e *Emulator) succeed(d *deployment) {
 	if d.group.spec.TerminationAction != "KEEP_ALIVE" && d.original != nil {
 		e.deleteTaskSet(d.original)
 	}
-	d.status, d.completed = statusSucceeded, time.Now()
-	e.freezeTarget(d)
-	d.group.lastSuccessful = d
-	if d.group.active == d {
-		d.group.active = nil
-	}
+	e.complete(d, statusSucceeded, time.Now())
 	e.log.Info("codedeploy deployment succeeded", "deployment", d.id)
 }
 
@@ -132,7 +163,7 @@ func (e *Emulator) succeed(d *deployment) {
 // the cause (or StopDeployment asked for it).
 func (e *Emulator) endDeployment(d *deployment, o *outcome) {
 	now := time.Now()
-	d.status, d.completed, d.errCode, d.errMessage = o.status, now, o.code, o.message
+	d.errCode, d.errMessage = o.code, o.message
 	for _, ev := range d.events {
 		switch ev.status {
 		case "InProgress":
@@ -145,10 +176,7 @@ func (e *Emulator) endDeployment(d *deployment, o *outcome) {
 	if d.targetStatus != "Succeeded" {
 		d.setTarget("Failed")
 	}
-	e.freezeTarget(d)
-	if d.group.active == d {
-		d.group.active = nil
-	}
+	e.complete(d, o.status, now)
 	e.log.Info("codedeploy deployment ended", "deployment", d.id, "status", o.status, "reason", o.message)
 	rollback := d.rollbackOn(o.rollbackEvent)
 	if o.forceRollback != nil {
@@ -181,13 +209,9 @@ func (e *Emulator) startRollback(d *deployment) {
 // runRollback reroutes test then production traffic to the original task set, makes it PRIMARY
 // again and drains the replacement. Install-type events are Skipped: nothing is installed.
 func (e *Emulator) runRollback(r *deployment) {
-	if !e.sleep(e.d(1)) {
+	if !e.begin(r) {
 		return
 	}
-	e.mu.Lock()
-	r.status, r.started = statusInProgress, time.Now()
-	r.setTarget("InProgress")
-	e.mu.Unlock()
 	reroute := func(listeners []string) func(*deployment) (bool, error) {
 		return func(r *deployment) (bool, error) {
 			e.mu.Lock()
@@ -195,11 +219,7 @@ func (e *Emulator) runRollback(r *deployment) {
 			if len(listeners) == 0 || r.original == nil || r.replacement == nil {
 				return true, nil
 			}
-			for _, arn := range listeners {
-				if l := e.listenerByARN(arn); l != nil {
-					e.route(l, r.original.tg, r.replacement.tg, 100)
-				}
-			}
+			e.route(listeners, r.original.tg, r.replacement.tg, 100)
 			if r.current == "AllowTraffic" {
 				e.setPrimary(r.original)
 			}
@@ -229,11 +249,6 @@ func (e *Emulator) runRollback(r *deployment) {
 		e.deleteTaskSet(r.replacement)
 	}
 	r.setTarget("Succeeded")
-	r.status, r.completed = statusSucceeded, time.Now()
-	e.freezeTarget(r)
-	r.group.lastSuccessful = r
-	if r.group.active == r {
-		r.group.active = nil
-	}
+	e.complete(r, statusSucceeded, time.Now())
 	e.log.Info("codedeploy rollback succeeded", "deployment", r.id)
 }

@@ -55,14 +55,10 @@ var (
 
 // runDeployment drives an ECS blue/green deployment from Created to a terminal status.
 func (e *Emulator) runDeployment(d *deployment) {
-	if !e.sleep(e.d(1)) {
+	if !e.begin(d) {
 		return
 	}
-	e.mu.Lock()
-	d.status, d.started = statusInProgress, time.Now()
-	d.setTarget("InProgress")
 	e.log.Info("codedeploy deployment in progress", "deployment", d.id)
-	e.mu.Unlock()
 	var err error
 	if d.spec, err = parseAppSpec(d.rev.content().Content); err != nil {
 		err = &outcome{status: statusFailed, code: "INVALID_REVISION", message: err.Error(), rollbackEvent: "DEPLOYMENT_FAILURE"}
@@ -250,11 +246,7 @@ func (e *Emulator) allowTestTraffic(d *deployment) (bool, error) {
 		e.mu.Unlock()
 		return true, nil
 	}
-	for _, arn := range d.group.spec.TestListenerARNs {
-		if l := e.listenerByARN(arn); l != nil {
-			e.route(l, d.replacement.tg, d.original.tg, 100)
-		}
-	}
+	e.route(d.group.spec.TestListenerARNs, d.replacement.tg, d.original.tg, 100)
 	e.mu.Unlock()
 	return false, e.pause(d, e.d(1))
 }
@@ -306,11 +298,7 @@ func (e *Emulator) allowTraffic(d *deployment) (bool, error) {
 	}
 	for i, w := range steps {
 		e.mu.Lock()
-		for _, arn := range d.group.spec.ProdListenerARNs {
-			if l := e.listenerByARN(arn); l != nil {
-				e.route(l, d.replacement.tg, d.original.tg, w)
-			}
-		}
+		e.route(d.group.spec.ProdListenerARNs, d.replacement.tg, d.original.tg, w)
 		e.log.Info("codedeploy traffic shifted", "deployment", d.id, "replacementWeight", w)
 		e.mu.Unlock()
 		wait := e.d(1)

@@ -145,13 +145,7 @@ func TestAssessContinue(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got, err := assessContinue("d-1", tc.phase, tc.want)
-			if tc.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.wantErr)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.wait, got)
+			assertDecision(t, got, err, tc.wait, tc.wantErr)
 		})
 	}
 }

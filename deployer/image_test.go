@@ -32,13 +32,7 @@ func TestParseImage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got, err := parseImage(tc.ref)
-			if tc.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.wantErr)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, got)
+			assertDecision(t, got, err, tc.want, tc.wantErr)
 		})
 	}
 }

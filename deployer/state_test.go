@@ -100,13 +100,7 @@ func TestAssessLiveTargetGroup(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got, err := assessLiveTargetGroup(actionForwards(tc.actions))
-			if tc.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.wantErr)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, got)
+			assertDecision(t, got, err, tc.want, tc.wantErr)
 		})
 	}
 }

@@ -42,13 +42,7 @@ func TestAssessStopTarget(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got, err := assessStopTarget(tc.inFlight, tc.pinned)
-			if tc.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.wantErr)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, got)
+			assertDecision(t, got, err, tc.want, tc.wantErr)
 		})
 	}
 }

@@ -12,6 +12,8 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const (
@@ -172,4 +174,17 @@ func newLog(t *testing.T) (*slog.Logger, *logBuffer) {
 		}
 	})
 	return slog.New(slog.NewTextHandler(lb, nil)), lb
+}
+
+// assertDecision checks one case of a decider's table test: with wantErr, an error
+// that contains it; else no error and want.
+func assertDecision[T any](t *testing.T, got T, err error, want T, wantErr string) {
+	t.Helper()
+	if wantErr != "" {
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), wantErr)
+		return
+	}
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
 }

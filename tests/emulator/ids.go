@@ -26,7 +26,7 @@ func randomDigits(n int) string {
 	return b.String()
 }
 
-// randomUUID returns a random version-4 UUID.
+// randomUUID returns a random version-4 UUID, the shape of AWS request ids too.
 func randomUUID() string {
 	h := randomHex(32)
 	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]

@@ -2,8 +2,6 @@ package emulator
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,14 +40,6 @@ type service struct {
 	queryNS       string // Query XML namespace
 	internalShape string // error shape for unexpected failures
 	ops           map[string]operation
-}
-
-// newRequestID returns a request id in the UUID shape AWS uses.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // credentialScopeService returns the service of a SigV4 Authorization header's credential scope

@@ -20,7 +20,7 @@ var cborEnc = func() cbor.EncMode {
 // smithy-protocol: rpc-v2-cbor). Errors are CBOR maps with __type and message; services that are
 // awsQueryCompatible (CloudWatch) also get the X-Amzn-Query-Error header with the Query code.
 func (e *Emulator) serveCBOR(w http.ResponseWriter, r *http.Request, svc *service, action string) {
-	w.Header().Set("x-amzn-RequestId", newRequestID())
+	w.Header().Set("x-amzn-RequestId", randomUUID())
 	w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
 	body, err := readBody(r)
 	if err != nil {

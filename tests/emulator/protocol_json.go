@@ -9,7 +9,7 @@ import (
 // serveJSON serves an awsJson1_0/awsJson1_1 request: the body is the input as JSON, the output is
 // JSON, and errors are {"__type": shape, "message": ...} with their HTTP status.
 func (e *Emulator) serveJSON(w http.ResponseWriter, r *http.Request, svc *service, action, version string) {
-	reqID := newRequestID()
+	reqID := randomUUID()
 	w.Header().Set("x-amzn-RequestId", reqID)
 	contentType := "application/x-amz-json-" + version
 	body, err := readBody(r)

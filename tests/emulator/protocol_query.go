@@ -17,7 +17,7 @@ import (
 // <ActionResponse xmlns=ns><ActionResult>...</ActionResult><ResponseMetadata>..., errors are
 // <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>.
 func (e *Emulator) serveQuery(w http.ResponseWriter, r *http.Request, svc *service, form url.Values) {
-	reqID := newRequestID()
+	reqID := randomUUID()
 	w.Header().Set("x-amzn-RequestId", reqID)
 	action := form.Get("Action")
 	operation, ok := svc.ops[action]

@@ -79,16 +79,28 @@ func TestDeployRerunAfterAHoldAttachesRechecksGateOnePromotesAndSoaks(t *testing
 	assert.Equal(t, "pass", res.Gates[1].Verdict, "gate 2 soak still runs")
 }
 
-func TestDeployHoldAtReadyRefusesAGroupThatDoesNotWaitInReady(t *testing.T) {
+func TestDeployHoldAtReadyRefusesAGroupThatDoesNotWaitInReadyAsBadInput(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.group.BlueGreenDeploymentConfiguration.DeploymentReadyOption = &cdtypes.DeploymentReadyOption{ActionOnTimeout: cdtypes.DeploymentReadyActionContinueDeployment}
-	res := w.deployer(t, true, hold).Deploy(context.Background(), deployV2())
+	for _, tc := range []struct {
+		name         string
+		allowUngated bool
+	}{
+		{"a group that does not wait in Ready cannot hold", false},
+		{"--allow-ungated-traffic does not let it hold either", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.group.BlueGreenDeploymentConfiguration.DeploymentReadyOption = &cdtypes.DeploymentReadyOption{ActionOnTimeout: cdtypes.DeploymentReadyActionContinueDeployment}
+			res := w.deployer(t, true, hold, func(o *Options) { o.AllowUngatedTraffic = tc.allowUngated }).Deploy(context.Background(), deployV2())
 
-	assert.Equal(t, ExitBadInput, res.ExitCode)
-	assert.Contains(t, res.Message, "deployment group web-dg does not wait in Ready (deploymentReadyOption CONTINUE_DEPLOYMENT): --hold-at-ready cannot hold production traffic")
-	assert.Empty(t, w.registers)
-	assert.Empty(t, w.creates)
+			assert.Equal(t, ExitBadInput, res.ExitCode)
+			assert.Contains(t, res.Message, "deployment group web-dg does not wait in Ready (deploymentReadyOption CONTINUE_DEPLOYMENT): --hold-at-ready cannot hold production traffic")
+			assert.Empty(t, w.registers)
+			assert.Empty(t, w.creates)
+			assert.Zero(t, w.writes())
+		})
+	}
 }
 
 func TestAssessReadyWaitEnd(t *testing.T) {

@@ -168,17 +168,6 @@ func TestTheDefaultGateTimeoutRunsGateOneUntilShortlyBeforeTheReadyWaitEndsWitho
 	assert.Less(t, res.Gates[0].End.Sub(res.StartedAt), 10*time.Minute)
 }
 
-func TestDeployHoldAtReadyRefusesAGroupThatDoesNotWaitInReadyAsBadInput(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	w.group.BlueGreenDeploymentConfiguration.DeploymentReadyOption = &cdtypes.DeploymentReadyOption{ActionOnTimeout: cdtypes.DeploymentReadyActionContinueDeployment}
-	res := w.deployer(t, true, hold, func(o *Options) { o.AllowUngatedTraffic = true }).Deploy(context.Background(), deployV2())
-
-	assert.Equal(t, ExitBadInput, res.ExitCode)
-	assert.Contains(t, res.Message, "--hold-at-ready cannot hold production traffic")
-	assert.Zero(t, w.writes())
-}
-
 func TestAllowUngatedTrafficIsADeployFlag(t *testing.T) {
 	t.Parallel()
 	code, out, _ := cliRun(t, nil, nil, "", "deploy", "--help")

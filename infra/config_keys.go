@@ -50,7 +50,7 @@ func ConfigKeys() []KeyDoc {
 	walkConfig(reflect.TypeOf(Config{}), defaults, "", func(path string, f reflect.StructField, def reflect.Value) {
 		d := KeyDoc{
 			Key:         path,
-			Type:        typeName(f.Type),
+			Type:        kindOf(f.Type).name,
 			Allowed:     allowedText(f),
 			Description: f.Tag.Get("doc"),
 			Required:    f.Tag.Get("required") == "true",
@@ -106,24 +106,6 @@ func walkConfig(t reflect.Type, v reflect.Value, prefix string, leaf func(path s
 		}
 		leaf(path, f, v.Field(i))
 	}
-}
-
-func typeName(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Int:
-		return "integer"
-	case reflect.Float64:
-		return "number"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Slice:
-		return "list of strings"
-	case reflect.Map:
-		return "map of strings"
-	}
-	panic("config: unsupported field type " + t.String())
 }
 
 // allowedText is the allowed-values text of a key: its `allowed` tag, or one built from min/max/oneof.
@@ -268,122 +250,115 @@ func decodeObject(key, raw string, group reflect.Value, set map[string]bool, err
 	}
 }
 
+// fieldKind is, for one kind of config field, its name in the reference, what a valid value looks like
+// and how to read one from decoded JSON (numbers as json.Number).
+type fieldKind struct {
+	name, want string
+	read       func(x any) (any, bool)
+}
+
+// fieldKinds are the kinds a config field may have.
+var fieldKinds = map[reflect.Kind]fieldKind{
+	reflect.String:  {"string", "a string", func(x any) (any, bool) { s, ok := x.(string); return s, ok }},
+	reflect.Int:     {"integer", "an integer", func(x any) (any, bool) { return integer(x) }},
+	reflect.Float64: {"number", "a number", func(x any) (any, bool) { return number(x) }},
+	reflect.Bool:    {"boolean", "true or false", func(x any) (any, bool) { return boolean(x) }},
+	reflect.Slice:   {"list of strings", "a list of strings", stringList},
+	reflect.Map:     {"map of strings", "an object of name: string value", stringMap},
+}
+
+// kindOf is the fieldKind of a config field's type; the struct tags can't declare any other.
+func kindOf(t reflect.Type) fieldKind {
+	k, ok := fieldKinds[t.Kind()]
+	if !ok {
+		panic("config: unsupported field type " + t.String())
+	}
+	return k
+}
+
 // decodeValue decodes one JSON value into dst; null leaves the default. It reports whether it set dst.
 func decodeValue(path string, raw json.RawMessage, dst reflect.Value, errs *problems) bool {
+	kind := kindOf(dst.Type())
 	var x any
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(&x); err != nil {
 		// Top-level values arrive as plain text when they aren't JSON (tags: oops).
-		errs.add(path, string(raw), "must be an object of name: string value")
+		errs.add(path, string(raw), "must be "+kind.want)
 		return false
 	}
 	if x == nil {
 		return false
 	}
-	shown := rawValue(compact(raw))
-	switch dst.Kind() {
-	case reflect.String:
-		s, ok := x.(string)
-		if !ok {
-			errs.add(path, shown, "must be a string")
-			return false
-		}
-		dst.SetString(s)
-	case reflect.Int:
-		n, ok := integer(x)
-		if !ok {
-			errs.add(path, shown, "must be an integer")
-			return false
-		}
-		dst.SetInt(n)
-	case reflect.Float64:
-		f, ok := number(x)
-		if !ok {
-			errs.add(path, shown, "must be a number")
-			return false
-		}
-		dst.SetFloat(f)
-	case reflect.Bool:
-		b, ok := boolean(x)
-		if !ok {
-			errs.add(path, shown, "must be true or false")
-			return false
-		}
-		dst.SetBool(b)
-	case reflect.Slice:
-		list, ok := x.([]any)
-		strs := make([]string, 0, len(list))
-		for _, e := range list {
-			s, isStr := e.(string)
-			ok = ok && isStr
-			strs = append(strs, s)
-		}
-		if !ok {
-			errs.add(path, shown, "must be a list of strings")
-			return false
-		}
-		dst.Set(reflect.ValueOf(strs))
-	case reflect.Map:
-		obj, ok := x.(map[string]any)
-		m := make(map[string]string, len(obj))
-		for k, e := range obj {
-			s, isScalar := scalarText(e)
-			ok = ok && isScalar
-			m[k] = s
-		}
-		if !ok {
-			errs.add(path, shown, "must be an object of name: string value")
-			return false
-		}
-		dst.Set(reflect.ValueOf(m))
-	default:
-		panic("config: unsupported field kind " + dst.Kind().String())
+	v, ok := kind.read(x)
+	if !ok {
+		errs.add(path, rawValue(compact(raw)), "must be "+kind.want)
+		return false
 	}
+	dst.Set(reflect.ValueOf(v).Convert(dst.Type()))
 	return true
 }
 
-// integer accepts JSON integers and strings holding one (YAML users quote numbers).
+// numberText is the text of a JSON number, or of a string holding one (YAML users quote numbers).
+func numberText(x any) (string, bool) {
+	switch v := x.(type) {
+	case json.Number:
+		return v.String(), true
+	case string:
+		return strings.TrimSpace(v), true
+	}
+	return "", false
+}
+
+// integer accepts what numberText does, if it is an int32.
 func integer(x any) (int64, bool) {
-	var text string
-	switch v := x.(type) {
-	case json.Number:
-		text = v.String()
-	case string:
-		text = strings.TrimSpace(v)
-	default:
-		return 0, false
-	}
+	text, ok := numberText(x)
 	n, err := strconv.ParseInt(text, 10, 64)
-	if err != nil || n > math.MaxInt32 || n < math.MinInt32 {
-		return 0, false
-	}
-	return n, true
+	return n, ok && err == nil && n >= math.MinInt32 && n <= math.MaxInt32
 }
 
+// number accepts what numberText does, if it is finite.
 func number(x any) (float64, bool) {
-	var text string
-	switch v := x.(type) {
-	case json.Number:
-		text = v.String()
-	case string:
-		text = strings.TrimSpace(v)
-	default:
-		return 0, false
-	}
+	text, ok := numberText(x)
 	f, err := strconv.ParseFloat(text, 64)
-	return f, err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
+	return f, ok && err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
 }
 
+// boolean accepts true and false, also quoted.
 func boolean(x any) (bool, bool) {
 	switch v := x.(type) {
 	case bool:
 		return v, true
 	case string:
-		b, err := strconv.ParseBool(v)
-		return b, err == nil && (v == "true" || v == "false")
+		return v == "true", v == "true" || v == "false"
 	}
 	return false, false
+}
+
+func stringList(x any) (any, bool) {
+	list, ok := x.([]any)
+	strs := make([]string, 0, len(list))
+	for _, e := range list {
+		s, isStr := e.(string)
+		if !isStr {
+			return nil, false
+		}
+		strs = append(strs, s)
+	}
+	return strs, ok
+}
+
+func stringMap(x any) (any, bool) {
+	obj, ok := x.(map[string]any)
+	m := make(map[string]string, len(obj))
+	for k, e := range obj {
+		s, isScalar := scalarText(e)
+		if !isScalar {
+			return nil, false
+		}
+		m[k] = s
+	}
+	return m, ok
 }
 
 // scalarText turns a map value into its text; environment values written as YAML numbers are fine.

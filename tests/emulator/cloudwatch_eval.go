@@ -3,6 +3,7 @@ package emulator
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/ai-bluegreen/ai-bluegreen/tests/emulator/dataplane"
@@ -214,7 +215,7 @@ func (e *Emulator) queryListeners(q dataplane.MetricQuery, ls []*listener) ([]ti
 			a.v, a.w = mergeStat(q.Stat, a.v, a.w, vs[i], weights[t])
 		}
 	}
-	sortTimes(order)
+	slices.SortFunc(order, time.Time.Compare)
 	values := make([]float64, len(order))
 	for i, t := range order {
 		values[i] = merged[t].v
@@ -237,12 +238,4 @@ func mergeStat(stat string, have, haveW, v, w float64) (float64, float64) {
 		return (have + v) / 2, 0
 	}
 	return (have*haveW + v*w) / (haveW + w), haveW + w
-}
-
-func sortTimes(ts []time.Time) {
-	for i := 1; i < len(ts); i++ {
-		for j := i; j > 0 && ts[j].Before(ts[j-1]); j-- {
-			ts[j], ts[j-1] = ts[j-1], ts[j]
-		}
-	}
 }

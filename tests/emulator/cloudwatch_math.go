@@ -66,34 +66,22 @@ func (p *exprParser) skipSpace() {
 	}
 }
 
-func (p *exprParser) sum() (exprValue, error) {
-	left, err := p.product()
-	for err == nil {
-		p.skipSpace()
-		if p.pos >= len(p.src) || (p.src[p.pos] != '+' && p.src[p.pos] != '-') {
-			return left, nil
-		}
-		op := p.src[p.pos]
-		p.pos++
-		var right exprValue
-		if right, err = p.product(); err == nil {
-			left = combine(op, left, right)
-		}
-	}
-	return left, err
-}
+func (p *exprParser) sum() (exprValue, error) { return p.binary("+-", p.product) }
 
-func (p *exprParser) product() (exprValue, error) {
-	left, err := p.operand()
+func (p *exprParser) product() (exprValue, error) { return p.binary("*/", p.operand) }
+
+// binary parses a left-associative chain of operands joined by any of ops.
+func (p *exprParser) binary(ops string, operand func() (exprValue, error)) (exprValue, error) {
+	left, err := operand()
 	for err == nil {
 		p.skipSpace()
-		if p.pos >= len(p.src) || (p.src[p.pos] != '*' && p.src[p.pos] != '/') {
+		if p.pos >= len(p.src) || !strings.ContainsRune(ops, rune(p.src[p.pos])) {
 			return left, nil
 		}
 		op := p.src[p.pos]
 		p.pos++
 		var right exprValue
-		if right, err = p.operand(); err == nil {
+		if right, err = operand(); err == nil {
 			left = combine(op, left, right)
 		}
 	}

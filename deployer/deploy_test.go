@@ -116,18 +116,40 @@ func TestDeployFailsFastWhenGreenTasksCrash(t *testing.T) {
 	assert.Less(t, w.clock.Now().Sub(res.StartedAt), time.Minute, "no waiting for CodeDeploy's hour-long Install timeout")
 }
 
-func TestDeployRollsBackWhenNoGreenTargetTurnsHealthyInTime(t *testing.T) {
+func TestAGreenThatNeverTurnsHealthyIsRolledBackAfterTheGreenStartTimeout(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.addScript("d-NEW", stepCreated, step{status: "InProgress", target: ecsTarget("InProgress", events(S, "InProgress"), 100, 0), waitFor: "never"})
-	w.health = func(string) []elbv2types.TargetHealthDescription {
+	unhealthy := func(string) []elbv2types.TargetHealthDescription {
 		return []elbv2types.TargetHealthDescription{target("10.0.0.5", "unhealthy", "Target.ResponseCodeMismatch")}
 	}
-	w.expectRollback("d-NEW")
-	res := w.deployer(t, true, func(o *Options) { o.GreenStartTimeout = 2 * time.Minute }).Deploy(context.Background(), deployV2())
+	none := func(string) []elbv2types.TargetHealthDescription { return nil }
+	cases := []struct {
+		name    string
+		grace   *int32 // the service's health check grace period
+		timeout time.Duration
+		health  func(string) []elbv2types.TargetHealthDescription
+		want    string
+	}{
+		{"an explicit --green-start-timeout rolls back a green whose targets stay unhealthy", nil, 2 * time.Minute, unhealthy,
+			"no healthy green target within --green-start-timeout 2m0s: 0/2 healthy; 10.0.0.5:8080 unhealthy (Target.ResponseCodeMismatch)"},
+		{"the derived start time is the service's grace period plus 5m", aws.Int32(1200), 0, none,
+			"no healthy green target within 25m0s (--green-start-timeout derived: the larger of 10m0s and the service's health check grace period + 5m0s)"},
+		{"an explicit --green-start-timeout wins over the grace period", aws.Int32(1200), 3 * time.Minute, none,
+			"no healthy green target within --green-start-timeout 3m0s"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.service.HealthCheckGracePeriodSeconds = tc.grace
+			w.addScript("d-NEW", stepCreated, step{status: "InProgress", target: ecsTarget("InProgress", events(S, "InProgress"), 100, 0), waitFor: "never"})
+			w.health = tc.health
+			w.expectRollback("d-NEW")
+			res := w.deployer(t, true, func(o *Options) { o.GreenStartTimeout = tc.timeout }).Deploy(context.Background(), deployV2())
 
-	assert.Equal(t, OutcomeRolledBack, res.Outcome)
-	assert.Contains(t, res.Message, "no healthy green target within --green-start-timeout 2m0s: 0/2 healthy; 10.0.0.5:8080 unhealthy (Target.ResponseCodeMismatch)")
+			assert.Equal(t, OutcomeRolledBack, res.Outcome)
+			assert.Contains(t, res.Message, tc.want)
+		})
+	}
 }
 
 func TestDeployGivesAGreenThatLoadsWithinTheServicesGracePeriodTimeToStart(t *testing.T) {
@@ -149,32 +171,6 @@ func TestDeployGivesAGreenThatLoadsWithinTheServicesGracePeriodTimeToStart(t *te
 
 	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
 	assert.Equal(t, 25*time.Minute, res.Budget.Install, "the grace period plus 5m, not the 10m floor")
-}
-
-func TestAGreenThatNeverTurnsHealthyIsRolledBackAfterTheDerivedStartTime(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	w.service.HealthCheckGracePeriodSeconds = aws.Int32(1200)
-	w.addScript("d-NEW", stepCreated, step{status: "InProgress", target: ecsTarget("InProgress", events(S, "InProgress"), 100, 0), waitFor: "never"})
-	w.health = func(string) []elbv2types.TargetHealthDescription { return nil }
-	w.expectRollback("d-NEW")
-	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
-
-	assert.Equal(t, OutcomeRolledBack, res.Outcome)
-	assert.Contains(t, res.Message, "no healthy green target within 25m0s (--green-start-timeout derived: the larger of 10m0s and the service's health check grace period + 5m0s)")
-}
-
-func TestAnExplicitGreenStartTimeoutWinsOverTheGracePeriod(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	w.service.HealthCheckGracePeriodSeconds = aws.Int32(1200)
-	w.addScript("d-NEW", stepCreated, step{status: "InProgress", target: ecsTarget("InProgress", events(S, "InProgress"), 100, 0), waitFor: "never"})
-	w.health = func(string) []elbv2types.TargetHealthDescription { return nil }
-	w.expectRollback("d-NEW")
-	res := w.deployer(t, true, func(o *Options) { o.GreenStartTimeout = 3 * time.Minute }).Deploy(context.Background(), deployV2())
-
-	assert.Equal(t, OutcomeRolledBack, res.Outcome)
-	assert.Contains(t, res.Message, "no healthy green target within --green-start-timeout 3m0s")
 }
 
 func TestDeployAttachesToTheInFlightDeploymentOfTheSameImage(t *testing.T) {

@@ -89,33 +89,10 @@ func (e *Emulator) getMetricData(_ context.Context, in *getMetricDataInput) (*ge
 	if !in.EndTime.After(in.StartTime.Time) {
 		return nil, cwInvalid("The parameter StartTime must be less than the parameter EndTime.")
 	}
-	e.mu.Lock()
-	published := time.Now().Add(-e.d(e.publishDelay))
-	series := map[string]timeSeries{}
-	for _, q := range in.MetricDataQueries {
-		if q.MetricStat == nil {
-			continue
-		}
-		p := q.MetricStat.Period
-		if !validQueryPeriod(p) {
-			e.mu.Unlock()
-			return nil, cwInvalid("The parameter MetricDataQueries.member.MetricStat.Period must be 1, 5, 10, 20, 30 or a multiple of 60.")
-		}
-		m := q.MetricStat.Metric
-		period := time.Duration(p) * time.Second
-		start := in.StartTime.Truncate(min(period, time.Minute))
-		end := in.EndTime.Time
-		if end.After(published) {
-			end = published
-		}
-		var ts []time.Time
-		var vs []float64
-		if standardResolution(m.Namespace, p) && end.After(start) {
-			ts, vs = e.queryMetric(m.Namespace, m.MetricName, m.Dimensions, q.MetricStat.Stat, start, end, period)
-		}
-		series[q.Id] = newTimeSeries(ts, vs)
+	series, err := e.metricStatSeries(in)
+	if err != nil {
+		return nil, err
 	}
-	e.mu.Unlock()
 	out := &getMetricDataOutput{MetricDataResults: []metricDataResult{}, Messages: []messageData{}}
 	for _, q := range in.MetricDataQueries {
 		r := metricDataResult{Id: q.Id, Label: q.Label, StatusCode: "Complete", Timestamps: []awsTime{},
@@ -128,7 +105,6 @@ func (e *Emulator) getMetricData(_ context.Context, in *getMetricDataInput) (*ge
 			if q.Expression == "" {
 				return nil, cwInvalid("The query %s needs a MetricStat or an Expression.", q.Id)
 			}
-			var err error
 			if s, err = evalExpression(q.Expression, series); err != nil {
 				return nil, cwInvalid("Error in expression %s: %v", q.Id, err)
 			}
@@ -151,6 +127,37 @@ func (e *Emulator) getMetricData(_ context.Context, in *getMetricDataInput) (*ge
 		out.MetricDataResults = append(out.MetricDataResults, r)
 	}
 	return out, nil
+}
+
+// metricStatSeries answers each MetricStat query of a GetMetricData request, by query id.
+func (e *Emulator) metricStatSeries(in *getMetricDataInput) (map[string]timeSeries, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	published := time.Now().Add(-e.d(e.publishDelay))
+	series := map[string]timeSeries{}
+	for _, q := range in.MetricDataQueries {
+		if q.MetricStat == nil {
+			continue
+		}
+		p := q.MetricStat.Period
+		if !validQueryPeriod(p) {
+			return nil, cwInvalid("The parameter MetricDataQueries.member.MetricStat.Period must be 1, 5, 10, 20, 30 or a multiple of 60.")
+		}
+		m := q.MetricStat.Metric
+		period := time.Duration(p) * time.Second
+		start := in.StartTime.Truncate(min(period, time.Minute))
+		end := in.EndTime.Time
+		if end.After(published) {
+			end = published
+		}
+		var ts []time.Time
+		var vs []float64
+		if standardResolution(m.Namespace, p) && end.After(start) {
+			ts, vs = e.queryMetric(m.Namespace, m.MetricName, m.Dimensions, q.MetricStat.Stat, start, end, period)
+		}
+		series[q.Id] = newTimeSeries(ts, vs)
+	}
+	return series, nil
 }
 
 type describeAlarmsInput struct {

@@ -305,9 +305,9 @@ func (c *Config) minimumInstancesForBlueGreen() int {
 	return 2 * perSide
 }
 
-// ProdScheme is "http" or "https": the scheme of both listeners' URLs.
-func (c *Config) ProdScheme() string {
-	if c.LoadBalancer.ProdProtocol == "HTTPS" {
+// URLScheme is "http" or "https": the scheme of both listeners' URLs.
+func (c LoadBalancerConfig) URLScheme() string {
+	if c.ProdProtocol == "HTTPS" {
 		return "https"
 	}
 	return "http"

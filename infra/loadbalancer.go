@@ -100,10 +100,6 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		}
 	}
 
-	scheme := "http"
-	if cfg.ProdProtocol == "HTTPS" {
-		scheme = "https"
-	}
 	l.LoadBalancerArn = alb.Arn
 	l.LoadBalancerArnSuffix = alb.ArnSuffix
 	l.DNSName = alb.DnsName
@@ -115,8 +111,8 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	}
 	// URLs use the listeners' port outputs, not the configured ports: the local emulator binds real
 	// loopback ports and reports them there.
-	l.ProdURL = listenerURL(scheme, host, l.ProdListener.Port)
-	l.TestURL = listenerURL(scheme, host, l.TestListener.Port)
+	l.ProdURL = listenerURL(cfg.URLScheme(), host, l.ProdListener.Port)
+	l.TestURL = listenerURL(cfg.URLScheme(), host, l.TestListener.Port)
 	l.TaskSecurityGroupID = taskSG.ID().ToStringOutput()
 
 	if err := ctx.RegisterResourceOutputs(l, pulumi.Map{

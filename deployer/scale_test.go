@@ -21,25 +21,41 @@ func withDesired(st step, n int64) step {
 	return st
 }
 
-// scaledIn is a release of a 4-task service that autoscaling scales in to 2 shortly
-// after the termination wait begins: 2 green targets stay healthy, 2 drain.
-func scaledIn(t *testing.T, termWait step) *world {
+// fourTasks is newWorld with a 4-task service whose targets are all healthy.
+func fourTasks(t *testing.T) *world {
 	w := newWorld(t)
 	w.service.DesiredCount = 4
 	w.health = func(string) []elbv2types.TargetHealthDescription { return healthyTargets(4) }
-	before := withDesired(stepTermWait, 4)
-	before.waitFor = ""
-	after := withDesired(termWait, 2)
-	after.enter = func(w *world) {
+	return w
+}
+
+// scaledInTo2 is st wanting 2 tasks: as it is first served, autoscaling has scaled
+// the service in from 4 to 2, so 2 green targets stay healthy and the others drain.
+func scaledInTo2(st step, draining ...string) step {
+	st = withDesired(st, 2)
+	st.enter = func(w *world) {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		w.service.DesiredCount = 2
 		w.health = func(string) []elbv2types.TargetHealthDescription {
-			return append(healthyTargets(2), target("10.0.0.8", "draining", "Target.DeregistrationInProgress"), target("10.0.0.9", "draining", "Target.DeregistrationInProgress"))
+			out := healthyTargets(2)
+			for _, ip := range draining {
+				out = append(out, target(ip, "draining", "Target.DeregistrationInProgress"))
+			}
+			return out
 		}
 	}
+	return st
+}
+
+// scaledIn is a release of a 4-task service that autoscaling scales in to 2 shortly
+// after the termination wait begins: 2 green targets stay healthy, 2 drain.
+func scaledIn(t *testing.T, termWait step) *world {
+	w := fourTasks(t)
+	before := withDesired(stepTermWait, 4)
+	before.waitFor = ""
 	w.addScript("d-NEW", stepCreated, withDesired(stepInstalling, 4), withDesired(stepTestTraffic, 4), withDesired(stepReady, 4),
-		withDesired(stepShifting, 4), before, after, withDesired(stepSucceeded, 2))
+		withDesired(stepShifting, 4), before, scaledInTo2(termWait, "10.0.0.8", "10.0.0.9"), withDesired(stepSucceeded, 2))
 	w.expectRollback("d-NEW")
 	return w
 }
@@ -67,21 +83,10 @@ func TestAScaleInDuringTheSoakDoesNotFailGateTwo(t *testing.T) {
 
 func TestAScaleInWhileGateOneWaitsDoesNotFailIt(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.service.DesiredCount = 4
-	w.health = func(string) []elbv2types.TargetHealthDescription { return healthyTargets(4) }
+	w := fourTasks(t)
 	before := withDesired(stepReady, 4)
 	before.waitFor = ""
-	after := withDesired(stepReady, 2)
-	after.enter = func(w *world) {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		w.service.DesiredCount = 2
-		w.health = func(string) []elbv2types.TargetHealthDescription {
-			return append(healthyTargets(2), target("10.0.0.8", "draining", "Target.DeregistrationInProgress"))
-		}
-	}
-	w.addScript("d-NEW", stepCreated, withDesired(stepInstalling, 4), withDesired(stepTestTraffic, 4), before, after,
+	w.addScript("d-NEW", stepCreated, withDesired(stepInstalling, 4), withDesired(stepTestTraffic, 4), before, scaledInTo2(stepReady, "10.0.0.8"),
 		withDesired(stepShifting, 2), withDesired(stepTermWait, 2), withDesired(stepSucceeded, 2))
 	w.expectRollback("d-NEW")
 	res := w.deployer(t, true).Deploy(context.Background(), deployV2())

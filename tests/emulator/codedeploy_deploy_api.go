@@ -4,7 +4,6 @@ import (
 	"context"
 	"regexp"
 	"sort"
-	"strconv"
 	"time"
 )
 
@@ -243,19 +242,11 @@ func (e *Emulator) listDeployments(_ context.Context, in *listDeploymentsInput) 
 		}
 		ids = append(ids, d.id)
 	}
-	start := 0
-	if in.NextToken != "" {
-		n, err := strconv.Atoi(in.NextToken)
-		if err != nil || n < 0 || n > len(ids) {
-			return nil, clientErr("InvalidNextTokenException", "The next token was specified in an invalid format.")
-		}
-		start = n
+	page, next, ok := pageOf(ids, in.NextToken, 100)
+	if !ok {
+		return nil, clientErr("InvalidNextTokenException", "The next token was specified in an invalid format.")
 	}
-	out := &listDeploymentsOutput{Deployments: nonNil(ids[start:min(start+100, len(ids))])}
-	if start+100 < len(ids) {
-		out.NextToken = strconv.Itoa(start + 100)
-	}
-	return out, nil
+	return &listDeploymentsOutput{Deployments: nonNil(page), NextToken: next}, nil
 }
 
 type continueDeploymentInput struct {

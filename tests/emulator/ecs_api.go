@@ -36,6 +36,16 @@ type ecsFailure struct {
 	Detail string `json:"detail,omitempty"`
 }
 
+// missing is the failure ECS reports for a resource of the cluster it cannot find: MISSING with the
+// ARN asked for, or the one a name would have.
+func (e *Emulator) missing(c *cluster, kind, ref string) ecsFailure {
+	arn := ref
+	if !strings.HasPrefix(ref, "arn:") {
+		arn = e.arn("ecs", kind+"/"+c.name+"/"+ref)
+	}
+	return ecsFailure{Arn: arn, Reason: "MISSING"}
+}
+
 type ecsLoadBalancer struct {
 	TargetGroupArn string `json:"targetGroupArn"`
 	ContainerName  string `json:"containerName"`
@@ -105,15 +115,11 @@ func (ts *taskSet) describe() taskSetDescription {
 	if ts.steady {
 		stability = "STEADY_STATE"
 	}
-	pv := ts.svc.platformVersion
-	if pv == "LATEST" {
-		pv = "1.4.0"
-	}
 	return taskSetDescription{ID: ts.id, TaskSetArn: ts.arn, ServiceArn: ts.svc.arn, ClusterArn: ts.svc.cluster.arn,
 		StartedBy: ts.startedBy, ExternalID: ts.externalID, Status: ts.status, TaskDefinition: ts.td.arn,
 		ComputedDesiredCount: ts.desired(), PendingCount: pending, RunningCount: running,
 		CreatedAt: newTime(ts.created), UpdatedAt: newTime(ts.updated), LaunchType: ts.svc.launchType,
-		PlatformVersion: pv, PlatformFamily: "Linux", NetworkConfiguration: ts.svc.network(),
+		PlatformVersion: ts.svc.resolvedPlatformVersion(), PlatformFamily: "Linux", NetworkConfiguration: ts.svc.network(),
 		LoadBalancers: ts.loadBalancers(), ServiceRegistries: []struct{}{},
 		Scale: ecsScale{Value: 100, Unit: "PERCENT"}, StabilityStatus: stability,
 		StabilityStatusAt: newTime(ts.stableAt)}
@@ -221,11 +227,7 @@ func (e *Emulator) describeServices(_ context.Context, in *describeServicesInput
 	for _, name := range in.Services {
 		s := e.serviceByName(c, name)
 		if s == nil {
-			arn := name
-			if !strings.HasPrefix(name, "arn:") {
-				arn = e.arn("ecs", "service/"+c.name+"/"+name)
-			}
-			out.Failures = append(out.Failures, ecsFailure{Arn: arn, Reason: "MISSING"})
+			out.Failures = append(out.Failures, e.missing(c, "service", name))
 			continue
 		}
 		out.Services = append(out.Services, e.describeService(s, containsString(in.Include, "TAGS")))

@@ -3,7 +3,6 @@ package emulator
 import (
 	"context"
 	"maps"
-	"strconv"
 	"strings"
 )
 
@@ -88,12 +87,12 @@ const listTasksPage = 100
 // group), startedBy (the task set id for service tasks) and family; it answers at most maxResults
 // (default 100) ARNs and a nextToken for the rest.
 func (e *Emulator) listTasks(_ context.Context, in *listTasksInput) (*listTasksOutput, error) {
-	page := listTasksPage
+	size := listTasksPage
 	if in.MaxResults != nil {
 		if *in.MaxResults < 1 || *in.MaxResults > listTasksPage {
 			return nil, clientErr("InvalidParameterException", "maxResults must be between 1 and 100.")
 		}
-		page = *in.MaxResults
+		size = *in.MaxResults
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -120,19 +119,10 @@ func (e *Emulator) listTasks(_ context.Context, in *listTasksInput) (*listTasksO
 		}
 		out.TaskArns = append(out.TaskArns, t.arn)
 	}
-	start := 0
-	if in.NextToken != "" {
-		n, err := strconv.Atoi(in.NextToken)
-		if err != nil || n < 0 || n > len(out.TaskArns) {
-			return nil, clientErr("InvalidParameterException", "Invalid nextToken.")
-		}
-		start = n
+	var ok bool
+	if out.TaskArns, out.NextToken, ok = pageOf(out.TaskArns, in.NextToken, size); !ok {
+		return nil, clientErr("InvalidParameterException", "Invalid nextToken.")
 	}
-	end := min(start+page, len(out.TaskArns))
-	if end < len(out.TaskArns) {
-		out.NextToken = strconv.Itoa(end)
-	}
-	out.TaskArns = out.TaskArns[start:end]
 	return out, nil
 }
 
@@ -233,10 +223,6 @@ func (e *Emulator) describeTask(t *task) taskDescription {
 	if code == "TaskFailedToStart" {
 		cont.Reason = reason
 	}
-	pv := t.svc.platformVersion
-	if pv == "LATEST" {
-		pv = "1.4.0"
-	}
 	d := taskDescription{TaskArn: t.arn, ClusterArn: t.cluster.arn, TaskDefinitionArn: t.td.arn,
 		LastStatus: last, DesiredStatus: t.desiredStatus, HealthStatus: orUnknown(st.HealthStatus),
 		Cpu: t.td.spec.Cpu, Memory: t.td.spec.Memory, Containers: []containerDescription{cont},
@@ -247,7 +233,7 @@ func (e *Emulator) describeTask(t *task) taskDescription {
 		AvailabilityZone: e.zoneOf(0), Connectivity: "CONNECTED", CreatedAt: newTime(t.created),
 		StartedAt: newTime(st.StartedAt), StoppedAt: newTime(st.StoppedAt),
 		Group: "service:" + t.svc.name, StartedBy: t.ts.id, LaunchType: t.svc.launchType,
-		PlatformVersion: pv, PlatformFamily: "Linux", Version: taskVersion(last)}
+		PlatformVersion: t.svc.resolvedPlatformVersion(), PlatformFamily: "Linux", Version: taskVersion(last)}
 	if !t.pullStarted.IsZero() {
 		d.PullStartedAt = newTime(t.pullStarted)
 		d.PullStoppedAt = newTime(st.StartedAt) // the container starts once its image is pulled
@@ -326,11 +312,7 @@ func (e *Emulator) describeTasks(_ context.Context, in *describeTasksInput) (*de
 			}
 		}
 		if found == nil {
-			arn := ref
-			if !strings.HasPrefix(ref, "arn:") {
-				arn = e.arn("ecs", "task/"+c.name+"/"+ref)
-			}
-			out.Failures = append(out.Failures, ecsFailure{Arn: arn, Reason: "MISSING"})
+			out.Failures = append(out.Failures, e.missing(c, "task", ref))
 			continue
 		}
 		d := e.describeTask(found)

@@ -153,6 +153,15 @@ func (e *Emulator) deleteTaskSet(ts *taskSet) {
 	}
 }
 
+// resolvedPlatformVersion is the Fargate platform version task sets and tasks report: LATEST is
+// 1.4.0.
+func (s *ecsService) resolvedPlatformVersion() string {
+	if s.platformVersion == "LATEST" {
+		return "1.4.0"
+	}
+	return s.platformVersion
+}
+
 // primary returns the service's PRIMARY task set.
 func (s *ecsService) primary() *taskSet {
 	for _, ts := range s.taskSets {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -73,23 +74,8 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	res.Budget = &budget
 	d.log.Info("release budget", "budget", budget.String(), "config", st.Group.DeploymentConfig, "traffic", st.Group.TrafficRouting,
 		"greenStartTimeout", d.o.GreenStartTimeout.String(), "gateTimeout", d.o.GateTimeout.String())
-	warnings, err := assessGroup(d.given, d.t.DeploymentGroup, st.Group)
-	if err != nil {
+	if err := d.checkBeforeWriting(ctx, st.Group); err != nil {
 		return nil, err
-	}
-	portWarnings, err := d.checkListenerPorts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range append(warnings, portWarnings...) {
-		d.log.Warn(w)
-	}
-	if st.Group.gatesBeforeTraffic() {
-		reached, err := d.reachTestURL(ctx)
-		if err != nil {
-			return nil, err
-		}
-		d.log.Info("test listener reachable", "detail", reached)
 	}
 	image, in, arn, err := d.desiredRelease(ctx, st, req)
 	if err != nil {
@@ -120,21 +106,56 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 		return nil, err
 	}
 	r.deadline = d.clock.Now().Add(budget.Total) // the wait wrote nothing: the release's budget starts now
-	res.PreviousTaskDefinitionArn = str(st.Service.TaskDefinition)
-	if in != nil {
-		if r.TaskDefArn, err = d.register(ctx, in); err != nil {
-			return nil, err
-		}
-	}
-	res.TaskDefinitionArn = r.TaskDefArn
-	prov := req.Provenance
-	prov.Image, prov.Digest, prov.PreviousTaskDefinition = image, ref.Digest, res.PreviousTaskDefinitionArn
-	res.Provenance = &prov
-	spec := buildAppSpec(st.Service, r.TaskDefArn, d.t.ContainerName, d.t.ContainerPort)
-	if err := d.startDeployment(ctx, res, r, spec, prov.description(req.Description)); err != nil {
+	if err := d.create(ctx, res, r, st.Service, in, req); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// checkBeforeWriting refuses, before anything is written, a group that cannot gate
+// the release (assessGroup), a URL on the other listener's port
+// (checkListenerPorts) and a testUrl this runner cannot reach (reachTestURL); it
+// logs the warnings.
+func (d *Deployer) checkBeforeWriting(ctx context.Context, g GroupSettings) error {
+	warnings, err := assessGroup(d.given, d.t.DeploymentGroup, g)
+	if err != nil {
+		return err
+	}
+	portWarnings, err := d.checkListenerPorts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, w := range append(warnings, portWarnings...) {
+		d.log.Warn(w)
+	}
+	if g.gatesBeforeTraffic() {
+		reached, err := d.reachTestURL(ctx)
+		if err != nil {
+			return err
+		}
+		d.log.Info("test listener reachable", "detail", reached)
+	}
+	return nil
+}
+
+// create registers the task definition to release (in; nil for a registered
+// revision, r.TaskDefArn) and creates the deployment with the release's
+// provenance.
+func (d *Deployer) create(ctx context.Context, res *Result, r *release, svc *ecstypes.Service, in *ecs.RegisterTaskDefinitionInput, req DeployRequest) error {
+	res.PreviousTaskDefinitionArn = str(svc.TaskDefinition)
+	if in != nil {
+		var err error
+		if r.TaskDefArn, err = d.register(ctx, in); err != nil {
+			return err
+		}
+	}
+	res.TaskDefinitionArn = r.TaskDefArn
+	ref, _ := parseImage(r.Image)
+	prov := req.Provenance
+	prov.Image, prov.Digest, prov.PreviousTaskDefinition = r.Image, ref.Digest, res.PreviousTaskDefinitionArn
+	res.Provenance = &prov
+	spec := buildAppSpec(svc, r.TaskDefArn, d.t.ContainerName, d.t.ContainerPort)
+	return d.startDeployment(ctx, res, r, spec, prov.description(req.Description))
 }
 
 // writeTimeout bounds the writes the deployer finishes even after CI's cancel,

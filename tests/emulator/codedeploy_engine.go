@@ -222,12 +222,7 @@ func taskSetProblem(td *taskDef, spec *appSpec) string {
 	if td == nil {
 		return "Unable to describe task definition " + spec.TaskDefinition + "."
 	}
-	var c *ContainerDefinition
-	for i := range td.spec.ContainerDefinitions {
-		if td.spec.ContainerDefinitions[i].Name == spec.ContainerName {
-			c = &td.spec.ContainerDefinitions[i]
-		}
-	}
+	c := td.containerNamed(spec.ContainerName)
 	if c == nil {
 		return fmt.Sprintf("The container %s does not exist in the task definition.", spec.ContainerName)
 	}

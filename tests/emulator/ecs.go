@@ -284,12 +284,20 @@ func (e *Emulator) clusterByRef(ref string) *cluster {
 	return e.clusterByName(strings.TrimPrefix(arnResource(ref), "cluster/"))
 }
 
-// container returns the named container of a task definition, or its first essential one.
-func (td *taskDef) container(name string) *ContainerDefinition {
+// containerNamed returns the named container of a task definition, or nil.
+func (td *taskDef) containerNamed(name string) *ContainerDefinition {
 	for i := range td.spec.ContainerDefinitions {
 		if td.spec.ContainerDefinitions[i].Name == name {
 			return &td.spec.ContainerDefinitions[i]
 		}
+	}
+	return nil
+}
+
+// container returns the named container of a task definition, or its first essential one.
+func (td *taskDef) container(name string) *ContainerDefinition {
+	if c := td.containerNamed(name); c != nil {
+		return c
 	}
 	for i := range td.spec.ContainerDefinitions {
 		c := &td.spec.ContainerDefinitions[i]

@@ -44,7 +44,7 @@ type Alarms struct {
 	AlarmArns  pulumi.StringArrayOutput `pulumi:"alarmArns"`
 }
 
-// alarmSpec is one kind of alarm per target group.
+// alarmSpec is one kind of alarm on an AWS/ApplicationELB metric.
 type alarmSpec struct {
 	suffix, metric, statistic, extended, description string
 	threshold                                        float64
@@ -61,6 +61,33 @@ func loadingPeriods(loadingSeconds, periodSeconds int) int {
 	return (loadingSeconds + periodSeconds - 1) / periodSeconds
 }
 
+// alarmArgs is the alarm of spec s on the given dimensions; subject says what it watches.
+func alarmArgs(s alarmSpec, cfg AlarmsConfig, subject string, dims pulumi.StringMap, tags map[string]string) *cloudwatch.MetricAlarmArgs {
+	a := &cloudwatch.MetricAlarmArgs{
+		AlarmDescription:   pulumi.String(subject + ": " + s.description),
+		Namespace:          pulumi.String("AWS/ApplicationELB"),
+		MetricName:         pulumi.String(s.metric),
+		Dimensions:         dims,
+		ComparisonOperator: pulumi.String(s.comparison),
+		Threshold:          pulumi.Float64(s.threshold),
+		Period:             pulumi.Int(cfg.PeriodSeconds),
+		EvaluationPeriods:  pulumi.Int(cfg.EvaluationPeriods + s.extraPeriods),
+		DatapointsToAlarm:  pulumi.Int(cfg.DatapointsToAlarm + s.extraPeriods),
+		// Missing data is not a failure: no 5xx datapoint means no 5xx, and an idle target group
+		// (weight 0, no targets) reports nothing.
+		TreatMissingData: pulumi.String("notBreaching"),
+		Tags:             pulumi.ToStringMap(tags),
+	}
+	if s.extended != "" {
+		a.ExtendedStatistic = pulumi.String(s.extended)
+		// Percentiles over few requests are noise: evaluate them only with enough samples.
+		a.EvaluateLowSampleCountPercentiles = pulumi.String("ignore")
+	} else {
+		a.Statistic = pulumi.String(s.statistic)
+	}
+	return a
+}
+
 // NewAlarms declares the alarms.
 func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulumi.ResourceOption) (*Alarms, error) {
 	if args == nil || args.LoadBalancerArnSuffix == nil || len(args.TargetGroups) == 0 {
@@ -71,7 +98,11 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 		return nil, err
 	}
 	cfg := args.Config
-	specs := []alarmSpec{
+	// 502, 503 and 504 are the ALB's own answers when targets crash, refuse connections or time out, and
+	// none of them counts as HTTPCode_Target_5XX_Count: only the LoadBalancer dimension sees them.
+	elb5xx := alarmSpec{suffix: "5xx", metric: "HTTPCode_ELB_5XX_Count", statistic: "Sum", threshold: float64(cfg.Elb5xxCount),
+		comparison: "GreaterThanOrEqualToThreshold", description: "answers 5xx itself (targets crashing, unreachable or timing out)"}
+	perGroup := []alarmSpec{
 		{suffix: "5xx", metric: "HTTPCode_Target_5XX_Count", statistic: "Sum", threshold: float64(cfg.Target5xxCount),
 			comparison: "GreaterThanOrEqualToThreshold", description: "targets answer 5xx"},
 		{suffix: "unhealthy", metric: "UnHealthyHostCount", statistic: "Maximum", threshold: float64(cfg.UnhealthyHosts),
@@ -80,60 +111,30 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 		{suffix: "p99", metric: "TargetResponseTime", extended: "p99", threshold: cfg.P99LatencySeconds,
 			comparison: "GreaterThanThreshold", description: "p99 target response time is too high"},
 	}
+
 	var names, arns pulumi.StringArray
-	// 502, 503 and 504 are the ALB's own answers when targets crash, refuse connections or time out, and
-	// none of them counts as HTTPCode_Target_5XX_Count: only the LoadBalancer dimension sees them.
-	elb, err := cloudwatch.NewMetricAlarm(ctx, name+"-alb-5xx", &cloudwatch.MetricAlarmArgs{
-		AlarmDescription:   pulumi.String(fmt.Sprintf("load balancer (%s): answers 5xx itself (targets crashing, unreachable or timing out)", name)),
-		Namespace:          pulumi.String("AWS/ApplicationELB"),
-		MetricName:         pulumi.String("HTTPCode_ELB_5XX_Count"),
-		Dimensions:         pulumi.StringMap{"LoadBalancer": args.LoadBalancerArnSuffix},
-		Statistic:          pulumi.String("Sum"),
-		ComparisonOperator: pulumi.String("GreaterThanOrEqualToThreshold"),
-		Threshold:          pulumi.Float64(float64(cfg.Elb5xxCount)),
-		Period:             pulumi.Int(cfg.PeriodSeconds),
-		EvaluationPeriods:  pulumi.Int(cfg.EvaluationPeriods),
-		DatapointsToAlarm:  pulumi.Int(cfg.DatapointsToAlarm),
-		// No 5xx datapoint means no 5xx.
-		TreatMissingData: pulumi.String("notBreaching"),
-		Tags:             pulumi.ToStringMap(args.Tags),
-	}, pulumi.Parent(a))
-	if err != nil {
+	declare := func(label, subject string, s alarmSpec, dims pulumi.StringMap) error {
+		alarm, err := cloudwatch.NewMetricAlarm(ctx, fmt.Sprintf("%s-%s-%s", name, label, s.suffix),
+			alarmArgs(s, cfg, fmt.Sprintf("%s (%s)", subject, name), dims, args.Tags), pulumi.Parent(a))
+		if err != nil {
+			return err
+		}
+		names = append(names, alarm.Name)
+		arns = append(arns, alarm.Arn)
+		return nil
+	}
+	if err := declare("alb", "load balancer", elb5xx, pulumi.StringMap{"LoadBalancer": args.LoadBalancerArnSuffix}); err != nil {
 		return nil, err
 	}
-	names = append(names, elb.Name)
-	arns = append(arns, elb.Arn)
 	for _, tg := range args.TargetGroups {
-		for _, s := range specs {
-			alarmArgs := &cloudwatch.MetricAlarmArgs{
-				AlarmDescription:   pulumi.String(fmt.Sprintf("%s target group (%s): %s", tg.Label, name, s.description)),
-				Namespace:          pulumi.String("AWS/ApplicationELB"),
-				MetricName:         pulumi.String(s.metric),
-				Dimensions:         pulumi.StringMap{"LoadBalancer": args.LoadBalancerArnSuffix, "TargetGroup": tg.ArnSuffix},
-				ComparisonOperator: pulumi.String(s.comparison),
-				Threshold:          pulumi.Float64(s.threshold),
-				Period:             pulumi.Int(cfg.PeriodSeconds),
-				EvaluationPeriods:  pulumi.Int(cfg.EvaluationPeriods + s.extraPeriods),
-				DatapointsToAlarm:  pulumi.Int(cfg.DatapointsToAlarm + s.extraPeriods),
-				// An idle target group (weight 0, no targets) reports nothing: that is not a failure.
-				TreatMissingData: pulumi.String("notBreaching"),
-				Tags:             pulumi.ToStringMap(args.Tags),
-			}
-			if s.extended != "" {
-				alarmArgs.ExtendedStatistic = pulumi.String(s.extended)
-				// Percentiles over few requests are noise: evaluate them only with enough samples.
-				alarmArgs.EvaluateLowSampleCountPercentiles = pulumi.String("ignore")
-			} else {
-				alarmArgs.Statistic = pulumi.String(s.statistic)
-			}
-			alarm, err := cloudwatch.NewMetricAlarm(ctx, fmt.Sprintf("%s-%s-%s", name, tg.Label, s.suffix), alarmArgs, pulumi.Parent(a))
-			if err != nil {
+		dims := pulumi.StringMap{"LoadBalancer": args.LoadBalancerArnSuffix, "TargetGroup": tg.ArnSuffix}
+		for _, s := range perGroup {
+			if err := declare(tg.Label, tg.Label+" target group", s, dims); err != nil {
 				return nil, err
 			}
-			names = append(names, alarm.Name)
-			arns = append(arns, alarm.Arn)
 		}
 	}
+
 	a.AlarmNames = names.ToStringArrayOutput()
 	a.AlarmArns = arns.ToStringArrayOutput()
 	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{"alarmNames": a.AlarmNames, "alarmArns": a.AlarmArns}); err != nil {

@@ -63,30 +63,8 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 	d.o = assessLimits(d.given, st.Service, st.Group, alarms, len(alarms) == 0)
 	rep := &PlanReport{Image: image, LiveTaskDefinitionArn: str(st.Service.TaskDefinition), Group: st.Group, Budget: assessBudget(d.o, st.Group),
 		AlarmsInAlarm: firing(alarms)}
-	if rep.Warnings, err = assessGroup(d.given, d.t.DeploymentGroup, st.Group); err != nil {
-		rep.Refusal = err.Error()
-	}
-	if d.t.ProdURL != "" && d.t.TestURL != "" { // plan may run without the URLs
-		ports, err := d.checkListenerPorts(ctx)
-		rep.Warnings = append(rep.Warnings, ports...)
-		if err != nil && rep.Refusal == "" {
-			rep.Refusal = err.Error()
-		}
-	}
-	if d.t.TestURL != "" && st.Group.gatesBeforeTraffic() {
-		reached, err := d.reachTestURL(ctx)
-		var in *InputError
-		switch {
-		case errors.As(err, &in):
-			rep.TestURL = "unreachable: " + in.Problem
-			if rep.Refusal == "" {
-				rep.Refusal = err.Error()
-			}
-		case err != nil:
-			return nil, err
-		default:
-			rep.TestURL = reached
-		}
+	if err := d.planRefusal(ctx, rep, st.Group); err != nil {
+		return nil, err
 	}
 	before := cloneTaskDefinition(st.TaskDef, st.TaskDefTags)
 	if in == nil {
@@ -104,22 +82,64 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 	}
 	rep.Prod = d.listenerReport(ctx, d.t.ProdListenerArn)
 	rep.Test = d.listenerReport(ctx, d.t.TestListenerArn)
-	rep.InFlight = "none: deploy would create a deployment"
-	if active, err := d.activeDeployment(ctx); err != nil {
+	if rep.InFlight, err = d.planInFlight(ctx, &release{Image: image, TaskDefArn: arn, revision: in == nil}); err != nil {
 		return nil, err
-	} else if active != nil {
-		activeArn, activeImage, _, err := d.deploymentRelease(ctx, active)
-		if err != nil {
-			return nil, err
-		}
-		verb := "refuse (busy)"
-		if rollbackOf(active) == "" && sameRelease(&release{Image: image, TaskDefArn: arn, revision: in == nil}, activeArn, activeImage) {
-			verb = "attach to it"
-		}
-		rep.InFlight = fmt.Sprintf("%s (%s) deploys %s: deploy would %s", str(active.DeploymentId), active.Status, activeImage, verb)
 	}
 	rep.Gates = d.describeGates(st.Group)
 	return rep, nil
+}
+
+// planRefusal records what deploy's checks before any write (checkBeforeWriting)
+// would say: the warnings, whether testUrl answers, and the first refusal.
+func (d *Deployer) planRefusal(ctx context.Context, rep *PlanReport, g GroupSettings) error {
+	var err error
+	if rep.Warnings, err = assessGroup(d.given, d.t.DeploymentGroup, g); err != nil {
+		rep.Refusal = err.Error()
+	}
+	if d.t.ProdURL != "" && d.t.TestURL != "" { // plan may run without the URLs
+		ports, err := d.checkListenerPorts(ctx)
+		rep.Warnings = append(rep.Warnings, ports...)
+		if err != nil && rep.Refusal == "" {
+			rep.Refusal = err.Error()
+		}
+	}
+	if d.t.TestURL != "" && g.gatesBeforeTraffic() {
+		reached, err := d.reachTestURL(ctx)
+		var in *InputError
+		switch {
+		case errors.As(err, &in):
+			rep.TestURL = "unreachable: " + in.Problem
+			if rep.Refusal == "" {
+				rep.Refusal = err.Error()
+			}
+		case err != nil:
+			return err
+		default:
+			rep.TestURL = reached
+		}
+	}
+	return nil
+}
+
+// planInFlight says what deploy would do with the group's in-flight deployment:
+// attach to it when it is the release want, else refuse as busy.
+func (d *Deployer) planInFlight(ctx context.Context, want *release) (string, error) {
+	active, err := d.activeDeployment(ctx)
+	if err != nil {
+		return "", err
+	}
+	if active == nil {
+		return "none: deploy would create a deployment", nil
+	}
+	activeArn, activeImage, _, err := d.deploymentRelease(ctx, active)
+	if err != nil {
+		return "", err
+	}
+	verb := "refuse (busy)"
+	if rollbackOf(active) == "" && sameRelease(want, activeArn, activeImage) {
+		verb = "attach to it"
+	}
+	return fmt.Sprintf("%s (%s) deploys %s: deploy would %s", str(active.DeploymentId), active.Status, activeImage, verb), nil
 }
 
 // planReadTimeout bounds plan's retries of a read that fails transiently.

@@ -22,12 +22,14 @@ type soakMetrics struct {
 	ELB5xx     float64   // HTTPCode_ELB_5XX_Count of the load balancer: 502/503/504 the ALB generated
 	ConnErrors float64   // TargetConnectionErrorCount: the ALB could not connect to a green target
 	P99        float64   // seconds
-	HasP99     bool      //
+	HasP99     bool      // CloudWatch had a p99 datapoint
 	Latest     time.Time // start of the latest minute with a RequestCount datapoint; zero: none
-	Measured   bool      // a whole minute began inside the soak, so the counts above mean something
-	From, To   time.Time // the CloudWatch window counted: [From, To)
+	From, To   time.Time // the CloudWatch window counted: [From, To); empty when no whole minute began inside the soak
 	Start, End time.Time // the soak window it was clipped from
 }
+
+// measured says a whole minute began inside the soak, so the counts mean something.
+func (m soakMetrics) measured() bool { return m.To.After(m.From) }
 
 // soakMinutes is the CloudWatch window gate 2 counts for the soak [start, end):
 // the whole minutes that begin inside it, [from, to). ok is false when none does.
@@ -48,7 +50,7 @@ func (m soakMetrics) window() string {
 	switch {
 	case m.Start.IsZero():
 		return "no CloudWatch metrics read: no load balancer to read them for (--load-balancer-arn)"
-	case !m.Measured:
+	case !m.measured():
 		return fmt.Sprintf("no CloudWatch metrics counted: no whole minute began inside the soak (%s–%s); the minute it began in also holds gate 1's probes and the traffic shift",
 			m.Start.UTC().Format(hms), m.End.UTC().Format(hms))
 	}
@@ -159,7 +161,7 @@ func soakQueries(lbArn, tgArn string, period int32) []cwtypes.MetricDataQuery {
 // nothing to read.
 func (d *Deployer) readSoakMetrics(ctx context.Context, lbArn, tgArn string, start, end time.Time) (soakMetrics, error) {
 	from, to, ok := soakMinutes(start, end)
-	m := soakMetrics{Measured: ok, From: from, To: to, Start: start, End: end}
+	m := soakMetrics{From: from, To: to, Start: start, End: end}
 	if !ok {
 		return m, nil
 	}

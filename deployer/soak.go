@@ -87,13 +87,13 @@ func assessSoakEnd(m soakMetrics, o Options, covered bool) (bool, []string) {
 		evidence = append(evidence, fmt.Sprintf("no datapoint for the window's last minute after --metrics-lag %s: judged on what CloudWatch had", o.MetricsLag))
 	}
 	evidence = append(evidence, m.window())
-	if !m.Measured && o.MinRequests > 0 {
+	if !m.measured() && o.MinRequests > 0 {
 		return false, append(evidence, fmt.Sprintf("no whole minute of requests to count for --min-requests %d: not enough traffic to judge", o.MinRequests))
 	}
 	if m.Requests < float64(o.MinRequests) {
 		return false, append(evidence, fmt.Sprintf("only %g requests reached green during the soak, --min-requests %d: not enough traffic to judge", m.Requests, o.MinRequests))
 	}
-	if m.Requests == 0 && m.Measured {
+	if m.Requests == 0 && m.measured() {
 		evidence = append(evidence, "no request data: judged on target health and alarms only")
 	}
 	return true, evidence

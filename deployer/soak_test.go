@@ -184,7 +184,7 @@ func TestMetricsOfTheMinuteTheSoakBeganInAreNotCountedForOrAgainstGreen(t *testi
 	assert.Equal(t, 200.0, m.Requests)
 	assert.Equal(t, 1.0, m.Target5xx)
 	assert.Equal(t, 2.0, m.ELB5xx)
-	assert.True(t, m.Measured)
+	assert.True(t, m.measured())
 	assert.Equal(t, minute(1), m.From)
 	assert.Equal(t, minute(3), m.To)
 	assert.True(t, m.covers(start, start.Add(2*time.Minute)))
@@ -192,7 +192,7 @@ func TestMetricsOfTheMinuteTheSoakBeganInAreNotCountedForOrAgainstGreen(t *testi
 
 	short, err := d.readSoakMetrics(context.Background(), lbArn, tgGreen, start, start.Add(20*time.Second))
 	require.NoError(t, err)
-	assert.False(t, short.Measured, "a soak inside one minute cannot tell green's traffic from what came before")
+	assert.False(t, short.measured(), "a soak inside one minute cannot tell green's traffic from what came before")
 	assert.Zero(t, short.Requests)
 	assert.Zero(t, short.ELB5xx)
 }

@@ -185,24 +185,10 @@ func (e *Emulator) CreateTargetGroup(in TargetGroupInput) (TargetGroup, error) {
 	return TargetGroup{ARN: g.arn, Name: g.name, ARNSuffix: g.suffix()}, nil
 }
 
-// targetGroupConfig applies ELBv2's defaults for an HTTP ip target group.
+// targetGroupConfig maps a target group to the data plane, which fills in ALB's health check
+// defaults; the deregistration delay's default is applied here, where nil and 0 differ.
 func targetGroupConfig(in TargetGroupInput) dataplane.TargetGroupConfig {
 	hc := in.HealthCheck
-	def := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&hc.IntervalSeconds, 30)
-	def(&hc.TimeoutSeconds, 5)
-	def(&hc.HealthyThreshold, 5)
-	def(&hc.UnhealthyThreshold, 2)
-	if hc.Path == "" {
-		hc.Path = "/"
-	}
-	if hc.Matcher == "" {
-		hc.Matcher = "200"
-	}
 	delay := 300
 	if in.DeregistrationDelaySeconds != nil {
 		delay = *in.DeregistrationDelaySeconds

@@ -109,7 +109,7 @@ func (g *TargetGroup) runHealthChecks(ctx context.Context, t *target, gen int) {
 	}
 	for {
 		g.mu.Lock()
-		hc := g.cfg.HealthCheck.withDefaults()
+		hc := g.cfg.HealthCheck
 		if t.gen == gen && t.reason == ReasonRegistrationInProgress {
 			g.setState(t, TargetStateInitial, ReasonInitialHealthChecking, "")
 		}

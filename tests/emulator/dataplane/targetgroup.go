@@ -114,6 +114,7 @@ type target struct {
 // NewTargetGroup returns an empty target group recording its healthy and unhealthy host counts into
 // rec (which may be nil).
 func NewTargetGroup(cfg TargetGroupConfig, scale Scale, rec *Recorder) *TargetGroup {
+	cfg.HealthCheck = cfg.HealthCheck.withDefaults()
 	g := &TargetGroup{
 		scale: scale,
 		rec:   rec,
@@ -129,7 +130,7 @@ func NewTargetGroup(cfg TargetGroupConfig, scale Scale, rec *Recorder) *TargetGr
 	return g
 }
 
-// Config returns the group's current configuration.
+// Config returns the group's current configuration, ALB's health check defaults filled in.
 func (g *TargetGroup) Config() TargetGroupConfig {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -139,6 +140,7 @@ func (g *TargetGroup) Config() TargetGroupConfig {
 // Update replaces the group's configuration (ModifyTargetGroup / ModifyTargetGroupAttributes). Health
 // checks pick up the new settings at their next interval; targets already draining keep their delay.
 func (g *TargetGroup) Update(cfg TargetGroupConfig) {
+	cfg.HealthCheck = cfg.HealthCheck.withDefaults()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.cfg = cfg

@@ -9,11 +9,12 @@ import (
 // Image reference grammar, after github.com/distribution/reference:
 // [registry[:port]/]path-component(/path-component)*[:tag][@digest].
 var (
-	imageRegistry  = `(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?`
-	imagePathPart  = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
-	imageTag       = `[\w][\w.-]{0,127}`
-	imageDigest    = `[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}`
-	imageRefRegexp = regexp.MustCompile(`^(?:(` + imageRegistry + `)/)?(` + imagePathPart + `(?:/` + imagePathPart + `)*)(?::(` + imageTag + `))?(?:@(` + imageDigest + `))?$`)
+	imageRegistry   = `(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?`
+	imagePathPart   = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
+	imageTag        = `[\w][\w.-]{0,127}`
+	imageDigest     = `[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}`
+	imageRefRegexp  = regexp.MustCompile(`^(?:(` + imageRegistry + `)/)?(` + imagePathPart + `(?:/` + imagePathPart + `)*)(?::(` + imageTag + `))?(?:@(` + imageDigest + `))?$`)
+	imagePathRegexp = regexp.MustCompile(`^` + imagePathPart + `$`)
 )
 
 // ImageRef is a parsed container image reference.
@@ -49,7 +50,7 @@ func parseImage(ref string) (ImageRef, error) {
 	r := ImageRef{Registry: m[1], Path: m[2], Tag: m[3], Digest: m[4]}
 	// "host:5000/name" without a dot or port in the first part is a path, as in docker.
 	if r.Registry != "" && !strings.ContainsAny(r.Registry, ".:") && r.Registry != "localhost" {
-		if !regexp.MustCompile(`^` + imagePathPart + `$`).MatchString(r.Registry) {
+		if !imagePathRegexp.MatchString(r.Registry) {
 			return ImageRef{}, fmt.Errorf("%q is not a valid image reference: path components are lowercase", ref)
 		}
 		r.Path = r.Registry + "/" + r.Path

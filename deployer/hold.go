@@ -3,6 +3,7 @@ package deployer
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -69,7 +70,7 @@ func assessReadyWaitEnd(dep *cdtypes.DeploymentInfo, t *cdtypes.ECSTarget, ready
 	var start time.Time
 	if t != nil {
 		for _, ev := range t.LifecycleEvents {
-			if contains(trafficEvents, str(ev.LifecycleEventName)) || ev.EndTime == nil {
+			if slices.Contains(trafficEvents, str(ev.LifecycleEventName)) || ev.EndTime == nil {
 				continue
 			}
 			if ev.EndTime.After(start) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -119,7 +120,7 @@ func assessTerminationWaitEnd(t *cdtypes.ECSTarget, wait time.Duration, seen tim
 	if t != nil {
 		var last time.Time
 		for _, ev := range t.LifecycleEvents {
-			if contains(trafficEvents, str(ev.LifecycleEventName)) && ev.EndTime != nil && ev.EndTime.After(last) {
+			if slices.Contains(trafficEvents, str(ev.LifecycleEventName)) && ev.EndTime != nil && ev.EndTime.After(last) {
 				last = *ev.EndTime
 			}
 		}

@@ -2,6 +2,7 @@ package deployer
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -74,7 +75,7 @@ func assessDeployment(d *cdtypes.DeploymentInfo, t *cdtypes.ECSTarget) Phase {
 		return PhaseTerminationWait
 	}
 	for _, ev := range t.LifecycleEvents {
-		if contains(trafficEvents, str(ev.LifecycleEventName)) && ev.Status != cdtypes.LifecycleEventStatusPending && ev.Status != "" {
+		if slices.Contains(trafficEvents, str(ev.LifecycleEventName)) && ev.Status != cdtypes.LifecycleEventStatusPending && ev.Status != "" {
 			return PhaseShifting
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -166,7 +167,7 @@ func parseSuite(data []byte) (*Suite, error) {
 			inFile[name]++
 			continue
 		}
-		if !contains(suiteVars, v[1]) {
+		if !slices.Contains(suiteVars, v[1]) {
 			return nil, fmt.Errorf("unknown variable ${%s}; allowed: ${%s}, and ${env:NAME} in headers", v[1], strings.Join(suiteVars, "}, ${"))
 		}
 	}
@@ -357,15 +358,6 @@ func normalizeJSON(v any) (any, error) {
 	var out any
 	err = json.Unmarshal(b, &out)
 	return out, err
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -150,9 +150,7 @@ func (d *Deployer) create(ctx context.Context, res *Result, r *release, svc *ecs
 		}
 	}
 	res.TaskDefinitionArn = r.TaskDefArn
-	ref, _ := parseImage(r.Image)
-	prov := req.Provenance
-	prov.Image, prov.Digest, prov.PreviousTaskDefinition = r.Image, ref.Digest, res.PreviousTaskDefinitionArn
+	prov := req.Provenance.forRelease(r.Image, res.PreviousTaskDefinitionArn)
 	res.Provenance = &prov
 	spec := buildAppSpec(svc, r.TaskDefArn, d.t.ContainerName, d.t.ContainerPort)
 	return d.startDeployment(ctx, res, r, spec, prov.description(req.Description))
@@ -287,12 +285,10 @@ func (d *Deployer) desiredRelease(ctx context.Context, st *serviceState, req Dep
 	if image == "" {
 		image = containerImage(in.ContainerDefinitions, d.t.ContainerName)
 	}
-	ref, err := parseImage(image)
-	if err != nil {
+	if _, err := parseImage(image); err != nil {
 		return "", nil, "", fmt.Errorf("image of container %s: %w", d.t.ContainerName, err)
 	}
-	prov := req.Provenance
-	prov.Image, prov.Digest, prov.PreviousTaskDefinition = image, ref.Digest, str(st.Service.TaskDefinition)
+	prov := req.Provenance.forRelease(image, str(st.Service.TaskDefinition))
 	if err := applyRelease(in, d.t.ContainerName, image, req.Env, prov); err != nil {
 		return "", nil, "", err
 	}

@@ -62,6 +62,14 @@ type Provenance struct {
 	PreviousTaskDefinition string `json:"previousTaskDefinition,omitempty"`
 }
 
+// forRelease fills the fields the release decides: the image, its digest and the
+// task definition it replaces.
+func (p Provenance) forRelease(image, previous string) Provenance {
+	ref, _ := parseImage(image)
+	p.Image, p.Digest, p.PreviousTaskDefinition = image, ref.Digest, previous
+	return p
+}
+
 // tags renders the provenance as ECS tags (values are capped at 256 characters).
 func (p Provenance) tags() []ecstypes.Tag {
 	var out []ecstypes.Tag

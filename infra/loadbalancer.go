@@ -81,23 +81,8 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, err
 	}
 
-	if l.Blue, err = l.targetGroup(ctx, name+"-blue", args); err != nil {
+	if err := l.routes(ctx, name, alb, args); err != nil {
 		return nil, err
-	}
-	if l.Green, err = l.targetGroup(ctx, name+"-green", args); err != nil {
-		return nil, err
-	}
-
-	if l.ProdListener, err = l.trafficListener(ctx, name+"-prod", alb, cfg.ProdPort, args); err != nil {
-		return nil, err
-	}
-	if l.TestListener, err = l.trafficListener(ctx, name+"-test", alb, cfg.TestPort, args); err != nil {
-		return nil, err
-	}
-	if cfg.ProdProtocol == "HTTPS" {
-		if err := l.redirectListener(ctx, name+"-redirect", alb, args); err != nil {
-			return nil, err
-		}
 	}
 
 	l.LoadBalancerArn = alb.Arn
@@ -130,6 +115,28 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, err
 	}
 	return l, nil
+}
+
+// routes declares the blue and green target groups, the prod and test listeners forwarding to them and,
+// with HTTPS, the redirect listener.
+func (l *LoadBalancer) routes(ctx *pulumi.Context, name string, alb *lb.LoadBalancer, args *LoadBalancerArgs) error {
+	var err error
+	if l.Blue, err = l.targetGroup(ctx, name+"-blue", args); err != nil {
+		return err
+	}
+	if l.Green, err = l.targetGroup(ctx, name+"-green", args); err != nil {
+		return err
+	}
+	if l.ProdListener, err = l.trafficListener(ctx, name+"-prod", alb, args.Config.ProdPort, args); err != nil {
+		return err
+	}
+	if l.TestListener, err = l.trafficListener(ctx, name+"-test", alb, args.Config.TestPort, args); err != nil {
+		return err
+	}
+	if args.Config.ProdProtocol == "HTTPS" {
+		return l.redirectListener(ctx, name+"-redirect", alb, args)
+	}
+	return nil
 }
 
 // targetGroup declares blue or green: ip targets on the container port, the configured health check,
@@ -214,7 +221,6 @@ func (l *LoadBalancer) trafficListener(ctx *pulumi.Context, name string, alb *lb
 // securityGroups declares the ALB's group (prod port from prod CIDRs, test port from test CIDRs, egress
 // to the tasks only) and the tasks' group (container port from the ALB's group only).
 func (l *LoadBalancer) securityGroups(ctx *pulumi.Context, name string, args *LoadBalancerArgs) (*ec2.SecurityGroup, *ec2.SecurityGroup, error) {
-	cfg := args.Config
 	parent := pulumi.Parent(l)
 	tags := pulumi.ToStringMap(args.Tags)
 	albSG, err := ec2.NewSecurityGroup(ctx, name+"-alb-sg", &ec2.SecurityGroupArgs{
@@ -234,60 +240,9 @@ func (l *LoadBalancer) securityGroups(ctx *pulumi.Context, name string, args *Lo
 		return nil, nil, err
 	}
 
-	// ingress admits cidrs on port, or when there are none the default sources (labels name the rules).
-	ingress := func(rule string, port int, cidrs []string, defaults pulumi.StringArray, defaultLabels []string, what string) error {
-		sources := pulumi.StringArray{}
-		labels := []string{}
-		for i, c := range cidrs {
-			sources = append(sources, pulumi.String(c))
-			labels = append(labels, strconv.Itoa(i))
-		}
-		if len(cidrs) == 0 {
-			sources, labels = defaults, defaultLabels
-		}
-		for i, src := range sources {
-			if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-%s-from-%s", name, rule, labels[i]), &vpc.SecurityGroupIngressRuleArgs{
-				SecurityGroupId: albSG.ID(),
-				IpProtocol:      pulumi.String("tcp"),
-				FromPort:        pulumi.Int(port),
-				ToPort:          pulumi.Int(port),
-				CidrIpv4:        src,
-				Description:     pulumi.String(what),
-				Tags:            tags,
-			}, parent); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	vpcCidr := pulumi.StringArray{args.VpcCidr}
-	if err := ingress("prod", cfg.ProdPort, cfg.ProdCidrs, vpcCidr, []string{"vpc"}, "prod listener"); err != nil {
+	if err := l.albIngress(ctx, name, albSG, args); err != nil {
 		return nil, nil, err
 	}
-	if cfg.ProdProtocol == "HTTPS" {
-		if err := ingress("redirect", 80, cfg.ProdCidrs, vpcCidr, []string{"vpc"}, "HTTP to HTTPS redirect"); err != nil {
-			return nil, nil, err
-		}
-	}
-	// Test traffic reaches green before any user does, so only from known sources. An internal ALB
-	// sees the VPC's own addresses. An internet-facing ALB's DNS name resolves to public IPs, so a
-	// client in the private subnets arrives through a NAT gateway, from its Elastic IP, never from the
-	// VPC CIDR (which would admit nobody).
-	testDefaults, testLabels := vpcCidr, []string{"vpc"}
-	if cfg.Scheme == "internet-facing" {
-		testDefaults, testLabels = pulumi.StringArray{}, nil
-		for i, ip := range args.NatPublicIPs {
-			testDefaults = append(testDefaults, pulumi.Sprintf("%s/32", ip))
-			testLabels = append(testLabels, fmt.Sprintf("nat-%d", i))
-		}
-		if len(cfg.TestCidrs) == 0 && len(testDefaults) == 0 {
-			return nil, nil, fmt.Errorf("load balancer %s: an internet-facing test listener needs Config.TestCidrs or NatPublicIPs", name)
-		}
-	}
-	if err := ingress("test", cfg.TestPort, cfg.TestCidrs, testDefaults, testLabels, "test listener"); err != nil {
-		return nil, nil, err
-	}
-
 	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-alb-to-tasks", &vpc.SecurityGroupEgressRuleArgs{
 		SecurityGroupId:           albSG.ID(),
 		IpProtocol:                pulumi.String("tcp"),
@@ -321,6 +276,68 @@ func (l *LoadBalancer) securityGroups(ctx *pulumi.Context, name string, args *Lo
 		return nil, nil, err
 	}
 	return albSG, taskSG, nil
+}
+
+// albIngress admits the prod port (and the redirect port) from the prod CIDRs and the test port from the
+// test CIDRs, each defaulting as LoadBalancerArgs says.
+func (l *LoadBalancer) albIngress(ctx *pulumi.Context, name string, albSG *ec2.SecurityGroup, args *LoadBalancerArgs) error {
+	cfg := args.Config
+	parent := pulumi.Parent(l)
+	tags := pulumi.ToStringMap(args.Tags)
+	// ingress admits cidrs on port, or when there are none the default sources (labels name the rules).
+	ingress := func(rule string, port int, cidrs []string, defaults pulumi.StringArray, defaultLabels []string, what string) error {
+		sources := pulumi.StringArray{}
+		labels := []string{}
+		for i, c := range cidrs {
+			sources = append(sources, pulumi.String(c))
+			labels = append(labels, strconv.Itoa(i))
+		}
+		if len(cidrs) == 0 {
+			sources, labels = defaults, defaultLabels
+		}
+		for i, src := range sources {
+			if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-%s-from-%s", name, rule, labels[i]), &vpc.SecurityGroupIngressRuleArgs{
+				SecurityGroupId: albSG.ID(),
+				IpProtocol:      pulumi.String("tcp"),
+				FromPort:        pulumi.Int(port),
+				ToPort:          pulumi.Int(port),
+				CidrIpv4:        src,
+				Description:     pulumi.String(what),
+				Tags:            tags,
+			}, parent); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	vpcCidr := pulumi.StringArray{args.VpcCidr}
+	if err := ingress("prod", cfg.ProdPort, cfg.ProdCidrs, vpcCidr, []string{"vpc"}, "prod listener"); err != nil {
+		return err
+	}
+	if cfg.ProdProtocol == "HTTPS" {
+		if err := ingress("redirect", 80, cfg.ProdCidrs, vpcCidr, []string{"vpc"}, "HTTP to HTTPS redirect"); err != nil {
+			return err
+		}
+	}
+	// Test traffic reaches green before any user does, so only from known sources. An internal ALB
+	// sees the VPC's own addresses. An internet-facing ALB's DNS name resolves to public IPs, so a
+	// client in the private subnets arrives through a NAT gateway, from its Elastic IP, never from the
+	// VPC CIDR (which would admit nobody).
+	testDefaults, testLabels := vpcCidr, []string{"vpc"}
+	if cfg.Scheme == "internet-facing" {
+		testDefaults, testLabels = pulumi.StringArray{}, nil
+		for i, ip := range args.NatPublicIPs {
+			testDefaults = append(testDefaults, pulumi.Sprintf("%s/32", ip))
+			testLabels = append(testLabels, fmt.Sprintf("nat-%d", i))
+		}
+		if len(cfg.TestCidrs) == 0 && len(testDefaults) == 0 {
+			return fmt.Errorf("load balancer %s: an internet-facing test listener needs Config.TestCidrs or NatPublicIPs", name)
+		}
+	}
+	if err := ingress("test", cfg.TestPort, cfg.TestCidrs, testDefaults, testLabels, "test listener"); err != nil {
+		return err
+	}
+	return nil
 }
 
 // listenerURL is scheme://dns:port from the listener's port output.

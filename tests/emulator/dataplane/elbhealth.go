@@ -151,8 +151,6 @@ func (g *TargetGroup) applyCheck(t *target, gen int, hc HealthCheck, res probeRe
 		t.okStreak = 0
 		t.failStreak++
 		if t.state == TargetStateUnhealthy || t.failStreak >= hc.UnhealthyThreshold {
-			// A target that becomes unhealthy leaves slow start mode (AWS).
-			t.slowStart, t.slowEnd = time.Time{}, time.Time{}
 			g.setState(t, TargetStateUnhealthy, res.reason, res.desc)
 		}
 	}

@@ -91,7 +91,6 @@ func (g *TargetGroup) release(t *target) {
 // slow start only when the group has slow start enabled and at least one other healthy target that
 // is not itself in slow start: a group of all-new targets (a fresh green) takes full traffic at once.
 func (g *TargetGroup) enterSlowStart(t *target, now time.Time) {
-	t.slowStart, t.slowEnd = time.Time{}, time.Time{}
 	if g.cfg.SlowStartSeconds <= 0 {
 		return
 	}

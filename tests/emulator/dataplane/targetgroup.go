@@ -190,7 +190,6 @@ func (g *TargetGroup) Deregister(ip string, port int) {
 	}
 	g.stopChecksLocked(t)
 	g.setState(t, TargetStateDraining, ReasonDeregistrationInProgress, "")
-	t.slowStart, t.slowEnd = time.Time{}, time.Time{}
 	aws := float64(g.cfg.DeregistrationDelaySeconds)
 	delay := g.scale.D(aws)
 	if delay <= 0 {
@@ -285,7 +284,6 @@ func (g *TargetGroup) detach(l *Listener) {
 		if t.state != TargetStateDraining {
 			g.stopChecksLocked(t)
 			g.setState(t, TargetStateUnused, ReasonNotInUse, "")
-			t.slowStart, t.slowEnd = time.Time{}, time.Time{}
 		}
 	}
 	g.recordHostsLocked()
@@ -295,7 +293,6 @@ func (g *TargetGroup) detach(l *Listener) {
 func (g *TargetGroup) activate(t *target) {
 	g.stopChecksLocked(t)
 	t.okStreak, t.failStreak = 0, 0
-	t.slowStart, t.slowEnd = time.Time{}, time.Time{}
 	if len(g.users) == 0 || g.closed {
 		g.setState(t, TargetStateUnused, ReasonNotInUse, "")
 		return
@@ -326,7 +323,12 @@ func (g *TargetGroup) removeLocked(t *target) {
 }
 
 // setState sets state and reason; desc overrides the reason's standard description when not empty.
+// Only a healthy target can be in slow start: one that becomes anything else leaves it (AWS), and
+// one that becomes healthy again may re-enter it (enterSlowStart).
 func (g *TargetGroup) setState(t *target, state, reason, desc string) {
+	if state != TargetStateHealthy {
+		t.slowStart, t.slowEnd = time.Time{}, time.Time{}
+	}
 	if desc == "" {
 		desc = descriptions[reason]
 	}

@@ -214,6 +214,9 @@ func requestMetric(metric string) (func(requestSample) (float64, bool), bool) {
 	targetClass := func(c int) func(requestSample) (float64, bool) {
 		return count(func(s requestSample) bool { return !s.elb && s.code/100 == c })
 	}
+	elbClass := func(c int) func(requestSample) (float64, bool) {
+		return count(func(s requestSample) bool { return s.elb && s.code/100 == c })
+	}
 	elbCode := func(code int) func(requestSample) (float64, bool) {
 		return count(func(s requestSample) bool { return s.elb && s.code == code })
 	}
@@ -229,9 +232,9 @@ func requestMetric(metric string) (func(requestSample) (float64, bool), bool) {
 	case MetricTarget5XX:
 		return targetClass(5), true
 	case MetricELB4XX:
-		return count(func(s requestSample) bool { return s.elb && s.code/100 == 4 }), true
+		return elbClass(4), true
 	case MetricELB5XX:
-		return count(func(s requestSample) bool { return s.elb && s.code/100 == 5 }), true
+		return elbClass(5), true
 	case MetricELB502:
 		return elbCode(502), true
 	case MetricELB503:

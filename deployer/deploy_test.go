@@ -95,15 +95,31 @@ func TestDeployRollsBackWhenGreenNeverBecomesReady(t *testing.T) {
 	assert.Equal(t, "fail", res.Gates[0].Verdict)
 }
 
+// installingForever is stepInstalling that never moves on: green keeps starting.
+func installingForever() step {
+	st := stepInstalling
+	st.waitFor = "never"
+	return st
+}
+
+// greenCrashes is installingForever in which, as it is first served, green task
+// crash1 exits 137.
+func greenCrashes() step {
+	st := installingForever()
+	st.enter = func(w *world) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.stopped = append(w.stopped, ecstypes.Task{TaskArn: aws.String("arn:aws:ecs:us-east-1:1:task/ml/crash1"), TaskDefinitionArn: aws.String(newTD),
+			StopCode: ecstypes.TaskStopCodeEssentialContainerExited, StoppedReason: aws.String("Essential container in task exited"), CreatedAt: aws.Time(w.clock.Now()),
+			Containers: []ecstypes.Container{{Name: aws.String("model"), ExitCode: aws.Int32(137)}}})
+	}
+	return st
+}
+
 func TestDeployFailsFastWhenGreenTasksCrash(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.addScript("d-NEW", stepCreated, step{status: "InProgress", target: ecsTarget("InProgress", events(S, "InProgress"), 100, 0),
-		waitFor: "never", enter: func(w *world) {
-			w.stopped = append(w.stopped, ecstypes.Task{TaskArn: aws.String("arn:aws:ecs:us-east-1:1:task/ml/crash1"), TaskDefinitionArn: aws.String(newTD),
-				StopCode: ecstypes.TaskStopCodeEssentialContainerExited, StoppedReason: aws.String("Essential container in task exited"), CreatedAt: aws.Time(w.clock.Now()),
-				Containers: []ecstypes.Container{{Name: aws.String("model"), ExitCode: aws.Int32(137)}}})
-		}})
+	w.addScript("d-NEW", stepCreated, greenCrashes())
 	w.health = func(string) []elbv2types.TargetHealthDescription { return nil }
 	w.expectRollback("d-NEW")
 	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
@@ -141,7 +157,7 @@ func TestAGreenThatNeverTurnsHealthyIsRolledBackAfterTheGreenStartTimeout(t *tes
 			t.Parallel()
 			w := newWorld(t)
 			w.service.HealthCheckGracePeriodSeconds = tc.grace
-			w.addScript("d-NEW", stepCreated, step{status: "InProgress", target: ecsTarget("InProgress", events(S, "InProgress"), 100, 0), waitFor: "never"})
+			w.addScript("d-NEW", stepCreated, installingForever())
 			w.health = tc.health
 			w.expectRollback("d-NEW")
 			res := w.deployer(t, true, func(o *Options) { o.GreenStartTimeout = tc.timeout }).Deploy(context.Background(), deployV2())
@@ -428,14 +444,7 @@ func TestDeployFailsFastOnAGreenCrashListedOnALaterPageOfStoppedTasks(t *testing
 		w.stopped = append(w.stopped, ecstypes.Task{TaskArn: aws.String(fmt.Sprintf("arn:aws:ecs:us-east-1:1:task/ml/old%d", i)), TaskDefinitionArn: aws.String(liveTD),
 			StopCode: ecstypes.TaskStopCodeServiceSchedulerInitiated, StoppedReason: aws.String("Scaling activity initiated by deployment")})
 	}
-	w.addScript("d-NEW", stepCreated, step{status: "InProgress", target: ecsTarget("InProgress", events(S, "InProgress"), 100, 0),
-		waitFor: "never", enter: func(w *world) {
-			w.mu.Lock()
-			defer w.mu.Unlock()
-			w.stopped = append(w.stopped, ecstypes.Task{TaskArn: aws.String("arn:aws:ecs:us-east-1:1:task/ml/crash1"), TaskDefinitionArn: aws.String(newTD),
-				StopCode: ecstypes.TaskStopCodeEssentialContainerExited, StoppedReason: aws.String("Essential container in task exited"), CreatedAt: aws.Time(w.clock.Now()),
-				Containers: []ecstypes.Container{{Name: aws.String("model"), ExitCode: aws.Int32(137)}}})
-		}})
+	w.addScript("d-NEW", stepCreated, greenCrashes())
 	w.health = func(string) []elbv2types.TargetHealthDescription { return nil }
 	w.expectRollback("d-NEW")
 	res := w.deployer(t, true).Deploy(context.Background(), deployV2())

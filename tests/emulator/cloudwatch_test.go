@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"context"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -102,13 +101,9 @@ func TestCloudWatchQueryProtocolIsServedToo(t *testing.T) {
 	_, err := w.emu.PutMetricAlarm(MetricAlarmInput{AlarmName: "a1", Namespace: "AWS/ApplicationELB", MetricName: "RequestCount",
 		Statistic: "Sum", Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: "GreaterThanThreshold"})
 	require.NoError(t, err)
-	form := url.Values{"Action": {"DescribeAlarms"}, "Version": {"2010-08-01"}, "AlarmNames.member.1": {"a1"}}
-	resp, err := http.Post(w.url, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Contains(t, string(body), `<DescribeAlarmsResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><DescribeAlarmsResult><MetricAlarms><member><AlarmName>a1</AlarmName>`)
+	status, body := w.postQuery(url.Values{"Action": {"DescribeAlarms"}, "Version": {"2010-08-01"}, "AlarmNames.member.1": {"a1"}})
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, `<DescribeAlarmsResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><DescribeAlarmsResult><MetricAlarms><member><AlarmName>a1</AlarmName>`)
 }
 
 // A target whose port refuses connections: once it is unhealthy and the only target of the group the

@@ -2,10 +2,8 @@ package emulator
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -111,22 +109,14 @@ func TestELBv2ErrorsDecodeAsTypedErrors(t *testing.T) {
 func TestQueryErrorResponseHasAWSShape(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOptions{desired: 1})
-	form := url.Values{"Action": {"DescribeTargetHealth"}, "Version": {"2015-12-01"}, "TargetGroupArn": {"arn:nope"}}
-	resp, err := http.Post(w.url, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.Contains(t, string(body), `<ErrorResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">`)
-	assert.Contains(t, string(body), `<Error><Type>Sender</Type><Code>TargetGroupNotFound</Code>`)
-	assert.Contains(t, string(body), `<RequestId>`)
+	status, body := w.postQuery(url.Values{"Action": {"DescribeTargetHealth"}, "Version": {"2015-12-01"}, "TargetGroupArn": {"arn:nope"}})
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, body, `<ErrorResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">`)
+	assert.Contains(t, body, `<Error><Type>Sender</Type><Code>TargetGroupNotFound</Code>`)
+	assert.Contains(t, body, `<RequestId>`)
 
-	form = url.Values{"Action": {"DescribeListeners"}, "Version": {"2015-12-01"}, "ListenerArns.member.1": {w.prod.ARN}}
-	resp, err = http.Post(w.url, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
-	require.NoError(t, err)
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Contains(t, string(body), `<DescribeListenersResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"><DescribeListenersResult><Listeners><member>`)
-	assert.Contains(t, string(body), `<ResponseMetadata><RequestId>`)
+	status, body = w.postQuery(url.Values{"Action": {"DescribeListeners"}, "Version": {"2015-12-01"}, "ListenerArns.member.1": {w.prod.ARN}})
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, `<DescribeListenersResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"><DescribeListenersResult><Listeners><member>`)
+	assert.Contains(t, body, `<ResponseMetadata><RequestId>`)
 }

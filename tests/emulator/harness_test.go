@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -282,6 +283,17 @@ func (w *world) weights(listenerARN string) (blue, green int32) {
 		}
 	}
 	return blue, green
+}
+
+// postQuery posts an awsQuery form to the emulator and returns the status and body it answers.
+func (w *world) postQuery(form url.Values) (int, string) {
+	w.t.Helper()
+	resp, err := http.Post(w.url, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	require.NoError(w.t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(w.t, err)
+	return resp.StatusCode, string(body)
 }
 
 // version asks a listener's /predict which model version answers.

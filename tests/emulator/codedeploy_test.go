@@ -46,11 +46,9 @@ func TestAllAtOnceReleaseMovesTrafficToTheOtherTargetGroupAndKeepsAWeightedForwa
 	assert.Equal(t, "PRIMARY", aws.ToString(greenSet.Status))
 	assert.Regexp(t, `^ecs-svc/\d{19}$`, aws.ToString(greenSet.Identifer))
 
-	svc, err := w.ecs.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("web-cluster"), Services: []string{"web"}})
-	require.NoError(t, err)
-	require.Len(t, svc.Services, 1)
-	assert.Contains(t, aws.ToString(svc.Services[0].TaskDefinition), "task-definition/web:2")
-	assert.Equal(t, w.green.ARN, aws.ToString(svc.Services[0].LoadBalancers[0].TargetGroupArn))
+	svc := w.service()
+	assert.Contains(t, aws.ToString(svc.TaskDefinition), "task-definition/web:2")
+	assert.Equal(t, w.green.ARN, aws.ToString(svc.LoadBalancers[0].TargetGroupArn))
 
 	// The next release goes back to blue: the group the prod listener does not serve.
 	id2 := w.deploy("v3", nil)
@@ -191,11 +189,7 @@ func TestTerminationWaitKeepsTheOriginalUntilContinued(t *testing.T) {
 	require.NoError(t, err)
 	w.waitStatus(id, cdtypes.DeploymentStatusSucceeded)
 	assert.Equal(t, "DRAINING", aws.ToString(taskSetInfo(w.target(id), cdtypes.TargetLabelBlue).Status))
-	w.eventually(func() bool {
-		out, err := w.ecs.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("web-cluster"), Services: []string{"web"}})
-		require.NoError(t, err)
-		return len(out.Services[0].TaskSets) == 1
-	}, "original task set removed after draining")
+	w.eventually(func() bool { return len(w.service().TaskSets) == 1 }, "original task set removed after draining")
 }
 
 func TestStopWithRollbackReroutesToTheOriginal(t *testing.T) {
@@ -222,13 +216,10 @@ func TestStopWithRollbackReroutesToTheOriginal(t *testing.T) {
 	blue, green := w.weights(w.prod.ARN)
 	assert.Equal(t, [2]int32{100, 0}, [2]int32{blue, green})
 	assert.Equal(t, "v1", w.version(w.prod))
-	svc, err := w.ecs.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("web-cluster"), Services: []string{"web"}})
-	require.NoError(t, err)
-	assert.Contains(t, aws.ToString(svc.Services[0].TaskDefinition), "task-definition/web:1")
+	assert.Contains(t, aws.ToString(w.service().TaskDefinition), "task-definition/web:1")
 	w.eventually(func() bool {
-		out, err := w.ecs.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("web-cluster"), Services: []string{"web"}})
-		require.NoError(t, err)
-		return len(out.Services[0].TaskSets) == 1 && aws.ToString(out.Services[0].TaskSets[0].Status) == "PRIMARY"
+		sets := w.service().TaskSets
+		return len(sets) == 1 && aws.ToString(sets[0].Status) == "PRIMARY"
 	}, "replacement removed")
 
 	// The group is free again once the rollback is done.

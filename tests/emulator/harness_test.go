@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/stretchr/testify/require"
 )
@@ -266,6 +267,15 @@ func (w *world) healthyTargets(tgARN string) int {
 		}
 	}
 	return n
+}
+
+// service describes the web service as DescribeServices reports it.
+func (w *world) service() ecstypes.Service {
+	w.t.Helper()
+	out, err := w.ecs.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("web-cluster"), Services: []string{"web"}})
+	require.NoError(w.t, err)
+	require.Len(w.t, out.Services, 1)
+	return out.Services[0]
 }
 
 // weights returns the prod (or test) listener's weight for blue and green from DescribeListeners.

@@ -89,36 +89,18 @@ func (n *Network) create(ctx *pulumi.Context, name string, args *NetworkArgs) er
 	}
 	cidr := netip.MustParsePrefix(cfg.VpcCidr) // validated by LoadConfig
 	parent := pulumi.Parent(n)
-	tagged := func(resource string) pulumi.StringMap { return tagsWithName(args.Tags, resource) }
 
 	vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
 		CidrBlock:          pulumi.String(cfg.VpcCidr),
 		EnableDnsHostnames: pulumi.Bool(true),
 		EnableDnsSupport:   pulumi.Bool(true),
-		Tags:               tagged(name + "-vpc"),
+		Tags:               tagsWithName(args.Tags, name+"-vpc"),
 	}, parent)
 	if err != nil {
 		return err
 	}
-	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
-		VpcId: vpc.ID(),
-		Tags:  tagged(name + "-igw"),
-	}, parent)
+	igw, publicRT, err := n.publicRouting(ctx, name, vpc, args.Tags)
 	if err != nil {
-		return err
-	}
-	publicRT, err := ec2.NewRouteTable(ctx, name+"-public", &ec2.RouteTableArgs{
-		VpcId: vpc.ID(),
-		Tags:  tagged(name + "-public"),
-	}, parent)
-	if err != nil {
-		return err
-	}
-	if _, err := ec2.NewRoute(ctx, name+"-public-internet", &ec2.RouteArgs{
-		RouteTableId:         publicRT.ID(),
-		DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
-		GatewayId:            igw.ID(),
-	}, parent); err != nil {
 		return err
 	}
 
@@ -146,7 +128,7 @@ func (n *Network) create(ctx *pulumi.Context, name string, args *NetworkArgs) er
 		ServiceName:     pulumi.String("com.amazonaws." + args.Region + ".s3"),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   privateRTs,
-		Tags:            tagged(name + "-s3"),
+		Tags:            tagsWithName(args.Tags, name+"-s3"),
 	}, parent); err != nil {
 		return err
 	}
@@ -156,6 +138,33 @@ func (n *Network) create(ctx *pulumi.Context, name string, args *NetworkArgs) er
 	n.PublicSubnetIDs = public.ToStringArrayOutput()
 	n.PrivateSubnetIDs = private.ToStringArrayOutput()
 	return nil
+}
+
+// publicRouting declares the internet gateway and the public subnets' route table, routed through it.
+func (n *Network) publicRouting(ctx *pulumi.Context, name string, vpc *ec2.Vpc, tags map[string]string) (*ec2.InternetGateway, *ec2.RouteTable, error) {
+	parent := pulumi.Parent(n)
+	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
+		VpcId: vpc.ID(),
+		Tags:  tagsWithName(tags, name+"-igw"),
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	publicRT, err := ec2.NewRouteTable(ctx, name+"-public", &ec2.RouteTableArgs{
+		VpcId: vpc.ID(),
+		Tags:  tagsWithName(tags, name+"-public"),
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := ec2.NewRoute(ctx, name+"-public-internet", &ec2.RouteArgs{
+		RouteTableId:         publicRT.ID(),
+		DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+		GatewayId:            igw.ID(),
+	}, parent); err != nil {
+		return nil, nil, err
+	}
+	return igw, publicRT, nil
 }
 
 // zoneArgs is what one availability zone's subnets hang off.
@@ -200,20 +209,7 @@ func (n *Network) zone(ctx *pulumi.Context, name string, i int, az string, a zon
 	nat := a.nat
 	var natPublicIP pulumi.StringOutput
 	if nat == nil || !a.singleNat {
-		natName := fmt.Sprintf("%s-nat-%d", name, i)
-		eip, err := ec2.NewEip(ctx, natName, &ec2.EipArgs{
-			Domain: pulumi.String("vpc"),
-			Tags:   tagsWithName(a.tags, natName),
-		}, parent)
-		if err != nil {
-			return nil, err
-		}
-		natPublicIP = eip.PublicIp
-		if nat, err = ec2.NewNatGateway(ctx, natName, &ec2.NatGatewayArgs{
-			AllocationId: eip.ID(),
-			SubnetId:     pub.ID(),
-			Tags:         tagsWithName(a.tags, natName),
-		}, parent, pulumi.DependsOn([]pulumi.Resource{a.igw})); err != nil {
+		if nat, natPublicIP, err = n.natGateway(ctx, fmt.Sprintf("%s-nat-%d", name, i), pub, a); err != nil {
 			return nil, err
 		}
 	}
@@ -249,6 +245,27 @@ func (n *Network) zone(ctx *pulumi.Context, name string, i int, az string, a zon
 		return nil, err
 	}
 	return &zoneResult{public: pub.ID(), private: priv.ID(), privateRT: rt.ID(), nat: nat, natPublicIP: natPublicIP}, nil
+}
+
+// natGateway declares a NAT gateway in a public subnet and its Elastic IP, which it returns too.
+func (n *Network) natGateway(ctx *pulumi.Context, name string, subnet *ec2.Subnet, a zoneArgs) (*ec2.NatGateway, pulumi.StringOutput, error) {
+	parent := pulumi.Parent(n)
+	eip, err := ec2.NewEip(ctx, name, &ec2.EipArgs{
+		Domain: pulumi.String("vpc"),
+		Tags:   tagsWithName(a.tags, name),
+	}, parent)
+	if err != nil {
+		return nil, pulumi.StringOutput{}, err
+	}
+	nat, err := ec2.NewNatGateway(ctx, name, &ec2.NatGatewayArgs{
+		AllocationId: eip.ID(),
+		SubnetId:     subnet.ID(),
+		Tags:         tagsWithName(a.tags, name),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{a.igw}))
+	if err != nil {
+		return nil, pulumi.StringOutput{}, err
+	}
+	return nat, eip.PublicIp, nil
 }
 
 // NatPublicIPArray is NatPublicIPs as one output (empty with an existing VPC).

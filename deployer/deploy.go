@@ -165,6 +165,10 @@ const writeTimeout = 30 * time.Second
 // the group has no deployment carrying this release's provenance.
 var errNoneCreated = errors.New("no deployment of this release in the group")
 
+// errCreateUnchecked says a CreateDeployment whose answer was lost may have
+// created a deployment: looking for it failed too.
+var errCreateUnchecked = errors.New("could not check whether it was created")
+
 // startDeployment creates the deployment for r. When CodeDeploy answers that the
 // group already has one (another run won the race), it attaches to that one when
 // it is the same release, else refuses as busy. When the answer is lost (CI's
@@ -191,7 +195,7 @@ func (d *Deployer) startDeployment(ctx context.Context, res *Result, r *release,
 		found, ferr := d.findCreated(ctx, content, sum, description)
 		switch {
 		case ferr != nil:
-			return fmt.Errorf("%w; could not check whether it was created: %v; see `deployer status`", err, ferr)
+			return fmt.Errorf("%w; %w: %v; see `deployer status`", err, errCreateUnchecked, ferr)
 		case found == "":
 			return fmt.Errorf("%w: %w", errNoneCreated, err)
 		}
@@ -433,7 +437,7 @@ func (d *Deployer) endBeforeDeployment(ctx context.Context, res *Result, err err
 		res.Message = "interrupted before a deployment was created; nothing to undo"
 		if errors.Is(err, errNoneCreated) {
 			res.Message = fmt.Sprintf("interrupted while creating the deployment; checked: no deployment of this release in group %s: nothing to undo", d.t.DeploymentGroup)
-		} else if err != nil && strings.Contains(err.Error(), "could not check whether it was created") {
+		} else if errors.Is(err, errCreateUnchecked) {
 			res.Message = "interrupted while creating the deployment: " + err.Error()
 		}
 		return res

@@ -99,6 +99,36 @@ func TestAnInterruptedCreateThatCreatedNothingSaysSoAfterLooking(t *testing.T) {
 	assert.Equal(t, 2, w.called("codedeploy:ListDeployments"), "looked before creating, and again after the interrupt")
 }
 
+// listFailsFrom wraps CodeDeploy so that ListDeployments fails from its nth call on.
+type listFailsFrom struct {
+	CodeDeployAPI
+	n     int
+	calls *int
+}
+
+func (l listFailsFrom) ListDeployments(ctx context.Context, in *codedeploy.ListDeploymentsInput, o ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentsOutput, error) {
+	if *l.calls++; *l.calls >= l.n {
+		return nil, serverError(503)
+	}
+	return l.CodeDeployAPI.ListDeployments(ctx, in, o...)
+}
+
+func TestAnInterruptedCreateThatCouldNotBeCheckedSaysSo(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	d := w.deployer(t, true)
+	calls := 0 // the first ListDeployments looks for an in-flight deployment; the second, after the interrupt, fails
+	d.c.CodeDeploy = cancelDuring{CodeDeployAPI: listFailsFrom{CodeDeployAPI: d.c.CodeDeploy, n: 2, calls: &calls}, cancel: cancel, call: "CreateDeployment", noop: true}
+	res := d.Deploy(ctx, deployV2())
+
+	assert.Equal(t, OutcomeInterrupted, res.Outcome)
+	assert.Contains(t, res.Message, "interrupted while creating the deployment: create deployment in group web-dg: context deadline exceeded; could not check whether it was created: ")
+	assert.Contains(t, res.Message, "see `deployer status`")
+}
+
 func TestACancelLandingDuringTheRollbacksStopDeploymentStillStopsIt(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)

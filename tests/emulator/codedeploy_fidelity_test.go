@@ -15,33 +15,54 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// greenTaskSet returns the replacement task set as DescribeTaskSets reports it.
-func (w *world) greenTaskSet() *ecstypes.TaskSet {
+// taskSet returns the web service's first task set that match accepts, as DescribeTaskSets reports
+// it, or nil.
+func (w *world) taskSet(match func(ecstypes.TaskSet) bool) *ecstypes.TaskSet {
 	w.t.Helper()
 	out, err := w.ecs.DescribeTaskSets(context.Background(), &ecs.DescribeTaskSetsInput{Cluster: aws.String("web-cluster"), Service: aws.String("web")})
 	require.NoError(w.t, err)
 	for i := range out.TaskSets {
-		if aws.ToString(out.TaskSets[i].LoadBalancers[0].TargetGroupArn) == w.green.ARN {
+		if match(out.TaskSets[i]) {
 			return &out.TaskSets[i]
 		}
 	}
 	return nil
 }
 
-// greenTasks describes the tasks of the replacement task set.
-func (w *world) greenTasks() []ecstypes.Task {
+// greenTaskSet returns the replacement task set: the one on the green target group.
+func (w *world) greenTaskSet() *ecstypes.TaskSet {
+	w.t.Helper()
+	return w.taskSet(func(ts ecstypes.TaskSet) bool { return aws.ToString(ts.LoadBalancers[0].TargetGroupArn) == w.green.ARN })
+}
+
+// taskSetOf returns the task set a deployment created.
+func (w *world) taskSetOf(id string) *ecstypes.TaskSet {
+	w.t.Helper()
+	return w.taskSet(func(ts ecstypes.TaskSet) bool { return aws.ToString(ts.ExternalId) == id })
+}
+
+// greenTasks describes the tasks of the replacement task set whose desired status is one of
+// statuses: RUNNING when none is given, as ListTasks lists by default.
+func (w *world) greenTasks(statuses ...ecstypes.DesiredStatus) []ecstypes.Task {
 	w.t.Helper()
 	ts := w.greenTaskSet()
 	if ts == nil {
 		return nil
 	}
+	if len(statuses) == 0 {
+		statuses = []ecstypes.DesiredStatus{ecstypes.DesiredStatusRunning}
+	}
 	ctx := context.Background()
-	list, err := w.ecs.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("web-cluster"), StartedBy: ts.Id})
-	require.NoError(w.t, err)
-	if len(list.TaskArns) == 0 {
+	var arns []string
+	for _, status := range statuses {
+		list, err := w.ecs.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("web-cluster"), StartedBy: ts.Id, DesiredStatus: status})
+		require.NoError(w.t, err)
+		arns = append(arns, list.TaskArns...)
+	}
+	if len(arns) == 0 {
 		return nil
 	}
-	out, err := w.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("web-cluster"), Tasks: list.TaskArns})
+	out, err := w.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("web-cluster"), Tasks: arns})
 	require.NoError(w.t, err)
 	return out.Tasks
 }
@@ -63,19 +84,6 @@ func TestInstallWaitsUntilEveryGreenTargetIsHealthy(t *testing.T) {
 	assert.Equal(t, 1, w.healthyTargets(w.green.ARN), "Install succeeded with a healthy green target")
 	assert.Equal(t, ecstypes.StabilityStatusSteadyState, w.greenTaskSet().StabilityStatus)
 	w.waitStatus(id, cdtypes.DeploymentStatusSucceeded)
-}
-
-// taskSetOf returns the task set a deployment created, as DescribeTaskSets reports it.
-func (w *world) taskSetOf(id string) *ecstypes.TaskSet {
-	w.t.Helper()
-	out, err := w.ecs.DescribeTaskSets(context.Background(), &ecs.DescribeTaskSetsInput{Cluster: aws.String("web-cluster"), Service: aws.String("web")})
-	require.NoError(w.t, err)
-	for i := range out.TaskSets {
-		if aws.ToString(out.TaskSets[i].ExternalId) == id {
-			return &out.TaskSets[i]
-		}
-	}
-	return nil
 }
 
 // CodeDeploy's Install waits on the stability ECS reports: once GetDeploymentTarget says Install

@@ -28,23 +28,7 @@ func stoppedBy(tasks []ecstypes.Task, reason string) []ecstypes.Task {
 // allGreenTasks describes every task of the replacement task set, stopped ones included.
 func (w *world) allGreenTasks() []ecstypes.Task {
 	w.t.Helper()
-	ts := w.greenTaskSet()
-	if ts == nil {
-		return nil
-	}
-	ctx := context.Background()
-	var arns []string
-	for _, status := range []ecstypes.DesiredStatus{ecstypes.DesiredStatusRunning, ecstypes.DesiredStatusStopped} {
-		list, err := w.ecs.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("web-cluster"), StartedBy: ts.Id, DesiredStatus: status})
-		require.NoError(w.t, err)
-		arns = append(arns, list.TaskArns...)
-	}
-	if len(arns) == 0 {
-		return nil
-	}
-	out, err := w.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("web-cluster"), Tasks: arns})
-	require.NoError(w.t, err)
-	return out.Tasks
+	return w.greenTasks(ecstypes.DesiredStatusRunning, ecstypes.DesiredStatusStopped)
 }
 
 func TestTheGracePeriodShieldsUnhealthyContainersThenTheyAreReplaced(t *testing.T) {

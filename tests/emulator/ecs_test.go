@@ -77,8 +77,6 @@ func TestTasksCarryTheirENIAddressAndStopReasons(t *testing.T) {
 		stopped = out.TaskArns
 		return len(stopped) > 0
 	}, "a stopped task")
-	tasks, err = w.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("web-cluster"), Tasks: stopped[:1]})
-	require.NoError(t, err)
 	w.eventually(func() bool {
 		tasks, err = w.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("web-cluster"), Tasks: stopped[:1]})
 		require.NoError(t, err)

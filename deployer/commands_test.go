@@ -39,7 +39,7 @@ func TestStatusShowsLiveImageListenersAndTheInFlightPhase(t *testing.T) {
 	res.writeText(&out)
 	assert.Contains(t, out.String(), "prod serves     web-blue (web-blue=100 web-green=0)")
 	assert.Contains(t, out.String(), "in flight       d-NEW Ready (phase ready) image repo/model-server:v2")
-	assert.Zero(t, w.called("ecs:Register")+w.called("codedeploy:Create")+w.called("codedeploy:Stop")+w.called("codedeploy:Continue"), "status writes nothing")
+	assert.Zero(t, w.writes(), "status writes nothing")
 }
 
 func TestPlanShowsTheDiffAndAppSpecAndWritesNothing(t *testing.T) {

@@ -26,7 +26,6 @@ func events(statuses ...string) []cdtypes.LifecycleEvent {
 
 func TestAssessDeployment(t *testing.T) {
 	t.Parallel()
-	s := "Succeeded"
 	cases := []struct {
 		name   string
 		status cdtypes.DeploymentStatus
@@ -36,14 +35,14 @@ func TestAssessDeployment(t *testing.T) {
 		{"a created deployment is queued", "Created", nil, PhaseQueued},
 		{"a queued deployment is queued", "Queued", nil, PhaseQueued},
 		{"in progress without a target yet is installing", "InProgress", nil, PhaseInstalling},
-		{"install in progress is installing", "InProgress", &cdtypes.ECSTarget{Status: "InProgress", LifecycleEvents: events(s, "InProgress")}, PhaseInstalling},
-		{"test traffic allowed but no prod shift yet is installing", "InProgress", &cdtypes.ECSTarget{Status: "InProgress", LifecycleEvents: events(s, s, s, s, s)}, PhaseInstalling},
+		{"install in progress is installing", "InProgress", &cdtypes.ECSTarget{Status: "InProgress", LifecycleEvents: events(S, "InProgress")}, PhaseInstalling},
+		{"test traffic allowed but no prod shift yet is installing", "InProgress", &cdtypes.ECSTarget{Status: "InProgress", LifecycleEvents: events(S, S, S, S, S)}, PhaseInstalling},
 		{"a deployment in Ready waits for gate 1", "Ready", &cdtypes.ECSTarget{Status: "Ready"}, PhaseReady},
 		{"a target in Ready waits for gate 1 even if the deployment says InProgress", "InProgress", &cdtypes.ECSTarget{Status: "Ready"}, PhaseReady},
-		{"BeforeAllowTraffic running is shifting", "InProgress", &cdtypes.ECSTarget{Status: "InProgress", LifecycleEvents: events(s, s, s, s, s, "InProgress")}, PhaseShifting},
-		{"AllowTraffic running is shifting", "InProgress", &cdtypes.ECSTarget{Status: "InProgress", LifecycleEvents: events(s, s, s, s, s, s, "InProgress")}, PhaseShifting},
-		{"baking is not terminal", "Baking", &cdtypes.ECSTarget{Status: "InProgress", LifecycleEvents: events(s, s, s, s, s, s, "InProgress")}, PhaseShifting},
-		{"target succeeded while the deployment runs is the termination wait", "InProgress", &cdtypes.ECSTarget{Status: "Succeeded", LifecycleEvents: events(s, s, s, s, s, s, s, s)}, PhaseTerminationWait},
+		{"BeforeAllowTraffic running is shifting", "InProgress", &cdtypes.ECSTarget{Status: "InProgress", LifecycleEvents: events(S, S, S, S, S, "InProgress")}, PhaseShifting},
+		{"AllowTraffic running is shifting", "InProgress", &cdtypes.ECSTarget{Status: "InProgress", LifecycleEvents: events(S, S, S, S, S, S, "InProgress")}, PhaseShifting},
+		{"baking is not terminal", "Baking", &cdtypes.ECSTarget{Status: "InProgress", LifecycleEvents: events(S, S, S, S, S, S, "InProgress")}, PhaseShifting},
+		{"target succeeded while the deployment runs is the termination wait", "InProgress", &cdtypes.ECSTarget{Status: "Succeeded", LifecycleEvents: events(S, S, S, S, S, S, S, S)}, PhaseTerminationWait},
 		{"a succeeded deployment is succeeded", "Succeeded", &cdtypes.ECSTarget{Status: "Succeeded"}, PhaseSucceeded},
 		{"a failed deployment is failed", "Failed", nil, PhaseFailed},
 		{"a stopped deployment is stopped", "Stopped", &cdtypes.ECSTarget{Status: "InProgress"}, PhaseStopped},

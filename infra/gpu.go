@@ -61,28 +61,7 @@ func NewGpuCapacity(ctx *pulumi.Context, name string, args *GpuCapacityArgs, opt
 		return nil, err
 	}
 
-	asgTags := autoscaling.GroupTagArray{autoscaling.GroupTagArgs{
-		// ECS managed scaling only drives groups carrying this tag.
-		Key: pulumi.String("AmazonECSManaged"), Value: pulumi.String("true"), PropagateAtLaunch: pulumi.Bool(true),
-	}}
-	for _, k := range sortedKeys(args.Tags) {
-		asgTags = append(asgTags, autoscaling.GroupTagArgs{
-			Key: pulumi.String(k), Value: pulumi.String(args.Tags[k]), PropagateAtLaunch: pulumi.Bool(true),
-		})
-	}
-	asg, err := autoscaling.NewGroup(ctx, name+"-asg", &autoscaling.GroupArgs{
-		MinSize:                pulumi.Int(c.MinInstances),
-		MaxSize:                pulumi.Int(c.MaxInstances),
-		VpcZoneIdentifiers:     args.SubnetIDs,
-		HealthCheckGracePeriod: pulumi.Int(args.HealthCheckGraceSec),
-		LaunchTemplate: &autoscaling.GroupLaunchTemplateArgs{
-			Id:      lt.ID(),
-			Version: pulumi.String("$Latest"),
-		},
-		// Managed termination protection: scale-in only takes instances without running tasks.
-		ProtectFromScaleIn: pulumi.Bool(true),
-		Tags:               asgTags,
-	}, parent)
+	asg, err := g.autoScalingGroup(ctx, name, lt, args)
 	if err != nil {
 		return nil, err
 	}
@@ -123,30 +102,40 @@ func NewGpuCapacity(ctx *pulumi.Context, name string, args *GpuCapacityArgs, opt
 	return g, nil
 }
 
+// autoScalingGroup declares the group of instances the capacity provider scales, tagged for ECS managed
+// scaling and with the stack's tags propagated to the instances.
+func (g *GpuCapacity) autoScalingGroup(ctx *pulumi.Context, name string, lt *ec2.LaunchTemplate, args *GpuCapacityArgs) (*autoscaling.Group, error) {
+	asgTags := autoscaling.GroupTagArray{autoscaling.GroupTagArgs{
+		// ECS managed scaling only drives groups carrying this tag.
+		Key: pulumi.String("AmazonECSManaged"), Value: pulumi.String("true"), PropagateAtLaunch: pulumi.Bool(true),
+	}}
+	for _, k := range sortedKeys(args.Tags) {
+		asgTags = append(asgTags, autoscaling.GroupTagArgs{
+			Key: pulumi.String(k), Value: pulumi.String(args.Tags[k]), PropagateAtLaunch: pulumi.Bool(true),
+		})
+	}
+	return autoscaling.NewGroup(ctx, name+"-asg", &autoscaling.GroupArgs{
+		MinSize:                pulumi.Int(args.Compute.MinInstances),
+		MaxSize:                pulumi.Int(args.Compute.MaxInstances),
+		VpcZoneIdentifiers:     args.SubnetIDs,
+		HealthCheckGracePeriod: pulumi.Int(args.HealthCheckGraceSec),
+		LaunchTemplate: &autoscaling.GroupLaunchTemplateArgs{
+			Id:      lt.ID(),
+			Version: pulumi.String("$Latest"),
+		},
+		// Managed termination protection: scale-in only takes instances without running tasks.
+		ProtectFromScaleIn: pulumi.Bool(true),
+		Tags:               asgTags,
+	}, pulumi.Parent(g))
+}
+
 // launchTemplate declares the instances' role, profile, security group (egress only: tasks have their
 // own ENIs) and the launch template with the GPU AMI, IMDSv2 and an encrypted gp3 root volume.
 func (g *GpuCapacity) launchTemplate(ctx *pulumi.Context, name string, args *GpuCapacityArgs) (*ec2.LaunchTemplate, error) {
 	parent := pulumi.Parent(g)
 	tags := pulumi.ToStringMap(args.Tags)
 	c := args.Compute
-	role, err := iam.NewRole(ctx, name+"-instance", &iam.RoleArgs{
-		AssumeRolePolicy: pulumi.String(assumeRolePolicy("ec2.amazonaws.com")),
-		Description:      pulumi.String("ECS container instances of " + name),
-		Tags:             tags,
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := iam.NewRolePolicyAttachment(ctx, name+"-instance", &iam.RolePolicyAttachmentArgs{
-		Role:      role.Name,
-		PolicyArn: pulumi.String(managedPolicyArn(args.Partition, "service-role/AmazonEC2ContainerServiceforEC2Role")),
-	}, parent); err != nil {
-		return nil, err
-	}
-	profile, err := iam.NewInstanceProfile(ctx, name+"-instance", &iam.InstanceProfileArgs{
-		Role: role.Name,
-		Tags: tags,
-	}, parent)
+	profile, err := g.instanceProfile(ctx, name, args)
 	if err != nil {
 		return nil, err
 	}
@@ -197,4 +186,33 @@ func (g *GpuCapacity) launchTemplate(ctx *pulumi.Context, name string, args *Gpu
 		},
 		Tags: tags,
 	}, parent)
+}
+
+// instanceProfile declares the instances' role, with the ECS container instance managed policy, and its
+// instance profile.
+func (g *GpuCapacity) instanceProfile(ctx *pulumi.Context, name string, args *GpuCapacityArgs) (*iam.InstanceProfile, error) {
+	parent := pulumi.Parent(g)
+	tags := pulumi.ToStringMap(args.Tags)
+	role, err := iam.NewRole(ctx, name+"-instance", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(assumeRolePolicy("ec2.amazonaws.com")),
+		Description:      pulumi.String("ECS container instances of " + name),
+		Tags:             tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicyAttachment(ctx, name+"-instance", &iam.RolePolicyAttachmentArgs{
+		Role:      role.Name,
+		PolicyArn: pulumi.String(managedPolicyArn(args.Partition, "service-role/AmazonEC2ContainerServiceforEC2Role")),
+	}, parent); err != nil {
+		return nil, err
+	}
+	profile, err := iam.NewInstanceProfile(ctx, name+"-instance", &iam.InstanceProfileArgs{
+		Role: role.Name,
+		Tags: tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	return profile, nil
 }

@@ -131,15 +131,24 @@ func (r *Result) failure() *Failure {
 	return r.Failure
 }
 
-// recordEvents copies the target's lifecycle events into the phases.
+// recordEvents copies the target's lifecycle events into the phases (a nil target
+// leaves them as they were).
 func (r *Result) recordEvents(t *cdtypes.ECSTarget) {
+	if t != nil {
+		r.Phases = phaseRecords(t)
+	}
+}
+
+// phaseRecords are the target's lifecycle events as last seen.
+func phaseRecords(t *cdtypes.ECSTarget) []PhaseRecord {
 	if t == nil {
-		return
+		return nil
 	}
-	r.Phases = r.Phases[:0]
+	var out []PhaseRecord
 	for _, ev := range t.LifecycleEvents {
-		r.Phases = append(r.Phases, PhaseRecord{Name: str(ev.LifecycleEventName), Status: string(ev.Status), Start: ev.StartTime, End: ev.EndTime})
+		out = append(out, PhaseRecord{Name: str(ev.LifecycleEventName), Status: string(ev.Status), Start: ev.StartTime, End: ev.EndTime})
 	}
+	return out
 }
 
 // recordDiagnostics copies failed lifecycle events' diagnostics and the

@@ -141,9 +141,7 @@ func (d *Deployer) inFlight(ctx context.Context) (*InFlightReport, error) {
 			rep.TaskSets = append(rep.TaskSets, strings.TrimPrefix(k, "taskset ")+": "+facts[k])
 		}
 	}
-	var r Result
-	r.recordEvents(s.Target)
-	rep.Events = r.Phases
+	rep.Events = phaseRecords(s.Target)
 	return rep, nil
 }
 

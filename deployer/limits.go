@@ -7,7 +7,8 @@ import (
 )
 
 // Limits the deployer derives from the service, the group and its alarms when
-// their flags are 0 (the default). An explicit flag always wins.
+// their flags are 0 (the default). An explicit flag wins, except that no alarm
+// wait is counted when the deployer will not wait for alarms (assessLimits).
 const (
 	// minGreenStartTimeout is the derived --green-start-timeout's floor.
 	minGreenStartTimeout = 10 * time.Minute

@@ -268,10 +268,25 @@ func (s *Service) roles(ctx *pulumi.Context, name string, logs *cloudwatch.LogGr
 	return execRole, taskRole, nil
 }
 
-// executionPolicyJSON is the execution role's inline policy. logGroupArn also gives the stack's
-// partition, region and account, for repositories named without an ARN.
+// executionPolicyJSON is the execution role's inline policy: pull the image, write the log group, read
+// the secrets.
 func executionPolicyJSON(args *ServiceArgs, logGroupArn string) (string, error) {
 	doc := policyDocument{Version: "2012-10-17"}
+	doc.Statement = append(doc.Statement, pullStatements(args, logGroupArn)...)
+	doc.Statement = append(doc.Statement, policyStatement{
+		Sid:      "WriteLogs",
+		Effect:   "Allow",
+		Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Resource: []string{logGroupArn + ":log-stream:*"},
+	})
+	doc.Statement = append(doc.Statement, secretStatements(args)...)
+	return doc.json()
+}
+
+// pullStatements let the execution role pull from the image's ECR repository and the listed ones (none
+// for other registries). logGroupArn gives the stack's partition, region and account, for repositories
+// named without an ARN.
+func pullStatements(args *ServiceArgs, logGroupArn string) []policyStatement {
 	var repos []string
 	if repo := ecrRepositoryArn(args.Image); repo != "" {
 		repos = append(repos, repo)
@@ -284,28 +299,30 @@ func executionPolicyJSON(args *ServiceArgs, logGroupArn string) (string, error) 
 		}
 		repos = append(repos, repo)
 	}
-	if repos = dedupe(repos); len(repos) > 0 {
-		doc.Statement = append(doc.Statement,
-			policyStatement{
-				Sid:    "EcrToken",
-				Effect: "Allow",
-				Action: []string{"ecr:GetAuthorizationToken"},
-				// GetAuthorizationToken has no resource-level permissions: AWS requires "*".
-				Resource: "*",
-			},
-			policyStatement{
-				Sid:      "PullImage",
-				Effect:   "Allow",
-				Action:   []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
-				Resource: repos,
-			})
+	if repos = dedupe(repos); len(repos) == 0 {
+		return nil
 	}
-	doc.Statement = append(doc.Statement, policyStatement{
-		Sid:      "WriteLogs",
-		Effect:   "Allow",
-		Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-		Resource: []string{logGroupArn + ":log-stream:*"},
-	})
+	return []policyStatement{
+		{
+			Sid:    "EcrToken",
+			Effect: "Allow",
+			Action: []string{"ecr:GetAuthorizationToken"},
+			// GetAuthorizationToken has no resource-level permissions: AWS requires "*".
+			Resource: "*",
+		},
+		{
+			Sid:      "PullImage",
+			Effect:   "Allow",
+			Action:   []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
+			Resource: repos,
+		},
+	}
+}
+
+// secretStatements let the execution role read exactly the listed SSM parameters and Secrets Manager
+// secrets, and decrypt them with the listed KMS keys only through those services.
+func secretStatements(args *ServiceArgs) []policyStatement {
+	var statements []policyStatement
 	var params, secrets []string
 	for _, name := range sortedKeys(args.Service.Secrets) {
 		arn := secretResourceArn(args.Service.Secrets[name])
@@ -316,12 +333,12 @@ func executionPolicyJSON(args *ServiceArgs, logGroupArn string) (string, error) 
 		}
 	}
 	if len(params) > 0 {
-		doc.Statement = append(doc.Statement, policyStatement{
+		statements = append(statements, policyStatement{
 			Sid: "ReadParameters", Effect: "Allow", Action: []string{"ssm:GetParameters"}, Resource: dedupe(params),
 		})
 	}
 	if len(secrets) > 0 {
-		doc.Statement = append(doc.Statement, policyStatement{
+		statements = append(statements, policyStatement{
 			Sid: "ReadSecrets", Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: dedupe(secrets),
 		})
 	}
@@ -339,12 +356,12 @@ func executionPolicyJSON(args *ServiceArgs, logGroupArn string) (string, error) 
 		if len(via) == 1 {
 			services = via[0]
 		}
-		doc.Statement = append(doc.Statement, policyStatement{
+		statements = append(statements, policyStatement{
 			Sid: "DecryptSecrets", Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: dedupe(keys),
 			Condition: map[string]map[string]any{"StringEquals": {"kms:ViaService": services}},
 		})
 	}
-	return doc.json()
+	return statements
 }
 
 // containerDefinition and friends are the ECS container definition fields the program sets.

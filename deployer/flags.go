@@ -71,7 +71,7 @@ var (
 		fs.StringVar(&c.taskDefArn, "task-definition-arn", "", "`ARN` (or family:revision) of an already-registered revision of the service's family to release as registered, "+
 			"e.g. one Pulumi registered after a config change; same gates; not with --image, --task-definition or --env")
 		fs.StringVar(&c.gitSHA, "git-sha", "", "commit recorded as provenance (default: GITHUB_SHA or CI_COMMIT_SHA)")
-		fs.StringVar(&c.ciRun, "ci-run", "", "CI run URL recorded as provenance (default: from GITHUB_* or CI_PIPELINE_URL)")
+		fs.StringVar(&c.ciRun, "ci-run", "", "CI run URL recorded as provenance (default: from GITHUB_*, CI_PIPELINE_URL or BUILD_URL)")
 	}}
 	groupGates = flagGroup{"Gates and timing", func(fs *flag.FlagSet, c *cliConfig) {
 		o := &c.opts

@@ -9,7 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// deployerPolicy is the exported policy JSON, statement resources normalised to []string.
+// deployerPolicyStatement is one statement of the exported policy JSON; Resource stays raw, since it is
+// "*" or a list of ARNs.
 type deployerPolicyStatement struct {
 	Sid       string
 	Action    []string

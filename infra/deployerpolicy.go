@@ -31,9 +31,10 @@ type deployerStatement struct {
 	scope   scope
 }
 
-// deployerStatements are exactly the calls the deployer makes (contract: deployer/api.go) plus the two
-// permissions AWS checks on the deployer's behalf for CreateDeployment (RegisterApplicationRevision,
-// UpdateDeploymentGroup; see their statements), each scoped as tightly as IAM allows. Sources: the Service Authorization Reference pages for ECS, CodeDeploy,
+// deployerStatements are exactly the calls the deployer makes (contract: deployer/api.go) plus the
+// permissions AWS checks on their behalf (iam:PassRole and ecs:TagResource for RegisterTaskDefinition,
+// RegisterApplicationRevision and UpdateDeploymentGroup for CreateDeployment; see their statements),
+// each scoped as tightly as IAM allows. Sources: the Service Authorization Reference pages for ECS, CodeDeploy,
 // Elastic Load Balancing v2 and CloudWatch (an empty "Resource types" column means AWS requires "*").
 var deployerStatements = []deployerStatement{
 	{"DescribeService", []string{"ecs:DescribeServices"}, scopeService},

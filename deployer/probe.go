@@ -26,7 +26,6 @@ type httpResult struct {
 	JSON    any
 	JSONErr error
 	Err     error
-	Elapsed time.Duration
 }
 
 // summary renders the result for evidence lines.
@@ -105,14 +104,13 @@ func (p *prober) send(ctx context.Context, base string, req Request) httpResult 
 			hr.Header.Set(k, expandVars(v, hv))
 		}
 	}
-	start := time.Now()
 	resp, err := p.client.Do(hr)
 	if err != nil {
-		return httpResult{Err: err, Elapsed: time.Since(start)}
+		return httpResult{Err: err}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	res := httpResult{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: err, Elapsed: time.Since(start)}
+	res := httpResult{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: err}
 	if len(bytes.TrimSpace(data)) > 0 {
 		res.JSONErr = json.Unmarshal(data, &res.JSON)
 	}

@@ -122,8 +122,15 @@ func TestALBMetricsOnlyHaveWholeMinutePeriods(t *testing.T) {
 		w.version(w.prod)
 	}
 	w.eventually(func() bool { s, _ := w.emu.AlarmState("minute"); return s == AlarmAlarm }, "the minute alarm sees the requests")
-	state, _ := w.emu.AlarmState("fast")
-	assert.Equal(t, AlarmInsufficientData, state)
+	// Not only INSUFFICIENT_DATA now: never anything else. A 30 s period holding the requests would
+	// have been in ALARM for one period, maybe over before the minute alarm fired.
+	alarms, err := w.cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"fast"}})
+	require.NoError(t, err)
+	require.Len(t, alarms.MetricAlarms, 1)
+	fast := alarms.MetricAlarms[0]
+	assert.Equal(t, cwtypes.StateValueInsufficientData, fast.StateValue)
+	assert.Equal(t, aws.ToTime(fast.AlarmConfigurationUpdatedTimestamp), aws.ToTime(fast.StateTransitionedTimestamp),
+		"the fast alarm changed state after its creation")
 
 	query := func(period int32) (*cloudwatch.GetMetricDataOutput, error) {
 		return w.cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(time.Now().Add(-time.Hour)), EndTime: aws.Time(time.Now()),
@@ -131,7 +138,7 @@ func TestALBMetricsOnlyHaveWholeMinutePeriods(t *testing.T) {
 				Metric: &cwtypes.Metric{Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String("RequestCount"),
 					Dimensions: []cwtypes.Dimension{{Name: aws.String("LoadBalancer"), Value: aws.String(w.lb.ARNSuffix)}}}}}}})
 	}
-	_, err := query(45)
+	_, err = query(45)
 	require.Error(t, err)
 	out, err := query(30)
 	require.NoError(t, err)

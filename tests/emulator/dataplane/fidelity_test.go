@@ -142,22 +142,6 @@ func TestDrainingCutsInFlightRequestsAfterTheRealDeregistrationDelayNotTheScaled
 	assert.Equal(t, http.StatusOK, got.code, "a 1.5 s request is within a 60 s deregistration delay")
 }
 
-func TestStopGivesInFlightRequestsTheRealStopTimeout(t *testing.T) {
-	t.Parallel()
-	// At 600x a scaled 30 s stopTimeout is 50 ms: SIGKILL would cut a 1.5 s request ECS lets finish.
-	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080,
-		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "1500"}}, 600)
-	addr := task.IP() + ":" + itoa(task.Port())
-	wait := predictInFlight(t, addr)
-	task.Stop(StopCodeServiceSchedulerInitiated, "Scaling activity initiated by (deployment ecs-svc/1)")
-	got, err := wait()
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusOK, got.code)
-	<-task.Done()
-	require.NotNil(t, task.State().ExitCode)
-	assert.Equal(t, 0, *task.State().ExitCode, "exited on SIGTERM, not killed")
-}
-
 func TestATaskIsPendingWhileItsImageIsPulled(t *testing.T) {
 	t.Parallel()
 	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080, PendingSeconds: 100,

@@ -55,9 +55,11 @@ func TestCrashOnStartStopsTheTaskWithExitCodeAndReason(t *testing.T) {
 	}
 }
 
-func TestStopIsGracefulInFlightRequestsFinish(t *testing.T) {
+func TestStopIsGracefulAndGivesInFlightRequestsTheRealStopTimeout(t *testing.T) {
 	t.Parallel()
-	task := modelTask(t, "v1", map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "1500"})
+	// At 600x a scaled 30 s stopTimeout is 50 ms: SIGKILL would cut a 1.5 s request ECS lets finish.
+	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080,
+		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "1500"}}, 600)
 	addr := task.IP() + ":" + itoa(task.Port())
 	wait := predictInFlight(t, addr) // inside its 1.5 s of inference
 	task.Stop(StopCodeServiceSchedulerInitiated, "Scaling activity initiated by (deployment ecs-svc/1)")
@@ -69,7 +71,7 @@ func TestStopIsGracefulInFlightRequestsFinish(t *testing.T) {
 	assert.Equal(t, TaskStatusStopped, s.LastStatus)
 	assert.Equal(t, StopCodeServiceSchedulerInitiated, s.StopCode)
 	require.NotNil(t, s.ExitCode)
-	assert.Equal(t, 0, *s.ExitCode, "SIGTERM handled: exit 0")
+	assert.Equal(t, 0, *s.ExitCode, "exited on SIGTERM, not killed")
 	_, err = predict(http.DefaultClient, addr, 1)
 	assert.Error(t, err, "a stopped task accepts no connections")
 }

@@ -121,11 +121,10 @@ func (d *Deployer) listenerReport(ctx context.Context, arn string) ListenerRepor
 }
 
 func (d *Deployer) inFlight(ctx context.Context) (*InFlightReport, error) {
-	dep, err := d.activeDeployment(ctx)
-	if err != nil || dep == nil {
+	id, err := d.pickDeployment(ctx, "") // poll reads the deployment itself
+	if err != nil || id == "" {
 		return nil, err
 	}
-	id := str(dep.DeploymentId)
 	s, err := d.poll(ctx, id)
 	if err != nil {
 		return nil, err

@@ -52,7 +52,7 @@ type ServiceConfig struct {
 	CPU                 int               `key:"cpu" allowed:"one of 256, 512, 1024, 2048, 4096, 8192, 16384 CPU units on fargate; at least 128 on ec2-gpu" doc:"Task CPU units (1024 = 1 vCPU)."`
 	Memory              int               `key:"memory" allowed:"MiB valid for the CPU size on fargate (512, 1024 or 2048 for 256 CPU units; e.g. 8192–30720 for 4096); at least 512 on ec2-gpu" doc:"Task memory in MiB."`
 	EphemeralStorageGiB int               `key:"ephemeralStorageGiB" min:"20" max:"200" unit:"GiB" doc:"Fargate task storage; big images count against it (20 = Fargate's default, not sent)."`
-	DesiredCount        int               `key:"desiredCount" min:"1" doc:"Tasks the service runs (the initial count when autoscaling is on)."`
+	DesiredCount        int               `key:"desiredCount" min:"1" doc:"Tasks the service runs (the initial count when autoscaling is on, within autoscaling.minTasks–maxTasks)."`
 	Environment         map[string]string `key:"environment" allowed:"names of letters, digits and underscores not starting with a digit" doc:"Plain environment variables of the container."`
 	Secrets             map[string]string `key:"secrets" allowed:"names as in environment, each mapped to the ARN of an SSM parameter or Secrets Manager secret" doc:"Environment variables read from SSM Parameter Store or Secrets Manager; only these ARNs are readable by the execution role."`
 	SecretsKmsKeyArns   []string          `key:"secretsKmsKeyArns" allowed:"KMS key ARNs (not aliases), only with service.secrets" doc:"Customer managed KMS keys the secrets are encrypted with; the execution role may decrypt with them, only through SSM or Secrets Manager."`
@@ -68,7 +68,7 @@ type HealthCheckConfig struct {
 	HealthyThreshold   int    `key:"healthyThreshold" min:"2" max:"10" doc:"Consecutive successes before a target is healthy."`
 	UnhealthyThreshold int    `key:"unhealthyThreshold" min:"2" max:"10" doc:"Consecutive failures before a target is unhealthy."`
 	Matcher            string `key:"matcher" allowed:"HTTP codes 200–499 as 200, 200,202 or 200-299" doc:"Status codes that count as healthy."`
-	GracePeriod        int    `key:"gracePeriod" min:"0" max:"2147483647" unit:"seconds" doc:"Seconds ECS ignores failing ALB health checks of a new task (model loading takes minutes); the unhealthy-host alarms tolerate this much too."`
+	GracePeriod        int    `key:"gracePeriod" min:"0" max:"2147483647" unit:"seconds" doc:"Seconds ECS ignores failing ALB health checks of a new task (model loading takes minutes); the unhealthy-host alarms tolerate this much too, so it plus their window (alarms.evaluationPeriods × periodSeconds) must fit in one day."`
 }
 
 // ContainerHealthCheckConfig is the container health check of the task definition.
@@ -113,7 +113,7 @@ type ComputeConfig struct {
 	InstanceType     string `key:"instanceType" allowed:"an EC2 GPU instance type (g or p family), e.g. g5.xlarge" doc:"ec2-gpu instance type."`
 	GpusPerTask      int    `key:"gpusPerTask" min:"1" max:"8" allowed:"1–8, at most the GPUs of the instance type (see the GPU instance table)" doc:"ec2-gpu: GPUs reserved per task (task definition resourceRequirements)."`
 	TasksPerInstance int    `key:"tasksPerInstance" min:"1" max:"8" allowed:"1–8; for a type of the GPU instance table at most its GPUs ÷ gpusPerTask and its network interfaces − 1 (awsvpc)" doc:"ec2-gpu: tasks one instance can host; sizes maxInstances."`
-	MinInstances     int    `key:"minInstances" min:"0" max:"1000" doc:"ec2-gpu: Auto Scaling group minimum."`
+	MinInstances     int    `key:"minInstances" min:"0" max:"1000" doc:"ec2-gpu: Auto Scaling group minimum; at most maxInstances."`
 	MaxInstances     int    `key:"maxInstances" min:"1" max:"1000" default:"2 × ceil(most tasks ÷ tasksPerInstance)" doc:"ec2-gpu: Auto Scaling group maximum; must hold blue and green side by side."`
 	TargetCapacity   int    `key:"targetCapacity" min:"1" max:"100" unit:"percent" doc:"ec2-gpu: capacity provider managed scaling target utilisation."`
 	RootVolumeGiB    int    `key:"rootVolumeGiB" min:"30" max:"16384" unit:"GiB" doc:"ec2-gpu: root volume size (images are cached there)."`
@@ -136,7 +136,7 @@ type AlarmsConfig struct {
 	UnhealthyHosts    int     `key:"unhealthyHosts" min:"1" doc:"Alarm when at least this many targets of a group stay unhealthy for longer than healthCheck.gracePeriod plus the alarm window: slow on purpose (a loading model is unhealthy); the deployer's gates are the fast check."`
 	P99LatencySeconds float64 `key:"p99LatencySeconds" min:"0.001" max:"3600" unit:"seconds" doc:"Alarm when p99 target response time exceeds this."`
 	PeriodSeconds     int     `key:"periodSeconds" allowed:"a multiple of 60 seconds (ALB metrics are published once a minute)" doc:"Alarm period."`
-	EvaluationPeriods int     `key:"evaluationPeriods" min:"1" max:"100" doc:"Periods evaluated."`
+	EvaluationPeriods int     `key:"evaluationPeriods" min:"1" max:"100" doc:"Periods evaluated; evaluationPeriods × periodSeconds must fit in one day."`
 	DatapointsToAlarm int     `key:"datapointsToAlarm" allowed:"1–evaluationPeriods" doc:"Breaching periods (of evaluationPeriods) that trigger the alarm."`
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -130,14 +129,10 @@ func TestDrainingCutsInFlightRequestsAfterTheRealDeregistrationDelayNotTheScaled
 		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "1500"}}, scale)
 	g.Register(task.IP(), task.Port())
 	waitHealthy(t, g, task)
-	var got reply
-	var err error
-	var wg sync.WaitGroup
-	wg.Go(func() { got, err = predict(http.DefaultClient, l.Addr(), 1) })
-	eventually(t, patience, func() bool { return inflight(g, task) == 1 }, "request never reached the target")
+	wait := predictInFlightAt(t, l, g, task)
 	g.Deregister(task.IP(), task.Port())
 	eventually(t, patience, func() bool { return len(g.Health()) == 0 }, "never left the group")
-	wg.Wait()
+	got, err := wait()
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, got.code, "a 1.5 s request is within a 60 s deregistration delay")
 }

@@ -138,6 +138,34 @@ func predictInFlight(t *testing.T, addr string) (wait func() (reply, error)) {
 	}
 }
 
+// predictInFlightAt sends a predict through l in the background and returns once g counts it in flight
+// at task. wait returns the reply.
+func predictInFlightAt(t *testing.T, l *Listener, g *TargetGroup, task *Task) (wait func() (reply, error)) {
+	t.Helper()
+	var got reply
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		got, err = predict(http.DefaultClient, l.Addr(), 1)
+	}()
+	eventually(t, patience, func() bool { return inflight(g, task) == 1 }, "the request never reached the target")
+	return func() (reply, error) {
+		<-done
+		return got, err
+	}
+}
+
+// inflight returns how many requests g has in flight at task, -1 when task is not its target.
+func inflight(g *TargetGroup, task *Task) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if t := g.find(task.IP(), task.Port()); t != nil {
+		return t.inflight
+	}
+	return -1
+}
+
 func mustPredict(t *testing.T, base string, features ...float64) reply {
 	t.Helper()
 	r, err := predict(http.DefaultClient, base, features...)

@@ -194,11 +194,7 @@ func TestDrainingLetsInFlightRequestsFinishAndGetsNoNewOnes(t *testing.T) {
 	g.Register(old.IP(), old.Port())
 	waitHealthy(t, g, old)
 
-	var slow reply
-	var slowErr error
-	var wg sync.WaitGroup
-	wg.Go(func() { slow, slowErr = predict(http.DefaultClient, l.Addr(), 1) })
-	eventually(t, patience, func() bool { return inflight(g, old) == 1 }, "slow request never reached the old target")
+	wait := predictInFlightAt(t, l, g, old)
 
 	next := modelTask(t, "new", nil)
 	g.Register(next.IP(), next.Port())
@@ -208,21 +204,12 @@ func TestDrainingLetsInFlightRequestsFinishAndGetsNoNewOnes(t *testing.T) {
 	for range 30 {
 		assert.Equal(t, "new", mustPredict(t, l.Addr(), 1).version, "a draining target got a new request")
 	}
-	wg.Wait()
+	slow, slowErr := wait()
 	require.NoError(t, slowErr)
 	assert.Equal(t, http.StatusOK, slow.code, "the in-flight request finished")
 	assert.Equal(t, "old", slow.version)
 	assert.Equal(t, TargetStateDraining, healthOf(g, old).State, "still draining: the delay has not run out")
 	eventually(t, patience, func() bool { return healthOf(g, old).Reason == ReasonNotRegistered }, "never removed")
-}
-
-func inflight(g *TargetGroup, task *Task) int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if t := g.find(task.IP(), task.Port()); t != nil {
-		return t.inflight
-	}
-	return -1
 }
 
 func TestWeightSwapUnderConcurrentLoadFailsNoRequest(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 
 // awsTime is a timestamp on the wire in each protocol's default format: epoch seconds (a JSON
 // number) for JSON 1.x, CBOR tag 1 with epoch seconds for rpcv2-CBOR, and ISO 8601 for Query/XML.
-// The zero value is omitted by the encoders.
+// Optional timestamps are *awsTime: newTime turns a zero time into nil, which the encoders leave out.
 type awsTime struct{ time.Time }
 
 func newTime(t time.Time) *awsTime {

@@ -172,7 +172,7 @@ type serviceDescription struct {
 	EnableExecuteCommand          bool                      `json:"enableExecuteCommand"`
 }
 
-// describe renders a service; with the CODE_DEPLOY controller its taskDefinition and loadBalancers
+// describeService renders a service; with the CODE_DEPLOY controller its taskDefinition and loadBalancers
 // are those of the PRIMARY task set, and deployments is empty (CodeDeploy's are task sets).
 func (e *Emulator) describeService(s *ecsService, withTags bool) serviceDescription {
 	pending, running := s.counts()

@@ -165,7 +165,7 @@ func (w *world) registerWith(tag string, env map[string]string, hc *ContainerHea
 	return td
 }
 
-// appSpec returns an ECS AppSpec (YAML) deploying the task definition.
+// appSpecFor returns an ECS AppSpec (YAML) deploying the task definition.
 func appSpecFor(tdARN string) string { return appSpecWith(tdARN, "model", 8080, "") }
 
 // appSpecWith returns an ECS AppSpec with the load balancer's container and port and extra text
@@ -316,7 +316,7 @@ func (w *world) version(l Listener) string {
 	return resp.Header.Get("X-Model-Version")
 }
 
-// taskSet returns the labelled task set of a deployment target.
+// taskSetInfo returns the labelled task set of a deployment target.
 func taskSetInfo(t *cdtypes.ECSTarget, label cdtypes.TargetLabel) *cdtypes.ECSTaskSet {
 	for i := range t.TaskSetsInfo {
 		if t.TaskSetsInfo[i].TaskSetLabel == label {

@@ -6,8 +6,8 @@ import (
 	"github.com/fxamacker/cbor/v2"
 )
 
-// cborEnc encodes outputs: struct fields by their json tag names (fxamacker honours them), nil
-// pointers and empty members omitted, timestamps through awsTime (tag 1).
+// cborEnc encodes outputs: struct fields by their json tag names and omitempty (fxamacker honours
+// both; a nil member without omitempty is written as null), timestamps through awsTime (tag 1).
 var cborEnc = func() cbor.EncMode {
 	m, err := cbor.EncOptions{Sort: cbor.SortNone}.EncMode()
 	if err != nil {

@@ -22,15 +22,14 @@ const (
 // with HoldAtReady, leaves it waiting in Ready (r.held).
 func (d *Deployer) passReadyGate(ctx context.Context, res *Result, r *release, s snapshot) error {
 	g := &GateResult{Name: GateReady, Start: d.clock.Now()}
-	res.Gates = append(res.Gates, g)
 	d.log.Info("gate ready: checking green before production traffic", "deployment", r.ID)
 	err := d.runReadyGate(ctx, res, g, r, s)
 	g.End = d.clock.Now()
 	var re *ReadError
 	if errors.As(err, &re) { // before the gate could look: the follow retries it
-		res.Gates = res.Gates[:len(res.Gates)-1]
 		return err
 	}
+	res.Gates = append(res.Gates, g)
 	if errors.Is(err, errLeftReady) {
 		g.Verdict, g.Reason = "incomplete", "the deployment left Ready before gate 1 finished (continued by someone else, or its ready wait ran out)"
 		d.log.Warn("gate ready incomplete: " + g.Reason)

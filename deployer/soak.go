@@ -14,10 +14,9 @@ import (
 // continues the deployment (TERMINATION_WAIT) so blue's capacity is freed early.
 func (d *Deployer) passSoakGate(ctx context.Context, res *Result, r *release, s snapshot) error {
 	g := &GateResult{Name: GateSoak, Start: d.clock.Now()}
-	res.Gates = append(res.Gates, g)
-	r.gate2Done = true
 	if d.o.Soak <= 0 {
 		g.End, g.Verdict, g.Reason = g.Start, "skipped", "--soak 0: the group's termination wait runs its course"
+		res.Gates, r.gate2Done = append(res.Gates, g), true
 		d.log.Info("gate soak skipped; waiting for CodeDeploy to end the termination wait", "terminationWait", r.Group.TerminationWait.String())
 		return nil
 	}
@@ -28,10 +27,11 @@ func (d *Deployer) passSoakGate(ctx context.Context, res *Result, r *release, s 
 	cut, err := d.runSoak(ctx, res, g, r, s)
 	g.End = d.clock.Now()
 	var re *ReadError
-	switch {
-	case errors.As(err, &re): // before the gate could look: the follow retries it
-		res.Gates, r.gate2Done = res.Gates[:len(res.Gates)-1], false
+	if errors.As(err, &re) { // before the gate could look: the follow retries it
 		return err
+	}
+	res.Gates, r.gate2Done = append(res.Gates, g), true
+	switch {
 	case err != nil:
 		d.gateFailed(ctx, g, err)
 		return err

@@ -110,11 +110,11 @@ func (e *Emulator) listTasks(_ context.Context, in *listTasksInput) (*listTasksO
 	out := &listTasksOutput{TaskArns: []string{}}
 	for _, t := range e.ecs.tasks {
 		switch {
-		case t.cluster != c, t.desiredStatus != desired,
-			in.ServiceName != "" && t.svc.name != in.ServiceName,
+		case t.ts.svc.cluster != c, t.desiredStatus != desired,
+			in.ServiceName != "" && t.ts.svc.name != in.ServiceName,
 			in.StartedBy != "" && t.ts.id != in.StartedBy,
-			in.Family != "" && t.td.family != in.Family,
-			in.LaunchType != "" && t.svc.launchType != in.LaunchType:
+			in.Family != "" && t.ts.td.family != in.Family,
+			in.LaunchType != "" && t.ts.svc.launchType != in.LaunchType:
 			continue
 		}
 		out.TaskArns = append(out.TaskArns, t.arn)
@@ -205,7 +205,7 @@ func (e *Emulator) describeTask(t *task) taskDescription {
 	if t.desiredStatus == "STOPPED" && t.stopCode != "" {
 		code, reason = t.stopCode, t.stopReason
 	}
-	c := t.td.container(t.ts.containerName)
+	c := t.ts.td.container(t.ts.containerName)
 	attachStatus := "ATTACHED"
 	if last == "STOPPED" {
 		attachStatus = "DETACHED"
@@ -223,17 +223,17 @@ func (e *Emulator) describeTask(t *task) taskDescription {
 	if code == "TaskFailedToStart" {
 		cont.Reason = reason
 	}
-	d := taskDescription{TaskArn: t.arn, ClusterArn: t.cluster.arn, TaskDefinitionArn: t.td.arn,
+	d := taskDescription{TaskArn: t.arn, ClusterArn: t.ts.svc.cluster.arn, TaskDefinitionArn: t.ts.td.arn,
 		LastStatus: last, DesiredStatus: t.desiredStatus, HealthStatus: orUnknown(st.HealthStatus),
-		Cpu: t.td.spec.Cpu, Memory: t.td.spec.Memory, Containers: []containerDescription{cont},
+		Cpu: t.ts.td.spec.Cpu, Memory: t.ts.td.spec.Memory, Containers: []containerDescription{cont},
 		Attachments: []attachment{{ID: t.attachID, Type: "ElasticNetworkInterface", Status: attachStatus,
 			Details: []keyValue{{"subnetId", t.subnet}, {"networkInterfaceId", t.eni}, {"macAddress", t.mac},
 				{"privateDnsName", "ip-" + strings.ReplaceAll(t.ip, ".", "-") + ".ec2.internal"},
 				{"privateIPv4Address", t.ip}}}},
 		AvailabilityZone: e.zoneOf(0), Connectivity: "CONNECTED", CreatedAt: newTime(t.created),
 		StartedAt: newTime(st.StartedAt), StoppedAt: newTime(st.StoppedAt),
-		Group: "service:" + t.svc.name, StartedBy: t.ts.id, LaunchType: t.svc.launchType,
-		PlatformVersion: t.svc.resolvedPlatformVersion(), PlatformFamily: "Linux", Version: taskVersion(last)}
+		Group: "service:" + t.ts.svc.name, StartedBy: t.ts.id, LaunchType: t.ts.svc.launchType,
+		PlatformVersion: t.ts.svc.resolvedPlatformVersion(), PlatformFamily: "Linux", Version: taskVersion(last)}
 	if !t.pullStarted.IsZero() {
 		d.PullStartedAt = newTime(t.pullStarted)
 		d.PullStoppedAt = newTime(st.StartedAt) // the container starts once its image is pulled
@@ -307,7 +307,7 @@ func (e *Emulator) describeTasks(_ context.Context, in *describeTasksInput) (*de
 	for _, ref := range in.Tasks {
 		var found *task
 		for _, t := range e.ecs.tasks {
-			if t.cluster == c && (t.arn == ref || t.id == ref) {
+			if t.ts.svc.cluster == c && (t.arn == ref || t.id == ref) {
 				found = t
 			}
 		}

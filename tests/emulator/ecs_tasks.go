@@ -11,10 +11,7 @@ import (
 // task is an ECS task backed by a real dataplane task.
 type task struct {
 	arn, id       string
-	cluster       *cluster
-	svc           *ecsService
-	ts            *taskSet
-	td            *taskDef
+	ts            *taskSet        // its service, cluster and task definition are the task set's
 	dp            *dataplane.Task // nil while PROVISIONING, and when the task failed to start
 	startErr      string
 	provisioned   time.Time // when PROVISIONING ends and the image pull (PENDING) begins
@@ -155,7 +152,7 @@ func (e *Emulator) steady(ts *taskSet) bool {
 // scheduler ignores unhealthy load balancer and container health checks until it has passed since
 // the task started.
 func (e *Emulator) inGracePeriod(t *task, st dataplane.TaskState, now time.Time) bool {
-	return now.Sub(st.StartedAt) < e.d(float64(t.svc.healthGrace))
+	return now.Sub(st.StartedAt) < e.d(float64(t.ts.svc.healthGrace))
 }
 
 // failsELBHealth reports whether the task's target is unhealthy in its (in use) target group after
@@ -190,10 +187,10 @@ func (e *Emulator) taskStoppedOnItsOwn(t *task, st dataplane.TaskState, now time
 func (e *Emulator) launchTask(ts *taskSet) {
 	id := randomHex(32)
 	now := time.Now()
-	t := &task{id: id, arn: e.arn("ecs", "task/"+ts.svc.cluster.name+"/"+id), cluster: ts.svc.cluster,
-		svc: ts.svc, ts: ts, td: ts.td, desiredStatus: "RUNNING", created: now, provisioned: now.Add(e.d(e.provisioning)),
-		runtimeID: id + "-" + randomDigits(10), eni: "eni-" + randomHex(17), attachID: randomUUID(), mac: macAddress(), containerARN: e.arn("ecs",
-			"container/"+ts.svc.cluster.name+"/"+id+"/"+randomUUID())}
+	t := &task{id: id, arn: e.arn("ecs", "task/"+ts.svc.cluster.name+"/"+id), ts: ts, desiredStatus: "RUNNING",
+		created: now, provisioned: now.Add(e.d(e.provisioning)), runtimeID: id + "-" + randomDigits(10),
+		eni: "eni-" + randomHex(17), attachID: randomUUID(), mac: macAddress(),
+		containerARN: e.arn("ecs", "container/"+ts.svc.cluster.name+"/"+id+"/"+randomUUID())}
 	if len(ts.svc.subnets) > 0 {
 		t.subnet = ts.svc.subnets[0]
 	}
@@ -208,7 +205,7 @@ func (e *Emulator) launchTask(ts *taskSet) {
 // startContainer ends PROVISIONING: the dataplane task binds its address at once and stays PENDING
 // for the image pull before its container runs.
 func (e *Emulator) startContainer(t *task) {
-	c := t.td.container(t.ts.containerName)
+	c := t.ts.td.container(t.ts.containerName)
 	env := map[string]string{}
 	for _, kv := range c.Environment {
 		env[kv.Name] = kv.Value
@@ -244,7 +241,7 @@ func (e *Emulator) stopTask(t *task, code, reason string) {
 		t.ts.tg.dp.Deregister(t.ip, t.port)
 		t.registered = false
 		drain = e.d(float64(t.ts.tg.dp.Config().DeregistrationDelaySeconds))
-		e.addEvent(t.svc, fmt.Sprintf("(service %s) deregistered 1 targets in (target-group %s)", t.svc.name, t.ts.tg.arn))
+		e.addEvent(t.ts.svc, fmt.Sprintf("(service %s) deregistered 1 targets in (target-group %s)", t.ts.svc.name, t.ts.tg.arn))
 	}
 	if t.dp == nil {
 		return

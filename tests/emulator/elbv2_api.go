@@ -385,19 +385,7 @@ func (e *Emulator) modifyListener(_ context.Context, in *modifyListenerInput) (*
 			return nil, queryErr("InvalidLoadBalancerActionException", "InvalidLoadBalancerAction",
 				http.StatusBadRequest, "The emulator supports one forward default action")
 		}
-		a := in.DefaultActions[0]
-		var want []WeightedTarget
-		if a.ForwardConfig != nil && len(a.ForwardConfig.TargetGroups) > 0 {
-			for _, t := range a.ForwardConfig.TargetGroups {
-				w := 1
-				if t.Weight != nil {
-					w = *t.Weight
-				}
-				want = append(want, WeightedTarget{TargetGroupARN: t.TargetGroupArn, Weight: w})
-			}
-		} else if a.TargetGroupArn != "" {
-			want = []WeightedTarget{{TargetGroupARN: a.TargetGroupArn, Weight: 1}}
-		}
+		want := weightedTargets(in.DefaultActions[0])
 		for _, w := range want {
 			if e.targetGroupByARN(w.TargetGroupARN) == nil {
 				return nil, elbNotFound("target groups", "TargetGroupNotFound")
@@ -413,4 +401,24 @@ func (e *Emulator) modifyListener(_ context.Context, in *modifyListenerInput) (*
 		l.port = *in.Port
 	}
 	return &modifyListenerOutput{Listeners: []listenerDescription{l.describe()}}, nil
+}
+
+// weightedTargets reads a forward action: the target groups of its ForwardConfig (an absent weight
+// is 1, as in ELBv2), else its single TargetGroupArn.
+func weightedTargets(a lbAction) []WeightedTarget {
+	if a.ForwardConfig != nil && len(a.ForwardConfig.TargetGroups) > 0 {
+		want := make([]WeightedTarget, 0, len(a.ForwardConfig.TargetGroups))
+		for _, t := range a.ForwardConfig.TargetGroups {
+			w := 1
+			if t.Weight != nil {
+				w = *t.Weight
+			}
+			want = append(want, WeightedTarget{TargetGroupARN: t.TargetGroupArn, Weight: w})
+		}
+		return want
+	}
+	if a.TargetGroupArn != "" {
+		return []WeightedTarget{{TargetGroupARN: a.TargetGroupArn, Weight: 1}}
+	}
+	return nil
 }

@@ -54,7 +54,7 @@ func TestDeploymentGroupRollsBackOnFailureStopRequestAndAlarm(t *testing.T) {
 	}, deploymentGroup(t, minimalConfig())["autoRollbackConfiguration"])
 }
 
-func TestDeploymentGroupWatchesEveryTargetGroupAlarm(t *testing.T) {
+func TestDeploymentGroupWatchesEveryAlarm(t *testing.T) {
 	t.Parallel()
 	r := runProgram(t, minimalConfig())
 	var names []any

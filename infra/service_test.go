@@ -195,10 +195,10 @@ func TestAutoscalingTracksRequestsPerTargetAcrossBothTargetGroups(t *testing.T) 
 	assert.Equal(t, 100.0, field(policy, "targetTrackingScalingPolicyConfiguration.targetValue"))
 	metrics := field(policy, "targetTrackingScalingPolicyConfiguration.customizedMetricSpecification.metrics").([]any)
 	require.Len(t, metrics, 3)
-	assert.Equal(t, field(map[string]any{"m": metrics[0]}, "m.metricStat.metric.dimensions.0.value"),
-		"targetgroup/dev-lb-blue/"+shortHash(typeTargetGroup+"dev-lb-blue"))
-	assert.Equal(t, field(map[string]any{"m": metrics[1]}, "m.metricStat.metric.dimensions.0.value"),
-		"targetgroup/dev-lb-green/"+shortHash(typeTargetGroup+"dev-lb-green"))
+	assert.Equal(t, r.named(t, typeTargetGroup, "-blue").State["arnSuffix"],
+		field(map[string]any{"m": metrics[0]}, "m.metricStat.metric.dimensions.0.value"))
+	assert.Equal(t, r.named(t, typeTargetGroup, "-green").State["arnSuffix"],
+		field(map[string]any{"m": metrics[1]}, "m.metricStat.metric.dimensions.0.value"))
 	assert.Equal(t, "FILL(blue, 0) + FILL(green, 0)", field(map[string]any{"m": metrics[2]}, "m.expression"))
 }
 

@@ -82,7 +82,6 @@ func NewBlueGreenDeployment(ctx *pulumi.Context, name string, args *BlueGreenDep
 	}
 	parent := pulumi.Parent(b)
 	tags := pulumi.ToStringMap(args.Tags)
-	d := args.Deployment
 
 	app, err := codedeploy.NewApplication(ctx, name+"-app", &codedeploy.ApplicationArgs{
 		Name:            pulumi.String(args.Name),
@@ -108,13 +107,9 @@ func NewBlueGreenDeployment(ctx *pulumi.Context, name string, args *BlueGreenDep
 		return nil, err
 	}
 
-	configName := pulumi.String(PredefinedDeploymentConfig(d)).ToStringOutput()
-	if PredefinedDeploymentConfig(d) == "" {
-		custom, err := codedeploy.NewDeploymentConfig(ctx, name+"-config", customDeploymentConfig(d), parent)
-		if err != nil {
-			return nil, err
-		}
-		configName = custom.DeploymentConfigName
+	configName, err := b.deploymentConfig(ctx, name, args.Deployment)
+	if err != nil {
+		return nil, err
 	}
 
 	group, err := codedeploy.NewDeploymentGroup(ctx, name+"-group", deploymentGroupArgs(args, app, role, configName), parent,
@@ -139,6 +134,19 @@ func NewBlueGreenDeployment(ctx *pulumi.Context, name string, args *BlueGreenDep
 		return nil, err
 	}
 	return b, nil
+}
+
+// deploymentConfig is the name of the predefined configuration that shifts traffic as d says, or of a
+// custom one it declares.
+func (b *BlueGreenDeployment) deploymentConfig(ctx *pulumi.Context, name string, d DeploymentConfig) (pulumi.StringOutput, error) {
+	if predefined := PredefinedDeploymentConfig(d); predefined != "" {
+		return pulumi.String(predefined).ToStringOutput(), nil
+	}
+	custom, err := codedeploy.NewDeploymentConfig(ctx, name+"-config", customDeploymentConfig(d), pulumi.Parent(b))
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return custom.DeploymentConfigName, nil
 }
 
 // deploymentGroupArgs is the BLUE_GREEN group with traffic control over the listener and target group

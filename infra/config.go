@@ -24,9 +24,10 @@ const (
 // LoadConfig, before any resource is declared; components receive the parts they need as plain values.
 //
 // Struct tags drive loading, validation and the configuration reference (ConfigKeys, docs/configuration.md):
-// key (config key), doc (description), min/max/unit or oneof (generic range checks), allowed (what a
-// valid value looks like, when the generic checks don't say it), default (how the default reads, when it
-// depends on other keys). Top-level struct fields are Pulumi config keys holding an object.
+// key (config key), doc (description), required (no default), min/max/unit or oneof (generic range
+// checks), allowed (what a valid value looks like, when the generic checks don't say it), default (how
+// the default reads, when it depends on other keys). Top-level struct fields are Pulumi config keys
+// holding an object.
 type Config struct {
 	Image string `key:"image" required:"true" allowed:"a container image reference without spaces, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/model-server:v1" doc:"Image the service starts with. Later releases are registered by the deployer, not by Pulumi."`
 

@@ -52,7 +52,8 @@ const (
 	OutputDeployerPolicyJSON = "deployerPolicyJson"
 )
 
-// OutputNames lists every stack output the program exports, in the order of the contract table.
+// OutputNames lists every stack output the program exports (README's stack output table says what each
+// holds).
 var OutputNames = []string{
 	OutputRegion,
 	OutputClusterName,

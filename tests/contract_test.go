@@ -16,7 +16,8 @@ import (
 // actions of the exported deployer policy. These tests are where the two halves meet.
 
 // impliedActions are permissions AWS checks for a call the deployer makes, without the deployer
-// calling them itself; each must stay justified by a call the deployer does make.
+// calling them itself: the policy must allow each while the deployer makes that call, and drop it
+// once the deployer no longer does.
 var impliedActions = map[string]string{
 	"iam:PassRole":                           "ecs:RegisterTaskDefinition (passes the task and execution roles)",
 	"ecs:TagResource":                        "ecs:RegisterTaskDefinition (tags the new revision with its provenance)",
@@ -48,8 +49,15 @@ func TestDeployerPolicyAllowsEveryCallTheDeployerMakes(t *testing.T) {
 	for _, a := range infra.DeployerActions {
 		allowed[a] = true
 	}
+	calls := map[string]bool{}
 	for _, call := range deployerCalls() {
+		calls[call] = true
 		assert.True(t, allowed[call], "the deployer calls %s but the exported deployer policy does not allow it", call)
+	}
+	for action, why := range impliedActions {
+		if calls[strings.Fields(why)[0]] {
+			assert.True(t, allowed[action], "AWS checks %s for %s, but the exported deployer policy does not allow it", action, why)
+		}
 	}
 }
 

@@ -43,13 +43,9 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err := ctx.RegisterComponentResource("ai-bluegreen:infra:Network", name, n, opts...); err != nil {
 		return nil, err
 	}
-	var err error
 	if args.Config.VpcID != "" {
-		err = n.useExisting(ctx, args)
-	} else {
-		err = n.create(ctx, name, args)
-	}
-	if err != nil {
+		n.useExisting(ctx, args)
+	} else if err := n.create(ctx, name, args); err != nil {
 		return nil, err
 	}
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
@@ -64,14 +60,14 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	return n, nil
 }
 
-func (n *Network) useExisting(ctx *pulumi.Context, args *NetworkArgs) error {
+// useExisting takes the configured VPC and subnets as they are; only the VPC's CIDR is looked up.
+func (n *Network) useExisting(ctx *pulumi.Context, args *NetworkArgs) {
 	cfg := args.Config
 	vpc := ec2.LookupVpcOutput(ctx, ec2.LookupVpcOutputArgs{Id: pulumi.String(cfg.VpcID)}, pulumi.Parent(n))
 	n.VpcID = pulumi.String(cfg.VpcID).ToStringOutput()
 	n.VpcCidr = vpc.CidrBlock()
 	n.PublicSubnetIDs = pulumi.ToStringArray(cfg.PublicSubnetIDs).ToStringArrayOutput()
 	n.PrivateSubnetIDs = pulumi.ToStringArray(cfg.PrivateSubnetIDs).ToStringArrayOutput()
-	return nil
 }
 
 func (n *Network) create(ctx *pulumi.Context, name string, args *NetworkArgs) error {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // fakeTarget is a target whose health-check answer the test controls.
@@ -102,10 +101,7 @@ func TestHealthFollowsThresholdsAndReportsReasonCodes(t *testing.T) {
 
 func TestConnectionFailuresAreFailedHealthChecks(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close() // nothing listens there any more
+	port := closedPort(t)
 	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck}, fastScale, nil)
 	inUse(t, g)
 	g.Register("127.0.0.1", port)

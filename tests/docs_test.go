@@ -18,9 +18,9 @@ import (
 	"github.com/ai-bluegreen/ai-bluegreen/deployer"
 )
 
-// The runbook, the CI templates and the README tell operators what to type. These tests check that
-// every `deployer <command> --flag` they name exists in the deployer's own help, so a renamed or
-// removed flag fails here instead of at 3 a.m.
+// The runbook and the other docs, the CI templates and the READMEs tell operators what to type. These
+// tests check that every `deployer <command> --flag` they name exists in the deployer's own help, so a
+// renamed or removed flag fails here instead of at 3 a.m.
 
 // docsDeployerCall finds "deployer <word>": the binary's name (alone or at the end of a path such as
 // ./deployer/cmd/deployer) followed by a lowercase word.
@@ -157,23 +157,21 @@ func docsHelp(t *testing.T, args ...string) string {
 }
 
 // docsFiles lists the documents operators copy commands from, relative to the repository root:
-// the runbook, every file under examples/, and the README when there is one.
+// the READMEs, every file under docs/ (the runbook among them) and every file under examples/.
 func docsFiles(t *testing.T) []string {
 	t.Helper()
-	files := []string{"docs/operations.md"}
-	if _, err := os.Stat(filepath.Join("..", "README.md")); err == nil {
-		files = append(files, "README.md")
-	}
-	err := filepath.WalkDir(filepath.Join("..", "examples"), func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	files := []string{"README.md", "deployer/README.md"}
+	for _, dir := range []string{"docs", "examples"} {
+		err := filepath.WalkDir(filepath.Join("..", dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, err := filepath.Rel("..", path)
+			files = append(files, filepath.ToSlash(rel))
 			return err
-		}
-		rel, err := filepath.Rel("..", path)
-		files = append(files, filepath.ToSlash(rel))
-		return err
-	})
-	require.NoError(t, err)
-	sort.Strings(files[1:])
+		})
+		require.NoError(t, err)
+	}
 	return files
 }
 

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -192,8 +192,7 @@ func closedPort(t *testing.T) int {
 	return port
 }
 
-func taskURL(task *Task, path string) string {
-	return fmt.Sprintf("http://%s:%d%s", task.IP(), task.Port(), path)
-}
+// taskAddr returns the host:port a task listens on.
+func taskAddr(task *Task) string { return net.JoinHostPort(task.IP(), strconv.Itoa(task.Port())) }
 
-func itoa(n int) string { return fmt.Sprint(n) }
+func taskURL(task *Task, path string) string { return "http://" + taskAddr(task) + path }

@@ -44,7 +44,7 @@ func TestModelServerAnswersReadinessSeparatelyFromLiveness(t *testing.T) {
 		Env: map[string]string{"SIM_STARTUP_SECONDS": "150"}}, 100) // ready after 1.5 s
 	assert.Equal(t, http.StatusOK, get(t, taskURL(task, "/health/live")), "live while loading")
 	assert.Equal(t, http.StatusServiceUnavailable, get(t, taskURL(task, "/health/ready")), "not ready while loading")
-	assert.Equal(t, http.StatusServiceUnavailable, mustPredict(t, task.IP()+":"+itoa(task.Port()), 1).code)
+	assert.Equal(t, http.StatusServiceUnavailable, mustPredict(t, taskAddr(task), 1).code)
 	eventually(t, patience, func() bool { return get(t, taskURL(task, "/health/ready")) == http.StatusOK },
 		"model never became ready")
 	assert.Equal(t, http.StatusNotFound, get(t, taskURL(task, "/nope")))
@@ -59,7 +59,7 @@ func TestModelServerPredictsDeterministicallyWithBiasAndVersion(t *testing.T) {
 		version string
 		bias    float64
 	}{{good, "v2", 0}, {biased, "v3", 0.5}} {
-		r := mustPredict(t, c.task.IP()+":"+itoa(c.task.Port()), 1, 2, 3)
+		r := mustPredict(t, taskAddr(c.task), 1, 2, 3)
 		require.Equal(t, http.StatusOK, r.code)
 		var out struct {
 			ModelVersion string  `json:"model_version"`
@@ -75,10 +75,10 @@ func TestModelServerPredictsDeterministicallyWithBiasAndVersion(t *testing.T) {
 func TestModelServerErrorRateAndDegradation(t *testing.T) {
 	t.Parallel()
 	failing := modelTask(t, "v1", map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_ERROR_RATE": "1"})
-	assert.Equal(t, http.StatusInternalServerError, mustPredict(t, failing.IP()+":"+itoa(failing.Port()), 1).code)
+	assert.Equal(t, http.StatusInternalServerError, mustPredict(t, taskAddr(failing), 1).code)
 
 	degrading := modelTask(t, "v1", map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_DEGRADE_AFTER_SECONDS": "100"})
-	addr := degrading.IP() + ":" + itoa(degrading.Port())
+	addr := taskAddr(degrading)
 	require.Equal(t, http.StatusOK, mustPredict(t, addr, 1).code, "healthy before the degradation (1 s)")
 	eventually(t, patience, func() bool { return mustPredict(t, addr, 1).code == http.StatusInternalServerError },
 		"predict never started failing")

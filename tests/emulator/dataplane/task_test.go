@@ -15,7 +15,7 @@ func TestTaskListensOnItsOwnLoopbackAddressAtTheContainerPort(t *testing.T) {
 	a := modelTask(t, "v1", nil)
 	b := modelTask(t, "v1", nil)
 	assert.True(t, strings.HasPrefix(a.IP(), "127."), a.IP())
-	assert.NotEqual(t, a.IP()+itoa(a.Port()), b.IP()+itoa(b.Port()), "two tasks share an address")
+	assert.NotEqual(t, taskAddr(a), taskAddr(b), "two tasks share an address")
 	if a.IP() != "127.0.0.1" {
 		assert.Equal(t, 8080, a.Port(), "with its own address a task keeps the container port")
 	}
@@ -60,7 +60,7 @@ func TestStopIsGracefulAndGivesInFlightRequestsTheRealStopTimeout(t *testing.T) 
 	// At 600x a scaled 30 s stopTimeout is 50 ms: SIGKILL would cut a 1.5 s request ECS lets finish.
 	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080,
 		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "1500"}}, 600)
-	addr := task.IP() + ":" + itoa(task.Port())
+	addr := taskAddr(task)
 	wait := predictInFlight(t, addr) // inside its 1.5 s of inference
 	task.Stop(StopCodeServiceSchedulerInitiated, "Scaling activity initiated by (deployment ecs-svc/1)")
 	got, err := wait()

@@ -34,8 +34,10 @@ type load struct {
 	wg      sync.WaitGroup
 }
 
+// newLoad returns a load that starts counting time now: the offsets of its samples and of the
+// releases (since) share that origin, set before any goroutine reads it.
 func newLoad(url string, rate int) *load {
-	return &load{url: url, rate: rate, client: &http.Client{
+	return &load{url: url, rate: rate, start: time.Now(), client: &http.Client{
 		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
 			MaxIdleConns:        256,
@@ -47,7 +49,6 @@ func newLoad(url string, rate int) *load {
 
 // run sends until ctx ends, then waits for the requests still in flight.
 func (l *load) run(ctx context.Context) {
-	l.start = time.Now()
 	tick := time.NewTicker(time.Second / time.Duration(l.rate))
 	defer tick.Stop()
 	for i := 0; ; i++ {

@@ -192,13 +192,12 @@ func cutTag(image string) (repo, tag string, ok bool) {
 	return image[:i], image[i+1:], true
 }
 
-func sleep(ctx context.Context, d time.Duration) bool {
+// sleep waits for d or until ctx ends, whichever is first.
+func sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return true
 	case <-ctx.Done():
-		return false
 	}
 }

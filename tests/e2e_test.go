@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ai-bluegreen/ai-bluegreen/tests/rehearsal"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/rehearsal"
 )
 
 // The project's promise, measured: the real program provisions the emulator from Pulumi.dev.yaml, the

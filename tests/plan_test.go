@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ai-bluegreen/ai-bluegreen/infra"
-	"github.com/ai-bluegreen/ai-bluegreen/tests/provision"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/provision"
 )
 
 // update rewrites the plan snapshots: go test ./tests/ -run Plan -update

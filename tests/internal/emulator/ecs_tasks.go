@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ai-bluegreen/ai-bluegreen/tests/emulator/dataplane"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator/dataplane"
 )
 
 // task is an ECS task backed by a real dataplane task.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ai-bluegreen/ai-bluegreen/tests/emulator/dataplane"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator/dataplane"
 )
 
 // LoadBalancerInput describes an Application Load Balancer to create.

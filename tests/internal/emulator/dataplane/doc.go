@@ -3,7 +3,7 @@
 // that proxy real requests by weight to healthy targets, and a Recorder that answers the questions
 // CloudWatch's AWS/ApplicationELB namespace would.
 //
-// The package knows nothing about AWS wire formats or ARNs; the control plane in tests/emulator maps
+// The package knows nothing about AWS wire formats or ARNs; the control plane in tests/internal/emulator maps
 // API calls onto it. Every AWS-configured duration is divided by a Scale (AWS seconds per real second)
 // so that a release that takes minutes in AWS takes seconds here.
 package dataplane

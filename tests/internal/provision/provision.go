@@ -14,7 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	"github.com/ai-bluegreen/ai-bluegreen/infra"
-	"github.com/ai-bluegreen/ai-bluegreen/tests/emulator"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator"
 )
 
 // Options configure a rehearsal stack.

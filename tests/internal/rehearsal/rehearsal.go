@@ -21,7 +21,7 @@ import (
 
 	"github.com/ai-bluegreen/ai-bluegreen/deployer"
 	"github.com/ai-bluegreen/ai-bluegreen/infra"
-	"github.com/ai-bluegreen/ai-bluegreen/tests/provision"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/provision"
 )
 
 // Suite is the validation suite each release runs in gate 1: green must answer with its own version,

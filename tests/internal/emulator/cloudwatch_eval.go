@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ai-bluegreen/ai-bluegreen/tests/emulator/dataplane"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator/dataplane"
 )
 
 // albNamespace is the CloudWatch namespace of Application Load Balancer metrics.

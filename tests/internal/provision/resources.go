@@ -8,7 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/ai-bluegreen/ai-bluegreen/tests/emulator"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator"
 )
 
 // props are a resource's resolved inputs, as decoded JSON.

@@ -3,8 +3,8 @@
 // then a v3 that passes its health checks but answers wrongly, which gate 1's validation suite catches
 // and rolls back before production sees it. It prints what users saw.
 //
-//	go run ./tests/demo          # readable report
-//	go run ./tests/demo -json    # one JSON object: requests, failed, p99_ms, releases[{image, outcome}], ...
+//	go run ./tests/cmd/demo          # readable report
+//	go run ./tests/cmd/demo -json    # one JSON object: requests, failed, p99_ms, releases[{image, outcome}], ...
 package main
 
 import (
@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ai-bluegreen/ai-bluegreen/tests/rehearsal"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/rehearsal"
 )
 
 func main() {

@@ -1,7 +1,7 @@
 // Command localaws serves the local ECS/ELBv2/CodeDeploy/CloudWatch emulator, provisioned by the real
 // Pulumi program from a stack file, until interrupted. Point the deployer or the aws CLI at it:
 //
-//	go run ./tests/localaws -outputs /tmp/outputs.json &
+//	go run ./tests/cmd/localaws -outputs /tmp/outputs.json &
 //	export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1
 //	go run ./deployer/cmd/deployer deploy --stack-outputs /tmp/outputs.json --image model-server:v2 \
 //	  --check-interval 300ms --soak 5s --metrics-lag 0s   # the deployer is not scaled: fit the scaled waits
@@ -18,7 +18,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/ai-bluegreen/ai-bluegreen/tests/provision"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/provision"
 )
 
 func main() {

@@ -2,7 +2,7 @@
 // emulator: one HTTP endpoint that speaks each service's real wire protocol (JSON 1.1 for ECS and
 // CodeDeploy, Query/XML for ELBv2, rpcv2-CBOR, JSON 1.0 and Query for CloudWatch), a Go API to
 // provision resources, and a CodeDeploy ECS blue/green engine that drives the real traffic of
-// tests/emulator/dataplane.
+// tests/internal/emulator/dataplane.
 //
 // Every AWS-configured duration is divided by Options.TimeScale (AWS seconds per real second).
 package emulator
@@ -19,7 +19,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ai-bluegreen/ai-bluegreen/tests/emulator/dataplane"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator/dataplane"
 )
 
 // Options configures an Emulator.

@@ -26,13 +26,49 @@ import (
 // Cancelling ctx is how a signal reaches it. Main keeps no global state and may
 // run many times in one process.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	r := runner{stdin: os.Stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, newClients: newAWSClients}
+	return Run(ctx, args, Env{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, Getenv: os.LookupEnv})
+}
+
+// Env is what Run takes from its surroundings. A nil field takes the process's
+// own: os.Stdin, io.Discard for the writers, os.LookupEnv, the wall clock and a
+// default HTTP client.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) (string, bool)
+	// Clock is the deployer's time: every wait, deadline and timeout of a command
+	// runs on it. An in-process rehearsal passes the emulator's AWS clock, so the
+	// deployer's production defaults mean the same AWS time as on AWS. A clock
+	// that runs faster than real time should implement ScaledClock.
+	Clock      Clock
+	HTTPClient *http.Client
+}
+
+// Run is Main with its surroundings given: the library entry point for running
+// deployer commands in-process (rehearsals, end-to-end tests).
+func Run(ctx context.Context, args []string, env Env) int {
+	r := runner{stdin: env.Stdin, stdout: env.Stdout, stderr: env.Stderr, getenv: env.Getenv, newClients: newAWSClients,
+		clock: env.Clock, httpClient: env.HTTPClient}
+	if r.stdin == nil {
+		r.stdin = os.Stdin
+	}
+	if r.stdout == nil {
+		r.stdout = io.Discard
+	}
+	if r.stderr == nil {
+		r.stderr = io.Discard
+	}
+	if r.getenv == nil {
+		r.getenv = os.LookupEnv
+	}
 	return r.run(ctx, args)
 }
 
-// awsSettings selects the AWS account, region and endpoint.
+// awsSettings selects the AWS account, region and endpoint, and the clock the
+// SDK's retry backoff runs on.
 type awsSettings struct {
 	region, profile, endpointURL string
+	clock                        Clock
 }
 
 // runner is Main with its dependencies injected, so tests can replace the AWS
@@ -66,7 +102,7 @@ func (r runner) run(ctx context.Context, args []string) int {
 		return code
 	}
 	inv.opts.Logger, inv.opts.Clock, inv.opts.HTTPClient = log, r.clock, r.httpClient
-	clients, err := r.newClients(ctx, awsSettings{region: inv.target.Region, profile: inv.profile, endpointURL: inv.endpointURL})
+	clients, err := r.newClients(ctx, awsSettings{region: inv.target.Region, profile: inv.profile, endpointURL: inv.endpointURL, clock: r.clock})
 	if err != nil {
 		return r.badInput(inv.output, cmd.name, err)
 	}
@@ -168,14 +204,7 @@ func appendSummary(path string, res *Result) error {
 // most 20 s between them.
 func newAWSClients(ctx context.Context, s awsSettings) (Clients, error) {
 	opts := []func(*config.LoadOptions) error{
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-				o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
-					so.MaxAttempts = 6
-					so.MaxBackoff = 20 * time.Second
-				})
-			})
-		}),
+		config.WithRetryer(func() aws.Retryer { return newRetryer(s.clock) }),
 	}
 	if s.region != "" {
 		opts = append(opts, config.WithRegion(s.region))
@@ -216,4 +245,33 @@ func newAWSClients(ctx context.Context, s awsSettings) (Clients, error) {
 			}
 		}),
 	}, nil
+}
+
+// newRetryer is the SDK's adaptive retryer (client-side rate limiting on
+// throttling), bounded to 6 attempts with at most 20 s between them. The SDK
+// sleeps its backoff in real time; on a ScaledClock the delay is converted, so a
+// retry waits the same AWS time as it would on AWS.
+func newRetryer(clock Clock) aws.Retryer {
+	r := retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
+			so.MaxAttempts = 6
+			so.MaxBackoff = 20 * time.Second
+		})
+	})
+	if sc, ok := clock.(ScaledClock); ok {
+		return scaledRetryer{RetryerV2: r, clock: sc}
+	}
+	return r
+}
+
+// scaledRetryer converts the SDK's retry backoff to its clock's real duration.
+type scaledRetryer struct {
+	aws.RetryerV2
+	clock ScaledClock
+}
+
+// RetryDelay is the wrapped retryer's delay, as real time on the clock.
+func (r scaledRetryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	d, err := r.RetryerV2.RetryDelay(attempt, err)
+	return r.clock.RealDuration(d), err
 }

@@ -14,6 +14,15 @@ type Clock interface {
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
+// ScaledClock is a Clock that runs faster than real time, such as an emulator's
+// AWS clock. RealDuration says how long d of its time lasts in real time; the
+// deployer uses it for the waits it cannot route through Sleep (the AWS SDK's
+// retry backoff).
+type ScaledClock interface {
+	Clock
+	RealDuration(d time.Duration) time.Duration
+}
+
 // realClock is the wall clock.
 type realClock struct{}
 

@@ -158,90 +158,109 @@ const DefaultGPUAmiParameter = "/aws/service/ecs/optimized-ami/amazon-linux-2023
 // maxInstances) are filled in by applyDependentDefaults.
 func defaultConfig() Config {
 	return Config{
-		Service: ServiceConfig{
-			ContainerName:       "model-server",
-			ContainerPort:       8080,
-			CPU:                 1024,
-			Memory:              4096,
-			EphemeralStorageGiB: 20,
-			DesiredCount:        2,
-			Environment:         map[string]string{},
-			Secrets:             map[string]string{},
-			SecretsKmsKeyArns:   []string{},
-			ImageRepositories:   []string{},
-			LogRetentionDays:    30,
-		},
-		HealthCheck: HealthCheckConfig{
-			Path:               "/health/ready",
-			Interval:           15,
-			Timeout:            5,
-			HealthyThreshold:   3,
-			UnhealthyThreshold: 3,
-			Matcher:            "200",
-			GracePeriod:        300,
-		},
-		ContainerHealthCheck: ContainerHealthCheckConfig{
-			Command:     []string{},
-			Interval:    30,
-			Timeout:     5,
-			Retries:     3,
-			StartPeriod: 300,
-		},
-		Network: NetworkConfig{
-			PublicSubnetIDs:  []string{},
-			PrivateSubnetIDs: []string{},
-			VpcCidr:          "10.0.0.0/16",
-			AzCount:          2,
-		},
-		LoadBalancer: LoadBalancerConfig{
-			Scheme:              "internet-facing",
-			IdleTimeout:         60,
-			ProdProtocol:        "HTTP",
-			ProdPort:            80,
-			SslPolicy:           "ELBSecurityPolicy-TLS13-1-2-2021-06",
-			TestPort:            8443,
-			ProdCidrs:           []string{},
-			TestCidrs:           []string{},
-			DeregistrationDelay: 300,
-		},
-		Compute: ComputeConfig{
-			Type:             ComputeFargate,
-			PlatformVersion:  "LATEST",
-			InstanceType:     "g5.xlarge",
-			GpusPerTask:      1,
-			TasksPerInstance: 1,
-			MaxInstances:     4,
-			TargetCapacity:   100,
-			RootVolumeGiB:    100,
-			AmiParameter:     DefaultGPUAmiParameter,
-		},
-		Deployment: DeploymentConfig{
-			TrafficShift: ShiftCanary,
-			ShiftPercent: 10,
-			ShiftMinutes: 5,
-			// The deployer's gate 1 needs the deployment held in Ready (STOP_DEPLOYMENT); 0 would let
-			// production move before anyone has checked green.
-			ReadyWaitMinutes:       60,
-			TerminationWaitMinutes: 15,
-		},
-		Alarms: AlarmsConfig{
-			Target5xxCount:    10,
-			Elb5xxCount:       10,
-			UnhealthyHosts:    1,
-			P99LatencySeconds: 5,
-			PeriodSeconds:     60,
-			EvaluationPeriods: 3,
-			DatapointsToAlarm: 2,
-		},
-		Autoscaling: AutoscalingConfig{
-			MinTasks:          2,
-			MaxTasks:          6,
-			RequestsPerTarget: 100,
-			ScaleInCooldown:   300,
-			ScaleOutCooldown:  60,
-		},
-		Tags: map[string]string{},
+		Service:              defaultService(),
+		HealthCheck:          defaultHealthCheck(),
+		ContainerHealthCheck: defaultContainerHealthCheck(),
+		Network:              defaultNetwork(),
+		LoadBalancer:         defaultLoadBalancer(),
+		Compute:              defaultCompute(),
+		Deployment:           defaultDeployment(),
+		Alarms:               defaultAlarms(),
+		Autoscaling:          defaultAutoscaling(),
+		Tags:                 map[string]string{},
 	}
+}
+
+func defaultService() ServiceConfig {
+	return ServiceConfig{
+		ContainerName:       "model-server",
+		ContainerPort:       8080,
+		CPU:                 1024,
+		Memory:              4096,
+		EphemeralStorageGiB: 20,
+		DesiredCount:        2,
+		Environment:         map[string]string{},
+		Secrets:             map[string]string{},
+		SecretsKmsKeyArns:   []string{},
+		ImageRepositories:   []string{},
+		LogRetentionDays:    30,
+	}
+}
+
+func defaultHealthCheck() HealthCheckConfig {
+	return HealthCheckConfig{
+		Path:               "/health/ready",
+		Interval:           15,
+		Timeout:            5,
+		HealthyThreshold:   3,
+		UnhealthyThreshold: 3,
+		Matcher:            "200",
+		GracePeriod:        300,
+	}
+}
+
+func defaultContainerHealthCheck() ContainerHealthCheckConfig {
+	return ContainerHealthCheckConfig{Command: []string{}, Interval: 30, Timeout: 5, Retries: 3, StartPeriod: 300}
+}
+
+func defaultNetwork() NetworkConfig {
+	return NetworkConfig{PublicSubnetIDs: []string{}, PrivateSubnetIDs: []string{}, VpcCidr: "10.0.0.0/16", AzCount: 2}
+}
+
+func defaultLoadBalancer() LoadBalancerConfig {
+	return LoadBalancerConfig{
+		Scheme:              "internet-facing",
+		IdleTimeout:         60,
+		ProdProtocol:        "HTTP",
+		ProdPort:            80,
+		SslPolicy:           "ELBSecurityPolicy-TLS13-1-2-2021-06",
+		TestPort:            8443,
+		ProdCidrs:           []string{},
+		TestCidrs:           []string{},
+		DeregistrationDelay: 300,
+	}
+}
+
+func defaultCompute() ComputeConfig {
+	return ComputeConfig{
+		Type:             ComputeFargate,
+		PlatformVersion:  "LATEST",
+		InstanceType:     "g5.xlarge",
+		GpusPerTask:      1,
+		TasksPerInstance: 1,
+		MaxInstances:     4,
+		TargetCapacity:   100,
+		RootVolumeGiB:    100,
+		AmiParameter:     DefaultGPUAmiParameter,
+	}
+}
+
+func defaultDeployment() DeploymentConfig {
+	return DeploymentConfig{
+		TrafficShift: ShiftCanary,
+		ShiftPercent: 10,
+		ShiftMinutes: 5,
+		// The deployer's gate 1 needs the deployment held in Ready (STOP_DEPLOYMENT); 0 would let
+		// production move before anyone has checked green.
+		ReadyWaitMinutes:       60,
+		TerminationWaitMinutes: 15,
+	}
+}
+
+func defaultAlarms() AlarmsConfig {
+	return AlarmsConfig{
+		Target5xxCount:    10,
+		Elb5xxCount:       10,
+		UnhealthyHosts:    1,
+		P99LatencySeconds: 5,
+		PeriodSeconds:     60,
+		EvaluationPeriods: 3,
+		DatapointsToAlarm: 2,
+	}
+}
+
+func defaultAutoscaling() AutoscalingConfig {
+	return AutoscalingConfig{MinTasks: 2, MaxTasks: 6, RequestsPerTarget: 100, ScaleInCooldown: 300, ScaleOutCooldown: 60}
 }
 
 // LoadConfig reads the stack's configuration through ctx (the only place the program reads Pulumi

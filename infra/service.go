@@ -70,24 +70,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	if err := ctx.RegisterComponentResource("ai-bluegreen:infra:Service", name, s, opts...); err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(s)
-	tags := pulumi.ToStringMap(args.Tags)
-
-	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
-		Settings: ecs.ClusterSettingArray{ecs.ClusterSettingArgs{
-			Name:  pulumi.String("containerInsights"),
-			Value: pulumi.String("enabled"),
-		}},
-		Tags: tags,
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/ecs/" + args.Family),
-		RetentionInDays: pulumi.Int(args.Service.LogRetentionDays),
-		Tags:            tags,
-	}, parent)
+	cluster, logs, err := s.clusterAndLogs(ctx, name, args)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +79,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		return nil, err
 	}
 
-	td, err := ecs.NewTaskDefinition(ctx, name+"-taskdef", taskDefinitionArgs(args, logs, execRole, taskRole), parent)
+	td, err := ecs.NewTaskDefinition(ctx, name+"-taskdef", taskDefinitionArgs(args, logs, execRole, taskRole), pulumi.Parent(s))
 	if err != nil {
 		return nil, err
 	}
@@ -130,12 +113,63 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	return s, nil
 }
 
-// ecsService declares the service: CODE_DEPLOY controller, one load balancer entry, private subnets;
-// on ec2-gpu through the GpuCapacity's capacity provider, else on Fargate.
-func (s *Service) ecsService(ctx *pulumi.Context, name string, cluster *ecs.Cluster, td *ecs.TaskDefinition, args *ServiceArgs) (*ecs.Service, error) {
-	parent := pulumi.Parent(s)
+// clusterAndLogs declares the cluster (Container Insights on) and the containers' log group.
+func (s *Service) clusterAndLogs(ctx *pulumi.Context, name string, args *ServiceArgs) (*ecs.Cluster, *cloudwatch.LogGroup, error) {
 	tags := pulumi.ToStringMap(args.Tags)
-	svcArgs := &ecs.ServiceArgs{
+	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
+		Settings: ecs.ClusterSettingArray{ecs.ClusterSettingArgs{
+			Name:  pulumi.String("containerInsights"),
+			Value: pulumi.String("enabled"),
+		}},
+		Tags: tags,
+	}, pulumi.Parent(s))
+	if err != nil {
+		return nil, nil, err
+	}
+	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/ecs/" + args.Family),
+		RetentionInDays: pulumi.Int(args.Service.LogRetentionDays),
+		Tags:            tags,
+	}, pulumi.Parent(s))
+	if err != nil {
+		return nil, nil, err
+	}
+	return cluster, logs, nil
+}
+
+// ecsService declares the service on its capacity (ec2-gpu: the GpuCapacity's capacity provider,
+// else Fargate), created after the listeners and leaving to CodeDeploy what CodeDeploy owns.
+func (s *Service) ecsService(ctx *pulumi.Context, name string, cluster *ecs.Cluster, td *ecs.TaskDefinition, args *ServiceArgs) (*ecs.Service, error) {
+	svcArgs := ecsServiceArgs(cluster, td, args)
+	dependsOn := append([]pulumi.Resource{}, args.Listeners...)
+	if args.Compute.Type == ComputeEC2GPU {
+		capacity, err := s.gpuPlacement(ctx, name, cluster, svcArgs, args)
+		if err != nil {
+			return nil, err
+		}
+		dependsOn = append(dependsOn, capacity)
+	} else {
+		svcArgs.LaunchType = pulumi.String("FARGATE")
+		svcArgs.PlatformVersion = pulumi.String(args.Compute.PlatformVersion)
+	}
+
+	// After the first release CodeDeploy owns the running task definition and the target group the
+	// service points at; ECS refuses to change either under a CODE_DEPLOY controller ("Use AWS
+	// CodeDeploy to trigger a new deployment"), and reverting them would undo a release (pulumi-aws
+	// #1096, #3821).
+	ignored := []string{"taskDefinition", "loadBalancers"}
+	if args.Autoscaling.Enabled {
+		// Application Auto Scaling owns the task count.
+		ignored = append(ignored, "desiredCount")
+	}
+	return ecs.NewService(ctx, name+"-service", svcArgs, pulumi.Parent(s),
+		pulumi.DependsOn(dependsOn), pulumi.IgnoreChanges(ignored))
+}
+
+// ecsServiceArgs is the service whatever its capacity: CODE_DEPLOY controller, one load balancer
+// entry, private subnets.
+func ecsServiceArgs(cluster *ecs.Cluster, td *ecs.TaskDefinition, args *ServiceArgs) *ecs.ServiceArgs {
+	return &ecs.ServiceArgs{
 		Cluster:        cluster.Arn,
 		TaskDefinition: td.Arn,
 		DesiredCount:   pulumi.Int(args.Service.DesiredCount),
@@ -157,47 +191,34 @@ func (s *Service) ecsService(ctx *pulumi.Context, name string, cluster *ecs.Clus
 		HealthCheckGracePeriodSeconds: pulumi.Int(args.GracePeriodSeconds),
 		PropagateTags:                 pulumi.String("SERVICE"),
 		EnableEcsManagedTags:          pulumi.Bool(true),
-		Tags:                          tags,
+		Tags:                          pulumi.ToStringMap(args.Tags),
 	}
-	dependsOn := append([]pulumi.Resource{}, args.Listeners...)
-	if args.Compute.Type == ComputeEC2GPU {
-		capacity, err := NewGpuCapacity(ctx, name+"-gpu", &GpuCapacityArgs{
-			ClusterName:         cluster.Name,
-			Compute:             args.Compute,
-			Partition:           args.Partition,
-			VpcID:               args.VpcID,
-			SubnetIDs:           args.PrivateSubnetIDs,
-			Tags:                args.Tags,
-			HealthCheckGraceSec: args.GracePeriodSeconds,
-		}, parent)
-		if err != nil {
-			return nil, err
-		}
-		svcArgs.CapacityProviderStrategies = ecs.ServiceCapacityProviderStrategyArray{ecs.ServiceCapacityProviderStrategyArgs{
-			CapacityProvider: capacity.CapacityProviderName,
-			Weight:           pulumi.Int(1),
-		}}
-		svcArgs.OrderedPlacementStrategies = ecs.ServiceOrderedPlacementStrategyArray{ecs.ServiceOrderedPlacementStrategyArgs{
-			Type:  pulumi.String("spread"),
-			Field: pulumi.String("attribute:ecs.availability-zone"),
-		}}
-		dependsOn = append(dependsOn, capacity.ClusterCapacityProviders)
-	} else {
-		svcArgs.LaunchType = pulumi.String("FARGATE")
-		svcArgs.PlatformVersion = pulumi.String(args.Compute.PlatformVersion)
-	}
+}
 
-	// After the first release CodeDeploy owns the running task definition and the target group the
-	// service points at; ECS refuses to change either under a CODE_DEPLOY controller ("Use AWS
-	// CodeDeploy to trigger a new deployment"), and reverting them would undo a release (pulumi-aws
-	// #1096, #3821).
-	ignored := []string{"taskDefinition", "loadBalancers"}
-	if args.Autoscaling.Enabled {
-		// Application Auto Scaling owns the task count.
-		ignored = append(ignored, "desiredCount")
+// gpuPlacement declares the GpuCapacity and places the service on its capacity provider, spread over
+// the zones. It returns what the service must wait for: the cluster's capacity provider association.
+func (s *Service) gpuPlacement(ctx *pulumi.Context, name string, cluster *ecs.Cluster, svcArgs *ecs.ServiceArgs, args *ServiceArgs) (pulumi.Resource, error) {
+	capacity, err := NewGpuCapacity(ctx, name+"-gpu", &GpuCapacityArgs{
+		ClusterName:         cluster.Name,
+		Compute:             args.Compute,
+		Partition:           args.Partition,
+		VpcID:               args.VpcID,
+		SubnetIDs:           args.PrivateSubnetIDs,
+		Tags:                args.Tags,
+		HealthCheckGraceSec: args.GracePeriodSeconds,
+	}, pulumi.Parent(s))
+	if err != nil {
+		return nil, err
 	}
-	return ecs.NewService(ctx, name+"-service", svcArgs, parent,
-		pulumi.DependsOn(dependsOn), pulumi.IgnoreChanges(ignored))
+	svcArgs.CapacityProviderStrategies = ecs.ServiceCapacityProviderStrategyArray{ecs.ServiceCapacityProviderStrategyArgs{
+		CapacityProvider: capacity.CapacityProviderName,
+		Weight:           pulumi.Int(1),
+	}}
+	svcArgs.OrderedPlacementStrategies = ecs.ServiceOrderedPlacementStrategyArray{ecs.ServiceOrderedPlacementStrategyArgs{
+		Type:  pulumi.String("spread"),
+		Field: pulumi.String("attribute:ecs.availability-zone"),
+	}}
+	return capacity.ClusterCapacityProviders, nil
 }
 
 // taskDefinitionArgs is the first revision of the family: the container definition is JSON built from

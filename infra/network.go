@@ -70,18 +70,13 @@ func (n *Network) useExisting(ctx *pulumi.Context, args *NetworkArgs) {
 	n.PrivateSubnetIDs = pulumi.ToStringArray(cfg.PrivateSubnetIDs).ToStringArrayOutput()
 }
 
+// create declares a VPC over network.azCount zones: an internet gateway for the public subnets, a NAT
+// gateway (per zone, or one) for the private ones, and the S3 gateway endpoint.
 func (n *Network) create(ctx *pulumi.Context, name string, args *NetworkArgs) error {
 	cfg := args.Config
-	zones, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
-		State: pulumi.StringRef("available"),
-		// Regular zones only: Local Zones and Wavelength zones lack NAT gateways and most instance types.
-		Filters: []aws.GetAvailabilityZonesFilter{{Name: "opt-in-status", Values: []string{"opt-in-not-required"}}},
-	}, pulumi.Parent(n))
+	zones, err := n.availabilityZones(ctx, args)
 	if err != nil {
-		return fmt.Errorf("look up availability zones: %w", err)
-	}
-	if len(zones.Names) < cfg.AzCount {
-		return fmt.Errorf("%s:network.azCount = %d: must be at most %d, the availability zones of %s", Project, cfg.AzCount, len(zones.Names), args.Region)
+		return err
 	}
 	cidr := netip.MustParsePrefix(cfg.VpcCidr) // validated by LoadConfig
 	parent := pulumi.Parent(n)
@@ -103,7 +98,7 @@ func (n *Network) create(ctx *pulumi.Context, name string, args *NetworkArgs) er
 	var public, private, privateRTs pulumi.StringArray
 	var nat *ec2.NatGateway
 	for i := 0; i < cfg.AzCount; i++ {
-		z, err := n.zone(ctx, name, i, zones.Names[i], zoneArgs{
+		z, err := n.zone(ctx, name, i, zones[i], zoneArgs{
 			vpc: vpc, igw: igw, publicRT: publicRT, cidr: cidr, nat: nat, singleNat: cfg.SingleNatGateway, tags: args.Tags,
 		})
 		if err != nil {
@@ -134,6 +129,22 @@ func (n *Network) create(ctx *pulumi.Context, name string, args *NetworkArgs) er
 	n.PublicSubnetIDs = public.ToStringArrayOutput()
 	n.PrivateSubnetIDs = private.ToStringArrayOutput()
 	return nil
+}
+
+// availabilityZones are the first network.azCount regular zones of the region.
+func (n *Network) availabilityZones(ctx *pulumi.Context, args *NetworkArgs) ([]string, error) {
+	zones, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
+		State: pulumi.StringRef("available"),
+		// Regular zones only: Local Zones and Wavelength zones lack NAT gateways and most instance types.
+		Filters: []aws.GetAvailabilityZonesFilter{{Name: "opt-in-status", Values: []string{"opt-in-not-required"}}},
+	}, pulumi.Parent(n))
+	if err != nil {
+		return nil, fmt.Errorf("look up availability zones: %w", err)
+	}
+	if want := args.Config.AzCount; len(zones.Names) < want {
+		return nil, fmt.Errorf("%s:network.azCount = %d: must be at most %d, the availability zones of %s", Project, want, len(zones.Names), args.Region)
+	}
+	return zones.Names[:args.Config.AzCount], nil
 }
 
 // publicRouting declares the internet gateway and the public subnets' route table, routed through it.

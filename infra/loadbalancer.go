@@ -60,9 +60,6 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		return nil, err
 	}
 	cfg := args.Config
-	parent := pulumi.Parent(l)
-	tags := pulumi.ToStringMap(args.Tags)
-
 	albSG, taskSG, err := l.securityGroups(ctx, name, args)
 	if err != nil {
 		return nil, err
@@ -75,8 +72,8 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		Subnets:                 args.SubnetIDs,
 		IdleTimeout:             pulumi.Int(cfg.IdleTimeout),
 		DropInvalidHeaderFields: pulumi.Bool(true),
-		Tags:                    tags,
-	}, parent)
+		Tags:                    pulumi.ToStringMap(args.Tags),
+	}, pulumi.Parent(l))
 	if err != nil {
 		return nil, err
 	}
@@ -88,16 +85,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	l.LoadBalancerArn = alb.Arn
 	l.LoadBalancerArnSuffix = alb.ArnSuffix
 	l.DNSName = alb.DnsName
-	// Clients verify TLS against the URL's host, and the certificate covers the configured domain, not
-	// the ALB's own DNS name.
-	host := alb.DnsName
-	if cfg.DomainName != "" {
-		host = pulumi.String(cfg.DomainName).ToStringOutput()
-	}
-	// URLs use the listeners' port outputs, not the configured ports: the local emulator binds real
-	// loopback ports and reports them there.
-	l.ProdURL = listenerURL(cfg.URLScheme(), host, l.ProdListener.Port)
-	l.TestURL = listenerURL(cfg.URLScheme(), host, l.TestListener.Port)
+	l.ProdURL, l.TestURL = l.listenerURLs(alb, cfg)
 	l.TaskSecurityGroupID = taskSG.ID().ToStringOutput()
 
 	if err := ctx.RegisterResourceOutputs(l, pulumi.Map{
@@ -338,6 +326,18 @@ func (l *LoadBalancer) albIngress(ctx *pulumi.Context, name string, albSG *ec2.S
 		return err
 	}
 	return nil
+}
+
+// listenerURLs are the prod and test listeners' scheme://host:port. Clients verify TLS against the
+// URL's host, and the certificate covers the configured domain, not the ALB's own DNS name. The port
+// is the listener's port output, not the configured port: the local emulator binds real loopback
+// ports and reports them there.
+func (l *LoadBalancer) listenerURLs(alb *lb.LoadBalancer, cfg LoadBalancerConfig) (prod, test pulumi.StringOutput) {
+	host := alb.DnsName
+	if cfg.DomainName != "" {
+		host = pulumi.String(cfg.DomainName).ToStringOutput()
+	}
+	return listenerURL(cfg.URLScheme(), host, l.ProdListener.Port), listenerURL(cfg.URLScheme(), host, l.TestListener.Port)
 }
 
 // listenerURL is scheme://dns:port from the listener's port output.

@@ -91,18 +91,7 @@ func NewBlueGreenDeployment(ctx *pulumi.Context, name string, args *BlueGreenDep
 	if err != nil {
 		return nil, err
 	}
-	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
-		AssumeRolePolicy: pulumi.String(assumeRolePolicy("codedeploy.amazonaws.com")),
-		Description:      pulumi.String("CodeDeploy service role of " + args.Name),
-		Tags:             tags,
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	attachment, err := iam.NewRolePolicyAttachment(ctx, name+"-role", &iam.RolePolicyAttachmentArgs{
-		Role:      role.Name,
-		PolicyArn: pulumi.String(managedPolicyArn(args.Partition, "AWSCodeDeployRoleForECS")),
-	}, parent)
+	role, attachment, err := b.serviceRole(ctx, name, args)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +125,27 @@ func NewBlueGreenDeployment(ctx *pulumi.Context, name string, args *BlueGreenDep
 	return b, nil
 }
 
+// serviceRole declares CodeDeploy's service role with AWSCodeDeployRoleForECS attached; the group must
+// wait for the attachment.
+func (b *BlueGreenDeployment) serviceRole(ctx *pulumi.Context, name string, args *BlueGreenDeploymentArgs) (*iam.Role, *iam.RolePolicyAttachment, error) {
+	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(assumeRolePolicy("codedeploy.amazonaws.com")),
+		Description:      pulumi.String("CodeDeploy service role of " + args.Name),
+		Tags:             pulumi.ToStringMap(args.Tags),
+	}, pulumi.Parent(b))
+	if err != nil {
+		return nil, nil, err
+	}
+	attachment, err := iam.NewRolePolicyAttachment(ctx, name+"-role", &iam.RolePolicyAttachmentArgs{
+		Role:      role.Name,
+		PolicyArn: pulumi.String(managedPolicyArn(args.Partition, "AWSCodeDeployRoleForECS")),
+	}, pulumi.Parent(b))
+	if err != nil {
+		return nil, nil, err
+	}
+	return role, attachment, nil
+}
+
 // deploymentConfig is the name of the predefined configuration that shifts traffic as d says, or of a
 // custom one it declares.
 func (b *BlueGreenDeployment) deploymentConfig(ctx *pulumi.Context, name string, d DeploymentConfig) (pulumi.StringOutput, error) {
@@ -153,19 +163,6 @@ func (b *BlueGreenDeployment) deploymentConfig(ctx *pulumi.Context, name string,
 // pair, the ready and termination waits, auto-rollback and the alarms.
 func deploymentGroupArgs(args *BlueGreenDeploymentArgs, app *codedeploy.Application, role *iam.Role, configName pulumi.StringOutput) *codedeploy.DeploymentGroupArgs {
 	d := args.Deployment
-	tags := pulumi.ToStringMap(args.Tags)
-	// readyWaitMinutes 0 is the explicit opt-out: no gate before production traffic.
-	ready := &codedeploy.DeploymentGroupBlueGreenDeploymentConfigDeploymentReadyOptionArgs{
-		ActionOnTimeout: pulumi.String("CONTINUE_DEPLOYMENT"),
-	}
-	if d.ReadyWaitMinutes > 0 {
-		// Production traffic moves only when the deployer calls ContinueDeployment after checking the
-		// test listener; if nobody does within the wait, CodeDeploy stops (and rolls back).
-		ready = &codedeploy.DeploymentGroupBlueGreenDeploymentConfigDeploymentReadyOptionArgs{
-			ActionOnTimeout:   pulumi.String("STOP_DEPLOYMENT"),
-			WaitTimeInMinutes: pulumi.Int(d.ReadyWaitMinutes),
-		}
-	}
 	return &codedeploy.DeploymentGroupArgs{
 		AppName:              app.Name,
 		DeploymentGroupName:  pulumi.String(args.Name),
@@ -176,7 +173,7 @@ func deploymentGroupArgs(args *BlueGreenDeploymentArgs, app *codedeploy.Applicat
 			DeploymentOption: pulumi.String("WITH_TRAFFIC_CONTROL"),
 		},
 		BlueGreenDeploymentConfig: &codedeploy.DeploymentGroupBlueGreenDeploymentConfigArgs{
-			DeploymentReadyOption: ready,
+			DeploymentReadyOption: readyOption(d),
 			TerminateBlueInstancesOnDeploymentSuccess: &codedeploy.DeploymentGroupBlueGreenDeploymentConfigTerminateBlueInstancesOnDeploymentSuccessArgs{
 				Action:                       pulumi.String("TERMINATE"),
 				TerminationWaitTimeInMinutes: pulumi.Int(d.TerminationWaitMinutes),
@@ -210,7 +207,23 @@ func deploymentGroupArgs(args *BlueGreenDeploymentArgs, app *codedeploy.Applicat
 			// An alarm CodeDeploy can't read must stop the deployment, not be skipped.
 			IgnorePollAlarmFailure: pulumi.Bool(false),
 		},
-		Tags: tags,
+		Tags: pulumi.ToStringMap(args.Tags),
+	}
+}
+
+// readyOption holds production traffic in Ready for the deployer's gate 1; readyWaitMinutes 0 is the
+// explicit opt-out: no gate before production traffic.
+func readyOption(d DeploymentConfig) *codedeploy.DeploymentGroupBlueGreenDeploymentConfigDeploymentReadyOptionArgs {
+	if d.ReadyWaitMinutes == 0 {
+		return &codedeploy.DeploymentGroupBlueGreenDeploymentConfigDeploymentReadyOptionArgs{
+			ActionOnTimeout: pulumi.String("CONTINUE_DEPLOYMENT"),
+		}
+	}
+	// Production traffic moves only when the deployer calls ContinueDeployment after checking the
+	// test listener; if nobody does within the wait, CodeDeploy stops (and rolls back).
+	return &codedeploy.DeploymentGroupBlueGreenDeploymentConfigDeploymentReadyOptionArgs{
+		ActionOnTimeout:   pulumi.String("STOP_DEPLOYMENT"),
+		WaitTimeInMinutes: pulumi.Int(d.ReadyWaitMinutes),
 	}
 }
 

@@ -59,6 +59,8 @@ type ServiceConfig struct {
 	SecretsKmsKeyArns   []string          `key:"secretsKmsKeyArns" allowed:"KMS key ARNs (not aliases), only with service.secrets" doc:"Customer managed KMS keys the secrets are encrypted with; the execution role may decrypt with them, only through SSM or Secrets Manager."`
 	ImageRepositories   []string          `key:"imageRepositories" allowed:"ECR repository ARNs, or names of repositories in the stack's account and region" doc:"Further ECR repositories the deployer may release images from; the execution role pulls only from these and the image's own repository."`
 	LogRetentionDays    int               `key:"logRetentionDays" oneof:"1,3,5,7,14,30,60,90,120,150,180,365,400,545,731,1096,1827,2192,2557,2922,3288,3653" doc:"CloudWatch Logs retention of the container logs."`
+	StopTimeout         int               `key:"stopTimeout" min:"1" allowed:"1–120 seconds on fargate; at least 1 on ec2-gpu" doc:"Seconds ECS waits after SIGTERM before it sends SIGKILL (the container's stopTimeout). A task behind the ALB gets SIGTERM only after its target has drained (loadBalancer.deregistrationDelay), so this bounds the server's shutdown, not its requests."`
+	MaxRequestSeconds   int               `key:"maxRequestSeconds" min:"1" max:"3600" allowed:"1–3600 seconds (the ALB's longest deregistration delay)" doc:"The longest request or stream the model serves, from request to last byte. loadBalancer.deregistrationDelay must cover it (a draining target keeps in-flight requests only that long) and loadBalancer.idleTimeout must fit it."`
 }
 
 // HealthCheckConfig is the target groups' health check plus the service's grace period.
@@ -94,7 +96,7 @@ type NetworkConfig struct {
 // LoadBalancerConfig is the ALB, its listeners and the target groups' traffic settings.
 type LoadBalancerConfig struct {
 	Scheme              string   `key:"scheme" oneof:"internet-facing,internal" doc:"internal puts the ALB in the private subnets."`
-	IdleTimeout         int      `key:"idleTimeout" min:"1" max:"4000" unit:"seconds" doc:"ALB idle timeout; raise it for long streaming generations."`
+	IdleTimeout         int      `key:"idleTimeout" min:"1" max:"4000" unit:"seconds" doc:"ALB idle timeout: the ALB closes a connection on which nothing was sent or received this long, so it must be at least service.maxRequestSeconds; keep the model server's keep-alive timeout longer than this."`
 	ProdProtocol        string   `key:"prodProtocol" oneof:"HTTP,HTTPS" doc:"Protocol of the prod and test listeners; HTTPS adds an 80→443 redirect listener."`
 	ProdPort            int      `key:"prodPort" min:"1" max:"65535" default:"80, or 443 with HTTPS" doc:"Production listener port."`
 	CertificateArn      string   `key:"certificateArn" allowed:"an ACM or IAM certificate ARN (required with HTTPS)" doc:"Certificate of the HTTPS listeners."`
@@ -103,7 +105,7 @@ type LoadBalancerConfig struct {
 	TestPort            int      `key:"testPort" min:"1" max:"65535" doc:"Test listener port; CodeDeploy routes it to green before production moves."`
 	ProdCidrs           []string `key:"prodCidrs" allowed:"IPv4 CIDRs" default:"[\"0.0.0.0/0\"] when internet-facing, the VPC CIDR when internal" doc:"Who may reach the prod port (and the redirect port)."`
 	TestCidrs           []string `key:"testCidrs" allowed:"IPv4 CIDRs; 0.0.0.0/0 only when you mean it; required with an internet-facing ALB in an existing VPC" default:"internet-facing: the created VPC's NAT gateway Elastic IPs (/32); internal: the VPC CIDR" doc:"Who may reach the test listener: list the egress addresses of whatever checks green (CI runners). Clients inside the VPC reach an internet-facing ALB through NAT, from its Elastic IP, never from the VPC CIDR."`
-	DeregistrationDelay int      `key:"deregistrationDelay" min:"0" max:"3600" unit:"seconds" doc:"Seconds in-flight requests get to finish on a deregistered target."`
+	DeregistrationDelay int      `key:"deregistrationDelay" min:"0" max:"3600" unit:"seconds" doc:"Seconds in-flight requests get to finish on a deregistered target before ECS stops its task; at least service.maxRequestSeconds."`
 	SlowStart           int      `key:"slowStart" allowed:"0 (off) or 30–900 seconds" doc:"Seconds a newly healthy target's share of requests ramps up."`
 }
 
@@ -184,6 +186,12 @@ func defaultService() ServiceConfig {
 		SecretsKmsKeyArns:   []string{},
 		ImageRepositories:   []string{},
 		LogRetentionDays:    30,
+		// ECS's own default (Fargate, and EC2 without ECS_CONTAINER_STOP_TIMEOUT), now written down.
+		StopTimeout: 30,
+		// What a default stack already serves: the default loadBalancer.idleTimeout (60 s) cuts a
+		// request that is silent longer, so 60 keeps every stack valid whose delay and idle timeout
+		// allow the requests it serves today.
+		MaxRequestSeconds: 60,
 	}
 }
 

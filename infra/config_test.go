@@ -167,7 +167,7 @@ func TestBadConfigValuesAreRejectedWithKeyValueAndWhatIsAllowed(t *testing.T) {
 		{"secret that is not an ARN", nil, "service.secrets", map[string]string{"TOKEN": "hunter2"},
 			`ai-bluegreen:service.secrets.TOKEN = "hunter2": must be the ARN of an SSM parameter (arn:aws:ssm:<region>:<account>:parameter/…) or a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:…)`},
 		{"misspelt key", nil, "service.cpuu", 1024,
-			"ai-bluegreen:service.cpuu = 1024: unknown key; service has containerName, containerPort, cpu, memory, ephemeralStorageGiB, desiredCount, environment, secrets, secretsKmsKeyArns, imageRepositories, logRetentionDays"},
+			"ai-bluegreen:service.cpuu = 1024: unknown key; service has containerName, containerPort, cpu, memory, ephemeralStorageGiB, desiredCount, environment, secrets, secretsKmsKeyArns, imageRepositories, logRetentionDays, stopTimeout, maxRequestSeconds"},
 		{"image repository that is neither an ECR ARN nor a name", nil, "service.imageRepositories", []string{"Not A Repo"},
 			`ai-bluegreen:service.imageRepositories[0] = "Not A Repo": must be an ECR repository ARN (arn:aws:ecr:<region>:<account>:repository/<name>) or a repository name in the stack's account and region`},
 		{"KMS alias where IAM needs a key ARN", func(c map[string]string) map[string]string {
@@ -210,6 +210,23 @@ func TestBadConfigValuesAreRejectedWithKeyValueAndWhatIsAllowed(t *testing.T) {
 			"ai-bluegreen:loadBalancer.idleTimeout = 5000: must be 1–4000 seconds"},
 		{"deregistration delay above ALB's maximum", nil, "loadBalancer.deregistrationDelay", 4000,
 			"ai-bluegreen:loadBalancer.deregistrationDelay = 4000: must be 0–3600 seconds"},
+		{"stop timeout above Fargate's maximum", nil, "service.stopTimeout", 121,
+			"ai-bluegreen:service.stopTimeout = 121: must be 1–120 seconds on fargate (Fargate's longest stop timeout)"},
+		{"no stop timeout at all", gpu, "service.stopTimeout", 0,
+			"ai-bluegreen:service.stopTimeout = 0: must be 1–120 seconds on fargate; at least 1 on ec2-gpu"},
+		{"longest request longer than any deregistration delay", nil, "service.maxRequestSeconds", 3601,
+			"ai-bluegreen:service.maxRequestSeconds = 3601: must be 1–3600 seconds (the ALB's longest deregistration delay)"},
+		{"deregistration delay shorter than the longest request", nil, "loadBalancer.deregistrationDelay", 30,
+			"ai-bluegreen:loadBalancer.deregistrationDelay = 30: must be at least service.maxRequestSeconds (60 seconds): " +
+				"a stopped task's target drains its in-flight requests for this long, then ECS stops the task"},
+		{"streams longer than the deregistration delay", nil, "service.maxRequestSeconds", 600,
+			"ai-bluegreen:loadBalancer.deregistrationDelay = 300: must be at least service.maxRequestSeconds (600 seconds): " +
+				"a stopped task's target drains its in-flight requests for this long, then ECS stops the task\n" +
+				"ai-bluegreen:loadBalancer.idleTimeout = 60: must be at least service.maxRequestSeconds (600 seconds): " +
+				"the ALB closes a connection silent for this long, and a request that answers only when done is silent until then"},
+		{"idle timeout shorter than the longest request", nil, "loadBalancer.idleTimeout", 59,
+			"ai-bluegreen:loadBalancer.idleTimeout = 59: must be at least service.maxRequestSeconds (60 seconds): " +
+				"the ALB closes a connection silent for this long, and a request that answers only when done is silent until then"},
 		{"unknown compute type", nil, "compute.type", "gpu",
 			`ai-bluegreen:compute.type = "gpu": must be one of fargate, ec2-gpu`},
 		{"GPU group too small for green beside blue", gpu, "compute.maxInstances", 3,
@@ -268,6 +285,31 @@ func TestBadConfigValuesAreRejectedWithKeyValueAndWhatIsAllowed(t *testing.T) {
 			assert.Equal(t, tc.want, err.Error())
 		})
 	}
+}
+
+func TestConfigStreamsDefaultToWhatADefaultStackServesToday(t *testing.T) {
+	t.Parallel()
+	cfg, err := parse(minimalConfig())
+	require.NoError(t, err)
+	assert.Equal(t, 30, cfg.Service.StopTimeout, "ECS's own default")
+	assert.Equal(t, 60, cfg.Service.MaxRequestSeconds, "the default idle timeout cuts anything silent for longer")
+}
+
+func TestConfigAcceptsStreamsThatTheDeregistrationDelayAndIdleTimeoutCover(t *testing.T) {
+	t.Parallel()
+	c := with(t, minimalConfig(), "service.maxRequestSeconds", 900)
+	c = with(t, c, "loadBalancer.deregistrationDelay", 900)
+	c = with(t, c, "loadBalancer.idleTimeout", 900)
+	cfg, err := parse(c)
+	require.NoError(t, err, "a stop timeout below the longest request is fine: SIGTERM comes after the drain")
+	assert.Equal(t, 900, cfg.Service.MaxRequestSeconds)
+}
+
+func TestConfigAllowsAStopTimeoutAboveFargatesCapOnEC2(t *testing.T) {
+	t.Parallel()
+	cfg, err := parse(with(t, with(t, minimalConfig(), "compute.type", ComputeEC2GPU), "service.stopTimeout", 600))
+	require.NoError(t, err)
+	assert.Equal(t, 600, cfg.Service.StopTimeout)
 }
 
 func TestConfigUnknownGPUInstanceTypeIsNotCheckedButNoted(t *testing.T) {

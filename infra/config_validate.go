@@ -84,6 +84,7 @@ func validateConfig(cfg *Config) error {
 	validateHealthChecks(v, cfg)
 	validateNetwork(v, cfg)
 	validateLoadBalancer(v, cfg)
+	validateStreams(v, cfg)
 	validateCompute(v, cfg)
 	validateAlarms(v, cfg)
 	validateAutoscaling(v, cfg)
@@ -305,6 +306,54 @@ func validateLoadBalancer(v *validator, cfg *Config) {
 	}
 	if lb.SlowStart != 0 && (lb.SlowStart < 30 || lb.SlowStart > 900) {
 		v.fail("loadBalancer.slowStart", lb.SlowStart)
+	}
+}
+
+// fargateMaxStopTimeout is the longest container stopTimeout Fargate takes (ECS ContainerDefinition
+// stopTimeout: "the max stop timeout value is 120 seconds"; EC2 documents no maximum).
+const fargateMaxStopTimeout = 120
+
+// validateStreams checks that the longest request (service.maxRequestSeconds) survives the load
+// balancer and its task being stopped behind it: blue's task set after the termination wait, green's
+// on a rollback, any task on scale-in. How ECS and the ALB stop such a task:
+//
+//  1. ECS deregisters the task's target (task state DEACTIVATING, "Amazon ECS task lifecycle") and
+//     waits until the ALB reports it unused ("Optimize load balancer connection draining parameters
+//     for Amazon ECS"). The draining target keeps its in-flight requests, for at most the target
+//     group's deregistration delay ("Edit target group attributes: Deregistration delay"; a target
+//     that closes them earlier gives clients 5xx).
+//  2. Then ECS sends SIGTERM, and SIGKILL after the container's stopTimeout (ContainerDefinition
+//     stopTimeout: at most 120 s on Fargate, default 30).
+//
+// So the deregistration delay must cover the longest request. The stop timeout need not: by SIGTERM
+// the target has drained, and a longer one only lets a slow shutdown finish. A prod weight of 0 (blue
+// in the termination wait) only sends new requests elsewhere; blue's in-flight requests run on until
+// its task set goes, then drain. AWS documents nothing about what the ALB does with a request still in
+// flight when the delay ends, nor whether the tasks of a task set CodeDeploy deletes drain like other
+// service tasks: we assume the request is cut then and that they do (the emulator does both).
+//
+// The ALB's idle timeout closes a connection on which nothing was sent or received for that long
+// ("Edit attributes for your Application Load Balancer: Connection idle timeout"). A request that
+// answers only when done is silent for all of it, so the idle timeout must fit the longest request; a
+// stream that sends a byte more often needs less, but the configuration does not know its gaps.
+func validateStreams(v *validator, cfg *Config) {
+	s, lb := cfg.Service, cfg.LoadBalancer
+	if cfg.Compute.Type == ComputeFargate && s.StopTimeout > fargateMaxStopTimeout && v.ok("service.stopTimeout") {
+		v.failWith("service.stopTimeout", s.StopTimeout, fmt.Sprintf("must be 1–%d seconds on fargate (Fargate's longest stop timeout)", fargateMaxStopTimeout))
+	}
+	if !v.ok("service.maxRequestSeconds") {
+		return
+	}
+	longest := s.MaxRequestSeconds
+	if v.ok("loadBalancer.deregistrationDelay") && lb.DeregistrationDelay < longest {
+		v.failWith("loadBalancer.deregistrationDelay", lb.DeregistrationDelay, fmt.Sprintf(
+			"must be at least service.maxRequestSeconds (%d seconds): a stopped task's target drains its in-flight requests for this long, then ECS stops the task",
+			longest))
+	}
+	if v.ok("loadBalancer.idleTimeout") && lb.IdleTimeout < longest {
+		v.failWith("loadBalancer.idleTimeout", lb.IdleTimeout, fmt.Sprintf(
+			"must be at least service.maxRequestSeconds (%d seconds): the ALB closes a connection silent for this long, and a request that answers only when done is silent until then",
+			longest))
 	}
 }
 

@@ -55,6 +55,9 @@ type containerDefinition struct {
 	LogConfiguration     logConfiguration      `json:"logConfiguration"`
 	HealthCheck          *containerHealthCheck `json:"healthCheck,omitempty"`
 	ResourceRequirements []nameValueType       `json:"resourceRequirements,omitempty"`
+	// StopTimeout is always sent: on EC2 an unset one falls back to the agent's
+	// ECS_CONTAINER_STOP_TIMEOUT, which depends on the AMI, not on this stack.
+	StopTimeout int `json:"stopTimeout"`
 }
 
 type portMapping struct {
@@ -101,6 +104,7 @@ func containerDefinitionsJSON(args *ServiceArgs, logGroup string) (string, error
 		// awsvpc: the host port is the container port.
 		PortMappings: []portMapping{{ContainerPort: svc.ContainerPort, HostPort: svc.ContainerPort, Protocol: "tcp"}},
 		Environment:  []nameValue{},
+		StopTimeout:  svc.StopTimeout,
 		LogConfiguration: logConfiguration{
 			LogDriver: "awslogs",
 			Options: map[string]string{

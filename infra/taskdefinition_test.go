@@ -48,3 +48,10 @@ func TestTaskDefinitionRevisionsAreNeverDeregisteredByAReplace(t *testing.T) {
 	assert.Equal(t, true, r.one(t, typeTaskDefinition).Inputs["skipDestroy"],
 		"a replaced revision may be live or the deployer's rollback target")
 }
+
+func TestContainerStopTimeoutComesFromConfig(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, 30.0, containerDefinitions(t, runProgram(t, minimalConfig()))[0]["stopTimeout"], "ECS's default, written down")
+	r := runProgram(t, with(t, minimalConfig(), "service.stopTimeout", 90))
+	assert.Equal(t, 90.0, containerDefinitions(t, r)[0]["stopTimeout"])
+}

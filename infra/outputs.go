@@ -50,6 +50,10 @@ const (
 	OutputNatPublicIPs = "natPublicIps"
 	// OutputDeployerPolicyJSON is the least-privilege IAM policy document for the CI deploy step.
 	OutputDeployerPolicyJSON = "deployerPolicyJson"
+	// OutputMaxRequestSeconds is service.maxRequestSeconds, the longest request or stream the model
+	// serves (a JSON number): the deployer compares it with the live deregistration delay, idle timeout
+	// and stop timeout, which a console edit may have changed since `pulumi up`.
+	OutputMaxRequestSeconds = "maxRequestSeconds"
 )
 
 // OutputNames lists every stack output the program exports (README's stack output table says what each
@@ -77,4 +81,5 @@ var OutputNames = []string{
 	OutputTestURL,
 	OutputNatPublicIPs,
 	OutputDeployerPolicyJSON,
+	OutputMaxRequestSeconds,
 }

@@ -207,5 +207,6 @@ func (s *stack) outputs(network *Network, lb *LoadBalancer, svc *Service, deploy
 		OutputTestURL:                   lb.TestURL,
 		OutputNatPublicIPs:              network.NatPublicIPArray(),
 		OutputDeployerPolicyJSON:        policy.PolicyJSON,
+		OutputMaxRequestSeconds:         pulumi.Int(cfg.Service.MaxRequestSeconds),
 	}
 }

@@ -31,6 +31,13 @@ func TestContainerPortOutputIsANumber(t *testing.T) {
 	assert.EqualValues(t, 8080, r.outputs[OutputContainerPort])
 }
 
+func TestMaxRequestSecondsOutputIsTheConfiguredNumber(t *testing.T) {
+	t.Parallel()
+	r := runProgram(t, with(t, with(t, minimalConfig(), "service.maxRequestSeconds", 240), "loadBalancer.idleTimeout", 240))
+	require.Contains(t, r.outputs, OutputMaxRequestSeconds)
+	assert.EqualValues(t, 240, r.outputs[OutputMaxRequestSeconds])
+}
+
 func TestTaskDefinitionArnOutputIsTheRevisionPulumiRegistered(t *testing.T) {
 	t.Parallel()
 	r := runProgram(t, minimalConfig())

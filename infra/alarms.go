@@ -33,7 +33,8 @@ type AlarmsArgs struct {
 }
 
 // Alarms are the CloudWatch alarms CodeDeploy watches during a deployment: per target group, target 5xx
-// count, unhealthy host count and p99 target response time; for the load balancer, its own 5xx count.
+// count, unhealthy host count and p99 and p90 target response time; for the load balancer, its own 5xx
+// count.
 //
 // The unhealthy-host alarms wait out LoadingSeconds on purpose, so they catch a green that stays broken,
 // minutes late; the deployer's gates (target health, readiness probes, soak) are the fast check.
@@ -80,12 +81,47 @@ func alarmArgs(s alarmSpec, cfg AlarmsConfig, subject string, dims pulumi.String
 	}
 	if s.extended != "" {
 		a.ExtendedStatistic = pulumi.String(s.extended)
-		// Percentiles over few requests are noise: evaluate them only with enough samples.
+		// Percentiles over few requests are the slowest request: judge them only with at least
+		// 10/(1−p) samples in a period (see targetGroupAlarms for what that means for a canary).
 		a.EvaluateLowSampleCountPercentiles = pulumi.String("ignore")
 	} else {
 		a.Statistic = pulumi.String(s.statistic)
 	}
 	return a
+}
+
+// targetGroupAlarms are the alarms of each target group: 5xx answers, unhealthy targets (waiting out a
+// model load) and latency.
+//
+// Latency is judged by two percentiles against the one limit, alarms.p99LatencySeconds, because a
+// percentile alarm with EvaluateLowSampleCountPercentiles = ignore keeps its state through any period
+// with fewer than 10/(1−p) samples (CloudWatch, "Percentile-based alarms and low data samples"): p99
+// needs 1,000 requests to the group in a period, p90 needs 100. In 60-second periods a 10 % canary of
+// R requests/s gives green 6·R samples, so p99 sees green only from R ≈ 167 requests/s, p90 from
+// R ≈ 17; after the shift (all of R) from 17 and 1.7. p90 above the p99 limit means at least a tenth
+// of the requests are slower than a hundredth may be: a broadly slow green (a model fallen back from
+// GPU to CPU) is seen at canary volumes, while p99 keeps watching the tail where there are enough
+// requests to have one.
+//
+// Not "evaluate": with fewer than 100 samples p99 is the period's slowest request (p90 with fewer than
+// 10), so one legitimately long generation in 2 of 3 minutes would stop good releases (and blue's
+// alarm, which CodeDeploy watches too, would stop them at quiet times). Not longer periods: 1,000 samples in 5
+// minutes still needs 33 requests/s at 10 %, and 2 of 3 five-minute periods outlast a 5-minute canary.
+// Not a trimmed mean: the low-sample setting covers percentiles only, so at low volume tm99 is a plain
+// mean that one outlier moves. Below these volumes the deployer's shift gate, which compares green with
+// blue every CloudWatch minute and probes green between them, is the check that sees a canary.
+func targetGroupAlarms(cfg AlarmsConfig, loadingSeconds int) []alarmSpec {
+	return []alarmSpec{
+		{suffix: "5xx", metric: "HTTPCode_Target_5XX_Count", statistic: "Sum", threshold: float64(cfg.Target5xxCount),
+			comparison: "GreaterThanOrEqualToThreshold", description: "targets answer 5xx"},
+		{suffix: "unhealthy", metric: "UnHealthyHostCount", statistic: "Maximum", threshold: float64(cfg.UnhealthyHosts),
+			comparison: "GreaterThanOrEqualToThreshold", description: "targets fail the health check for longer than a model load",
+			extraPeriods: loadingPeriods(loadingSeconds, cfg.PeriodSeconds)},
+		{suffix: "p99", metric: "TargetResponseTime", extended: "p99", threshold: cfg.P99LatencySeconds,
+			comparison: "GreaterThanThreshold", description: "p99 target response time is too high (judged in periods of at least 1,000 requests)"},
+		{suffix: "p90", metric: "TargetResponseTime", extended: "p90", threshold: cfg.P99LatencySeconds,
+			comparison: "GreaterThanThreshold", description: "p90 target response time is above the p99 limit: a tenth of the requests are too slow (judged in periods of at least 100 requests)"},
+	}
 }
 
 // NewAlarms declares the alarms.
@@ -102,15 +138,7 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 	// none of them counts as HTTPCode_Target_5XX_Count: only the LoadBalancer dimension sees them.
 	elb5xx := alarmSpec{suffix: "5xx", metric: "HTTPCode_ELB_5XX_Count", statistic: "Sum", threshold: float64(cfg.Elb5xxCount),
 		comparison: "GreaterThanOrEqualToThreshold", description: "answers 5xx itself (targets crashing, unreachable or timing out)"}
-	perGroup := []alarmSpec{
-		{suffix: "5xx", metric: "HTTPCode_Target_5XX_Count", statistic: "Sum", threshold: float64(cfg.Target5xxCount),
-			comparison: "GreaterThanOrEqualToThreshold", description: "targets answer 5xx"},
-		{suffix: "unhealthy", metric: "UnHealthyHostCount", statistic: "Maximum", threshold: float64(cfg.UnhealthyHosts),
-			comparison: "GreaterThanOrEqualToThreshold", description: "targets fail the health check for longer than a model load",
-			extraPeriods: loadingPeriods(args.LoadingSeconds, cfg.PeriodSeconds)},
-		{suffix: "p99", metric: "TargetResponseTime", extended: "p99", threshold: cfg.P99LatencySeconds,
-			comparison: "GreaterThanThreshold", description: "p99 target response time is too high"},
-	}
+	perGroup := targetGroupAlarms(cfg, args.LoadingSeconds)
 
 	var names, arns pulumi.StringArray
 	declare := func(label, subject string, s alarmSpec, dims pulumi.StringMap) error {

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestEachTargetGroupHasA5xxAnUnhealthyHostAndAP99LatencyAlarm(t *testing.T) {
+func TestEachTargetGroupHasA5xxAnUnhealthyHostAndTwoLatencyAlarms(t *testing.T) {
 	t.Parallel()
 	r := runProgram(t, minimalConfig())
 	albSuffix := r.one(t, typeLoadBalancer).State["arnSuffix"]
@@ -28,8 +28,10 @@ func TestEachTargetGroupHasA5xxAnUnhealthyHostAndAP99LatencyAlarm(t *testing.T) 
 	blue := r.named(t, typeTargetGroup, "-blue").State["arnSuffix"].(string)
 	green := r.named(t, typeTargetGroup, "-green").State["arnSuffix"].(string)
 	assert.ElementsMatch(t, []alarm{
-		{"HTTPCode_Target_5XX_Count", "Sum", blue}, {"UnHealthyHostCount", "Maximum", blue}, {"TargetResponseTime", "p99", blue},
-		{"HTTPCode_Target_5XX_Count", "Sum", green}, {"UnHealthyHostCount", "Maximum", green}, {"TargetResponseTime", "p99", green},
+		{"HTTPCode_Target_5XX_Count", "Sum", blue}, {"UnHealthyHostCount", "Maximum", blue},
+		{"TargetResponseTime", "p99", blue}, {"TargetResponseTime", "p90", blue},
+		{"HTTPCode_Target_5XX_Count", "Sum", green}, {"UnHealthyHostCount", "Maximum", green},
+		{"TargetResponseTime", "p99", green}, {"TargetResponseTime", "p90", green},
 	}, got)
 }
 
@@ -40,6 +42,23 @@ func TestAlarmThresholdsComeFromConfig(t *testing.T) {
 	r := runProgram(t, c)
 	assert.Equal(t, 2.5, r.named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "blue-p99").Inputs["threshold"])
 	assert.Equal(t, 7.0, r.named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "green-5xx").Inputs["threshold"])
+}
+
+func TestLatencyAlarmsJudgeOnlyPeriodsWithEnoughRequestsForTheirPercentile(t *testing.T) {
+	t.Parallel()
+	r := runProgram(t, minimalConfig())
+	// With "ignore" CloudWatch keeps the alarm's state through periods under 10/(1−p) samples: 1,000 for
+	// p99, 100 for p90. "evaluate" would judge a quiet minute by its slowest request.
+	for _, suffix := range []string{"blue-p99", "blue-p90", "green-p99", "green-p90"} {
+		assert.Equal(t, "ignore", r.named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", suffix).Inputs["evaluateLowSampleCountPercentiles"], suffix)
+	}
+}
+
+func TestP90AlarmSharesTheP99Limit(t *testing.T) {
+	t.Parallel()
+	r := runProgram(t, with(t, minimalConfig(), "alarms.p99LatencySeconds", 2.5))
+	assert.Equal(t, 2.5, r.named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "green-p90").Inputs["threshold"],
+		"a tenth of the requests slower than a hundredth may be")
 }
 
 func TestIdleTargetGroupDoesNotAlarm(t *testing.T) {

@@ -137,7 +137,7 @@ type AlarmsConfig struct {
 	Target5xxCount    int     `key:"target5xxCount" min:"1" doc:"Alarm when a target group's targets answer at least this many 5xx in a period."`
 	Elb5xxCount       int     `key:"elb5xxCount" min:"1" doc:"Alarm when the load balancer itself answers at least this many 5xx in a period (502/503/504: targets crashing, unreachable or timing out; they never count as target 5xx)."`
 	UnhealthyHosts    int     `key:"unhealthyHosts" min:"1" doc:"Alarm when at least this many targets of a group stay unhealthy for longer than healthCheck.gracePeriod plus the alarm window: slow on purpose (a loading model is unhealthy); the deployer's gates are the fast check."`
-	P99LatencySeconds float64 `key:"p99LatencySeconds" min:"0.001" max:"3600" unit:"seconds" doc:"Alarm when p99 target response time exceeds this."`
+	P99LatencySeconds float64 `key:"p99LatencySeconds" min:"0.001" max:"3600" unit:"seconds" doc:"Latency limit of each target group: alarm when its p99 target response time exceeds this in a period of at least 1,000 requests, or its p90 does in a period of at least 100 (the README's alarm section says what that sees at low volume)."`
 	PeriodSeconds     int     `key:"periodSeconds" allowed:"a multiple of 60 seconds (ALB metrics are published once a minute)" doc:"Alarm period."`
 	EvaluationPeriods int     `key:"evaluationPeriods" min:"1" max:"100" doc:"Periods evaluated; evaluationPeriods × periodSeconds must fit in one day."`
 	DatapointsToAlarm int     `key:"datapointsToAlarm" allowed:"1–evaluationPeriods" doc:"Breaching periods (of evaluationPeriods) that trigger the alarm."`

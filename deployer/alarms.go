@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 )
 
 // groupAlarm is one of the deployment group's alarms as DescribeAlarms reports it.
@@ -31,43 +28,6 @@ func firing(alarms []groupAlarm) []string {
 		}
 	}
 	return out
-}
-
-// describeAlarms reads the group's alarms (metric and composite), 100 names per call.
-func (d *Deployer) describeAlarms(ctx context.Context, names []string) ([]groupAlarm, error) {
-	var out []groupAlarm
-	for i := 0; i < len(names); i += 100 {
-		batch := names[i:min(i+100, len(names))]
-		resp, err := d.c.CloudWatch.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{
-			AlarmNames: batch, AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm},
-		})
-		if err != nil {
-			return nil, readError("describe alarms "+strings.Join(batch, ","), err)
-		}
-		for _, a := range resp.MetricAlarms {
-			ga := groupAlarm{Name: str(a.AlarmName), Reason: str(a.StateReason), InAlarm: a.StateValue == cwtypes.StateValueAlarm}
-			if a.Period != nil {
-				ga.Period = time.Duration(*a.Period) * time.Second
-			}
-			if a.EvaluationPeriods != nil {
-				ga.EvaluationPeriods = *a.EvaluationPeriods
-			}
-			if a.DatapointsToAlarm != nil {
-				ga.DatapointsToAlarm = *a.DatapointsToAlarm
-			}
-			out = append(out, ga)
-		}
-		for _, a := range resp.CompositeAlarms {
-			out = append(out, groupAlarm{Name: str(a.AlarmName), Reason: str(a.StateReason), InAlarm: a.StateValue == cwtypes.StateValueAlarm})
-		}
-	}
-	return out, nil
-}
-
-// alarmsInAlarm returns "name: reason" for each of the group's alarms in ALARM.
-func (d *Deployer) alarmsInAlarm(ctx context.Context, names []string) ([]string, error) {
-	alarms, err := d.describeAlarms(ctx, names)
-	return firing(alarms), err
 }
 
 // readGroupAlarms reads the group's alarms before anything is written, retrying
@@ -117,4 +77,20 @@ func (d *Deployer) waitForAlarmsToClear(ctx context.Context, g GroupSettings, fi
 			return rerr
 		}
 	}
+}
+
+// assessAlarms decides, before a deployment is created, what the group's alarms
+// in ALARM (alarming, "name: reason") allow after waiting waited of limit:
+// proceed (false, nil), check again (true, nil), or refuse (false, error).
+// CodeDeploy stops a deployment at once while one of its group's alarms is in
+// ALARM, so creating one then only costs a rollback; alarms left firing by a
+// previous release's errors clear after a few periods.
+func assessAlarms(group string, alarming []string, waited, limit time.Duration) (wait bool, err error) {
+	switch {
+	case len(alarming) == 0:
+		return false, nil
+	case waited < limit:
+		return true, nil
+	}
+	return false, &AlarmActiveError{Group: group, Alarms: alarming, Waited: waited}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 )
 
 // cliConfig is everything the command line, the environment and the stack
@@ -270,12 +269,4 @@ func writeGroup(w io.Writer, g flagGroup, used string) {
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fmt.Fprintln(w)
-}
-
-// durationRange checks a duration flag.
-func durationRange(name string, v, lo, hi time.Duration) error {
-	if v < lo || v > hi {
-		return inputErrorf("--"+name, "%s is out of range: want %s to %s", v, lo, hi)
-	}
-	return nil
 }

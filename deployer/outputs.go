@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Stack output names the deployer reads from `pulumi stack output --json`. They
@@ -61,6 +62,97 @@ var outputFlags = []outputFlag{
 	{OutputLoadBalancerArn, "load-balancer-arn", "ALB ARN (CloudWatch dimensions)"},
 	{OutputProdURL, "prod-url", "production URL, scheme://host:port"},
 	{OutputTestURL, "test-url", "test listener URL, scheme://host:port"},
+}
+
+// requiredOutputs are the stack outputs (by flag) each command needs.
+var requiredOutputs = map[string][]string{
+	"deploy":   {"cluster", "service", "container-name", "container-port", "application", "deployment-group", "prod-listener-arn", "test-listener-arn", "prod-url", "test-url"},
+	"plan":     {"cluster", "service", "container-name", "container-port", "application", "deployment-group", "prod-listener-arn", "test-listener-arn"},
+	"rollback": {"cluster", "service", "container-name", "container-port", "application", "deployment-group", "prod-listener-arn", "test-listener-arn", "prod-url", "test-url"},
+	"status":   {"cluster", "service", "container-name", "application", "deployment-group", "prod-listener-arn", "test-listener-arn"},
+	"continue": {"cluster", "service", "application", "deployment-group"},
+	"abort":    {"cluster", "service", "application", "deployment-group"},
+}
+
+// resolveTarget merges flags (already filled from the environment) over the
+// stack outputs and checks each value.
+func (c *cliConfig) resolveTarget(inv *invocation, stdin io.Reader) error {
+	outputs := StackOutputs{}
+	if c.stackOutputs != "" {
+		var err error
+		if outputs, err = readStackOutputs(c.stackOutputs, stdin); err != nil {
+			return inputErrorf("--stack-outputs", "%v", err)
+		}
+	}
+	val := map[string]string{}
+	source := map[string]string{}
+	for _, of := range outputFlags {
+		if v := strings.TrimSpace(*c.target[of.flag]); v != "" {
+			val[of.flag], source[of.flag] = v, "--"+of.flag
+		} else if v := strings.TrimSpace(outputs[of.output]); v != "" {
+			val[of.flag], source[of.flag] = v, "stack output "+of.output
+		}
+	}
+	for _, name := range requiredOutputs[inv.cmd] {
+		if val[name] == "" {
+			of := outputFlagByName(name)
+			return inputErrorf("--"+name, "is required: pass --%s, set %s, or give --stack-outputs with key %q", name, envName(name), of.output)
+		}
+	}
+	for flagName, v := range val {
+		if err := checkTargetValue(flagName, v); err != nil {
+			return inputErrorf(source[flagName], "%v", err)
+		}
+	}
+	t := &inv.target
+	t.Region, t.Cluster, t.Service, t.ContainerName = val["region"], val["cluster"], val["service"], val["container-name"]
+	t.Application, t.DeploymentGroup = val["application"], val["deployment-group"]
+	t.ProdListenerArn, t.TestListenerArn, t.LoadBalancerArn = val["prod-listener-arn"], val["test-listener-arn"], val["load-balancer-arn"]
+	t.ProdURL, t.TestURL = strings.TrimRight(val["prod-url"], "/"), strings.TrimRight(val["test-url"], "/")
+	if p := val["container-port"]; p != "" {
+		n, _ := strconv.Atoi(p)
+		t.ContainerPort = int32(n)
+	}
+	return nil
+}
+
+func outputFlagByName(name string) outputFlag {
+	for _, of := range outputFlags {
+		if of.flag == name {
+			return of
+		}
+	}
+	return outputFlag{}
+}
+
+// checkTargetValue checks the syntax of one target value.
+func checkTargetValue(flagName, v string) error {
+	switch flagName {
+	case "region":
+		if !regionRegexp.MatchString(v) {
+			return fmt.Errorf("%q is not an AWS region such as us-east-1", v)
+		}
+	case "container-port":
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q: want a port 1-65535", v)
+		}
+	case "prod-listener-arn", "test-listener-arn":
+		if !strings.HasPrefix(v, "arn:") || !strings.Contains(v, ":listener/") {
+			return fmt.Errorf("%q: want a listener ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/…)", v)
+		}
+	case "load-balancer-arn":
+		if !strings.HasPrefix(v, "arn:") || !strings.Contains(v, ":loadbalancer/") {
+			return fmt.Errorf("%q: want a load balancer ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/…)", v)
+		}
+	case "prod-url", "test-url":
+		return checkURL("", v, false)
+	default:
+		if !nameRegexp.MatchString(v) {
+			return fmt.Errorf("%q: want a name of letters, digits and -_.:/ (at most 255)", v)
+		}
+	}
+	return nil
 }
 
 // StackOutputs holds `pulumi stack output --json` values as strings; numbers are

@@ -7,14 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
-)
-
-// Gate names, as they appear in results.
-const (
-	GateReady = "ready" // gate 1: before production traffic
-	GateSoak  = "soak"  // gate 2: before blue is terminated
 )
 
 // passReadyGate runs gate 1 while the deployment waits in Ready and, when green
@@ -51,20 +44,6 @@ func (d *Deployer) passReadyGate(ctx context.Context, res *Result, r *release, s
 	return d.continueDeployment(ctx, r.ID, cdtypes.DeploymentWaitTypeReadyWait)
 }
 
-// continueDeployment calls ContinueDeployment. "Not in Ready" is not an error
-// here: the deployment moved on (or timed out) and the next poll shows how.
-func (d *Deployer) continueDeployment(ctx context.Context, id string, wait cdtypes.DeploymentWaitType) error {
-	_, err := d.c.CodeDeploy.ContinueDeployment(ctx, &codedeploy.ContinueDeploymentInput{DeploymentId: &id, DeploymentWaitType: wait})
-	if hasCode(err, "DeploymentIsNotInReadyStateException", "InvalidDeploymentWaitTypeException", "DeploymentAlreadyCompletedException") {
-		d.log.Warn("continue deployment: the deployment is no longer waiting", "deployment", id, "wait", string(wait), "error", awsError("continue", err).Error())
-		return nil
-	}
-	if err != nil {
-		return awsError(fmt.Sprintf("continue deployment %s (%s)", id, wait), err)
-	}
-	return nil
-}
-
 // errLeftReady means the deployment left Ready while gate 1 was running.
 var errLeftReady = errors.New("the deployment left Ready")
 
@@ -80,30 +59,6 @@ func (d *Deployer) stillReady(ctx context.Context, res *Result, r *release) (sna
 		return s, errLeftReady
 	}
 	return s, nil
-}
-
-// gateFailed records a gate that did not pass: interrupted, or failed.
-func (d *Deployer) gateFailed(ctx context.Context, g *GateResult, err error) {
-	var blind *BlindError
-	switch {
-	case ctx.Err() != nil:
-		g.Verdict, g.Reason = "interrupted", ctx.Err().Error()
-		return
-	case errors.As(err, &blind):
-		g.Verdict, g.Reason = "incomplete", err.Error()
-		d.log.Error("gate "+g.Name+" could not see green", "reason", g.Reason)
-		return
-	}
-	g.Verdict, g.Reason = "fail", gateReason(err)
-	d.log.Error("gate "+g.Name+" failed", "reason", g.Reason)
-}
-
-func gateReason(err error) string {
-	var ge *GateError
-	if errors.As(err, &ge) {
-		return ge.Reason
-	}
-	return err.Error()
 }
 
 // runReadyGate: all desired green targets healthy K times in a row, the readiness
@@ -187,6 +142,21 @@ func (d *Deployer) readyGateDeadline(r *release, s snapshot) time.Time {
 		r.gateLimit = fmt.Sprintf("--gate-timeout %s", d.o.GateTimeout)
 	}
 	return deadline
+}
+
+// assessGateDeadline is when gate 1 gives up: --gate-timeout from now, but no later
+// than readyMargin(readyWait) before the group's ready wait ends (readyEnd; zero:
+// unknown), so that gate 1 fails with its own reason and the deployer's rollback
+// instead of CodeDeploy's TIMEOUT. clamped says the ready wait decided.
+func assessGateDeadline(now time.Time, timeout time.Duration, readyEnd time.Time, readyWait time.Duration) (deadline time.Time, clamped bool) {
+	deadline = now.Add(timeout)
+	if readyEnd.IsZero() {
+		return deadline, false
+	}
+	if limit := readyEnd.Add(-readyMargin(readyWait)); limit.Before(deadline) {
+		return limit, true
+	}
+	return deadline, false
 }
 
 // readyPath is the probe path: --ready-path, else the target group's health check

@@ -1,14 +1,12 @@
 package deployer
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
@@ -154,70 +152,4 @@ func soakQueries(lbArn, tgArn string, period int32) []cwtypes.MetricDataQuery {
 		q("p99", "TargetResponseTime", "p99", period, lb, tg),
 		q("recent", "RequestCount", "Sum", 60, lb, tg),
 	}
-}
-
-// readSoakMetrics reads green's metrics for the soak [start, end) over the whole
-// minutes that began inside it (soakMinutes), all of them the same way, one period
-// covering the window (so p99 is the window's). With no such minute yet there is
-// nothing to read.
-func (d *Deployer) readSoakMetrics(ctx context.Context, lbArn, tgArn string, start, end time.Time) (soakMetrics, error) {
-	from, to, ok := soakMinutes(start, end)
-	m := soakMetrics{From: from, To: to, Start: start, End: end}
-	if !ok {
-		return m, nil
-	}
-	period := int32(to.Sub(from) / time.Second)
-	in := &cloudwatch.GetMetricDataInput{
-		StartTime: aws.Time(from), EndTime: aws.Time(to),
-		MetricDataQueries: soakQueries(lbArn, tgArn, period),
-	}
-	for {
-		out, err := d.c.CloudWatch.GetMetricData(ctx, in)
-		if err != nil {
-			return m, readError("get metric data for "+targetGroupName(tgArn), err)
-		}
-		for _, r := range out.MetricDataResults {
-			for i, v := range r.Values {
-				// CloudWatch answers only for [from, to); an endpoint that rounds the start
-				// down must not bring the minute before the soak back in.
-				if i < len(r.Timestamps) && r.Timestamps[i].Before(from) {
-					continue
-				}
-				switch str(r.Id) {
-				case "requests":
-					m.Requests += v
-				case "errors":
-					m.Target5xx += v
-				case "elb5xx":
-					m.ELB5xx += v
-				case "connErrors":
-					m.ConnErrors += v
-				case "p99":
-					m.P99, m.HasP99 = math.Max(m.P99, v), true
-				case "recent":
-					if i < len(r.Timestamps) && r.Timestamps[i].After(m.Latest) {
-						m.Latest = r.Timestamps[i]
-					}
-				}
-			}
-		}
-		if out.NextToken == nil {
-			return m, nil
-		}
-		in.NextToken = out.NextToken
-	}
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }

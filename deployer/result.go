@@ -1,7 +1,9 @@
 package deployer
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -123,6 +125,10 @@ type ErrorInfo struct {
 	Message string `json:"message"`
 }
 
+func (d *Deployer) newResult(cmd string) *Result {
+	return &Result{Command: cmd, StartedAt: d.clock.Now()}
+}
+
 // failure returns r.Failure, creating it.
 func (r *Result) failure() *Failure {
 	if r.Failure == nil {
@@ -171,6 +177,47 @@ func (r *Result) recordDiagnostics(dep *cdtypes.DeploymentInfo, t *cdtypes.ECSTa
 			r.failure().Diagnostics = append(r.failure().Diagnostics, line)
 		}
 	}
+}
+
+// setError records err as the result's error and message.
+func (res *Result) setError(err error) {
+	res.Error = &ErrorInfo{Message: err.Error()}
+	var ae *AWSError
+	if errors.As(err, &ae) {
+		res.Error.Code = ae.Code
+	}
+	if res.Message == "" {
+		res.Message = err.Error()
+	}
+}
+
+// endBeforeDeployment reports an error that happened before any deployment was
+// created or attached: nothing to roll back.
+func (d *Deployer) endBeforeDeployment(ctx context.Context, res *Result, err error) *Result {
+	res.EndedAt = d.clock.Now()
+	var busy *BusyError
+	var bad *InputError
+	switch {
+	case errors.As(err, &bad):
+		res.Outcome, res.ExitCode = OutcomeBadInput, ExitBadInput
+	case ctx.Err() != nil:
+		res.Outcome, res.ExitCode = OutcomeInterrupted, ExitInterrupted
+		res.Message = "interrupted before a deployment was created; nothing to undo"
+		if errors.Is(err, errNoneCreated) {
+			res.Message = fmt.Sprintf("interrupted while creating the deployment; checked: no deployment of this release in group %s: nothing to undo", d.t.DeploymentGroup)
+		} else if errors.Is(err, errCreateUnchecked) {
+			res.Message = "interrupted while creating the deployment: " + err.Error()
+		}
+		return res
+	case errors.As(err, &busy):
+		res.Outcome, res.ExitCode, res.DeploymentID = OutcomeBusy, ExitFailed, busy.DeploymentID
+	case errors.As(err, new(*AlarmActiveError)):
+		res.Outcome, res.ExitCode = OutcomeAlarmActive, ExitFailed
+	default:
+		res.Outcome, res.ExitCode = OutcomeFailed, ExitFailed
+	}
+	res.setError(err)
+	return res
 }
 
 // writeJSON prints the result as one JSON document.

@@ -2,7 +2,9 @@ package deployer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // fakeClock advances instantly: Sleep moves time forward and returns.
@@ -505,4 +508,144 @@ func (f *fakeCloudWatch) GetMetricData(_ context.Context, in *cloudwatch.GetMetr
 
 func apiError(code, msg string) error {
 	return &smithy.GenericAPIError{Code: code, Message: msg}
+}
+
+// failing decides, per call number of an operation, whether it fails and how.
+type failing struct {
+	mu sync.Mutex
+	n  map[string]int
+	f  func(op string, n int) error
+}
+
+func (f *failing) next(op string) error {
+	f.mu.Lock()
+	if f.n == nil {
+		f.n = map[string]int{}
+	}
+	f.n[op]++
+	n := f.n[op]
+	f.mu.Unlock()
+	return f.f(op, n)
+}
+
+type flakyCodeDeploy struct {
+	CodeDeployAPI
+	f *failing
+}
+
+func (c flakyCodeDeploy) GetDeployment(ctx context.Context, in *codedeploy.GetDeploymentInput, o ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentOutput, error) {
+	if err := c.f.next("GetDeployment"); err != nil {
+		return nil, err
+	}
+	return c.CodeDeployAPI.GetDeployment(ctx, in, o...)
+}
+
+func (c flakyCodeDeploy) GetDeploymentTarget(ctx context.Context, in *codedeploy.GetDeploymentTargetInput, o ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentTargetOutput, error) {
+	if err := c.f.next("GetDeploymentTarget"); err != nil {
+		return nil, err
+	}
+	return c.CodeDeployAPI.GetDeploymentTarget(ctx, in, o...)
+}
+
+type flakyELB struct {
+	ELBv2API
+	f *failing
+}
+
+func (e flakyELB) DescribeTargetHealth(ctx context.Context, in *elbv2.DescribeTargetHealthInput, o ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error) {
+	if err := e.f.next("DescribeTargetHealth"); err != nil {
+		return nil, err
+	}
+	return e.ELBv2API.DescribeTargetHealth(ctx, in, o...)
+}
+
+func (e flakyELB) DescribeListeners(ctx context.Context, in *elbv2.DescribeListenersInput, o ...func(*elbv2.Options)) (*elbv2.DescribeListenersOutput, error) {
+	if err := e.f.next("DescribeListeners"); err != nil {
+		return nil, err
+	}
+	return e.ELBv2API.DescribeListeners(ctx, in, o...)
+}
+
+type flakyCloudWatch struct {
+	CloudWatchAPI
+	f *failing
+}
+
+func (c flakyCloudWatch) GetMetricData(ctx context.Context, in *cloudwatch.GetMetricDataInput, o ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error) {
+	if err := c.f.next("GetMetricData"); err != nil {
+		return nil, err
+	}
+	return c.CloudWatchAPI.GetMetricData(ctx, in, o...)
+}
+
+func (c flakyCloudWatch) DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAlarmsInput, o ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+	if err := c.f.next("DescribeAlarms"); err != nil {
+		return nil, err
+	}
+	return c.CloudWatchAPI.DescribeAlarms(ctx, in, o...)
+}
+
+// flakyDeployer is the world's deployer with reads that fail as f says.
+func flakyDeployer(t *testing.T, w *world, f func(op string, n int) error, opts ...func(*Options)) *Deployer {
+	d := w.deployer(t, true, opts...)
+	fl := &failing{f: f}
+	d.c.CodeDeploy = flakyCodeDeploy{CodeDeployAPI: d.c.CodeDeploy, f: fl}
+	d.c.ELB = flakyELB{ELBv2API: d.c.ELB, f: fl}
+	d.c.CloudWatch = flakyCloudWatch{CloudWatchAPI: d.c.CloudWatch, f: fl}
+	return d
+}
+
+func serverError(status int) error {
+	return &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}}, Err: errors.New("server error")}
+}
+
+// cancelDuring wraps CodeDeploy so that CI's cancel lands while CreateDeployment or
+// StopDeployment is on the wire: AWS acts on the request, and the SDK reports the
+// cancellation when the caller's context is cancelled.
+type cancelDuring struct {
+	CodeDeployAPI
+	cancel func()
+	call   string // "CreateDeployment" or "StopDeployment"
+	lost   bool   // the answer is lost even when the context survives (a timeout)
+	noop   bool   // AWS never got the request
+}
+
+func (c cancelDuring) CreateDeployment(ctx context.Context, in *codedeploy.CreateDeploymentInput, o ...func(*codedeploy.Options)) (*codedeploy.CreateDeploymentOutput, error) {
+	if c.call != "CreateDeployment" {
+		return c.CodeDeployAPI.CreateDeployment(ctx, in, o...)
+	}
+	var out *codedeploy.CreateDeploymentOutput
+	var err error
+	if !c.noop {
+		out, err = c.CodeDeployAPI.CreateDeployment(context.Background(), in, o...)
+	}
+	c.cancel()
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case c.lost || c.noop:
+		return nil, context.DeadlineExceeded
+	}
+	return out, err
+}
+
+func (c cancelDuring) StopDeployment(ctx context.Context, in *codedeploy.StopDeploymentInput, o ...func(*codedeploy.Options)) (*codedeploy.StopDeploymentOutput, error) {
+	if c.call != "StopDeployment" {
+		return c.CodeDeployAPI.StopDeployment(ctx, in, o...)
+	}
+	c.cancel()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return c.CodeDeployAPI.StopDeployment(ctx, in, o...)
+}
+
+func interruptedDeploy(t *testing.T, w *world, greenReady bool, wrap cancelDuring) *Result {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	d := w.deployer(t, greenReady)
+	wrap.CodeDeployAPI, wrap.cancel = d.c.CodeDeploy, cancel
+	d.c.CodeDeploy = wrap
+	return d.Deploy(ctx, deployV2())
 }

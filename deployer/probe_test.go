@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // modelServer mimics the contract's simulated model server: /health/ready,
@@ -107,37 +105,4 @@ func TestAssessAgreementBetweenBlueAndGreen(t *testing.T) {
 			assert.Equal(t, tc.agree, len(diffs) == 0, diffs)
 		})
 	}
-}
-
-func TestTheExampleSuitePassesAgainstTheModelServer(t *testing.T) {
-	t.Parallel()
-	s, err := loadSuite(filepath.Join("testdata", "suite-model-server.yaml"))
-	require.NoError(t, err)
-	blue, green := modelServer(t, "v1", 0, true), modelServer(t, "v2", 0, true)
-	d := New(Clients{}, Target{ProdURL: blue.URL, TestURL: green.URL}, withSuite(DefaultOptions(), s))
-	g := &GateResult{}
-	require.NoError(t, d.runSuite(context.Background(), g, d.prober(&release{vars: map[string]string{"IMAGE_TAG": "v2"}})))
-	assert.Contains(t, g.Evidence, "warm-up: 20 requests to green, 0 errors")
-	assert.Contains(t, g.Evidence, "blue-vs-green: 6/6 agree (100.0%, need 100.0%)")
-}
-
-func TestTheExampleSuiteFailsAWrongModel(t *testing.T) {
-	t.Parallel()
-	s, err := loadSuite(filepath.Join("testdata", "suite-model-server.yaml"))
-	require.NoError(t, err)
-	s.Checks = nil
-	blue, green := modelServer(t, "v1", 0, true), modelServer(t, "v2", 0.25, true)
-	d := New(Clients{}, Target{ProdURL: blue.URL, TestURL: green.URL}, withSuite(DefaultOptions(), s))
-	g := &GateResult{}
-	err = d.runSuite(context.Background(), g, d.prober(&release{vars: map[string]string{"IMAGE_TAG": "v2"}}))
-	var ge *GateError
-	require.ErrorAs(t, err, &ge)
-	assert.Contains(t, ge.Reason, "0/6 agree")
-	require.NotEmpty(t, g.Disagreements)
-	assert.Equal(t, "small input: prediction: blue 1, green 1.25 (tolerance 1e-06) (×3)", g.Disagreements[0], "repeated disagreements are counted, not repeated")
-}
-
-func withSuite(o Options, s *Suite) Options {
-	o.Suite = s
-	return o
 }

@@ -67,3 +67,28 @@ func TestDocsExampleMatchesTestdata(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(doc), string(example), "the documented example must be testdata/suite-model-server.yaml verbatim")
 }
+
+func TestSuiteEnvReferences(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, yaml, wantErr string
+	}{
+		{"an env reference in a header is allowed", "version: 1\nheaders: {Authorization: 'Bearer ${env:API_TOKEN}'}\nchecks: [{request: {path: /}}]", ""},
+		{"an env reference in a request header is allowed", "version: 1\nchecks: [{request: {path: /, headers: {X-Key: '${env:API_TOKEN}'}}}]", ""},
+		{"an env reference in a path is refused", "version: 1\nchecks: [{request: {path: '/${env:API_TOKEN}'}}]", "${env:API_TOKEN} may appear only in headers"},
+		{"an env reference in an expectation is refused", "version: 1\nchecks: [{request: {path: /}, expect: {json: {v: '${env:API_TOKEN}'}}}]", "only in headers"},
+		{"a malformed env name is refused", "version: 1\nheaders: {A: '${env:1X}'}\nchecks: [{request: {path: /}}]", "${env:1X}"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := parseSuite([]byte(tc.yaml))
+			if tc.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.wantErr)
+		})
+	}
+}

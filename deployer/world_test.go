@@ -89,6 +89,32 @@ func (w *world) options(log *slog.Logger) Options {
 	return o
 }
 
+// deployer builds a Deployer on the world with blue (v1) behind the prod URL and
+// green (greenReady decides /health/ready) behind the test URL.
+func (w *world) deployer(t *testing.T, greenReady bool, opts ...func(*Options)) *Deployer {
+	t.Helper()
+	log, _ := newLog(t)
+	tgt := testTarget()
+	tgt.ProdURL = modelServer(t, "v1", 0, true).URL
+	tgt.TestURL = modelServer(t, "v2", 0, greenReady).URL
+	o := w.options(log)
+	for _, f := range opts {
+		f(&o)
+	}
+	return New(w.clients(), tgt, o)
+}
+
+func deployV2() DeployRequest {
+	return DeployRequest{Image: newImage, Env: []EnvVar{{"MODEL_WARM", "1"}}, Provenance: Provenance{GitSHA: "abc123"}}
+}
+
+func mustAppSpec(t *testing.T, arn string) string {
+	t.Helper()
+	content, _, err := buildAppSpec(fargateService(), arn, "model", 8080).render()
+	require.NoError(t, err)
+	return content
+}
+
 const S = "Succeeded"
 
 func taskSets(blueWeight, greenWeight float64) []cdtypes.ECSTaskSet {
@@ -100,6 +126,32 @@ func taskSets(blueWeight, greenWeight float64) []cdtypes.ECSTaskSet {
 
 func ecsTarget(status string, evs []cdtypes.LifecycleEvent, blueWeight, greenWeight float64) *cdtypes.ECSTarget {
 	return &cdtypes.ECSTarget{Status: cdtypes.TargetStatus(status), LifecycleEvents: evs, TaskSetsInfo: taskSets(blueWeight, greenWeight), TargetId: aws.String("ml:web")}
+}
+
+func events(statuses ...string) []cdtypes.LifecycleEvent {
+	names := []string{"BeforeInstall", "Install", "AfterInstall", "AllowTestTraffic", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"}
+	out := make([]cdtypes.LifecycleEvent, len(names))
+	for i, n := range names {
+		st := "Pending"
+		if i < len(statuses) {
+			st = statuses[i]
+		}
+		out[i] = cdtypes.LifecycleEvent{LifecycleEventName: aws.String(n), Status: cdtypes.LifecycleEventStatus(st)}
+	}
+	return out
+}
+
+const (
+	tgBlue  = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/1111"
+	tgGreen = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-green/2222"
+)
+
+func weighted(pairs ...any) []elbv2types.Action {
+	var tgs []elbv2types.TargetGroupTuple
+	for i := 0; i < len(pairs); i += 2 {
+		tgs = append(tgs, elbv2types.TargetGroupTuple{TargetGroupArn: aws.String(pairs[i].(string)), Weight: aws.Int32(int32(pairs[i+1].(int)))})
+	}
+	return []elbv2types.Action{{Type: elbv2types.ActionTypeEnumForward, ForwardConfig: &elbv2types.ForwardActionConfig{TargetGroups: tgs}}}
 }
 
 // Scripted phases of a deployment.
@@ -139,12 +191,32 @@ func happyScript() []step {
 	return []step{stepCreated, stepInstalling, stepTestTraffic, stepReady, stepShifting, stepTermWait, stepSucceeded}
 }
 
+// unattended is a script nobody continues: the group's waits run their course.
+func unattended(steps ...step) []step {
+	out := make([]step, len(steps))
+	for i, s := range steps {
+		s.waitFor = ""
+		out[i] = s
+	}
+	return out
+}
+
+// codeDeployRollback is the step of CodeDeploy's rollback deployment of d-NEW.
+var codeDeployRollback = step{status: "InProgress", creator: cdtypes.DeploymentCreatorCodeDeployRollback,
+	target:   ecsTarget("InProgress", events(S, "InProgress"), 0, 100),
+	rollback: &cdtypes.RollbackInfo{RollbackTriggeringDeploymentId: aws.String("d-NEW")}}
+
 // expectRollback makes StopDeployment on id end it and create rollback d-RB,
 // which puts production back on blue.
 func (w *world) expectRollback(id string) {
 	w.onStop[id] = []step{{status: "Stopped", errInfo: &cdtypes.ErrorInformation{Code: "DEPLOYMENT_STOPPED", Message: aws.String("stopped by user")},
 		rollback: &cdtypes.RollbackInfo{RollbackDeploymentId: aws.String("d-RB")}}}
 	w.addScript("d-RB", step{status: "InProgress"}, step{status: S, enter: func(w *world) { w.setProd(tgBlue); w.setTest(tgBlue) }})
+}
+
+// writes counts the calls that change anything in AWS.
+func (w *world) writes() int {
+	return w.called("ecs:Register") + w.called("codedeploy:Create") + w.called("codedeploy:Continue") + w.called("codedeploy:Stop")
 }
 
 // logBuffer collects slog output for assertions and shows it on failure.

@@ -11,55 +11,27 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// cancelDuring wraps CodeDeploy so that CI's cancel lands while CreateDeployment or
-// StopDeployment is on the wire: AWS acts on the request, and the SDK reports the
-// cancellation when the caller's context is cancelled.
-type cancelDuring struct {
-	CodeDeployAPI
-	cancel func()
-	call   string // "CreateDeployment" or "StopDeployment"
-	lost   bool   // the answer is lost even when the context survives (a timeout)
-	noop   bool   // AWS never got the request
-}
+func TestDeployRegistersACloneWithTheImageEnvAndProvenance(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	w.deployer(t, true).Deploy(context.Background(), deployV2())
 
-func (c cancelDuring) CreateDeployment(ctx context.Context, in *codedeploy.CreateDeploymentInput, o ...func(*codedeploy.Options)) (*codedeploy.CreateDeploymentOutput, error) {
-	if c.call != "CreateDeployment" {
-		return c.CodeDeployAPI.CreateDeployment(ctx, in, o...)
+	require.Len(t, w.registers, 1)
+	in := w.registers[0]
+	assert.Equal(t, newImage, containerImage(in.ContainerDefinitions, "model"))
+	assert.Equal(t, "repo/sidecar:3", containerImage(in.ContainerDefinitions, "sidecar"))
+	tags := map[string]string{}
+	for _, tg := range in.Tags {
+		tags[*tg.Key] = *tg.Value
 	}
-	var out *codedeploy.CreateDeploymentOutput
-	var err error
-	if !c.noop {
-		out, err = c.CodeDeployAPI.CreateDeployment(context.Background(), in, o...)
-	}
-	c.cancel()
-	switch {
-	case ctx.Err() != nil:
-		return nil, ctx.Err()
-	case c.lost || c.noop:
-		return nil, context.DeadlineExceeded
-	}
-	return out, err
-}
-
-func (c cancelDuring) StopDeployment(ctx context.Context, in *codedeploy.StopDeploymentInput, o ...func(*codedeploy.Options)) (*codedeploy.StopDeploymentOutput, error) {
-	if c.call != "StopDeployment" {
-		return c.CodeDeployAPI.StopDeployment(ctx, in, o...)
-	}
-	c.cancel()
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	return c.CodeDeployAPI.StopDeployment(ctx, in, o...)
-}
-
-func interruptedDeploy(t *testing.T, w *world, greenReady bool, wrap cancelDuring) *Result {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	d := w.deployer(t, greenReady)
-	wrap.CodeDeployAPI, wrap.cancel = d.c.CodeDeploy, cancel
-	d.c.CodeDeploy = wrap
-	return d.Deploy(ctx, deployV2())
+	assert.Equal(t, liveTD, tags[TagPreviousTaskDefinition], "the rollback target is recorded on the new revision")
+	assert.Equal(t, "abc123", tags[TagGitSHA])
+	require.Len(t, w.creates, 1)
+	c := w.creates[0]
+	assert.Equal(t, "web-dg", *c.DeploymentGroupName)
+	assert.Contains(t, *c.Revision.AppSpecContent.Content, newTD)
+	assert.Contains(t, *c.Description, "deployer: image repo/model-server:v2 | git abc123")
 }
 
 func TestACancelDuringCreateDeploymentStopsTheDeploymentItCreated(t *testing.T) {
@@ -127,18 +99,6 @@ func TestAnInterruptedCreateThatCouldNotBeCheckedSaysSo(t *testing.T) {
 	assert.Equal(t, OutcomeInterrupted, res.Outcome)
 	assert.Contains(t, res.Message, "interrupted while creating the deployment: create deployment in group web-dg: context deadline exceeded; could not check whether it was created: ")
 	assert.Contains(t, res.Message, "see `deployer status`")
-}
-
-func TestACancelLandingDuringTheRollbacksStopDeploymentStillStopsIt(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	w.addScript("d-NEW", happyScript()...)
-	w.expectRollback("d-NEW")
-	res := interruptedDeploy(t, w, false, cancelDuring{call: "StopDeployment"}) // gate 1 fails, then the signal
-
-	assert.Equal(t, []string{"d-NEW"}, w.stops, "StopDeployment is not cut short by the signal")
-	require.NotNil(t, res.Rollback)
-	assert.NotEqual(t, "not-started", res.Rollback.Status)
 }
 
 func TestDeployThatLosesTheRaceToCreateAttachesToTheWinnersDeploymentOfTheSameImage(t *testing.T) {

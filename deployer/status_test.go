@@ -1,28 +1,60 @@
 package deployer
 
 import (
+	"bytes"
 	"context"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// unattended is a script nobody continues: the group's waits run their course.
-func unattended(steps ...step) []step {
-	out := make([]step, len(steps))
-	for i, s := range steps {
-		s.waitFor = ""
-		out[i] = s
-	}
-	return out
+func TestStatusShowsLiveImageListenersAndTheInFlightPhase(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.taskDefs[newTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(newTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(newImage)}}}
+	w.active = []string{"d-NEW"}
+	w.addScript("d-NEW", stepReady)
+	w.scripts["d-NEW"].appSpec = mustAppSpec(t, newTD)
+	w.setTest(tgGreen)
+	res := w.deployer(t, true).Status(context.Background())
+
+	require.Equal(t, OutcomeOK, res.Outcome, res.Message)
+	s := res.Status
+	assert.Equal(t, liveTD, s.TaskDefinitionArn)
+	assert.Equal(t, "repo/model-server:v1", s.Image)
+	assert.Equal(t, prevTD, s.PreviousTaskDefinitionArn)
+	assert.Equal(t, tgBlue, s.Prod.LiveTargetGroup)
+	assert.Equal(t, tgGreen, s.Test.LiveTargetGroup)
+	require.NotNil(t, s.InFlight)
+	assert.Equal(t, PhaseReady, s.InFlight.Phase)
+	assert.Equal(t, newImage, s.InFlight.Image)
+	var out bytes.Buffer
+	res.writeText(&out)
+	assert.Contains(t, out.String(), "prod serves     web-blue (web-blue=100 web-green=0)")
+	assert.Contains(t, out.String(), "in flight       d-NEW Ready (phase ready) image repo/model-server:v2")
+	assert.Zero(t, w.writes(), "status writes nothing")
 }
 
-// writes counts the calls that change anything in AWS.
-func (w *world) writes() int {
-	return w.called("ecs:Register") + w.called("codedeploy:Create") + w.called("codedeploy:Continue") + w.called("codedeploy:Stop")
+func TestStatusNamesCodeDeploysRollback(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.taskDefs[liveTD].ContainerDefinitions[0].Image = aws.String("repo/model-server:v1")
+	w.active = []string{"d-RB"}
+	w.addScript("d-RB", codeDeployRollback)
+	w.scripts["d-RB"].appSpec = mustAppSpec(t, liveTD)
+	res := w.deployer(t, true).Status(context.Background())
+
+	require.Equal(t, ExitReleased, res.ExitCode, res.Message)
+	require.NotNil(t, res.Status.InFlight)
+	assert.Equal(t, "d-NEW", res.Status.InFlight.RollbackOf)
+	assert.Equal(t, "codeDeployRollback", res.Status.InFlight.Creator)
+	var out bytes.Buffer
+	res.writeText(&out)
+	assert.Contains(t, out.String(), "CodeDeploy's rollback of d-NEW: follow it with `deployer status --follow --deployment-id d-RB`")
 }
 
 func TestStatusFollowPrintsEachChangeUntilTheDeploymentSucceedsAndWritesNothing(t *testing.T) {
@@ -94,6 +126,23 @@ func TestStatusFollowInterruptedChangesNothing(t *testing.T) {
 	assert.Equal(t, ExitInterrupted, res.ExitCode)
 	assert.Contains(t, res.Message, "stopped following deployment d-NEW; nothing was changed")
 	assert.Zero(t, w.writes())
+}
+
+func TestStatusFollowRetriesATransientReadError(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.active = []string{"d-NEW"}
+	w.addScript("d-NEW", unattended(stepInstalling, stepReady, stepShifting, stepTermWait, stepSucceeded)...)
+	d := flakyDeployer(t, w, func(op string, n int) error {
+		if op == "GetDeployment" && (n == 3 || n == 4) {
+			return apiError("ThrottlingException", "Rate exceeded")
+		}
+		return nil
+	})
+	res := d.Follow(context.Background(), "")
+
+	assert.Equal(t, ExitReleased, res.ExitCode, res.Message)
+	assert.Contains(t, res.Message, "deployment d-NEW ended Succeeded")
 }
 
 func TestAssessFollowEnd(t *testing.T) {

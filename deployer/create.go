@@ -19,7 +19,7 @@ import (
 // revision, r.TaskDefArn) and creates the deployment with the release's
 // provenance.
 func (d *Deployer) create(ctx context.Context, res *Result, r *release, svc *ecstypes.Service, in *ecs.RegisterTaskDefinitionInput, req DeployRequest) error {
-	res.PreviousTaskDefinitionArn = str(svc.TaskDefinition)
+	res.PreviousTaskDefinitionArn = aws.ToString(svc.TaskDefinition)
 	if in != nil {
 		var err error
 		if r.TaskDefArn, err = d.register(ctx, in); err != nil {
@@ -66,7 +66,7 @@ func (d *Deployer) startDeployment(ctx context.Context, res *Result, r *release,
 		if aerr != nil || active == nil {
 			return err // it ended meanwhile: the group is free again, but this run reports what it met
 		}
-		d.log.Warn("another run created a deployment first", "deployment", str(active.DeploymentId), "registered", r.TaskDefArn)
+		d.log.Warn("another run created a deployment first", "deployment", aws.ToString(active.DeploymentId), "registered", r.TaskDefArn)
 		return d.attach(ctx, res, r, active)
 	case ctx.Err() != nil || createAnswerLost(err):
 		found, ferr := d.findCreated(ctx, content, sum, description)
@@ -129,20 +129,20 @@ func assessOurDeployment(dep *cdtypes.DeploymentInfo, content, sum, description 
 	}
 	if rev := dep.Revision; rev != nil && rev.AppSpecContent != nil {
 		c := rev.AppSpecContent
-		if str(c.Sha256) != "" || str(c.Content) != "" {
-			return str(c.Sha256) == sum || str(c.Content) == content
+		if aws.ToString(c.Sha256) != "" || aws.ToString(c.Content) != "" {
+			return aws.ToString(c.Sha256) == sum || aws.ToString(c.Content) == content
 		}
 	}
-	return description != "" && str(dep.Description) == description
+	return description != "" && aws.ToString(dep.Description) == description
 }
 
 // register registers the new task definition revision.
 func (d *Deployer) register(ctx context.Context, in *ecs.RegisterTaskDefinitionInput) (string, error) {
 	out, err := d.c.ECS.RegisterTaskDefinition(ctx, in)
 	if err != nil {
-		return "", awsError("register task definition "+str(in.Family), err)
+		return "", awsError("register task definition "+aws.ToString(in.Family), err)
 	}
-	arn := str(out.TaskDefinition.TaskDefinitionArn)
+	arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
 	d.log.Info("registered task definition", "arn", arn)
 	return arn, nil
 }
@@ -172,7 +172,7 @@ func (d *Deployer) createDeployment(ctx context.Context, content, sum, descripti
 		}
 		return "", err
 	}
-	id := str(out.DeploymentId)
+	id := aws.ToString(out.DeploymentId)
 	d.log.Info("created deployment", "deployment", id, "group", d.t.DeploymentGroup)
 	return id, nil
 }

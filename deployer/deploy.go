@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 )
@@ -110,16 +111,16 @@ func (d *Deployer) desiredRelease(ctx context.Context, st *serviceState, req Dep
 		if err != nil {
 			return "", nil, "", err
 		}
-		if live := str(st.TaskDef.Family); req.SameFamily && str(td.Family) != live {
+		if live := aws.ToString(st.TaskDef.Family); req.SameFamily && aws.ToString(td.Family) != live {
 			return "", nil, "", fmt.Errorf("task definition %s is a revision of family %s, but service %s runs family %s: --task-definition-arn releases revisions of the service's own family",
-				req.TaskDefinitionArn, str(td.Family), d.t.Service, live)
+				req.TaskDefinitionArn, aws.ToString(td.Family), d.t.Service, live)
 		}
 		image := containerImage(td.ContainerDefinitions, d.t.ContainerName)
 		if image == "" {
 			return "", nil, "", fmt.Errorf("task definition %s has no container %q", req.TaskDefinitionArn, d.t.ContainerName)
 		}
 		// family:revision becomes the full ARN the AppSpec needs.
-		return image, nil, str(td.TaskDefinitionArn), nil
+		return image, nil, aws.ToString(td.TaskDefinitionArn), nil
 	}
 	in := cloneTaskDefinition(st.TaskDef, st.TaskDefTags)
 	if req.TaskDefinitionFile != nil {
@@ -134,7 +135,7 @@ func (d *Deployer) desiredRelease(ctx context.Context, st *serviceState, req Dep
 	if _, err := parseImage(image); err != nil {
 		return "", nil, "", fmt.Errorf("image of container %s: %w", d.t.ContainerName, err)
 	}
-	prov := req.Provenance.forRelease(image, str(st.Service.TaskDefinition))
+	prov := req.Provenance.forRelease(image, aws.ToString(st.Service.TaskDefinition))
 	if err := applyRelease(in, d.t.ContainerName, image, req.Env, prov); err != nil {
 		return "", nil, "", err
 	}
@@ -144,7 +145,7 @@ func (d *Deployer) desiredRelease(ctx context.Context, st *serviceState, req Dep
 // attach follows an in-flight deployment when it deploys our image (our revision,
 // when releasing a registered one), else refuses.
 func (d *Deployer) attach(ctx context.Context, res *Result, r *release, dep *cdtypes.DeploymentInfo) error {
-	id := str(dep.DeploymentId)
+	id := aws.ToString(dep.DeploymentId)
 	arn, image, previous, err := d.deploymentRelease(ctx, dep)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
 
@@ -28,7 +29,7 @@ func actionForwards(actions []elbv2types.Action) []forward {
 				if tg.Weight != nil {
 					w = *tg.Weight
 				}
-				out = append(out, forward{TargetGroupArn: str(tg.TargetGroupArn), Weight: w})
+				out = append(out, forward{TargetGroupArn: aws.ToString(tg.TargetGroupArn), Weight: w})
 			}
 			return out
 		}
@@ -53,7 +54,7 @@ func ruleForwards(rules []elbv2types.Rule) []forward {
 
 func rulePriority(r elbv2types.Rule) int {
 	var n int
-	if _, err := fmt.Sscanf(str(r.Priority), "%d", &n); err != nil {
+	if _, err := fmt.Sscanf(aws.ToString(r.Priority), "%d", &n); err != nil {
 		return 1 << 30 // "default"
 	}
 	return n

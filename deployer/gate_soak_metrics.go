@@ -118,7 +118,7 @@ func assessTerminationWaitEnd(t *cdtypes.ECSTarget, wait time.Duration, seen tim
 	if t != nil {
 		var last time.Time
 		for _, ev := range t.LifecycleEvents {
-			if slices.Contains(trafficEvents, str(ev.LifecycleEventName)) && ev.EndTime != nil && ev.EndTime.After(last) {
+			if slices.Contains(trafficEvents, aws.ToString(ev.LifecycleEventName)) && ev.EndTime != nil && ev.EndTime.After(last) {
 				last = *ev.EndTime
 			}
 		}

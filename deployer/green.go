@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 )
@@ -23,8 +24,8 @@ func (d *Deployer) greenTargetGroup(ctx context.Context, r *release, s snapshot)
 		return r.green, nil
 	}
 	in := &elbv2.DescribeTargetGroupsInput{}
-	if ts := taskSet(s.Target, cdtypes.TargetLabelGreen); ts != nil && ts.TargetGroup != nil && str(ts.TargetGroup.Name) != "" {
-		in.Names = []string{str(ts.TargetGroup.Name)}
+	if ts := taskSet(s.Target, cdtypes.TargetLabelGreen); ts != nil && ts.TargetGroup != nil && aws.ToString(ts.TargetGroup.Name) != "" {
+		in.Names = []string{aws.ToString(ts.TargetGroup.Name)}
 	} else {
 		arn, err := d.greenFromListeners(ctx)
 		if err != nil {
@@ -40,7 +41,7 @@ func (d *Deployer) greenTargetGroup(ctx context.Context, r *release, s snapshot)
 		return nil, fmt.Errorf("describe target group %v: got %d groups", append(in.Names, in.TargetGroupArns...), len(out.TargetGroups))
 	}
 	tg := out.TargetGroups[0]
-	r.green = &targetGroupInfo{Arn: str(tg.TargetGroupArn), Name: str(tg.TargetGroupName), HealthCheckPath: str(tg.HealthCheckPath), LoadBalancerArns: tg.LoadBalancerArns}
+	r.green = &targetGroupInfo{Arn: aws.ToString(tg.TargetGroupArn), Name: aws.ToString(tg.TargetGroupName), HealthCheckPath: aws.ToString(tg.HealthCheckPath), LoadBalancerArns: tg.LoadBalancerArns}
 	d.log.Info("green target group", "name", r.green.Name, "arn", r.green.Arn)
 	return r.green, nil
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
 
@@ -64,15 +65,15 @@ func targetID(t *elbv2types.TargetDescription) string {
 		return "?"
 	}
 	if t.Port != nil {
-		return fmt.Sprintf("%s:%d", str(t.Id), *t.Port)
+		return fmt.Sprintf("%s:%d", aws.ToString(t.Id), *t.Port)
 	}
-	return str(t.Id)
+	return aws.ToString(t.Id)
 }
 
 func reasonSuffix(th *elbv2types.TargetHealth) string {
 	switch {
-	case th.Reason != "" && str(th.Description) != "":
-		return fmt.Sprintf(" (%s: %s)", th.Reason, str(th.Description))
+	case th.Reason != "" && aws.ToString(th.Description) != "":
+		return fmt.Sprintf(" (%s: %s)", th.Reason, aws.ToString(th.Description))
 	case th.Reason != "":
 		return fmt.Sprintf(" (%s)", th.Reason)
 	}

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // invocation is a validated command line: everything a command needs before its
@@ -187,7 +189,7 @@ func (c *cliConfig) validateImage(req *DeployRequest, container string) error {
 		}
 		req.TaskDefinitionFile = in
 		if c.image == "" {
-			if _, err := parseImage(str(in.ContainerDefinitions[i].Image)); err != nil {
+			if _, err := parseImage(aws.ToString(in.ContainerDefinitions[i].Image)); err != nil {
 				return inputErrorf("--task-definition", "%s: container %s image %v", c.taskDefFile, container, err)
 			}
 		}

@@ -2,9 +2,11 @@ package deployer
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
@@ -72,7 +74,7 @@ func assessDeployment(d *cdtypes.DeploymentInfo, t *cdtypes.ECSTarget) Phase {
 		return PhaseTerminationWait
 	}
 	for _, ev := range t.LifecycleEvents {
-		if slices.Contains(trafficEvents, str(ev.LifecycleEventName)) && ev.Status != cdtypes.LifecycleEventStatusPending && ev.Status != "" {
+		if slices.Contains(trafficEvents, aws.ToString(ev.LifecycleEventName)) && ev.Status != cdtypes.LifecycleEventStatusPending && ev.Status != "" {
 			return PhaseShifting
 		}
 	}
@@ -105,17 +107,17 @@ func describeSnapshot(s snapshot) map[string]string {
 	for _, ev := range s.Target.LifecycleEvents {
 		line := string(ev.Status)
 		if dg := ev.Diagnostics; dg != nil && dg.ErrorCode != "" && dg.ErrorCode != cdtypes.LifecycleErrorCodeSuccess {
-			line += fmt.Sprintf(" (%s: %s)", dg.ErrorCode, str(dg.Message))
+			line += fmt.Sprintf(" (%s: %s)", dg.ErrorCode, aws.ToString(dg.Message))
 		}
-		out["event "+str(ev.LifecycleEventName)] = line
+		out["event "+aws.ToString(ev.LifecycleEventName)] = line
 	}
 	for _, ts := range s.Target.TaskSetsInfo {
 		tg := ""
 		if ts.TargetGroup != nil {
-			tg = str(ts.TargetGroup.Name)
+			tg = aws.ToString(ts.TargetGroup.Name)
 		}
 		out["taskset "+string(ts.TaskSetLabel)] = fmt.Sprintf("%s running %d/%d pending %d weight %g%% tg %s",
-			str(ts.Status), ts.RunningCount, ts.DesiredCount, ts.PendingCount, ts.TrafficWeight, tg)
+			aws.ToString(ts.Status), ts.RunningCount, ts.DesiredCount, ts.PendingCount, ts.TrafficWeight, tg)
 	}
 	return out
 }
@@ -124,7 +126,7 @@ func describeSnapshot(s snapshot) map[string]string {
 // lifecycle event first seen as Pending is not news.
 func snapshotChanges(before, after map[string]string) []string {
 	var out []string
-	for _, k := range sortedKeys(after) {
+	for _, k := range slices.Sorted(maps.Keys(after)) {
 		old, seen := before[k]
 		if !seen && after[k] == string(cdtypes.LifecycleEventStatusPending) {
 			continue
@@ -142,17 +144,10 @@ func snapshotChanges(before, after map[string]string) []string {
 func rollbackOf(dep *cdtypes.DeploymentInfo) string {
 	var of string
 	if rb := dep.RollbackInfo; rb != nil {
-		of = str(rb.RollbackTriggeringDeploymentId)
+		of = aws.ToString(rb.RollbackTriggeringDeploymentId)
 	}
 	if of == "" && dep.Creator == cdtypes.DeploymentCreatorCodeDeployRollback {
 		of = "an earlier deployment"
 	}
 	return of
-}
-
-func str(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }

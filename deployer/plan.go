@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 )
 
@@ -61,7 +62,7 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 		return nil, err
 	}
 	d.o = assessLimits(d.given, st.Service, st.Group, alarms, len(alarms) == 0)
-	rep := &PlanReport{Image: image, LiveTaskDefinitionArn: str(st.Service.TaskDefinition), Group: st.Group, Budget: assessBudget(d.o, st.Group),
+	rep := &PlanReport{Image: image, LiveTaskDefinitionArn: aws.ToString(st.Service.TaskDefinition), Group: st.Group, Budget: assessBudget(d.o, st.Group),
 		AlarmsInAlarm: firing(alarms)}
 	if err := d.planRefusal(ctx, rep, st.Group); err != nil {
 		return nil, err
@@ -74,7 +75,7 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 		}
 		in = cloneTaskDefinition(td, tags)
 	} else {
-		arn = fmt.Sprintf("(new revision of %s, registered by deploy)", str(in.Family))
+		arn = fmt.Sprintf("(new revision of %s, registered by deploy)", aws.ToString(in.Family))
 	}
 	rep.TaskDefinitionDiff = diffTaskDefinitions(withoutProvenance(before), withoutProvenance(in))
 	if rep.AppSpec, _, err = buildAppSpec(st.Service, arn, d.t.ContainerName, d.t.ContainerPort).render(); err != nil {
@@ -139,7 +140,7 @@ func (d *Deployer) planInFlight(ctx context.Context, want *release) (string, err
 	if rollbackOf(active) == "" && sameRelease(want, activeArn, activeImage) {
 		verb = "attach to it"
 	}
-	return fmt.Sprintf("%s (%s) deploys %s: deploy would %s", str(active.DeploymentId), active.Status, activeImage, verb), nil
+	return fmt.Sprintf("%s (%s) deploys %s: deploy would %s", aws.ToString(active.DeploymentId), active.Status, activeImage, verb), nil
 }
 
 // planReadTimeout bounds plan's retries of a read that fails transiently.

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,7 +54,7 @@ type prober struct {
 // redact replaces every secret value in s with [redacted env:NAME]: a server may
 // echo a header back, and answers end up in logs, results and summaries.
 func (p *prober) redact(s string) string {
-	names := sortedKeys(p.secrets)
+	names := slices.Sorted(maps.Keys(p.secrets))
 	sort.SliceStable(names, func(i, j int) bool { return len(p.secrets[names[i]]) > len(p.secrets[names[j]]) })
 	for _, name := range names {
 		if v := p.secrets[name]; v != "" {
@@ -130,7 +132,7 @@ func assessCheck(exp Expect, res httpResult, vars map[string]string) []string {
 	if res.Status != want {
 		problems = append(problems, fmt.Sprintf("status %d, want %d", res.Status, want))
 	}
-	for _, name := range sortedKeys(exp.Headers) {
+	for _, name := range slices.Sorted(maps.Keys(exp.Headers)) {
 		wantH := expandVars(exp.Headers[name], vars)
 		if got := res.Header.Get(name); got != wantH {
 			problems = append(problems, fmt.Sprintf("header %s = %q, want %q", name, got, wantH))
@@ -139,7 +141,7 @@ func assessCheck(exp Expect, res httpResult, vars map[string]string) []string {
 	if len(exp.JSON) > 0 && (res.JSONErr != nil || res.JSON == nil) {
 		return append(problems, "body is not JSON")
 	}
-	for _, path := range sortedKeys(exp.JSON) {
+	for _, path := range slices.Sorted(maps.Keys(exp.JSON)) {
 		if p := assessField(path, exp.JSON[path], res.JSON, vars); p != "" {
 			problems = append(problems, p)
 		}
@@ -204,7 +206,7 @@ func assessAgreement(cmp *Compare, blue, green httpResult) []string {
 		}
 		return diffs
 	}
-	for _, path := range sortedKeys(cmp.Fields) {
+	for _, path := range slices.Sorted(maps.Keys(cmp.Fields)) {
 		bv, bok := lookupJSON(blue.JSON, path)
 		gv, gok := lookupJSON(green.JSON, path)
 		switch {

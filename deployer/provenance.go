@@ -21,8 +21,8 @@ const (
 // deployer:previous-task-definition tag, or "".
 func previousTaskDefinition(tags []ecstypes.Tag) string {
 	for _, t := range tags {
-		if str(t.Key) == TagPreviousTaskDefinition {
-			return str(t.Value)
+		if aws.ToString(t.Key) == TagPreviousTaskDefinition {
+			return aws.ToString(t.Value)
 		}
 	}
 	return ""

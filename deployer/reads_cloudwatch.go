@@ -23,7 +23,7 @@ func (d *Deployer) describeAlarms(ctx context.Context, names []string) ([]groupA
 			return nil, readError("describe alarms "+strings.Join(batch, ","), err)
 		}
 		for _, a := range resp.MetricAlarms {
-			ga := groupAlarm{Name: str(a.AlarmName), Reason: str(a.StateReason), InAlarm: a.StateValue == cwtypes.StateValueAlarm}
+			ga := groupAlarm{Name: aws.ToString(a.AlarmName), Reason: aws.ToString(a.StateReason), InAlarm: a.StateValue == cwtypes.StateValueAlarm}
 			if a.Period != nil {
 				ga.Period = time.Duration(*a.Period) * time.Second
 			}
@@ -36,7 +36,7 @@ func (d *Deployer) describeAlarms(ctx context.Context, names []string) ([]groupA
 			out = append(out, ga)
 		}
 		for _, a := range resp.CompositeAlarms {
-			out = append(out, groupAlarm{Name: str(a.AlarmName), Reason: str(a.StateReason), InAlarm: a.StateValue == cwtypes.StateValueAlarm})
+			out = append(out, groupAlarm{Name: aws.ToString(a.AlarmName), Reason: aws.ToString(a.StateReason), InAlarm: a.StateValue == cwtypes.StateValueAlarm})
 		}
 	}
 	return out, nil
@@ -75,7 +75,7 @@ func (d *Deployer) readSoakMetrics(ctx context.Context, lbArn, tgArn string, sta
 				if i < len(r.Timestamps) && r.Timestamps[i].Before(from) {
 					continue
 				}
-				switch str(r.Id) {
+				switch aws.ToString(r.Id) {
 				case "requests":
 					m.Requests += v
 				case "errors":

@@ -22,7 +22,7 @@ func (d *Deployer) readGroup(ctx context.Context) (GroupSettings, *cdtypes.Deplo
 	if info == nil {
 		return GroupSettings{}, nil, fmt.Errorf("get deployment group %s: empty answer", d.t.DeploymentGroup)
 	}
-	g := GroupSettings{DeploymentConfig: str(info.DeploymentConfigName)}
+	g := GroupSettings{DeploymentConfig: aws.ToString(info.DeploymentConfigName)}
 	if g.DeploymentConfig == "" {
 		g.DeploymentConfig = "CodeDeployDefault.ECSAllAtOnce"
 	}
@@ -41,7 +41,7 @@ func (d *Deployer) readGroup(ctx context.Context) (GroupSettings, *cdtypes.Deplo
 	if ac := info.AlarmConfiguration; ac != nil {
 		g.AlarmsEnabled = ac.Enabled
 		for _, a := range ac.Alarms {
-			g.Alarms = append(g.Alarms, str(a.Name))
+			g.Alarms = append(g.Alarms, aws.ToString(a.Name))
 		}
 	}
 	g.AutoRollback = info.AutoRollbackConfiguration != nil && info.AutoRollbackConfiguration.Enabled
@@ -131,19 +131,19 @@ func (d *Deployer) pickDeployment(ctx context.Context, id string) (string, error
 func (d *Deployer) deploymentRelease(ctx context.Context, dep *cdtypes.DeploymentInfo) (arn, image, previous string, err error) {
 	var content string
 	if rev := dep.Revision; rev != nil && rev.AppSpecContent != nil {
-		content = str(rev.AppSpecContent.Content)
+		content = aws.ToString(rev.AppSpecContent.Content)
 	}
 	if content == "" && dep.Revision != nil {
 		out, err := d.c.CodeDeploy.GetApplicationRevision(ctx, &codedeploy.GetApplicationRevisionInput{ApplicationName: &d.t.Application, Revision: dep.Revision})
 		if err != nil {
-			return "", "", "", awsError("get revision of deployment "+str(dep.DeploymentId), err)
+			return "", "", "", awsError("get revision of deployment "+aws.ToString(dep.DeploymentId), err)
 		}
 		if out.Revision != nil && out.Revision.AppSpecContent != nil {
-			content = str(out.Revision.AppSpecContent.Content)
+			content = aws.ToString(out.Revision.AppSpecContent.Content)
 		}
 	}
 	if arn, err = appSpecTaskDefinition(content); err != nil {
-		return "", "", "", fmt.Errorf("deployment %s: %w", str(dep.DeploymentId), err)
+		return "", "", "", fmt.Errorf("deployment %s: %w", aws.ToString(dep.DeploymentId), err)
 	}
 	td, tags, err := d.describeTaskDefinition(ctx, arn)
 	if err != nil {

@@ -30,11 +30,11 @@ func (d *Deployer) readService(ctx context.Context) (*serviceState, error) {
 	if len(svc.LoadBalancers) != 1 {
 		return nil, fmt.Errorf("service %s has %d load balancer entries; blue/green needs exactly one (the initial target group), else Install hangs", d.t.Service, len(svc.LoadBalancers))
 	}
-	if lb := svc.LoadBalancers[0]; str(lb.ContainerName) != d.t.ContainerName || aws.ToInt32(lb.ContainerPort) != d.t.ContainerPort {
+	if lb := svc.LoadBalancers[0]; aws.ToString(lb.ContainerName) != d.t.ContainerName || aws.ToInt32(lb.ContainerPort) != d.t.ContainerPort {
 		return nil, fmt.Errorf("service %s routes to container %s:%d, not %s:%d (check containerName/containerPort)",
-			d.t.Service, str(lb.ContainerName), aws.ToInt32(lb.ContainerPort), d.t.ContainerName, d.t.ContainerPort)
+			d.t.Service, aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort), d.t.ContainerName, d.t.ContainerPort)
 	}
-	td, tags, err := d.describeTaskDefinition(ctx, str(svc.TaskDefinition))
+	td, tags, err := d.describeTaskDefinition(ctx, aws.ToString(svc.TaskDefinition))
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (d *Deployer) describeService(ctx context.Context) (*ecstypes.Service, erro
 	if len(out.Services) == 0 {
 		reason := "not found"
 		if len(out.Failures) > 0 {
-			reason = str(out.Failures[0].Reason)
+			reason = aws.ToString(out.Failures[0].Reason)
 		}
 		return nil, fmt.Errorf("%s: %s", op, reason)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
@@ -152,7 +153,7 @@ func phaseRecords(t *cdtypes.ECSTarget) []PhaseRecord {
 	}
 	var out []PhaseRecord
 	for _, ev := range t.LifecycleEvents {
-		out = append(out, PhaseRecord{Name: str(ev.LifecycleEventName), Status: string(ev.Status), Start: ev.StartTime, End: ev.EndTime})
+		out = append(out, PhaseRecord{Name: aws.ToString(ev.LifecycleEventName), Status: string(ev.Status), Start: ev.StartTime, End: ev.EndTime})
 	}
 	return out
 }
@@ -163,15 +164,15 @@ func (r *Result) recordDiagnostics(dep *cdtypes.DeploymentInfo, t *cdtypes.ECSTa
 	if dep != nil && dep.ErrorInformation != nil {
 		f := r.failure()
 		f.ErrorCode = string(dep.ErrorInformation.Code)
-		f.ErrorMessage = str(dep.ErrorInformation.Message)
+		f.ErrorMessage = aws.ToString(dep.ErrorInformation.Message)
 	}
 	if t == nil {
 		return
 	}
 	for _, ev := range t.LifecycleEvents {
 		if dg := ev.Diagnostics; dg != nil && ev.Status == cdtypes.LifecycleEventStatusFailed {
-			line := fmt.Sprintf("%s: %s %s", str(ev.LifecycleEventName), dg.ErrorCode, str(dg.Message))
-			if tail := strings.TrimSpace(str(dg.LogTail)); tail != "" {
+			line := fmt.Sprintf("%s: %s %s", aws.ToString(ev.LifecycleEventName), dg.ErrorCode, aws.ToString(dg.Message))
+			if tail := strings.TrimSpace(aws.ToString(dg.LogTail)); tail != "" {
 				line += " | " + tail
 			}
 			r.failure().Diagnostics = append(r.failure().Diagnostics, line)

@@ -3,6 +3,8 @@ package deployer
 import (
 	"context"
 	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Rollback returns production to the previous version: an in-flight deployment
@@ -29,12 +31,12 @@ func (d *Deployer) Rollback(ctx context.Context, deploymentID, toTaskDefinition 
 		if err != nil {
 			return d.endBeforeDeployment(ctx, res, err)
 		}
-		_, tags, err := d.describeTaskDefinition(ctx, str(svc.TaskDefinition))
+		_, tags, err := d.describeTaskDefinition(ctx, aws.ToString(svc.TaskDefinition))
 		if err != nil {
 			return d.endBeforeDeployment(ctx, res, err)
 		}
 		if target = previousTaskDefinition(tags); target == "" {
-			return d.endBeforeDeployment(ctx, res, fmt.Errorf("nothing in flight, and live task definition %s records no previous one (tag %s); pass --to-task-definition ARN", str(svc.TaskDefinition), TagPreviousTaskDefinition))
+			return d.endBeforeDeployment(ctx, res, fmt.Errorf("nothing in flight, and live task definition %s records no previous one (tag %s); pass --to-task-definition ARN", aws.ToString(svc.TaskDefinition), TagPreviousTaskDefinition))
 		}
 	}
 	d.log.Info("no deployment in flight: redeploying the previous task definition", "taskDefinition", target)

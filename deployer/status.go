@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
@@ -76,7 +79,7 @@ func (d *Deployer) status(ctx context.Context) (*StatusReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &StatusReport{Cluster: d.t.Cluster, Service: d.t.Service, TaskDefinitionArn: str(svc.TaskDefinition),
+	rep := &StatusReport{Cluster: d.t.Cluster, Service: d.t.Service, TaskDefinitionArn: aws.ToString(svc.TaskDefinition),
 		DesiredCount: svc.DesiredCount, RunningCount: svc.RunningCount}
 	td, tags, err := d.describeTaskDefinition(ctx, rep.TaskDefinitionArn)
 	if err != nil {
@@ -102,7 +105,7 @@ func lastDeployment(l *cdtypes.LastDeploymentInfo) *LastDeployment {
 	if l == nil || l.DeploymentId == nil {
 		return nil
 	}
-	return &LastDeployment{DeploymentID: str(l.DeploymentId), Status: string(l.Status), EndTime: l.EndTime}
+	return &LastDeployment{DeploymentID: aws.ToString(l.DeploymentId), Status: string(l.Status), EndTime: l.EndTime}
 }
 
 func (d *Deployer) listenerReport(ctx context.Context, arn string) ListenerReport {
@@ -136,7 +139,7 @@ func (d *Deployer) inFlight(ctx context.Context) (*InFlightReport, error) {
 		rep.TaskDefinitionArn, rep.Image = arn, image
 	}
 	facts := describeSnapshot(s)
-	for _, k := range sortedKeys(facts) {
+	for _, k := range slices.Sorted(maps.Keys(facts)) {
 		if strings.HasPrefix(k, "taskset ") {
 			rep.TaskSets = append(rep.TaskSets, strings.TrimPrefix(k, "taskset ")+": "+facts[k])
 		}
@@ -209,7 +212,7 @@ func (d *Deployer) Follow(ctx context.Context, deploymentID string) *Result {
 		if dep == nil {
 			return d.followEnded(ctx, res, nil, fmt.Sprintf("no deployment in flight in group %s; nothing to follow", d.t.DeploymentGroup))
 		}
-		id = str(dep.DeploymentId)
+		id = aws.ToString(dep.DeploymentId)
 	}
 	res.DeploymentID = id
 	d.log.Info("following the deployment, read-only: nothing is continued, stopped or gated", "deployment", id)
@@ -271,14 +274,14 @@ func (d *Deployer) followEnded(ctx context.Context, res *Result, dep *cdtypes.De
 	}
 	ok, msg := assessFollowEnd(dep)
 	res.Message = msg
-	if rb := dep.RollbackInfo; rb != nil && str(rb.RollbackDeploymentId) != "" {
-		res.Rollback = d.rollbackNow(ctx, str(rb.RollbackDeploymentId))
+	if rb := dep.RollbackInfo; rb != nil && aws.ToString(rb.RollbackDeploymentId) != "" {
+		res.Rollback = d.rollbackNow(ctx, aws.ToString(rb.RollbackDeploymentId))
 	}
 	if !ok {
 		res.Outcome, res.ExitCode = OutcomeFailed, ExitFailed
 		res.failure().Reason = msg
 	}
-	d.log.Info(msg, "deployment", str(dep.DeploymentId))
+	d.log.Info(msg, "deployment", aws.ToString(dep.DeploymentId))
 	return res
 }
 
@@ -299,7 +302,7 @@ func (d *Deployer) rollbackNow(ctx context.Context, id string) *RollbackInfo {
 // is back on the previous version; a deployment that was rolled back names its
 // rollback deployment so the operator can follow that one.
 func assessFollowEnd(dep *cdtypes.DeploymentInfo) (bool, string) {
-	id := str(dep.DeploymentId)
+	id := aws.ToString(dep.DeploymentId)
 	what := "deployment " + id
 	if of := rollbackOf(dep); of != "" {
 		what = fmt.Sprintf("CodeDeploy's rollback deployment %s (of %s)", id, of)
@@ -312,11 +315,11 @@ func assessFollowEnd(dep *cdtypes.DeploymentInfo) (bool, string) {
 		return true, msg
 	}
 	if ei := dep.ErrorInformation; ei != nil {
-		msg += fmt.Sprintf(": %s: %s", ei.Code, str(ei.Message))
+		msg += fmt.Sprintf(": %s: %s", ei.Code, aws.ToString(ei.Message))
 	}
-	if rb := dep.RollbackInfo; rb != nil && str(rb.RollbackDeploymentId) != "" {
+	if rb := dep.RollbackInfo; rb != nil && aws.ToString(rb.RollbackDeploymentId) != "" {
 		msg += fmt.Sprintf("; CodeDeploy rolls it back with deployment %s: follow it with `deployer status --follow --deployment-id %s`",
-			str(rb.RollbackDeploymentId), str(rb.RollbackDeploymentId))
+			aws.ToString(rb.RollbackDeploymentId), aws.ToString(rb.RollbackDeploymentId))
 	}
 	return false, msg
 }

@@ -28,7 +28,7 @@ func (d *Deployer) rollBack(ctx context.Context, res *Result, id string, limit t
 		d.log.Error("could not stop the deployment", "deployment", id, "error", err.Error())
 		return err
 	default:
-		d.log.Info("stop requested with rollback", "deployment", id, "status", string(out.Status), "message", str(out.StatusMessage))
+		d.log.Info("stop requested with rollback", "deployment", id, "status", string(out.Status), "message", aws.ToString(out.StatusMessage))
 	}
 	return d.followRollback(ctx, res, id, limit)
 }
@@ -64,7 +64,7 @@ func (d *Deployer) followRollback(ctx context.Context, res *Result, id string, l
 		}
 		if assessDeployment(dep, nil).Terminal() {
 			if dep.ErrorInformation != nil {
-				res.Rollback.Message = fmt.Sprintf("%s: %s", dep.ErrorInformation.Code, str(dep.ErrorInformation.Message))
+				res.Rollback.Message = fmt.Sprintf("%s: %s", dep.ErrorInformation.Code, aws.ToString(dep.ErrorInformation.Message))
 			}
 			if dep.Status != cdtypes.DeploymentStatusSucceeded {
 				d.log.Error("ROLLBACK DID NOT SUCCEED: production may still be on green; check `deployer status`", "rollback", rbID, "status", res.Rollback.Status)
@@ -98,14 +98,14 @@ func (d *Deployer) awaitRollbackID(ctx context.Context, res *Result, id string, 
 		}
 		sg.clear()
 		dep := out.DeploymentInfo
-		if rb := dep.RollbackInfo; rb != nil && str(rb.RollbackDeploymentId) != "" {
-			return str(rb.RollbackDeploymentId), nil
+		if rb := dep.RollbackInfo; rb != nil && aws.ToString(rb.RollbackDeploymentId) != "" {
+			return aws.ToString(rb.RollbackDeploymentId), nil
 		}
 		if assessDeployment(dep, nil).Terminal() {
 			if endedPolls++; endedPolls > 5 {
 				msg := "CodeDeploy created no rollback deployment"
-				if dep.RollbackInfo != nil && str(dep.RollbackInfo.RollbackMessage) != "" {
-					msg = str(dep.RollbackInfo.RollbackMessage)
+				if dep.RollbackInfo != nil && aws.ToString(dep.RollbackInfo.RollbackMessage) != "" {
+					msg = aws.ToString(dep.RollbackInfo.RollbackMessage)
 				}
 				res.Rollback = &RollbackInfo{Status: "none", Message: fmt.Sprintf("deployment %s ended %s; %s", id, dep.Status, msg)}
 				return "", nil
@@ -168,7 +168,7 @@ func assessStopTarget(inFlight *cdtypes.DeploymentInfo, pinned string) (string, 
 		}
 		return "", nil
 	}
-	id := str(inFlight.DeploymentId)
+	id := aws.ToString(inFlight.DeploymentId)
 	if pinned != "" && pinned != id {
 		return "", fmt.Errorf("deployment %s is not the group's in-flight deployment (that is %s, %s): nothing stopped; check `deployer status`", pinned, id, inFlight.Status)
 	}

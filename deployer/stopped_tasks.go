@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
@@ -66,7 +67,7 @@ func shortTaskID(arn string) string {
 func assessStoppedTasks(tasks []ecstypes.Task, taskDefArn string, since time.Time) []StoppedTask {
 	var out []StoppedTask
 	for _, t := range tasks {
-		if str(t.TaskDefinitionArn) != taskDefArn {
+		if aws.ToString(t.TaskDefinitionArn) != taskDefArn {
 			continue
 		}
 		if t.CreatedAt != nil && t.CreatedAt.Before(since) {
@@ -75,9 +76,9 @@ func assessStoppedTasks(tasks []ecstypes.Task, taskDefArn string, since time.Tim
 		if !taskFailed(t) {
 			continue
 		}
-		st := StoppedTask{TaskArn: str(t.TaskArn), StopCode: string(t.StopCode), StoppedReason: str(t.StoppedReason), StoppedAt: t.StoppedAt}
+		st := StoppedTask{TaskArn: aws.ToString(t.TaskArn), StopCode: string(t.StopCode), StoppedReason: aws.ToString(t.StoppedReason), StoppedAt: t.StoppedAt}
 		for _, c := range t.Containers {
-			st.Containers = append(st.Containers, StoppedDetails{Name: str(c.Name), ExitCode: c.ExitCode, Reason: str(c.Reason)})
+			st.Containers = append(st.Containers, StoppedDetails{Name: aws.ToString(c.Name), ExitCode: c.ExitCode, Reason: aws.ToString(c.Reason)})
 		}
 		out = append(out, st)
 	}
@@ -90,7 +91,7 @@ func taskFailed(t ecstypes.Task) bool {
 	case ecstypes.TaskStopCodeEssentialContainerExited, ecstypes.TaskStopCodeTaskFailedToStart:
 		return true
 	case ecstypes.TaskStopCodeServiceSchedulerInitiated:
-		r := strings.ToLower(str(t.StoppedReason))
+		r := strings.ToLower(aws.ToString(t.StoppedReason))
 		return strings.Contains(r, "health check")
 	case "":
 	default:

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -172,7 +172,7 @@ func parseSuite(data []byte) (*Suite, error) {
 		}
 	}
 	inHeaders := s.headerEnvRefs()
-	for _, name := range sortedKeys(inFile) {
+	for _, name := range slices.Sorted(maps.Keys(inFile)) {
 		if inFile[name] > inHeaders[name] {
 			return nil, fmt.Errorf("${env:%s} may appear only in headers (the suite's or a request's): its value is a secret, sent to green and blue and redacted from every report", name)
 		}
@@ -213,7 +213,7 @@ func (s *Suite) headerEnvRefs() map[string]int {
 // deployer's environment (CI secrets): every one must be set and non-empty.
 func (s *Suite) resolveEnv(getenv func(string) (string, bool)) error {
 	s.secrets = map[string]string{}
-	for _, name := range sortedKeys(s.headerEnvRefs()) {
+	for _, name := range slices.Sorted(maps.Keys(s.headerEnvRefs())) {
 		v, ok := getenv(name)
 		if !ok || v == "" {
 			return fmt.Errorf("${env:%s}: %s is not set (or empty) in the deployer's environment", name, name)
@@ -358,13 +358,4 @@ func normalizeJSON(v any) (any, error) {
 	var out any
 	err = json.Unmarshal(b, &out)
 	return out, err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -40,7 +40,7 @@ func cloneTaskDefinition(td *ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.
 		RuntimePlatform: td.RuntimePlatform, Volumes: td.Volumes,
 	}
 	for _, t := range tags {
-		if !strings.HasPrefix(str(t.Key), "deployer:") && !strings.HasPrefix(str(t.Key), "aws:") {
+		if !strings.HasPrefix(aws.ToString(t.Key), "deployer:") && !strings.HasPrefix(aws.ToString(t.Key), "aws:") {
 			in.Tags = append(in.Tags, t)
 		}
 	}
@@ -52,7 +52,7 @@ func cloneTaskDefinition(td *ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.
 func applyRelease(in *ecs.RegisterTaskDefinitionInput, container, image string, env []EnvVar, prov Provenance) error {
 	i := containerIndex(in.ContainerDefinitions, container)
 	if i < 0 {
-		return fmt.Errorf("task definition %s has no container %q (containers: %s)", str(in.Family), container, containerNames(in.ContainerDefinitions))
+		return fmt.Errorf("task definition %s has no container %q (containers: %s)", aws.ToString(in.Family), container, containerNames(in.ContainerDefinitions))
 	}
 	cd := in.ContainerDefinitions[i]
 	if image != "" {
@@ -62,7 +62,7 @@ func applyRelease(in *ecs.RegisterTaskDefinitionInput, container, image string, 
 	for _, e := range env {
 		j := -1
 		for k := range envs {
-			if str(envs[k].Name) == e.Name {
+			if aws.ToString(envs[k].Name) == e.Name {
 				j = k
 			}
 		}
@@ -77,7 +77,7 @@ func applyRelease(in *ecs.RegisterTaskDefinitionInput, container, image string, 
 	in.ContainerDefinitions[i] = cd
 	var tags []ecstypes.Tag
 	for _, t := range in.Tags {
-		if !strings.HasPrefix(str(t.Key), "deployer:") {
+		if !strings.HasPrefix(aws.ToString(t.Key), "deployer:") {
 			tags = append(tags, t)
 		}
 	}
@@ -87,7 +87,7 @@ func applyRelease(in *ecs.RegisterTaskDefinitionInput, container, image string, 
 
 func containerIndex(cds []ecstypes.ContainerDefinition, name string) int {
 	for i := range cds {
-		if str(cds[i].Name) == name {
+		if aws.ToString(cds[i].Name) == name {
 			return i
 		}
 	}
@@ -97,7 +97,7 @@ func containerIndex(cds []ecstypes.ContainerDefinition, name string) int {
 func containerNames(cds []ecstypes.ContainerDefinition) string {
 	names := make([]string, len(cds))
 	for i := range cds {
-		names[i] = str(cds[i].Name)
+		names[i] = aws.ToString(cds[i].Name)
 	}
 	return strings.Join(names, ", ")
 }
@@ -105,7 +105,7 @@ func containerNames(cds []ecstypes.ContainerDefinition) string {
 // containerImage returns the image of the named container, or "".
 func containerImage(cds []ecstypes.ContainerDefinition, name string) string {
 	if i := containerIndex(cds, name); i >= 0 {
-		return str(cds[i].Image)
+		return aws.ToString(cds[i].Image)
 	}
 	return ""
 }
@@ -154,7 +154,7 @@ func parseTaskDefinition(data []byte) (*ecs.RegisterTaskDefinitionInput, error) 
 	if err := dec.Decode(&in); err != nil {
 		return nil, fmt.Errorf("not a task definition: %w", err)
 	}
-	if str(in.Family) == "" || len(in.ContainerDefinitions) == 0 {
+	if aws.ToString(in.Family) == "" || len(in.ContainerDefinitions) == 0 {
 		return nil, fmt.Errorf("needs family and containerDefinitions")
 	}
 	return &in, nil

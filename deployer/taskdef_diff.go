@@ -3,7 +3,9 @@ package deployer
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"unicode"
 
@@ -20,7 +22,7 @@ import (
 func diffTaskDefinitions(before, after *ecs.RegisterTaskDefinitionInput) []string {
 	a, b := flattenValue(before), flattenValue(after)
 	var out []string
-	for _, k := range sortedKeys(a) {
+	for _, k := range slices.Sorted(maps.Keys(a)) {
 		switch v, ok := b[k]; {
 		case !ok && secretPath(k):
 			out = append(out, fmt.Sprintf("- %s: (removed, value redacted)", k))
@@ -32,7 +34,7 @@ func diffTaskDefinitions(before, after *ecs.RegisterTaskDefinitionInput) []strin
 			out = append(out, fmt.Sprintf("~ %s: %s → %s", k, a[k], v))
 		}
 	}
-	for _, k := range sortedKeys(b) {
+	for _, k := range slices.Sorted(maps.Keys(b)) {
 		if _, ok := a[k]; !ok {
 			if secretPath(k) {
 				out = append(out, fmt.Sprintf("+ %s: (set, value redacted)", k))

@@ -109,11 +109,11 @@ func (d *Deployer) findCreated(ctx context.Context, content, sum, description st
 		return "", err
 	}
 	for _, id := range ids {
-		dep, err := d.c.CodeDeploy.GetDeployment(wctx, &codedeploy.GetDeploymentInput{DeploymentId: aws.String(id)})
+		dep, err := d.getDeployment(wctx, id)
 		if err != nil {
-			return "", awsError("get deployment "+id, err)
+			return "", err
 		}
-		if assessOurDeployment(dep.DeploymentInfo, content, sum, description) {
+		if assessOurDeployment(dep, content, sum, description) {
 			return id, nil
 		}
 	}

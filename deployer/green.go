@@ -3,7 +3,6 @@ package deployer
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -33,15 +32,11 @@ func (d *Deployer) greenTargetGroup(ctx context.Context, r *release, s snapshot)
 		}
 		in.TargetGroupArns = []string{arn}
 	}
-	out, err := d.c.ELB.DescribeTargetGroups(ctx, in)
+	tg, err := d.describeTargetGroup(ctx, in)
 	if err != nil {
-		return nil, readError(fmt.Sprintf("describe target group %s", strings.Join(append(in.Names, in.TargetGroupArns...), ",")), err)
+		return nil, err
 	}
-	if len(out.TargetGroups) != 1 {
-		return nil, fmt.Errorf("describe target group %v: got %d groups", append(in.Names, in.TargetGroupArns...), len(out.TargetGroups))
-	}
-	tg := out.TargetGroups[0]
-	r.green = &targetGroupInfo{Arn: aws.ToString(tg.TargetGroupArn), Name: aws.ToString(tg.TargetGroupName), HealthCheckPath: aws.ToString(tg.HealthCheckPath), LoadBalancerArns: tg.LoadBalancerArns}
+	r.green = tg
 	d.log.Info("green target group", "name", r.green.Name, "arn", r.green.Arn)
 	return r.green, nil
 }

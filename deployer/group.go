@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
@@ -24,6 +25,35 @@ type GroupSettings struct {
 // gatesBeforeTraffic reports whether the group waits in Ready for us.
 func (g GroupSettings) gatesBeforeTraffic() bool {
 	return g.ReadyAction == string(cdtypes.DeploymentReadyActionStopDeployment)
+}
+
+// groupSettings reads the settings that shape a release from the deployment
+// group; the traffic routing comes from its deployment config (assessTrafficRouting).
+func groupSettings(info *cdtypes.DeploymentGroupInfo) GroupSettings {
+	g := GroupSettings{DeploymentConfig: aws.ToString(info.DeploymentConfigName)}
+	if g.DeploymentConfig == "" {
+		g.DeploymentConfig = "CodeDeployDefault.ECSAllAtOnce"
+	}
+	if bg := info.BlueGreenDeploymentConfiguration; bg != nil {
+		if ro := bg.DeploymentReadyOption; ro != nil {
+			g.ReadyAction = string(ro.ActionOnTimeout)
+			g.ReadyWait = time.Duration(ro.WaitTimeInMinutes) * time.Minute
+		}
+		if tw := bg.TerminateBlueInstancesOnDeploymentSuccess; tw != nil {
+			g.TerminationWait = time.Duration(tw.TerminationWaitTimeInMinutes) * time.Minute
+		}
+	}
+	if g.ReadyAction == "" {
+		g.ReadyAction = string(cdtypes.DeploymentReadyActionContinueDeployment)
+	}
+	if ac := info.AlarmConfiguration; ac != nil {
+		g.AlarmsEnabled = ac.Enabled
+		for _, a := range ac.Alarms {
+			g.Alarms = append(g.Alarms, aws.ToString(a.Name))
+		}
+	}
+	g.AutoRollback = info.AutoRollbackConfiguration != nil && info.AutoRollbackConfiguration.Enabled
+	return g
 }
 
 // assessTrafficRouting describes a traffic routing config and how long the shift

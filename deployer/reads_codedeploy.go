@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
+// readGroup reads the deployment group and its deployment config.
 func (d *Deployer) readGroup(ctx context.Context) (GroupSettings, *cdtypes.DeploymentGroupInfo, error) {
 	out, err := d.c.CodeDeploy.GetDeploymentGroup(ctx, &codedeploy.GetDeploymentGroupInput{
 		ApplicationName: &d.t.Application, DeploymentGroupName: &d.t.DeploymentGroup,
@@ -22,29 +22,7 @@ func (d *Deployer) readGroup(ctx context.Context) (GroupSettings, *cdtypes.Deplo
 	if info == nil {
 		return GroupSettings{}, nil, fmt.Errorf("get deployment group %s: empty answer", d.t.DeploymentGroup)
 	}
-	g := GroupSettings{DeploymentConfig: aws.ToString(info.DeploymentConfigName)}
-	if g.DeploymentConfig == "" {
-		g.DeploymentConfig = "CodeDeployDefault.ECSAllAtOnce"
-	}
-	if bg := info.BlueGreenDeploymentConfiguration; bg != nil {
-		if ro := bg.DeploymentReadyOption; ro != nil {
-			g.ReadyAction = string(ro.ActionOnTimeout)
-			g.ReadyWait = time.Duration(ro.WaitTimeInMinutes) * time.Minute
-		}
-		if tw := bg.TerminateBlueInstancesOnDeploymentSuccess; tw != nil {
-			g.TerminationWait = time.Duration(tw.TerminationWaitTimeInMinutes) * time.Minute
-		}
-	}
-	if g.ReadyAction == "" {
-		g.ReadyAction = string(cdtypes.DeploymentReadyActionContinueDeployment)
-	}
-	if ac := info.AlarmConfiguration; ac != nil {
-		g.AlarmsEnabled = ac.Enabled
-		for _, a := range ac.Alarms {
-			g.Alarms = append(g.Alarms, aws.ToString(a.Name))
-		}
-	}
-	g.AutoRollback = info.AutoRollbackConfiguration != nil && info.AutoRollbackConfiguration.Enabled
+	g := groupSettings(info)
 	cfg, err := d.c.CodeDeploy.GetDeploymentConfig(ctx, &codedeploy.GetDeploymentConfigInput{DeploymentConfigName: &g.DeploymentConfig})
 	if err != nil {
 		return GroupSettings{}, nil, awsError("get deployment config "+g.DeploymentConfig, err)
@@ -55,16 +33,27 @@ func (d *Deployer) readGroup(ctx context.Context) (GroupSettings, *cdtypes.Deplo
 	return g, info, nil
 }
 
-// poll reads the deployment and, once it exists, its ECS target.
-func (d *Deployer) poll(ctx context.Context, id string) (snapshot, error) {
+// getDeployment reads one deployment. Every read of a deployment goes through it:
+// a failed call is a *ReadError (retried by the wait that makes it), and an answer
+// without the deployment is an error.
+func (d *Deployer) getDeployment(ctx context.Context, id string) (*cdtypes.DeploymentInfo, error) {
 	out, err := d.c.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &id})
 	if err != nil {
-		return snapshot{}, readError("get deployment "+id, err)
+		return nil, readError("get deployment "+id, err)
 	}
-	s := snapshot{Deployment: out.DeploymentInfo, At: d.clock.Now()}
-	if s.Deployment == nil {
-		return snapshot{}, fmt.Errorf("get deployment %s: empty answer", id)
+	if out.DeploymentInfo == nil {
+		return nil, fmt.Errorf("get deployment %s: empty answer", id)
 	}
+	return out.DeploymentInfo, nil
+}
+
+// poll reads the deployment and, once it exists, its ECS target.
+func (d *Deployer) poll(ctx context.Context, id string) (snapshot, error) {
+	dep, err := d.getDeployment(ctx, id)
+	if err != nil {
+		return snapshot{}, err
+	}
+	s := snapshot{Deployment: dep, At: d.clock.Now()}
 	if st := s.Deployment.Status; st == cdtypes.DeploymentStatusCreated || st == cdtypes.DeploymentStatusQueued {
 		return s, nil
 	}
@@ -105,12 +94,7 @@ func (d *Deployer) activeDeployment(ctx context.Context) (*cdtypes.DeploymentInf
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	id := ids[0]
-	dep, err := d.c.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &id})
-	if err != nil {
-		return nil, awsError("get deployment "+id, err)
-	}
-	return dep.DeploymentInfo, nil
+	return d.getDeployment(ctx, ids[0])
 }
 
 // pickDeployment returns id when given, else the group's in-flight deployment id

@@ -70,3 +70,28 @@ func (d *Deployer) describeTaskDefinition(ctx context.Context, arn string) (*ecs
 	}
 	return out.TaskDefinition, out.Tags, nil
 }
+
+// listStoppedTasks lists the ARNs of the service's stopped tasks, every page: ECS
+// keeps stopped tasks listed for about an hour, 100 per page, and blue's scale-in
+// and earlier releases can push green's crashes past the first page.
+func (d *Deployer) listStoppedTasks(ctx context.Context) ([]string, error) {
+	var arns []string
+	pages := ecs.NewListTasksPaginator(d.c.ECS, &ecs.ListTasksInput{Cluster: &d.t.Cluster, ServiceName: &d.t.Service, DesiredStatus: ecstypes.DesiredStatusStopped})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, readError("list stopped tasks of service "+d.t.Service, err)
+		}
+		arns = append(arns, out.TaskArns...)
+	}
+	return arns, nil
+}
+
+// describeTasks describes at most 100 tasks, DescribeTasks' limit.
+func (d *Deployer) describeTasks(ctx context.Context, arns []string) ([]ecstypes.Task, error) {
+	out, err := d.c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: &d.t.Cluster, Tasks: arns})
+	if err != nil {
+		return nil, readError("describe stopped tasks", err)
+	}
+	return out.Tasks, nil
+}

@@ -3,7 +3,9 @@ package deployer
 import (
 	"context"
 	"fmt"
+	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
@@ -45,4 +47,17 @@ func (d *Deployer) listenerForwards(ctx context.Context, arn string) ([]forward,
 		return nil, readError("describe rules of listener "+arn, err)
 	}
 	return ruleForwards(rules.Rules), nil
+}
+
+// describeTargetGroup reads the one target group in names or ARNs.
+func (d *Deployer) describeTargetGroup(ctx context.Context, in *elbv2.DescribeTargetGroupsInput) (*targetGroupInfo, error) {
+	out, err := d.c.ELB.DescribeTargetGroups(ctx, in)
+	if err != nil {
+		return nil, readError(fmt.Sprintf("describe target group %s", strings.Join(append(in.Names, in.TargetGroupArns...), ",")), err)
+	}
+	if len(out.TargetGroups) != 1 {
+		return nil, fmt.Errorf("describe target group %v: got %d groups", append(in.Names, in.TargetGroupArns...), len(out.TargetGroups))
+	}
+	tg := out.TargetGroups[0]
+	return &targetGroupInfo{Arn: aws.ToString(tg.TargetGroupArn), Name: aws.ToString(tg.TargetGroupName), HealthCheckPath: aws.ToString(tg.HealthCheckPath), LoadBalancerArns: tg.LoadBalancerArns}, nil
 }

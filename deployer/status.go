@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
@@ -288,12 +287,12 @@ func (d *Deployer) followEnded(ctx context.Context, res *Result, dep *cdtypes.De
 // rollbackNow reads a rollback deployment's status once, without following it.
 func (d *Deployer) rollbackNow(ctx context.Context, id string) *RollbackInfo {
 	info := &RollbackInfo{DeploymentID: id, Status: "unknown"}
-	out, err := d.c.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &id})
+	dep, err := d.getDeployment(ctx, id)
 	if err != nil {
-		info.Message = awsError("get rollback deployment "+id, err).Error()
+		info.Message = err.Error()
 		return info
 	}
-	info.Status = string(out.DeploymentInfo.Status)
+	info.Status = string(dep.Status)
 	return info
 }
 

@@ -47,16 +47,15 @@ func (d *Deployer) followRollback(ctx context.Context, res *Result, id string, l
 	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
 	var sg sight
 	for {
-		out, err := d.c.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &rbID})
+		dep, err := d.getDeployment(ctx, rbID)
 		if err != nil {
-			if err = d.retryRead(ctx, &sg, readError("get rollback deployment "+rbID, err), deadline); err != nil {
+			if err = d.retryRead(ctx, &sg, err, deadline); err != nil {
 				res.Rollback.Message = "stopped following: " + err.Error()
 				return err
 			}
 			continue
 		}
 		sg.clear()
-		dep := out.DeploymentInfo
 		if string(dep.Status) != res.Rollback.Status {
 			res.Rollback.Status = string(dep.Status)
 			d.log.Info("rollback deployment", "rollback", rbID, "status", res.Rollback.Status)
@@ -89,15 +88,14 @@ func (d *Deployer) awaitRollbackID(ctx context.Context, res *Result, id string, 
 	endedPolls := 0
 	var sg sight
 	for {
-		out, err := d.c.CodeDeploy.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: &id})
+		dep, err := d.getDeployment(ctx, id)
 		if err != nil {
-			if err = d.retryRead(ctx, &sg, readError("get deployment "+id, err), deadline); err != nil {
+			if err = d.retryRead(ctx, &sg, err, deadline); err != nil {
 				return "", err
 			}
 			continue
 		}
 		sg.clear()
-		dep := out.DeploymentInfo
 		if rb := dep.RollbackInfo; rb != nil && aws.ToString(rb.RollbackDeploymentId) != "" {
 			return aws.ToString(rb.RollbackDeploymentId), nil
 		}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
 
@@ -108,16 +107,9 @@ func taskFailed(t ecstypes.Task) bool {
 // checkStoppedTasks looks for green tasks that stopped because they failed. Only
 // newly stopped task ARNs are described.
 func (d *Deployer) checkStoppedTasks(ctx context.Context, r *release) error {
-	// ECS keeps stopped tasks listed for about an hour, 100 per page: blue's scale-in and
-	// earlier releases can push green's crashes past the first page.
-	var arns []string
-	pages := ecs.NewListTasksPaginator(d.c.ECS, &ecs.ListTasksInput{Cluster: &d.t.Cluster, ServiceName: &d.t.Service, DesiredStatus: ecstypes.DesiredStatusStopped})
-	for pages.HasMorePages() {
-		out, err := pages.NextPage(ctx)
-		if err != nil {
-			return readError("list stopped tasks of service "+d.t.Service, err)
-		}
-		arns = append(arns, out.TaskArns...)
+	arns, err := d.listStoppedTasks(ctx)
+	if err != nil {
+		return err
 	}
 	if r.seenStopped == nil {
 		r.seenStopped = map[string]bool{}
@@ -131,14 +123,14 @@ func (d *Deployer) checkStoppedTasks(ctx context.Context, r *release) error {
 	var tasks []ecstypes.Task
 	for i := 0; i < len(fresh); i += 100 { // DescribeTasks takes at most 100 tasks
 		batch := fresh[i:min(i+100, len(fresh))]
-		dt, err := d.c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: &d.t.Cluster, Tasks: batch})
+		described, err := d.describeTasks(ctx, batch)
 		if err != nil {
-			return readError("describe stopped tasks", err)
+			return err
 		}
 		for _, arn := range batch { // seen only once described: a failed read is retried
 			r.seenStopped[arn] = true
 		}
-		tasks = append(tasks, dt.Tasks...)
+		tasks = append(tasks, described...)
 	}
 	if len(tasks) == 0 {
 		return nil

@@ -38,16 +38,14 @@ func (d *Deployer) readGroupAlarms(ctx context.Context, g GroupSettings, deadlin
 	if !g.AlarmsEnabled || len(g.Alarms) == 0 {
 		return nil, nil
 	}
-	var sg sight
-	for {
-		alarms, err := d.describeAlarms(ctx, g.Alarms)
-		if err == nil {
-			return alarms, nil
-		}
-		if err = d.retryRead(ctx, &sg, err, deadline); err != nil {
-			return nil, fmt.Errorf("read the alarms of deployment group %s before creating a deployment (nothing was created): %w", d.t.DeploymentGroup, err)
-		}
+	var alarms []groupAlarm
+	if err := d.waitForRead(ctx, blindAt(deadline), func(ctx context.Context) (err error) {
+		alarms, err = d.describeAlarms(ctx, g.Alarms)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("read the alarms of deployment group %s before creating a deployment (nothing was created): %w", d.t.DeploymentGroup, err)
 	}
+	return alarms, nil
 }
 
 // waitForAlarmsToClear waits, from start up to start + limit (--alarm-wait), for
@@ -55,28 +53,29 @@ func (d *Deployer) readGroupAlarms(ctx context.Context, g GroupSettings, deadlin
 // is created (see assessAlarms). Reads that fail transiently are retried within
 // the same time.
 func (d *Deployer) waitForAlarmsToClear(ctx context.Context, g GroupSettings, first []groupAlarm, start time.Time, limit time.Duration) error {
-	alarms := first
-	for logged := false; ; logged = true {
+	alarms, looked := first, false
+	return d.waitFor(ctx, blindAt(start.Add(limit)), func(ctx context.Context) (next, error) {
+		if looked {
+			var err error
+			if alarms, err = d.readGroupAlarms(ctx, g, start.Add(limit)); err != nil {
+				return waitOver, err // readGroupAlarms retried it already
+			}
+		}
 		alarming := firing(alarms)
 		wait, err := assessAlarms(d.t.DeploymentGroup, alarming, d.clock.Now().Sub(start), limit)
 		if !wait {
-			if logged && err == nil {
+			if looked && err == nil {
 				d.log.Info("group alarms are clear", "waited", d.clock.Now().Sub(start).Round(time.Second).String())
 			}
-			return err
+			return waitOver, err
 		}
-		if !logged {
+		if !looked {
 			d.log.Warn("group alarms in ALARM: CodeDeploy would stop a new deployment at once; waiting for them to clear",
 				"alarms", strings.Join(alarming, "; "), "alarmWait", limit.String())
 		}
-		if err := d.clock.Sleep(ctx, d.o.PollMaxInterval); err != nil {
-			return err
-		}
-		var rerr error
-		if alarms, rerr = d.readGroupAlarms(ctx, g, start.Add(limit)); rerr != nil {
-			return rerr
-		}
-	}
+		looked = true
+		return lookAgainIn(d.o.PollMaxInterval), nil
+	})
 }
 
 // assessAlarms decides, before a deployment is created, what the group's alarms

@@ -53,17 +53,13 @@ func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release, 
 		d.log.Error(msg)
 	}
 	var fw []forward
-	var sg sight
 	deadline := d.clock.Now().Add(verifyTimeout)
-	for {
-		var err error
-		if fw, err = d.listenerForwards(ctx, d.t.ProdListenerArn); err == nil {
-			break
-		}
-		if err = d.retryRead(ctx, &sg, err, deadline); err != nil {
-			fail("CodeDeploy reports success but production could not be verified: " + err.Error())
-			return
-		}
+	if err := d.waitForRead(ctx, blindAt(deadline), func(ctx context.Context) (err error) {
+		fw, err = d.listenerForwards(ctx, d.t.ProdListenerArn)
+		return err
+	}); err != nil {
+		fail("CodeDeploy reports success but production could not be verified: " + err.Error())
+		return
 	}
 	live, err := assessLiveTargetGroup(fw)
 	if err == nil && r.green != nil && live != r.green.Arn {
@@ -74,14 +70,12 @@ func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release, 
 		return
 	}
 	var v healthVerdict
-	for sg.clear(); ; {
-		if v, err = d.targetHealth(ctx, live, d.desiredNow(ctx, r, s)); err == nil {
-			break
-		}
-		if err = d.retryRead(ctx, &sg, err, deadline); err != nil {
-			fail("CodeDeploy reports success but production could not be verified: " + err.Error())
-			return
-		}
+	if err := d.waitForRead(ctx, blindAt(deadline), func(ctx context.Context) (err error) {
+		v, err = d.targetHealth(ctx, live, d.desiredNow(ctx, r, s))
+		return err
+	}); err != nil {
+		fail("CodeDeploy reports success but production could not be verified: " + err.Error())
+		return
 	}
 	if !v.OK {
 		detail := v.String()

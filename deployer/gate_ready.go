@@ -186,40 +186,39 @@ func (d *Deployer) prober(r *release) *prober {
 // with a *GateError at the gate deadline and with errBudgetExceeded at the release
 // deadline; an error from check ends it at once.
 func (d *Deployer) streak(ctx context.Context, r *release, gate string, deadline time.Time, what string, check func(context.Context) (bool, string, error)) (string, error) {
-	n, last := 0, ""
-	var sg sight
-	for {
+	n, last, evidence := 0, "", ""
+	// A failed read is no observation: the streak neither grows nor resets.
+	err := d.waitFor(ctx, blindAt(minTime(deadline, r.deadline)), func(ctx context.Context) (next, error) {
 		ok, detail, err := check(ctx)
 		if err != nil {
-			// A failed read is no observation: the streak neither grows nor resets.
-			if err = d.retryRead(ctx, &sg, err, minTime(deadline, r.deadline)); err != nil {
-				return "", err
-			}
-			continue
+			return next{}, err
 		}
-		sg.clear()
 		if detail != last {
 			d.log.Info(what, "ok", ok, "detail", detail)
 		}
 		last = detail
-		if ok {
-			if n++; n >= d.o.Consecutive {
-				return fmt.Sprintf("%s: %s (%d in a row)", what, detail, n), nil
-			}
-		} else {
-			n = 0
+		if n = assessStreak(n, ok); n >= d.o.Consecutive {
+			evidence = fmt.Sprintf("%s: %s (%d in a row)", what, detail, n)
+			return waitOver, nil
 		}
 		now := d.clock.Now()
-		if now.After(r.deadline) {
-			return "", errBudgetExceeded
+		switch {
+		case now.After(r.deadline):
+			return waitOver, errBudgetExceeded
+		case now.After(deadline):
+			return waitOver, &GateError{Gate: gate, Reason: fmt.Sprintf("%s: not %d in a row within %s; last: %s", what, d.o.Consecutive, r.gateLimit, last)}
 		}
-		if now.After(deadline) {
-			return "", &GateError{Gate: gate, Reason: fmt.Sprintf("%s: not %d in a row within %s; last: %s", what, d.o.Consecutive, r.gateLimit, last)}
-		}
-		if err := d.clock.Sleep(ctx, d.o.CheckInterval); err != nil {
-			return "", err
-		}
+		return lookAgainIn(d.o.CheckInterval), nil
+	})
+	return evidence, err
+}
+
+// assessStreak is how many checks in a row have passed after one more check.
+func assessStreak(n int, ok bool) int {
+	if ok {
+		return n + 1
 	}
+	return 0
 }
 
 // runSuite sends the validation suite's warm-up, checks and comparison.

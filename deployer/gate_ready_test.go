@@ -230,3 +230,10 @@ func TestAssessAgreementRate(t *testing.T) {
 		})
 	}
 }
+
+func TestAssessStreak(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, 1, assessStreak(0, true), "a pass starts a streak")
+	assert.Equal(t, 3, assessStreak(2, true), "a pass extends it")
+	assert.Equal(t, 0, assessStreak(2, false), "a failure ends it")
+}

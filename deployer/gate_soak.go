@@ -135,27 +135,19 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 	if err != nil {
 		return "", err
 	}
-	var sg sight
 	streak, checks, last, waiting := 0, 0, "", false
-	for {
+	err = d.waitFor(ctx, blindAt(w.readDeadline), func(ctx context.Context) (next, error) {
 		snap, obs, err := d.soakCheck(ctx, res, r, w)
 		if err != nil {
-			if err = d.retryRead(ctx, &sg, err, w.readDeadline); err != nil {
-				return "", err
-			}
-			continue
-		}
-		sg.clear()
-		if snap == nil {
-			return assessSoakCut(w, d.clock.Now(), d.o.MetricsLag), nil
+			return next{}, err
 		}
 		now := d.clock.Now()
-		if obs.Health.OK {
-			streak = 0
-		} else {
-			streak++
+		if snap == nil {
+			cut = assessSoakCut(w, now, d.o.MetricsLag)
+			return waitOver, nil
 		}
-		obs.UnhealthyStreak, checks = streak, checks+1
+		streak, checks = assessStreak(streak, !obs.Health.OK), checks+1
+		obs.UnhealthyStreak = streak
 		ok, line := assessSoak(obs, d.o)
 		if line != last {
 			d.log.Info("soak check", "ok", ok, "detail", line, "remaining", max(w.end.Sub(now), 0).Round(time.Second).String())
@@ -163,11 +155,11 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 		}
 		if !ok {
 			g.Evidence = append(g.Evidence, line)
-			return "", &GateError{Gate: GateSoak, Reason: line}
+			return waitOver, &GateError{Gate: GateSoak, Reason: line}
 		}
 		if !now.Before(w.end) {
 			if done, err := d.judgeSoakWindow(g, w, obs.Metrics, now, fmt.Sprintf("%d checks over %s; last: %s", checks, now.Sub(w.start).Round(time.Second), line)); done {
-				return "", err
+				return waitOver, err
 			}
 			if !waiting {
 				d.log.Info("soak window over; still checking health and alarms while CloudWatch's datapoints of its last minute arrive",
@@ -176,16 +168,21 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 			}
 		}
 		if now.After(r.deadline) {
-			return "", errBudgetExceeded
+			return waitOver, errBudgetExceeded
 		}
-		next := w.end
-		if !now.Before(w.end) {
-			next = w.lagEnd
-		}
-		if err := d.clock.Sleep(ctx, max(min(d.o.SoakInterval, next.Sub(now)), 0)); err != nil {
-			return "", err
-		}
+		return lookAgainIn(w.nextCheck(now, d.o.SoakInterval)), nil
+	})
+	return cut, err
+}
+
+// nextCheck is how long after now gate 2 checks again: every interval, but not
+// past the end of the soak window, nor, after it, past the end of the metrics lag.
+func (w *soakWindow) nextCheck(now time.Time, interval time.Duration) time.Duration {
+	until := w.end
+	if !now.Before(w.end) {
+		until = w.lagEnd
 	}
+	return max(min(interval, until.Sub(now)), 0)
 }
 
 // assessSoakCut says how far gate 2 had got when the deployment left the

@@ -218,3 +218,13 @@ func TestAssessSoak(t *testing.T) {
 		})
 	}
 }
+
+func TestSoakChecksNeverSleepPastTheWindowOrTheMetricsLag(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	w := &soakWindow{start: start, end: start.Add(5 * time.Minute), lagEnd: start.Add(8 * time.Minute)}
+	assert.Equal(t, 15*time.Second, w.nextCheck(start, 15*time.Second), "every interval inside the window")
+	assert.Equal(t, 5*time.Second, w.nextCheck(start.Add(5*time.Minute-5*time.Second), 15*time.Second), "the last check is at the window's end")
+	assert.Equal(t, 10*time.Second, w.nextCheck(start.Add(8*time.Minute-10*time.Second), 15*time.Second), "then until the metrics lag ends")
+	assert.Zero(t, w.nextCheck(start.Add(9*time.Minute), 15*time.Second), "never a negative sleep")
+}

@@ -40,27 +40,19 @@ type release struct {
 // errBudgetExceeded, or the context's error.
 func (d *Deployer) follow(ctx context.Context, res *Result, r *release) error {
 	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
-	var sg sight
-	for {
+	// A read that failed is retried within the budget: not seeing is no verdict.
+	return d.waitFor(ctx, blindAt(r.deadline), func(ctx context.Context) (next, error) {
 		done, err := d.followStep(ctx, res, r, p)
-		if done {
-			return err
+		switch {
+		case done:
+			return waitOver, err
+		case err != nil:
+			return next{}, err
+		case d.clock.Now().After(r.deadline):
+			return waitOver, errBudgetExceeded
 		}
-		if err != nil {
-			// A read that failed is retried within the budget: not seeing is no verdict.
-			if err = d.retryRead(ctx, &sg, err, r.deadline); err != nil {
-				return err
-			}
-			continue
-		}
-		sg.clear()
-		if d.clock.Now().After(r.deadline) {
-			return errBudgetExceeded
-		}
-		if err := d.clock.Sleep(ctx, p.next()); err != nil {
-			return err
-		}
-	}
+		return lookAgainIn(p.next()), nil
+	})
 }
 
 // followStep polls the deployment once and acts on its phase: fail fast while

@@ -217,31 +217,27 @@ func (d *Deployer) Follow(ctx context.Context, deploymentID string) *Result {
 	d.log.Info("following the deployment, read-only: nothing is continued, stopped or gated", "deployment", id)
 	r := &release{ID: id}
 	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
-	var sg sight
-	for {
+	var ended *cdtypes.DeploymentInfo
+	// A transient read error is retried for up to watchBlindLimit.
+	err := d.waitFor(ctx, blindAfter(watchBlindLimit), func(ctx context.Context) (next, error) {
 		snap, err := d.poll(ctx, id)
 		if err != nil {
-			since := sg.since // a transient read error is retried for up to watchBlindLimit
-			if since.IsZero() {
-				since = d.clock.Now()
-			}
-			if err = d.retryRead(ctx, &sg, err, since.Add(watchBlindLimit)); err != nil {
-				return d.followStopped(ctx, res, err)
-			}
-			continue
+			return next{}, err
 		}
-		sg.clear()
 		if d.observe(res, r, snap) {
 			p.changed()
 		}
 		if assessDeployment(snap.Deployment, snap.Target).Terminal() {
 			res.recordDiagnostics(snap.Deployment, snap.Target)
-			return d.followEnded(ctx, res, snap.Deployment, "")
+			ended = snap.Deployment
+			return waitOver, nil
 		}
-		if err := d.clock.Sleep(ctx, p.next()); err != nil {
-			return d.followStopped(ctx, res, err)
-		}
+		return lookAgainIn(p.next()), nil
+	})
+	if err != nil {
+		return d.followStopped(ctx, res, err)
 	}
+	return d.followEnded(ctx, res, ended, "")
 }
 
 // watchBlindLimit is how long `status --follow` retries reads that keep failing.

@@ -45,17 +45,11 @@ func (d *Deployer) followRollback(ctx context.Context, res *Result, id string, l
 	res.Rollback = &RollbackInfo{DeploymentID: rbID, Status: "Created"}
 	d.log.Info("following the rollback deployment", "rollback", rbID, "of", id)
 	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
-	var sg sight
-	for {
+	err = d.waitFor(ctx, blindAt(deadline), func(ctx context.Context) (next, error) {
 		dep, err := d.getDeployment(ctx, rbID)
 		if err != nil {
-			if err = d.retryRead(ctx, &sg, err, deadline); err != nil {
-				res.Rollback.Message = "stopped following: " + err.Error()
-				return err
-			}
-			continue
+			return next{}, err
 		}
-		sg.clear()
 		if string(dep.Status) != res.Rollback.Status {
 			res.Rollback.Status = string(dep.Status)
 			d.log.Info("rollback deployment", "rollback", rbID, "status", res.Rollback.Status)
@@ -68,36 +62,33 @@ func (d *Deployer) followRollback(ctx context.Context, res *Result, id string, l
 			if dep.Status != cdtypes.DeploymentStatusSucceeded {
 				d.log.Error("ROLLBACK DID NOT SUCCEED: production may still be on green; check `deployer status`", "rollback", rbID, "status", res.Rollback.Status)
 			}
-			return nil
+			return waitOver, nil
 		}
 		if d.clock.Now().After(deadline) {
 			res.Rollback.Message = fmt.Sprintf("still %s after %s; it continues in CodeDeploy", dep.Status, limit)
-			return nil
+			return waitOver, nil
 		}
-		if err := d.clock.Sleep(ctx, p.next()); err != nil {
-			res.Rollback.Message = "stopped following: " + err.Error()
-			return err
-		}
+		return lookAgainIn(p.next()), nil
+	})
+	if err != nil {
+		res.Rollback.Message = "stopped following: " + err.Error()
 	}
+	return err
 }
 
 // awaitRollbackID polls the stopped deployment until rollbackInfo names the
 // rollback deployment. It gives up (empty id) when the deployment ended and still
 // names none after a few polls, or at the deadline.
 func (d *Deployer) awaitRollbackID(ctx context.Context, res *Result, id string, deadline time.Time) (string, error) {
-	endedPolls := 0
-	var sg sight
-	for {
+	endedPolls, rbID := 0, ""
+	err := d.waitFor(ctx, blindAt(deadline), func(ctx context.Context) (next, error) {
 		dep, err := d.getDeployment(ctx, id)
 		if err != nil {
-			if err = d.retryRead(ctx, &sg, err, deadline); err != nil {
-				return "", err
-			}
-			continue
+			return next{}, err
 		}
-		sg.clear()
 		if rb := dep.RollbackInfo; rb != nil && aws.ToString(rb.RollbackDeploymentId) != "" {
-			return aws.ToString(rb.RollbackDeploymentId), nil
+			rbID = aws.ToString(rb.RollbackDeploymentId)
+			return waitOver, nil
 		}
 		if assessDeployment(dep, nil).Terminal() {
 			if endedPolls++; endedPolls > 5 {
@@ -106,17 +97,16 @@ func (d *Deployer) awaitRollbackID(ctx context.Context, res *Result, id string, 
 					msg = aws.ToString(dep.RollbackInfo.RollbackMessage)
 				}
 				res.Rollback = &RollbackInfo{Status: "none", Message: fmt.Sprintf("deployment %s ended %s; %s", id, dep.Status, msg)}
-				return "", nil
+				return waitOver, nil
 			}
 		}
 		if d.clock.Now().After(deadline) {
 			res.Rollback = &RollbackInfo{Status: "pending", Message: "stop requested; CodeDeploy had not named a rollback deployment yet"}
-			return "", nil
+			return waitOver, nil
 		}
-		if err := d.clock.Sleep(ctx, d.o.PollInterval); err != nil {
-			return "", err
-		}
-	}
+		return lookAgainIn(d.o.PollInterval), nil
+	})
+	return rbID, err
 }
 
 // stopCommand stops deployment id with rollback and follows the rollback (abort,

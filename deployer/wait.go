@@ -103,43 +103,115 @@ func (p *poller) next() time.Duration {
 // maxReadBackoff caps the wait between retries of a failing read.
 const maxReadBackoff = 30 * time.Second
 
-// sight tracks reads that keep failing during one wait.
-type sight struct {
+// next is what one look of a wait decides: the wait is over, or look again after
+// a pause.
+type next struct {
+	done  bool
+	after time.Duration
+}
+
+// waitOver ends a wait.
+var waitOver = next{done: true}
+
+// lookAgainIn continues a wait: the next look comes after d.
+func lookAgainIn(d time.Duration) next { return next{after: d} }
+
+// blindLimit is when reads that keep failing end a wait: at a fixed deadline, or
+// a duration after they began failing.
+type blindLimit struct {
+	at    time.Time
+	after time.Duration
+}
+
+// blindAt gives up on failing reads at deadline.
+func blindAt(deadline time.Time) blindLimit { return blindLimit{at: deadline} }
+
+// blindAfter gives up on reads that have been failing for d.
+func blindAfter(d time.Duration) blindLimit { return blindLimit{after: d} }
+
+// deadline is when reads failing since since give up.
+func (b blindLimit) deadline(since time.Time) time.Time {
+	if b.after > 0 {
+		return since.Add(b.after)
+	}
+	return b.at
+}
+
+// readFailures are the reads that keep failing during one wait: since when, and
+// how long to back off before the next try.
+type readFailures struct {
 	since   time.Time
 	backoff time.Duration
 }
 
-// clear records a successful read.
-func (sg *sight) clear() { *sg = sight{} }
-
-// retryRead decides what a failed read means for the release. A transient
-// *ReadError is waited out (context-aware, backing off from --poll-interval to
-// 30 s) and nil is returned: try again, with no observation made. A fatal one, or
-// a transient one still failing at deadline, becomes a *BlindError. Any other
-// error (a gate's verdict, an interrupt, a failed write) is returned unchanged.
-func (d *Deployer) retryRead(ctx context.Context, sg *sight, err error, deadline time.Time) error {
-	var re *ReadError
-	if !errors.As(err, &re) || ctx.Err() != nil {
-		return err
-	}
-	now := d.clock.Now()
-	if sg.since.IsZero() {
-		sg.since, sg.backoff = now, d.o.PollInterval
+// assessReadFailure decides what a failed read (a *ReadError) means for a wait at
+// now: a transient one is retried after pause, backing off from first (the poll
+// interval) to 30 s; a fatal one, or a transient one still failing at the limit,
+// ends the wait as a *BlindError. f is the wait's failures so far; the result is
+// what they become.
+func assessReadFailure(err error, f readFailures, now time.Time, limit blindLimit, first time.Duration) (pause time.Duration, after readFailures, blind error) {
+	if f.since.IsZero() {
+		f.since, f.backoff = now, first
 	}
 	if assessReadError(err) == readFatal {
-		return &BlindError{Since: sg.since, Err: err}
+		return 0, f, &BlindError{Since: f.since, Err: err}
 	}
+	deadline := limit.deadline(f.since)
 	if !now.Before(deadline) {
-		return &BlindError{Since: sg.since, Err: fmt.Errorf("still failing after %s, at the deadline: %w", now.Sub(sg.since).Round(time.Second), err)}
+		return 0, f, &BlindError{Since: f.since, Err: fmt.Errorf("still failing after %s, at the deadline: %w", now.Sub(f.since).Round(time.Second), err)}
 	}
-	wait := min(sg.backoff, deadline.Sub(now))
-	d.log.Warn("could not read; retrying (a read error is no verdict on green)", "error", err.Error(), "retryIn", wait.String(),
-		"failingFor", now.Sub(sg.since).Round(time.Second).String())
-	if err := d.clock.Sleep(ctx, wait); err != nil {
-		return err
+	pause = min(f.backoff, deadline.Sub(now))
+	f.backoff = min(f.backoff*2, maxReadBackoff)
+	return pause, f, nil
+}
+
+// waitFor is the deployer's one wait loop, in the shape of the AWS SDK's waiters:
+// it calls look, which reads what the wait waits on and decides, until look says
+// the wait is over, sleeping on the deployer's clock between looks (cut short by
+// ctx). A look that could not read (a *ReadError) has observed nothing: it is
+// retried as assessReadFailure decides, and ends the wait as a *BlindError at
+// limit. Any other error a look returns ends the wait; so does an error returned
+// with waitOver.
+func (d *Deployer) waitFor(ctx context.Context, limit blindLimit, look func(context.Context) (next, error)) error {
+	var failing readFailures
+	for {
+		n, err := look(ctx)
+		if n.done {
+			return err
+		}
+		var re *ReadError
+		switch {
+		case err == nil:
+			failing = readFailures{}
+			if err := d.clock.Sleep(ctx, n.after); err != nil {
+				return err
+			}
+		case !errors.As(err, &re) || ctx.Err() != nil:
+			return err
+		default:
+			now := d.clock.Now()
+			pause, f, blind := assessReadFailure(err, failing, now, limit, d.o.PollInterval)
+			if blind != nil {
+				return blind
+			}
+			failing = f
+			d.log.Warn("could not read; retrying (a read error is no verdict on green)", "error", err.Error(), "retryIn", pause.String(),
+				"failingFor", now.Sub(f.since).Round(time.Second).String())
+			if err := d.clock.Sleep(ctx, pause); err != nil {
+				return err
+			}
+		}
 	}
-	sg.backoff = min(sg.backoff*2, maxReadBackoff)
-	return nil
+}
+
+// waitForRead retries read, within the wait loop, until it succeeds.
+func (d *Deployer) waitForRead(ctx context.Context, limit blindLimit, read func(context.Context) error) error {
+	return d.waitFor(ctx, limit, func(ctx context.Context) (next, error) {
+		if err := read(ctx); err != nil {
+			return next{}, err
+		}
+		return waitOver, nil
+	})
 }
 
 func minTime(a, b time.Time) time.Time {

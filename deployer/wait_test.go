@@ -95,3 +95,112 @@ func TestReadsFailingUntilTheBudgetRunsOutLeaveTheDeploymentAsItIs(t *testing.T)
 	assert.Contains(t, res.Message, "ThrottlingException")
 	assert.Contains(t, res.Message, "was left as it is")
 }
+
+func TestAssessReadFailure(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	throttled := readError("get deployment d-1", apiError("ThrottlingException", "Rate exceeded"))
+	denied := readError("get deployment d-1", apiError("AccessDeniedException", "not authorized"))
+	cases := []struct {
+		name      string
+		err       error
+		failing   readFailures
+		limit     blindLimit
+		wantPause time.Duration
+		wantAfter readFailures
+		wantBlind string
+	}{
+		{"a first transient failure is retried after the poll interval", throttled, readFailures{}, blindAt(now.Add(time.Hour)),
+			time.Second, readFailures{since: now, backoff: 2 * time.Second}, ""},
+		{"the backoff doubles up to 30 s", throttled, readFailures{since: now.Add(-time.Minute), backoff: 20 * time.Second}, blindAt(now.Add(time.Hour)),
+			20 * time.Second, readFailures{since: now.Add(-time.Minute), backoff: 30 * time.Second}, ""},
+		{"a retry never sleeps past the limit", throttled, readFailures{since: now.Add(-time.Minute), backoff: 20 * time.Second}, blindAt(now.Add(5 * time.Second)),
+			5 * time.Second, readFailures{since: now.Add(-time.Minute), backoff: 30 * time.Second}, ""},
+		{"a fatal read is blind at once", denied, readFailures{}, blindAt(now.Add(time.Hour)), 0, readFailures{since: now, backoff: time.Second}, "AccessDeniedException"},
+		{"reads still failing at the limit are blind", throttled, readFailures{since: now.Add(-time.Minute), backoff: 4 * time.Second}, blindAt(now),
+			0, readFailures{since: now.Add(-time.Minute), backoff: 4 * time.Second}, "still failing after 1m0s, at the deadline"},
+		{"a limit after failing for a while counts from the first failure", throttled, readFailures{since: now.Add(-5 * time.Minute), backoff: 30 * time.Second}, blindAfter(5 * time.Minute),
+			0, readFailures{since: now.Add(-5 * time.Minute), backoff: 30 * time.Second}, "still failing after 5m0s"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			pause, after, blind := assessReadFailure(tc.err, tc.failing, now, tc.limit, time.Second)
+			assert.Equal(t, tc.wantPause, pause)
+			assert.Equal(t, tc.wantAfter, after)
+			if tc.wantBlind == "" {
+				assert.NoError(t, blind)
+				return
+			}
+			var be *BlindError
+			require.ErrorAs(t, blind, &be)
+			assert.Equal(t, tc.wantAfter.since, be.Since)
+			assert.Contains(t, blind.Error(), tc.wantBlind)
+		})
+	}
+}
+
+// waitDeployer is a deployer with nothing but a fake clock and a 1 s poll interval.
+func waitDeployer(t *testing.T) (*Deployer, *fakeClock, *logBuffer) {
+	t.Helper()
+	clock := newFakeClock()
+	log, logs := newLog(t)
+	return New(Clients{}, Target{}, Options{Clock: clock, Logger: log, PollInterval: time.Second}), clock, logs
+}
+
+func TestTheWaitLoopSleepsOnTheClockBetweenLooksUntilALookEndsIt(t *testing.T) {
+	t.Parallel()
+	d, clock, _ := waitDeployer(t)
+	start, looks := clock.Now(), 0
+	err := d.waitFor(context.Background(), blindAt(start.Add(time.Hour)), func(context.Context) (next, error) {
+		if looks++; looks == 4 {
+			return waitOver, nil
+		}
+		return lookAgainIn(10 * time.Second), nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 4, looks)
+	assert.Equal(t, 30*time.Second, clock.Now().Sub(start))
+}
+
+func TestTheWaitLoopRetriesAReadThatFailsAndBacksOff(t *testing.T) {
+	t.Parallel()
+	d, clock, logs := waitDeployer(t)
+	start, looks := clock.Now(), 0
+	err := d.waitFor(context.Background(), blindAt(start.Add(time.Hour)), func(context.Context) (next, error) {
+		if looks++; looks <= 3 {
+			return next{}, readError("describe target health of web-green", serverError(503))
+		}
+		return waitOver, nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, (1+2+4)*time.Second, clock.Now().Sub(start), "backing off from the poll interval")
+	assert.Contains(t, logs.String(), "could not read; retrying (a read error is no verdict on green)")
+}
+
+func TestTheWaitLoopEndsOnAnErrorThatIsNotARead(t *testing.T) {
+	t.Parallel()
+	d, clock, _ := waitDeployer(t)
+	start := clock.Now()
+	verdict := &GateError{Gate: GateReady, Reason: "green is not ready"}
+	err := d.waitFor(context.Background(), blindAt(start.Add(time.Hour)), func(context.Context) (next, error) {
+		return next{}, verdict
+	})
+	assert.Same(t, verdict, err)
+	assert.Equal(t, start, clock.Now(), "no sleep")
+}
+
+func TestTheWaitLoopEndsWhenTheContextEnds(t *testing.T) {
+	t.Parallel()
+	d, clock, _ := waitDeployer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	looks := 0
+	err := d.waitFor(ctx, blindAt(clock.Now().Add(time.Hour)), func(context.Context) (next, error) {
+		if looks++; looks == 2 {
+			cancel()
+		}
+		return lookAgainIn(time.Second), nil
+	})
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, 2, looks)
+}

@@ -35,7 +35,8 @@ func (d *Deployer) create(ctx context.Context, res *Result, r *release, svc *ecs
 
 // writeTimeout bounds the writes the deployer finishes even after CI's cancel,
 // under context.WithoutCancel: CreateDeployment (else a deployment may exist that
-// nobody knows about, running ungated) and the rollback's StopDeployment.
+// nobody knows about, running ungated) and the rollback's StopDeployment. It is
+// measured on the deployer's clock (withTimeout).
 const writeTimeout = 30 * time.Second
 
 // errNoneCreated says a CreateDeployment whose answer was lost created nothing:
@@ -102,7 +103,7 @@ func createAnswerLost(err error) bool {
 // when CodeDeploy reports no revision, whose description is ours. It runs under
 // context.WithoutCancel: it is what an interrupt needs to know.
 func (d *Deployer) findCreated(ctx context.Context, content, sum, description string) (string, error) {
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	wctx, cancel := withTimeout(context.WithoutCancel(ctx), d.clock, writeTimeout)
 	defer cancel()
 	ids, err := d.activeDeploymentIDs(wctx)
 	if err != nil {
@@ -153,7 +154,7 @@ func (d *Deployer) register(ctx context.Context, in *ecs.RegisterTaskDefinitionI
 // for this deployment (OverrideAlarmConfiguration, enabled false), which CodeDeploy
 // allows only a caller that may also call UpdateDeploymentGroup.
 func (d *Deployer) createDeployment(ctx context.Context, content, sum, description string, overrideAlarms bool) (string, error) {
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	wctx, cancel := withTimeout(context.WithoutCancel(ctx), d.clock, writeTimeout)
 	defer cancel()
 	in := &codedeploy.CreateDeploymentInput{
 		ApplicationName: &d.t.Application, DeploymentGroupName: &d.t.DeploymentGroup, Description: aws.String(description),

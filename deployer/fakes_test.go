@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,10 +25,21 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// fakeClock advances instantly: Sleep moves time forward and returns.
+// fakeClock advances instantly: Sleep moves time forward and returns. Timers
+// (AfterFunc, as withTimeout sets them) fire inside the Sleep that passes their
+// time, in order, so a timeout lands at the same point of a test every run; a
+// sleep whose context a timer ends stops at the timer's time.
 type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu     sync.Mutex
+	now    time.Time
+	timers []*fakeTimer
+}
+
+// fakeTimer is a function to run at a time of a fakeClock.
+type fakeTimer struct {
+	at   time.Time
+	f    func()
+	done bool // fired or stopped
 }
 
 func newFakeClock() *fakeClock {
@@ -45,9 +57,45 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 		return err
 	}
 	c.mu.Lock()
-	c.now = c.now.Add(d)
+	until := c.now.Add(d)
+	for t := c.due(until); t != nil; t = c.due(until) {
+		c.now, t.done = maxTime(c.now, t.at), true
+		c.mu.Unlock()
+		t.f()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		c.mu.Lock()
+	}
+	c.now = maxTime(c.now, until)
 	c.mu.Unlock()
 	return nil
+}
+
+// due is the earliest timer to fire by until, or nil. c.mu is held.
+func (c *fakeClock) due(until time.Time) *fakeTimer {
+	var first *fakeTimer
+	for _, t := range c.timers {
+		if !t.done && !t.at.After(until) && (first == nil || t.at.Before(first.at)) {
+			first = t
+		}
+	}
+	return first
+}
+
+// AfterFunc runs f once a Sleep passes d from now.
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) (stop func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &fakeTimer{at: c.now.Add(d), f: f}
+	c.timers = append(slices.DeleteFunc(c.timers, func(t *fakeTimer) bool { return t.done }), t)
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		pending := !t.done
+		t.done = true
+		return pending
+	}
 }
 
 // step is one scripted answer of GetDeployment (and GetDeploymentTarget). A step

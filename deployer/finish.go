@@ -206,7 +206,7 @@ func (d *Deployer) interrupted(ctx context.Context, res *Result, r *release) {
 		return
 	}
 	d.log.Warn("interrupted: stopping the deployment and rolling back", "deployment", r.ID, "grace", d.o.InterruptGrace.String())
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.InterruptGrace+5*time.Second)
+	sctx, cancel := withTimeout(context.WithoutCancel(ctx), d.clock, d.o.InterruptGrace+5*time.Second)
 	defer cancel()
 	err := d.rollBack(sctx, res, r.ID, d.o.InterruptGrace)
 	rb := res.Rollback

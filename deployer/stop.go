@@ -16,7 +16,7 @@ import (
 // deployment for at most limit. res.Rollback says how far it got.
 func (d *Deployer) rollBack(ctx context.Context, res *Result, id string, limit time.Duration) error {
 	// A signal landing now must not cut the stop short: it is what the signal asks for.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	wctx, cancel := withTimeout(context.WithoutCancel(ctx), d.clock, writeTimeout)
 	out, err := d.c.CodeDeploy.StopDeployment(wctx, &codedeploy.StopDeploymentInput{DeploymentId: &id, AutoRollbackEnabled: aws.Bool(true)})
 	cancel()
 	switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -29,6 +30,11 @@ type ScaledClock interface {
 type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }
+
+// AfterFunc runs f in its own goroutine once d has passed (time.AfterFunc).
+func (realClock) AfterFunc(d time.Duration, f func()) (stop func() bool) {
+	return time.AfterFunc(d, f).Stop
+}
 
 func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
@@ -212,6 +218,70 @@ func (d *Deployer) waitForRead(ctx context.Context, limit blindLimit, read func(
 		}
 		return waitOver, nil
 	})
+}
+
+// timerClock is a Clock that can run a function once d of its time has passed,
+// as time.AfterFunc does. withTimeout uses it when a clock has it, and otherwise
+// sleeps on the clock in a goroutine of its own.
+type timerClock interface {
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+}
+
+// withTimeout is context.WithTimeout measured on the deployer's clock: the
+// context ends with context.DeadlineExceeded once d of the clock's time has
+// passed, or with the parent. The deployer's own timeouts (the write timeout, the
+// interrupt grace) run on it, so that on a clock faster than real time they mean
+// the same AWS time as on AWS; HTTP request timeouts stay real (probes, reachTestURL).
+// Deadline reports the parent's: d is no wall-clock instant.
+func withTimeout(parent context.Context, clock Clock, d time.Duration) (context.Context, context.CancelFunc) {
+	c := &clockContext{parent: parent, done: make(chan struct{})}
+	stopParent := context.AfterFunc(parent, func() { c.end(parent.Err()) })
+	expire := func() { c.end(context.DeadlineExceeded) }
+	var stopTimer func() bool
+	if tc, ok := clock.(timerClock); ok {
+		stopTimer = tc.AfterFunc(d, expire)
+	} else {
+		go func() {
+			if clock.Sleep(c, d) == nil {
+				expire()
+			}
+		}()
+	}
+	return c, func() {
+		stopParent()
+		if stopTimer != nil {
+			stopTimer()
+		}
+		c.end(context.Canceled)
+	}
+}
+
+// clockContext is the context withTimeout returns: it ends once, with the error
+// of whichever came first (the parent, the clock's timeout, the cancel).
+type clockContext struct {
+	parent context.Context
+	done   chan struct{}
+	mu     sync.Mutex
+	err    error
+}
+
+func (c *clockContext) Deadline() (time.Time, bool) { return c.parent.Deadline() }
+func (c *clockContext) Done() <-chan struct{}       { return c.done }
+func (c *clockContext) Value(key any) any           { return c.parent.Value(key) }
+
+func (c *clockContext) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+func (c *clockContext) end(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		c.err = err
+		close(c.done)
+	}
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -204,3 +204,71 @@ func TestTheWaitLoopEndsWhenTheContextEnds(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 2, looks)
 }
+
+func TestATimeoutOnTheClockEndsItsContextWhenTheClockPassesIt(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	start := clock.Now()
+	ctx, cancel := withTimeout(context.Background(), clock, 30*time.Second)
+	defer cancel()
+	child, cancelChild := context.WithCancel(ctx)
+	defer cancelChild()
+
+	require.NoError(t, clock.Sleep(context.Background(), 29*time.Second))
+	require.NoError(t, ctx.Err(), "29 s of the clock's time: not yet")
+	assert.ErrorIs(t, clock.Sleep(ctx, time.Minute), context.DeadlineExceeded, "a sleep on the context is cut short by its timeout")
+	assert.Equal(t, 30*time.Second, clock.Now().Sub(start), "at the timeout, not after the whole sleep")
+	assert.ErrorIs(t, ctx.Err(), context.DeadlineExceeded)
+	select {
+	case <-child.Done():
+		assert.ErrorIs(t, child.Err(), context.DeadlineExceeded, "contexts derived from it see a timeout too")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the derived context did not end")
+	}
+}
+
+func TestATimeoutOnTheClockEndsWithItsParentOrItsCancel(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	parent, cancelParent := context.WithCancel(context.Background())
+	ctx, cancel := withTimeout(parent, clock, time.Minute)
+	defer cancel()
+	cancelParent()
+	<-ctx.Done()
+	assert.ErrorIs(t, ctx.Err(), context.Canceled)
+
+	ctx, cancel = withTimeout(context.Background(), clock, time.Minute)
+	cancel()
+	assert.ErrorIs(t, ctx.Err(), context.Canceled)
+	require.NoError(t, clock.Sleep(context.Background(), 2*time.Minute))
+	assert.ErrorIs(t, ctx.Err(), context.Canceled, "a cancelled timeout stays cancelled")
+	_, hasDeadline := ctx.Deadline()
+	assert.False(t, hasDeadline, "a time of the deployer's clock is no wall-clock deadline")
+}
+
+// sleepyClock has no timers (withTimeout sleeps on it in a goroutine); its time runs 1000 times
+// faster than real time.
+type sleepyClock struct{}
+
+func (sleepyClock) Now() time.Time { return time.Now() }
+
+func (sleepyClock) Sleep(ctx context.Context, d time.Duration) error {
+	return realClock{}.Sleep(ctx, d/1000)
+}
+
+func TestATimeoutEndsOnClocksThatRunInRealTime(t *testing.T) {
+	t.Parallel()
+	for name, clock := range map[string]Clock{"a clock 1000 times faster than real time": sleepyClock{}, "the wall clock": realClock{}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := withTimeout(context.Background(), clock, 20*time.Millisecond)
+			defer cancel()
+			select {
+			case <-ctx.Done():
+				assert.ErrorIs(t, ctx.Err(), context.DeadlineExceeded)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the timeout never ended the context")
+			}
+		})
+	}
+}

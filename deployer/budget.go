@@ -42,11 +42,11 @@ func (b Budget) String() string {
 // termination wait without a soak), and slack of 10% + 5 min for CodeDeploy's own
 // steps. Holding at Ready ends the run before the shift. An explicit timeout
 // wins. The worst case adds the alarm wait before it and the rollback after it.
-// o holds the limits in use (assessLimits).
-func assessBudget(o Options, g GroupSettings) Budget {
-	b := Budget{Install: o.GreenStartTimeout, Shift: g.ShiftDuration, gate2What: "termination wait"}
+// l holds the release's limits (assessLimits).
+func assessBudget(o Options, l limits, g GroupSettings) Budget {
+	b := Budget{Install: l.GreenStartTimeout, Shift: g.ShiftDuration, gate2What: "termination wait"}
 	if g.gatesBeforeTraffic() {
-		b.Gate1 = o.GateTimeout
+		b.Gate1 = l.GateTimeout
 		if g.ReadyWait > 0 && g.ReadyWait < b.Gate1 {
 			b.Gate1 = g.ReadyWait
 		}
@@ -64,7 +64,7 @@ func assessBudget(o Options, g GroupSettings) Budget {
 	if o.Timeout > 0 {
 		b.Total = o.Timeout
 	}
-	b.AlarmWait, b.Rollback = o.AlarmWait, o.RollbackTimeout
+	b.AlarmWait, b.Rollback = l.AlarmWait, o.RollbackTimeout
 	b.WorstCase = b.AlarmWait + b.Total + b.Rollback
 	return b
 }
@@ -126,7 +126,18 @@ const (
 	alarmDelay = 2 * time.Minute
 )
 
-// assessLimits fills the limits that given leaves at 0 (derived):
+// limits are a release's time limits: --green-start-timeout, --gate-timeout and
+// --alarm-wait as given, or, when given as 0, derived from what the deployer read
+// (assessLimits). A command resolves them once and the release carries them.
+type limits struct {
+	GreenStartTimeout time.Duration
+	GateTimeout       time.Duration
+	AlarmWait         time.Duration
+	// Derived says which limits were derived, for the messages that explain them.
+	Derived struct{ GreenStartTimeout, GateTimeout bool }
+}
+
+// assessLimits resolves the limits, deriving those that given leaves at 0:
 //   - --green-start-timeout: the larger of 10m and the service's
 //     healthCheckGracePeriodSeconds + greenStartMargin, so a model that loads
 //     within the grace period ECS allows it is not rolled back as broken;
@@ -136,31 +147,31 @@ const (
 //     (assessAlarmClearTime), at least 5m, at most 1h; 0 when the deployer will
 //     not wait for alarms (noAlarmWait: no enabled alarms, or a rollback redeploy
 //     that overrides them).
-func assessLimits(given Options, svc *ecstypes.Service, g GroupSettings, alarms []groupAlarm, noAlarmWait bool) Options {
-	o := given
-	if o.GreenStartTimeout <= 0 {
-		o.GreenStartTimeout = minGreenStartTimeout
+func assessLimits(given Options, svc *ecstypes.Service, g GroupSettings, alarms []groupAlarm, noAlarmWait bool) limits {
+	l := limits{GreenStartTimeout: given.GreenStartTimeout, GateTimeout: given.GateTimeout, AlarmWait: given.AlarmWait}
+	if l.GreenStartTimeout <= 0 {
+		l.GreenStartTimeout, l.Derived.GreenStartTimeout = minGreenStartTimeout, true
 		if svc != nil && svc.HealthCheckGracePeriodSeconds != nil {
-			o.GreenStartTimeout = max(o.GreenStartTimeout, time.Duration(*svc.HealthCheckGracePeriodSeconds)*time.Second+greenStartMargin)
+			l.GreenStartTimeout = max(l.GreenStartTimeout, time.Duration(*svc.HealthCheckGracePeriodSeconds)*time.Second+greenStartMargin)
 		}
 	}
-	if o.GateTimeout <= 0 {
-		o.GateTimeout = defaultGateTimeout
+	if l.GateTimeout <= 0 {
+		l.GateTimeout, l.Derived.GateTimeout = defaultGateTimeout, true
 		if g.gatesBeforeTraffic() && g.ReadyWait > 0 {
-			o.GateTimeout = g.ReadyWait - readyMargin(g.ReadyWait)
+			l.GateTimeout = g.ReadyWait - readyMargin(g.ReadyWait)
 		}
 	}
 	switch {
 	case noAlarmWait:
-		o.AlarmWait = 0
-	case o.AlarmWait <= 0:
-		o.AlarmWait = minAlarmWait
+		l.AlarmWait = 0
+	case l.AlarmWait <= 0:
+		l.AlarmWait = minAlarmWait
 		for _, a := range alarms {
-			o.AlarmWait = max(o.AlarmWait, assessAlarmClearTime(a))
+			l.AlarmWait = max(l.AlarmWait, assessAlarmClearTime(a))
 		}
-		o.AlarmWait = min(o.AlarmWait, maxAlarmWait)
+		l.AlarmWait = min(l.AlarmWait, maxAlarmWait)
 	}
-	return o
+	return l
 }
 
 // assessAlarmClearTime is the longest an alarm in ALARM takes to leave it once

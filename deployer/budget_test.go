@@ -36,7 +36,7 @@ func TestAssessBudget(t *testing.T) {
 			if tc.opts != nil {
 				tc.opts(&opts)
 			}
-			b := assessBudget(opts, tc.group)
+			b := assessBudget(opts, assessLimits(opts, nil, tc.group, nil, true), tc.group)
 			assert.Equal(t, tc.want, b.Total)
 			assert.Equal(t, tc.wantG1, b.Gate1)
 			assert.Equal(t, tc.wantG2, b.Gate2)
@@ -48,10 +48,10 @@ func TestTheBudgetLineNamesGateTwoForWhatItIs(t *testing.T) {
 	t.Parallel()
 	g := GroupSettings{ReadyAction: "STOP_DEPLOYMENT", ReadyWait: time.Hour, TerminationWait: 30 * time.Minute}
 	o := DefaultOptions() // soak 5m, metrics lag 3m
-	assert.Contains(t, assessBudget(o, g).String(), "+ soak + metrics lag 8m0s +")
-	assert.NotContains(t, assessBudget(o, g).String(), "termination wait 8m0s")
+	assert.Contains(t, assessBudget(o, limits{}, g).String(), "+ soak + metrics lag 8m0s +")
+	assert.NotContains(t, assessBudget(o, limits{}, g).String(), "termination wait 8m0s")
 	o.Soak = 0
-	assert.Contains(t, assessBudget(o, g).String(), "+ termination wait 30m0s +")
+	assert.Contains(t, assessBudget(o, limits{}, g).String(), "+ termination wait 30m0s +")
 }
 
 func TestAssessLimits(t *testing.T) {
@@ -113,4 +113,13 @@ func TestAssessAlarmClearTime(t *testing.T) {
 			assert.Equal(t, tc.want, assessAlarmClearTime(tc.alarm))
 		})
 	}
+}
+
+func TestAssessLimitsSaysWhichLimitsWereDerived(t *testing.T) {
+	t.Parallel()
+	given := DefaultOptions()
+	given.GateTimeout = 20 * time.Minute
+	l := assessLimits(given, nil, GroupSettings{ReadyAction: "STOP_DEPLOYMENT", ReadyWait: time.Hour}, nil, false)
+	assert.True(t, l.Derived.GreenStartTimeout, "--green-start-timeout 0 is derived")
+	assert.False(t, l.Derived.GateTimeout, "--gate-timeout 20m is as given")
 }

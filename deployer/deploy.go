@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -49,21 +50,14 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	res.Group = &st.Group
 	override := req.OverrideAlarms && st.Group.AlarmsEnabled && len(st.Group.Alarms) > 0
 	alarmStart := d.clock.Now()
-	firstRead := d.given.AlarmWait
-	if firstRead <= 0 {
-		firstRead = minAlarmWait // derived from the alarms: the floor until they are read
+	alarms, lim, err := d.resolveLimits(ctx, st, override, alarmStart)
+	if err != nil {
+		return nil, err
 	}
-	var alarms []groupAlarm
-	if !override {
-		if alarms, err = d.readGroupAlarms(ctx, st.Group, alarmStart.Add(firstRead)); err != nil {
-			return nil, err
-		}
-	}
-	d.o = assessLimits(d.given, st.Service, st.Group, alarms, len(alarms) == 0)
-	budget := assessBudget(d.o, st.Group)
+	budget := assessBudget(d.o, lim, st.Group)
 	res.Budget = &budget
 	d.log.Info("release budget", "budget", budget.String(), "config", st.Group.DeploymentConfig, "traffic", st.Group.TrafficRouting,
-		"greenStartTimeout", d.o.GreenStartTimeout.String(), "gateTimeout", d.o.GateTimeout.String())
+		"greenStartTimeout", lim.GreenStartTimeout.String(), "gateTimeout", lim.GateTimeout.String())
 	if err := d.checkBeforeWriting(ctx, st.Group); err != nil {
 		return nil, err
 	}
@@ -73,7 +67,7 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	}
 	ref, _ := parseImage(image)
 	r := &release{Image: image, TaskDefArn: arn, revision: arn != "", Group: st.Group, ServiceCount: st.Service.DesiredCount,
-		deadline: d.clock.Now().Add(budget.Total), vars: map[string]string{"IMAGE": image, "IMAGE_TAG": ref.Version()}}
+		limits: lim, deadline: d.clock.Now().Add(budget.Total), vars: map[string]string{"IMAGE": image, "IMAGE_TAG": ref.Version()}}
 	res.Image = image
 	if !st.Group.gatesBeforeTraffic() { // allowed by --allow-ungated-traffic (assessGroup)
 		res.Gates = append(res.Gates, &GateResult{Name: GateReady, Verdict: "not_run", Start: d.clock.Now(), End: d.clock.Now(),
@@ -92,7 +86,7 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 		d.log.Warn("rollback redeploy: not waiting for the group's alarms, and creating the deployment with them turned off (OverrideAlarmConfiguration): "+
 			"production is failing, so they fire, and CodeDeploy would stop the known-good revision at once; gate 1 and gate 2 still judge green on its own health and metrics",
 			"alarms", strings.Join(st.Group.Alarms, ", "), "group", d.t.DeploymentGroup)
-	} else if err := d.waitForAlarmsToClear(ctx, st.Group, alarms, alarmStart, d.o.AlarmWait); err != nil {
+	} else if err := d.waitForAlarmsToClear(ctx, st.Group, alarms, alarmStart, lim.AlarmWait); err != nil {
 		return nil, err
 	}
 	r.deadline = d.clock.Now().Add(budget.Total) // the wait wrote nothing: the release's budget starts now
@@ -100,6 +94,23 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 		return nil, err
 	}
 	return r, nil
+}
+
+// resolveLimits reads the group's alarms from start (unless the release overrides
+// them) and resolves the release's limits once (assessLimits).
+func (d *Deployer) resolveLimits(ctx context.Context, st *serviceState, override bool, start time.Time) ([]groupAlarm, limits, error) {
+	firstRead := d.o.AlarmWait
+	if firstRead <= 0 {
+		firstRead = minAlarmWait // derived from the alarms: the floor until they are read
+	}
+	var alarms []groupAlarm
+	if !override {
+		var err error
+		if alarms, err = d.readGroupAlarms(ctx, st.Group, start.Add(firstRead)); err != nil {
+			return nil, limits{}, err
+		}
+	}
+	return alarms, assessLimits(d.o, st.Service, st.Group, alarms, len(alarms) == 0), nil
 }
 
 // desiredRelease works out the image to release and either the task definition

@@ -74,8 +74,7 @@ func DefaultOptions() Options {
 type Deployer struct {
 	c     Clients
 	t     Target
-	o     Options // in use: given, with the derived limits filled in (assessLimits)
-	given Options // as the caller set them: a 0 limit is derived
+	o     Options // as the caller set them: a 0 limit is derived once per command (assessLimits)
 	log   *slog.Logger
 	clock Clock
 	http  *http.Client
@@ -96,7 +95,5 @@ func New(c Clients, t Target, o Options) *Deployer {
 	if d.o.Consecutive < 1 {
 		d.o.Consecutive = 1
 	}
-	d.given = d.o
-	d.o = assessLimits(d.given, nil, GroupSettings{}, nil, false) // until the service and group are read
 	return d
 }

@@ -128,18 +128,18 @@ func (d *Deployer) readyGateDeadline(r *release, s snapshot) time.Time {
 	if end, ok := assessReadyWaitEnd(s.Deployment, s.Target, r.Group.ReadyWait, now); ok {
 		readyEnd = end
 	}
-	deadline, clamped := assessGateDeadline(now, d.o.GateTimeout, readyEnd, r.Group.ReadyWait)
+	deadline, clamped := assessGateDeadline(now, r.limits.GateTimeout, readyEnd, r.Group.ReadyWait)
 	switch {
-	case d.given.GateTimeout <= 0: // derived: it ends there by design, nothing to warn about
+	case r.limits.Derived.GateTimeout: // derived: it ends there by design, nothing to warn about
 		r.gateLimit = fmt.Sprintf("gate 1's time (until the group's ready wait %s less %s)", r.Group.ReadyWait, readyMargin(r.Group.ReadyWait))
 		if r.Group.ReadyWait <= 0 {
-			r.gateLimit = fmt.Sprintf("gate 1's time (%s: the group sets no ready wait)", d.o.GateTimeout)
+			r.gateLimit = fmt.Sprintf("gate 1's time (%s: the group sets no ready wait)", r.limits.GateTimeout)
 		}
 	case clamped:
-		r.gateLimit = fmt.Sprintf("gate 1's time (--gate-timeout %s, cut at the group's ready wait less %s)", d.o.GateTimeout, readyMargin(r.Group.ReadyWait))
+		r.gateLimit = fmt.Sprintf("gate 1's time (--gate-timeout %s, cut at the group's ready wait less %s)", r.limits.GateTimeout, readyMargin(r.Group.ReadyWait))
 		d.log.Warn("--gate-timeout is cut: gate 1 ends before the group's ready wait runs out", "gateEndsAt", deadline.UTC().Format(time.RFC3339), "readyWaitEndsAt", readyEnd.UTC().Format(time.RFC3339))
 	default:
-		r.gateLimit = fmt.Sprintf("--gate-timeout %s", d.o.GateTimeout)
+		r.gateLimit = fmt.Sprintf("--gate-timeout %s", r.limits.GateTimeout)
 	}
 	return deadline
 }

@@ -20,7 +20,7 @@ import (
 // (checkListenerPorts) and a testUrl this runner cannot reach (reachTestURL); it
 // logs the warnings.
 func (d *Deployer) checkBeforeWriting(ctx context.Context, g GroupSettings) error {
-	warnings, err := assessGroup(d.given, d.t.DeploymentGroup, g)
+	warnings, err := assessGroup(d.o, d.t.DeploymentGroup, g)
 	if err != nil {
 		return err
 	}

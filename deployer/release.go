@@ -16,7 +16,8 @@ type release struct {
 	Group        GroupSettings
 	ServiceCount int32
 	vars         map[string]string
-	deadline     time.Time
+	limits       limits    // resolved once, before anything is written (assessLimits)
+	deadline     time.Time // when the budget runs out
 
 	installStart     time.Time // our clock: when we first saw the deployment past Queued
 	createdAt        time.Time // CodeDeploy's CreateTime: older stopped tasks are not this deployment's

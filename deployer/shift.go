@@ -43,13 +43,14 @@ func (d *Deployer) failFast(ctx context.Context, r *release, s snapshot, phase P
 // checkGreenStart fails when no green target has been healthy within the green
 // start timeout (CodeDeploy itself would keep Install busy for about an hour).
 func (d *Deployer) checkGreenStart(r *release, v *healthVerdict) error {
-	if r.greenHealthy || r.installStart.IsZero() || d.clock.Now().Sub(r.installStart) < d.o.GreenStartTimeout {
+	limit := r.limits.GreenStartTimeout
+	if r.greenHealthy || r.installStart.IsZero() || d.clock.Now().Sub(r.installStart) < limit {
 		return nil
 	}
-	reason := fmt.Sprintf("no healthy green target within --green-start-timeout %s", d.o.GreenStartTimeout)
-	if d.given.GreenStartTimeout <= 0 {
+	reason := fmt.Sprintf("no healthy green target within --green-start-timeout %s", limit)
+	if r.limits.Derived.GreenStartTimeout {
 		reason = fmt.Sprintf("no healthy green target within %s (--green-start-timeout derived: the larger of %s and the service's health check grace period + %s)",
-			d.o.GreenStartTimeout, minGreenStartTimeout, greenStartMargin)
+			limit, minGreenStartTimeout, greenStartMargin)
 	}
 	if v != nil {
 		reason += ": " + v.String()

@@ -13,7 +13,7 @@ import (
 
 // DeployRequest is what to release.
 type DeployRequest struct {
-	Image              string                           // image for the target container; "" keeps the file's or the revision's
+	Image              ImageRef                         // image for the target container; zero keeps the file's or the revision's
 	Env                []EnvVar                         // environment overrides for the target container
 	Description        string                           // prefix of the CodeDeploy description
 	TaskDefinitionFile *ecs.RegisterTaskDefinitionInput // a full task definition to register instead of cloning the live one
@@ -65,10 +65,9 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	if err != nil {
 		return nil, err
 	}
-	ref, _ := parseImage(image)
 	r := &release{Image: image, TaskDefArn: arn, revision: arn != "", Group: st.Group, ServiceCount: st.Service.DesiredCount,
-		limits: lim, deadline: d.clock.Now().Add(budget.Total), vars: map[string]string{"IMAGE": image, "IMAGE_TAG": ref.Version()}}
-	res.Image = image
+		limits: lim, deadline: d.clock.Now().Add(budget.Total), vars: map[string]string{"IMAGE": image.String(), "IMAGE_TAG": image.Version()}}
+	res.Image = image.String()
 	if !st.Group.gatesBeforeTraffic() { // allowed by --allow-ungated-traffic (assessGroup)
 		res.Gates = append(res.Gates, &GateResult{Name: GateReady, Verdict: "not_run", Start: d.clock.Now(), End: d.clock.Now(),
 			Reason: fmt.Sprintf("deployment group %s does not wait in Ready (%s); released with --allow-ungated-traffic", d.t.DeploymentGroup, st.Group.ReadyAction)})
@@ -116,22 +115,22 @@ func (d *Deployer) resolveLimits(ctx context.Context, st *serviceState, override
 // desiredRelease works out the image to release and either the task definition
 // to register or, for an existing revision, its full ARN (and a nil task
 // definition to register).
-func (d *Deployer) desiredRelease(ctx context.Context, st *serviceState, req DeployRequest) (string, *ecs.RegisterTaskDefinitionInput, string, error) {
+func (d *Deployer) desiredRelease(ctx context.Context, st *serviceState, req DeployRequest) (ImageRef, *ecs.RegisterTaskDefinitionInput, string, error) {
 	if req.TaskDefinitionArn != "" {
 		td, _, err := d.describeTaskDefinition(ctx, req.TaskDefinitionArn)
 		if err != nil {
-			return "", nil, "", err
+			return ImageRef{}, nil, "", err
 		}
 		if live := aws.ToString(st.TaskDef.Family); req.SameFamily && aws.ToString(td.Family) != live {
-			return "", nil, "", fmt.Errorf("task definition %s is a revision of family %s, but service %s runs family %s: --task-definition-arn releases revisions of the service's own family",
+			return ImageRef{}, nil, "", fmt.Errorf("task definition %s is a revision of family %s, but service %s runs family %s: --task-definition-arn releases revisions of the service's own family",
 				req.TaskDefinitionArn, aws.ToString(td.Family), d.t.Service, live)
 		}
 		image := containerImage(td.ContainerDefinitions, d.t.ContainerName)
 		if image == "" {
-			return "", nil, "", fmt.Errorf("task definition %s has no container %q", req.TaskDefinitionArn, d.t.ContainerName)
+			return ImageRef{}, nil, "", fmt.Errorf("task definition %s has no container %q", req.TaskDefinitionArn, d.t.ContainerName)
 		}
 		// family:revision becomes the full ARN the AppSpec needs.
-		return image, nil, aws.ToString(td.TaskDefinitionArn), nil
+		return revisionImage(image), nil, aws.ToString(td.TaskDefinitionArn), nil
 	}
 	in := cloneTaskDefinition(st.TaskDef, st.TaskDefTags)
 	if req.TaskDefinitionFile != nil {
@@ -140,15 +139,15 @@ func (d *Deployer) desiredRelease(ctx context.Context, st *serviceState, req Dep
 		in = &cp
 	}
 	image := req.Image
-	if image == "" {
-		image = containerImage(in.ContainerDefinitions, d.t.ContainerName)
-	}
-	if _, err := parseImage(image); err != nil {
-		return "", nil, "", fmt.Errorf("image of container %s: %w", d.t.ContainerName, err)
+	if image.isZero() { // a library caller that names no image: the task definition's, parsed here
+		var err error
+		if image, err = parseImage(containerImage(in.ContainerDefinitions, d.t.ContainerName)); err != nil {
+			return ImageRef{}, nil, "", fmt.Errorf("image of container %s: %w", d.t.ContainerName, err)
+		}
 	}
 	prov := req.Provenance.forRelease(image, aws.ToString(st.Service.TaskDefinition))
-	if err := applyRelease(in, d.t.ContainerName, image, req.Env, prov); err != nil {
-		return "", nil, "", err
+	if err := applyRelease(in, d.t.ContainerName, image.String(), req.Env, prov); err != nil {
+		return ImageRef{}, nil, "", err
 	}
 	return image, in, "", nil
 }
@@ -182,5 +181,5 @@ func sameRelease(r *release, arn, image string) bool {
 	if r.revision {
 		return arn == r.TaskDefArn
 	}
-	return image == r.Image
+	return image == r.Image.String()
 }

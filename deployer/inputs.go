@@ -189,17 +189,20 @@ func (c *cliConfig) validateImage(req *DeployRequest, container string) error {
 		}
 		req.TaskDefinitionFile = in
 		if c.image == "" {
-			if _, err := parseImage(aws.ToString(in.ContainerDefinitions[i].Image)); err != nil {
+			ref, err := parseImage(aws.ToString(in.ContainerDefinitions[i].Image))
+			if err != nil {
 				return inputErrorf("--task-definition", "%s: container %s image %v", c.taskDefFile, container, err)
 			}
+			req.Image = ref
 		}
 	}
 	if c.image != "" || c.taskDefFile == "" {
-		if _, err := parseImage(c.image); err != nil {
+		ref, err := parseImage(c.image)
+		if err != nil {
 			return inputErrorf("--image", "%v", err)
 		}
+		req.Image = ref
 	}
-	req.Image = c.image
 	for _, kv := range c.env {
 		e, err := parseEnvVar(kv)
 		if err != nil {

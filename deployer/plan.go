@@ -62,7 +62,7 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 		return nil, err
 	}
 	lim := assessLimits(d.o, st.Service, st.Group, alarms, len(alarms) == 0)
-	rep := &PlanReport{Image: image, LiveTaskDefinitionArn: aws.ToString(st.Service.TaskDefinition), Group: st.Group, Budget: assessBudget(d.o, lim, st.Group),
+	rep := &PlanReport{Image: image.String(), LiveTaskDefinitionArn: aws.ToString(st.Service.TaskDefinition), Group: st.Group, Budget: assessBudget(d.o, lim, st.Group),
 		AlarmsInAlarm: firing(alarms)}
 	if err := d.planRefusal(ctx, rep, st.Group); err != nil {
 		return nil, err

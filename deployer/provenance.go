@@ -40,9 +40,8 @@ type Provenance struct {
 
 // forRelease fills the fields the release decides: the image, its digest and the
 // task definition it replaces.
-func (p Provenance) forRelease(image, previous string) Provenance {
-	ref, _ := parseImage(image)
-	p.Image, p.Digest, p.PreviousTaskDefinition = image, ref.Digest, previous
+func (p Provenance) forRelease(image ImageRef, previous string) Provenance {
+	p.Image, p.Digest, p.PreviousTaskDefinition = image.String(), image.Digest, previous
 	return p
 }
 

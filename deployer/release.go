@@ -12,7 +12,7 @@ type release struct {
 	ID           string
 	TaskDefArn   string
 	revision     bool // releasing a registered revision as is: an in-flight deployment is ours only with that revision
-	Image        string
+	Image        ImageRef
 	Group        GroupSettings
 	ServiceCount int32
 	vars         map[string]string

@@ -105,7 +105,7 @@ func (w *world) deployer(t *testing.T, greenReady bool, opts ...func(*Options)) 
 }
 
 func deployV2() DeployRequest {
-	return DeployRequest{Image: newImage, Env: []EnvVar{{"MODEL_WARM", "1"}}, Provenance: Provenance{GitSHA: "abc123"}}
+	return DeployRequest{Image: mustParseImage(newImage), Env: []EnvVar{{"MODEL_WARM", "1"}}, Provenance: Provenance{GitSHA: "abc123"}}
 }
 
 func mustAppSpec(t *testing.T, arn string) string {
@@ -259,4 +259,13 @@ func assertDecision[T any](t *testing.T, got T, err error, want T, wantErr strin
 	}
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
+}
+
+// mustParseImage is parseImage for a reference a test knows to be valid.
+func mustParseImage(ref string) ImageRef {
+	r, err := parseImage(ref)
+	if err != nil {
+		panic(err)
+	}
+	return r
 }

@@ -28,8 +28,6 @@ type invocation struct {
 }
 
 var (
-	regionRegexp       = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	nameRegexp         = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/+=@,-]{0,254}$`)
 	deploymentIDRegexp = regexp.MustCompile(`^d-[A-Za-z0-9]{1,64}$`)
 	taskDefRegexp      = regexp.MustCompile(`^(arn:[a-z-]+:ecs:[a-z0-9-]+:[0-9]{12}:task-definition/)?[A-Za-z0-9_-]{1,255}:[0-9]+$`)
 )

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/ai-bluegreen/ai-bluegreen/deployer/suite"
 )
 
 // Target names the AWS resources of one service's releases (from the stack
@@ -39,7 +41,7 @@ type Options struct {
 	CheckInterval       time.Duration // spacing of the K consecutive checks of gate 1
 	ReadyPath           string        // readiness probe path; "" = the green target group's health-check path
 	RequestTimeout      time.Duration // per HTTP request of probes and the suite
-	Suite               *Suite        // optional validation suite
+	Suite               *suite.Suite  // optional validation suite
 	HoldAtReady         bool          // after gate 1 passes, leave the deployment waiting in Ready (no ContinueDeployment)
 	AllowUngatedTraffic bool          // release through a group that does not wait in Ready (no gate 1)
 	Soak                time.Duration // gate 2 window; 0 = no soak, wait out the group's termination wait

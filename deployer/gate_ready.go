@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/ai-bluegreen/ai-bluegreen/deployer/suite"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
@@ -107,8 +107,8 @@ func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult,
 			return false, detail, nil
 		}
 		elsewhere = 0
-		pr := p.send(ctx, d.t.TestURL, Request{Path: path})
-		return pr.Err == nil && pr.Status >= 200 && pr.Status < 300, p.redact(pr.summary()), nil
+		pr := p.Send(ctx, d.t.TestURL, suite.Request{Path: path})
+		return pr.Err == nil && pr.Status >= 200 && pr.Status < 300, p.Redact(pr.Summary()), nil
 	})
 	if err != nil {
 		return err
@@ -171,15 +171,9 @@ func (d *Deployer) readyPath(tg *targetGroupInfo) string {
 	return "/"
 }
 
-func (d *Deployer) prober(r *release) *prober {
-	p := &prober{client: d.http, timeout: d.o.RequestTimeout, vars: r.vars}
-	if d.o.Suite != nil {
-		p.headers, p.secrets = d.o.Suite.Headers, d.o.Suite.secrets
-		if d.o.Suite.Timeout > 0 {
-			p.timeout = time.Duration(d.o.Suite.Timeout)
-		}
-	}
-	return p
+// prober sends the readiness probe and the suite's requests for release r.
+func (d *Deployer) prober(r *release) *suite.Prober {
+	return suite.NewProber(d.http, d.o.RequestTimeout, r.vars, d.o.Suite)
 }
 
 // streak runs check every CheckInterval until it passes K times in a row. It fails
@@ -221,114 +215,18 @@ func assessStreak(n int, ok bool) int {
 	return 0
 }
 
-// runSuite sends the validation suite's warm-up, checks and comparison.
-func (d *Deployer) runSuite(ctx context.Context, g *GateResult, p *prober) error {
-	s := d.o.Suite
-	if w := s.Warmup; w != nil {
-		sent, failed := 0, 0
-		for i := 0; i < max(w.Repeat, 1); i++ {
-			for _, req := range w.Requests {
-				if res := p.send(ctx, d.t.TestURL, req); res.Err != nil || res.Status >= 500 {
-					failed++
-				}
-				sent++
-			}
-		}
-		g.Evidence = append(g.Evidence, fmt.Sprintf("warm-up: %d requests to green, %d errors", sent, failed))
-		d.log.Info("warm-up sent", "requests", sent, "errors", failed)
-	}
-	var problems []string
-	for _, c := range s.Checks {
-		problems = append(problems, d.runCheck(ctx, p, c)...)
-	}
-	if len(s.Checks) > 0 {
-		g.Evidence = append(g.Evidence, fmt.Sprintf("checks: %d defined, %d problems", len(s.Checks), len(problems)))
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if len(problems) > 0 {
-		g.Disagreements = append(g.Disagreements, problems...)
-		return &GateError{Gate: GateReady, Reason: "validation suite: " + strings.Join(problems, "; ")}
-	}
-	if s.Compare != nil {
-		return d.runCompare(ctx, g, p, s.Compare)
+// runSuite is gate 1's last step: the validation suite's warm-up, checks and
+// blue-vs-green comparison, sent to green through the test URL and to blue
+// through the production URL.
+func (d *Deployer) runSuite(ctx context.Context, g *GateResult, p *suite.Prober) error {
+	rep, err := d.o.Suite.Run(ctx, p, d.t.TestURL, d.t.ProdURL, d.log)
+	g.Evidence = append(g.Evidence, rep.Evidence...)
+	g.Disagreements = append(g.Disagreements, rep.Disagreements...)
+	switch {
+	case err != nil:
+		return err
+	case rep.Failure != "":
+		return &GateError{Gate: GateReady, Reason: rep.Failure}
 	}
 	return nil
-}
-
-func (d *Deployer) runCheck(ctx context.Context, p *prober, c Check) []string {
-	name := c.Name
-	if name == "" {
-		name = c.Request.label()
-	}
-	var out []string
-	for i := 0; i < max(c.Repeat, 1); i++ {
-		res := p.send(ctx, d.t.TestURL, c.Request)
-		for _, prob := range assessCheck(c.Expect, res, p.vars) {
-			out = append(out, p.redact(fmt.Sprintf("check %q: %s", name, prob)))
-		}
-		if len(out) > 0 {
-			d.log.Warn("check failed", "check", name, "problems", strings.Join(out, "; "))
-			return out
-		}
-	}
-	d.log.Info("check passed", "check", name)
-	return nil
-}
-
-// runCompare sends each request to blue (prod URL) and green (test URL) and
-// requires the agreement fraction to reach minAgreement (default 1).
-func (d *Deployer) runCompare(ctx context.Context, g *GateResult, p *prober, c *Compare) error {
-	agreed, total := 0, 0
-	seen := map[string]int{}
-	var order []string
-	for i := 0; i < max(c.Repeat, 1); i++ {
-		for _, req := range c.Requests {
-			blue := p.send(ctx, d.t.ProdURL, req)
-			green := p.send(ctx, d.t.TestURL, req)
-			total++
-			if diffs := assessAgreement(c, blue, green); len(diffs) > 0 {
-				line := p.redact(req.label() + ": " + strings.Join(diffs, "; "))
-				if seen[line]++; seen[line] == 1 {
-					order = append(order, line)
-				}
-				continue
-			}
-			agreed++
-		}
-	}
-	for _, line := range order {
-		if n := seen[line]; n > 1 {
-			line += fmt.Sprintf(" (×%d)", n)
-		}
-		g.Disagreements = append(g.Disagreements, line)
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	minAgree := 1.0
-	if c.MinAgreement != nil {
-		minAgree = *c.MinAgreement
-	}
-	ok, line := assessAgreementRate(agreed, total, minAgree)
-	g.Evidence = append(g.Evidence, "blue-vs-green: "+line)
-	d.log.Info("blue-vs-green comparison", "agreed", agreed, "total", total, "minAgreement", minAgree)
-	for _, dis := range g.Disagreements {
-		d.log.Warn("disagreement", "detail", dis)
-	}
-	if !ok {
-		return &GateError{Gate: GateReady, Reason: "blue-vs-green comparison: " + line}
-	}
-	return nil
-}
-
-// assessAgreementRate decides the comparison verdict.
-func assessAgreementRate(agreed, total int, minAgreement float64) (bool, string) {
-	if total == 0 {
-		return false, "no requests compared"
-	}
-	rate := float64(agreed) / float64(total)
-	line := fmt.Sprintf("%d/%d agree (%.1f%%, need %.1f%%)", agreed, total, rate*100, minAgreement*100)
-	return rate >= minAgreement, line
 }

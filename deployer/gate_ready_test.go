@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ai-bluegreen/ai-bluegreen/deployer/suite"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/stretchr/testify/assert"
@@ -124,7 +125,7 @@ func TestTheDefaultGateTimeoutRunsGateOneUntilShortlyBeforeTheReadyWaitEndsWitho
 
 func TestTheExampleSuitePassesAgainstTheModelServer(t *testing.T) {
 	t.Parallel()
-	s, err := loadSuite(filepath.Join("testdata", "suite-model-server.yaml"))
+	s, err := suite.Load(filepath.Join("suite", "testdata", "suite-model-server.yaml"))
 	require.NoError(t, err)
 	blue, green := modelServer(t, "v1", 0, true), modelServer(t, "v2", 0, true)
 	d := New(Clients{}, Target{ProdURL: blue.URL, TestURL: green.URL}, withSuite(DefaultOptions(), s))
@@ -136,7 +137,7 @@ func TestTheExampleSuitePassesAgainstTheModelServer(t *testing.T) {
 
 func TestTheExampleSuiteFailsAWrongModel(t *testing.T) {
 	t.Parallel()
-	s, err := loadSuite(filepath.Join("testdata", "suite-model-server.yaml"))
+	s, err := suite.Load(filepath.Join("suite", "testdata", "suite-model-server.yaml"))
 	require.NoError(t, err)
 	s.Checks = nil
 	blue, green := modelServer(t, "v1", 0, true), modelServer(t, "v2", 0.25, true)
@@ -150,7 +151,7 @@ func TestTheExampleSuiteFailsAWrongModel(t *testing.T) {
 	assert.Equal(t, "small input: prediction: blue 1, green 1.25 (tolerance 1e-06) (×3)", g.Disagreements[0], "repeated disagreements are counted, not repeated")
 }
 
-func withSuite(o Options, s *Suite) Options {
+func withSuite(o Options, s *suite.Suite) Options {
 	o.Suite = s
 	return o
 }
@@ -174,7 +175,7 @@ func echoServer(t *testing.T) *httptest.Server {
 
 func TestASuiteSendsEnvSecretsInHeadersAndRedactsThemEverywhere(t *testing.T) {
 	t.Parallel()
-	suite, err := parseSuite([]byte(`version: 1
+	s, err := suite.Parse([]byte(`version: 1
 headers:
   Authorization: Bearer ${env:API_TOKEN}
 checks:
@@ -186,14 +187,14 @@ checks:
     expect: {json: {auth: nobody}}
 `))
 	require.NoError(t, err)
-	require.NoError(t, suite.resolveEnv(func(k string) (string, bool) { return map[string]string{"API_TOKEN": token}[k], k == "API_TOKEN" }))
+	require.NoError(t, s.ResolveEnv(func(k string) (string, bool) { return map[string]string{"API_TOKEN": token}[k], k == "API_TOKEN" }))
 
 	w := newWorld(t)
 	w.addScript("d-NEW", happyScript()...)
 	w.expectRollback("d-NEW")
 	log, logs := newLog(t)
 	o := w.options(log)
-	o.Suite = suite
+	o.Suite = s
 	tgt := testTarget()
 	tgt.ProdURL, tgt.TestURL = modelServer(t, "v1", 0, true).URL, echoServer(t).URL
 	o.ReadyPath = "/ready"
@@ -207,28 +208,6 @@ checks:
 	res.writeText(&out)
 	assert.NotContains(t, out.String(), token, "result and summary")
 	assert.NotContains(t, logs.String(), token, "log")
-}
-
-func TestAssessAgreementRate(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name          string
-		agreed, total int
-		min           float64
-		want          bool
-	}{
-		{"full agreement passes a full threshold", 10, 10, 1, true},
-		{"one disagreement fails a full threshold", 9, 10, 1, false},
-		{"agreement at the threshold passes", 9, 10, 0.9, true},
-		{"nothing compared fails", 0, 0, 0.5, false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			ok, _ := assessAgreementRate(tc.agreed, tc.total, tc.min)
-			assert.Equal(t, tc.want, ok)
-		})
-	}
 }
 
 func TestAssessStreak(t *testing.T) {

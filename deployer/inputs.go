@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ai-bluegreen/ai-bluegreen/deployer/suite"
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
@@ -63,9 +64,9 @@ func (c *cliConfig) validate(cmd string, stdin io.Reader, getenv func(string) (s
 		return nil, inputErrorf("--to-task-definition", "%q: want a task definition ARN or family:revision", c.toTaskDef)
 	}
 	if c.suiteFile != "" {
-		s, err := loadSuite(c.suiteFile)
+		s, err := suite.Load(c.suiteFile)
 		if err == nil {
-			err = s.resolveEnv(getenv)
+			err = s.ResolveEnv(getenv)
 		}
 		if err != nil {
 			return nil, inputErrorf("--validation-suite", "%s: %v", c.suiteFile, err)

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ai-bluegreen/ai-bluegreen/deployer/suite"
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
@@ -165,7 +166,7 @@ func (d *Deployer) reachTestURL(ctx context.Context) (string, error) {
 		}
 		return "", assessTestURLReach(d.t.TestURL, err)
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, suite.MaxBody))
 	_ = resp.Body.Close()
 	return fmt.Sprintf("%s answers (HTTP %d on GET %s)", d.t.TestURL, resp.StatusCode, path), nil
 }

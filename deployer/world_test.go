@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ai-bluegreen/ai-bluegreen/deployer/suite/suitetest"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -269,3 +270,6 @@ func mustParseImage(ref string) ImageRef {
 	}
 	return r
 }
+
+// modelServer answers like the contract's simulated model server.
+var modelServer = suitetest.ModelServer

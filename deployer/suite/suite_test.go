@@ -1,4 +1,4 @@
-package deployer
+package suite
 
 import (
 	"os"
@@ -11,7 +11,7 @@ import (
 
 func TestTheDocumentedExampleSuiteParses(t *testing.T) {
 	t.Parallel()
-	s, err := loadSuite(filepath.Join("testdata", "suite-model-server.yaml"))
+	s, err := Load(filepath.Join("testdata", "suite-model-server.yaml"))
 	require.NoError(t, err)
 	assert.Equal(t, 1, s.Version)
 	require.NotNil(t, s.Warmup)
@@ -42,7 +42,7 @@ func TestParseSuiteRejectsMalformedFiles(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := parseSuite([]byte(tc.yaml))
+			_, err := Parse([]byte(tc.yaml))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.wantErr)
 		})
@@ -51,14 +51,14 @@ func TestParseSuiteRejectsMalformedFiles(t *testing.T) {
 
 func TestParseSuiteAcceptsJSON(t *testing.T) {
 	t.Parallel()
-	s, err := parseSuite([]byte(`{"version": 1, "checks": [{"request": {"path": "/predict", "json": {"features": [1, 2]}}, "expect": {"status": 200, "json": {"prediction": {"equals": 3, "tolerance": 0.01}}}}]}`))
+	s, err := Parse([]byte(`{"version": 1, "checks": [{"request": {"path": "/predict", "json": {"features": [1, 2]}}, "expect": {"status": 200, "json": {"prediction": {"equals": 3, "tolerance": 0.01}}}}]}`))
 	require.NoError(t, err)
 	assert.Equal(t, "POST", s.Checks[0].Request.method())
 }
 
 func TestDocsExampleMatchesTestdata(t *testing.T) {
 	t.Parallel()
-	doc, err := os.ReadFile(filepath.Join("..", "docs", "validation-suite.md"))
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "validation-suite.md"))
 	if os.IsNotExist(err) {
 		t.Skip("docs/validation-suite.md not present")
 	}
@@ -82,7 +82,7 @@ func TestSuiteEnvReferences(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := parseSuite([]byte(tc.yaml))
+			_, err := Parse([]byte(tc.yaml))
 			if tc.wantErr == "" {
 				require.NoError(t, err)
 				return

@@ -1,4 +1,9 @@
-package deployer
+// Package suite is the deployer's validation suite: the file format
+// (docs/validation-suite.md) and its loading, the prober that sends its requests
+// through the load balancer's listeners, the checks of green's answers, and the
+// comparison of blue's and green's answers to the same requests. Gate 1 runs it
+// against green before production traffic moves (Run).
+package suite
 
 import (
 	"bytes"
@@ -135,17 +140,20 @@ var suiteVars = []string{"IMAGE", "IMAGE_TAG"}
 
 var suiteVarRegexp = regexp.MustCompile(`\$\{([^}]*)\}`)
 
-// loadSuite reads and validates a suite file.
-func loadSuite(path string) (*Suite, error) {
+// envNameRegexp is what an environment variable's name may be.
+var envNameRegexp = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Load reads and validates a suite file.
+func Load(path string) (*Suite, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return parseSuite(data)
+	return Parse(data)
 }
 
-// parseSuite decodes and validates a suite.
-func parseSuite(data []byte) (*Suite, error) {
+// Parse decodes and validates a suite.
+func Parse(data []byte) (*Suite, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var s Suite
@@ -209,9 +217,9 @@ func (s *Suite) headerEnvRefs() map[string]int {
 	return out
 }
 
-// resolveEnv reads the values of the suite's ${env:NAME} references from the
+// ResolveEnv reads the values of the suite's ${env:NAME} references from the
 // deployer's environment (CI secrets): every one must be set and non-empty.
-func (s *Suite) resolveEnv(getenv func(string) (string, bool)) error {
+func (s *Suite) ResolveEnv(getenv func(string) (string, bool)) error {
 	s.secrets = map[string]string{}
 	for _, name := range slices.Sorted(maps.Keys(s.headerEnvRefs())) {
 		v, ok := getenv(name)

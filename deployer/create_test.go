@@ -4,9 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -105,9 +103,8 @@ func TestDeployThatLosesTheRaceToCreateAttachesToTheWinnersDeploymentOfTheSameIm
 	t.Parallel()
 	w := newWorld(t)
 	winner := "arn:aws:ecs:us-east-1:123456789012:task-definition/web:9" // the other run registered its own revision
-	w.taskDefs[winner] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(winner), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(newImage)}}}
-	w.addScript("d-WIN", stepInstalling, stepTestTraffic, stepReady, stepShifting, stepTermWait, stepSucceeded)
-	w.scripts["d-WIN"].appSpec = mustAppSpec(t, winner)
+	w.registerTaskDefinition(winner, newImage)
+	w.deploymentOf("d-WIN", winner, stepInstalling, stepTestTraffic, stepReady, stepShifting, stepTermWait, stepSucceeded)
 	w.onCreate = func(w *world) error {
 		w.mu.Lock()
 		defer w.mu.Unlock()
@@ -128,9 +125,8 @@ func TestDeployThatLosesTheRaceToAnotherImageIsBusyNotFailed(t *testing.T) {
 	for _, code := range []string{"DeploymentLimitExceededException", "DeploymentAlreadyStartedException"} {
 		w := newWorld(t)
 		other := "arn:aws:ecs:us-east-1:123456789012:task-definition/web:9"
-		w.taskDefs[other] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(other), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String("repo/model-server:v3")}}}
-		w.addScript("d-OTHER", stepInstalling)
-		w.scripts["d-OTHER"].appSpec = mustAppSpec(t, other)
+		w.registerTaskDefinition(other, "repo/model-server:v3")
+		w.deploymentOf("d-OTHER", other, stepInstalling)
 		w.onCreate = func(w *world) error {
 			w.mu.Lock()
 			defer w.mu.Unlock()

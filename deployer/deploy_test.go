@@ -35,11 +35,9 @@ func TestDeployReleasesWhenBothGatesPass(t *testing.T) {
 func TestDeployAttachesToTheInFlightDeploymentOfTheSameImage(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.taskDefs[newTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(newTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(newImage)}}}
+	w.registerTaskDefinition(newTD, newImage)
 	w.tags[newTD] = []ecstypes.Tag{{Key: aws.String(TagPreviousTaskDefinition), Value: aws.String(liveTD)}}
-	w.active = []string{"d-OLD"}
-	w.addScript("d-OLD", stepReady, stepShifting, stepTermWait, stepSucceeded)
-	w.scripts["d-OLD"].appSpec = mustAppSpec(t, newTD)
+	w.inFlight("d-OLD", newTD, stepReady, stepShifting, stepTermWait, stepSucceeded)
 	w.setTest(tgGreen)
 	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
 
@@ -56,10 +54,8 @@ func TestDeployRefusesWhenAnotherImageIsInFlight(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	other := "arn:aws:ecs:us-east-1:123456789012:task-definition/web:9"
-	w.taskDefs[other] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(other), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String("repo/model-server:v3")}}}
-	w.active = []string{"d-OTHER"}
-	w.addScript("d-OTHER", stepReady)
-	w.scripts["d-OTHER"].appSpec = mustAppSpec(t, other)
+	w.registerTaskDefinition(other, "repo/model-server:v3")
+	w.inFlight("d-OTHER", other, stepReady)
 	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
 
 	assert.Equal(t, OutcomeBusy, res.Outcome)
@@ -74,10 +70,8 @@ func TestDeployRefusesWhenAnotherImageIsInFlight(t *testing.T) {
 func TestDeployNeverAttachesToCodeDeploysRollback(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.taskDefs[newTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(newTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(newImage)}}}
-	w.active = []string{"d-RB"}
-	w.addScript("d-RB", codeDeployRollback)
-	w.scripts["d-RB"].appSpec = mustAppSpec(t, newTD)
+	w.registerTaskDefinition(newTD, newImage)
+	w.inFlight("d-RB", newTD, codeDeployRollback)
 	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
 
 	assert.Equal(t, OutcomeBusy, res.Outcome)
@@ -162,11 +156,8 @@ func TestDeployTaskDefinitionArnRefusesAnInFlightDeploymentOfTheSameImageButAnot
 	t.Parallel()
 	w := newWorld(t)
 	w.registeredRevision(pulumiTD, "web")
-	w.taskDefs[newTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(newTD), Family: aws.String("web"),
-		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String("repo/model-server:v1")}}}
-	w.active = []string{"d-OTHER"}
-	w.addScript("d-OTHER", stepReady)
-	w.scripts["d-OTHER"].appSpec = mustAppSpec(t, newTD)
+	w.registerTaskDefinition(newTD, "repo/model-server:v1")
+	w.inFlight("d-OTHER", newTD, stepReady)
 	res := w.deployer(t, true).Deploy(context.Background(), deployRevision(pulumiTD))
 
 	assert.Equal(t, OutcomeBusy, res.Outcome, "same image is not enough: the config change is in the revision")
@@ -178,9 +169,7 @@ func TestDeployTaskDefinitionArnAttachesToTheInFlightDeploymentOfThatRevision(t 
 	t.Parallel()
 	w := newWorld(t)
 	w.registeredRevision(pulumiTD, "web")
-	w.active = []string{"d-OLD"}
-	w.addScript("d-OLD", stepReady, stepShifting, stepTermWait, stepSucceeded)
-	w.scripts["d-OLD"].appSpec = mustAppSpec(t, pulumiTD)
+	w.inFlight("d-OLD", pulumiTD, stepReady, stepShifting, stepTermWait, stepSucceeded)
 	w.setTest(tgGreen)
 	res := w.deployer(t, true).Deploy(context.Background(), deployRevision(pulumiTD))
 

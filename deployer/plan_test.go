@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -54,10 +53,8 @@ func TestPlanShowsAGroupAlarmInAlarmAndTheWorstCaseRunTime(t *testing.T) {
 func TestPlanSaysDeployWouldAttachToAnInFlightDeploymentOfTheSameImage(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.taskDefs[newTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(newTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(newImage)}}}
-	w.active = []string{"d-OLD"}
-	w.addScript("d-OLD", stepReady)
-	w.scripts["d-OLD"].appSpec = mustAppSpec(t, newTD)
+	w.registerTaskDefinition(newTD, newImage)
+	w.inFlight("d-OLD", newTD, stepReady)
 	res := w.deployer(t, true).Plan(context.Background(), deployV2())
 
 	require.Equal(t, OutcomeOK, res.Outcome, res.Message)

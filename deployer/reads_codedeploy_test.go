@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -14,10 +12,8 @@ func TestDeployReadsTheInFlightAppSpecFromTheRevisionWhenGetDeploymentOmitsIt(t 
 	t.Parallel()
 	w := newWorld(t)
 	w.contentOnlyFromRevision = true
-	w.taskDefs[newTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(newTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(newImage)}}}
-	w.active = []string{"d-OLD"}
-	w.addScript("d-OLD", stepReady, stepShifting, stepTermWait, stepSucceeded)
-	w.scripts["d-OLD"].appSpec = mustAppSpec(t, newTD)
+	w.registerTaskDefinition(newTD, newImage)
+	w.inFlight("d-OLD", newTD, stepReady, stepShifting, stepTermWait, stepSucceeded)
 	w.setTest(tgGreen)
 	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
 

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,7 +26,7 @@ func TestRollbackStopsAnInFlightDeployment(t *testing.T) {
 func TestRollbackPinnedToADeploymentThatEndedRedeploysNothing(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.taskDefs[prevTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(prevTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String("repo/model-server:v0")}}}
+	w.registerTaskDefinition(prevTD, "repo/model-server:v0")
 	res := w.deployer(t, true).Rollback(context.Background(), "d-NEW", "", DeployRequest{})
 
 	assert.Equal(t, ExitFailed, res.ExitCode)
@@ -38,7 +37,7 @@ func TestRollbackPinnedToADeploymentThatEndedRedeploysNothing(t *testing.T) {
 func TestRollbackAfterBlueIsGoneRedeploysTheRecordedPreviousTaskDefinition(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.taskDefs[prevTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(prevTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String("repo/model-server:v0")}}}
+	w.registerTaskDefinition(prevTD, "repo/model-server:v0")
 	w.addScript("d-NEW", happyScript()...)
 	res := w.deployer(t, true).Rollback(context.Background(), "", "", DeployRequest{})
 
@@ -55,7 +54,7 @@ func TestRollbackAfterBlueIsGoneRedeploysTheRecordedPreviousTaskDefinition(t *te
 // alarm firing because production is failing.
 func rollbackWorld(t *testing.T) *world {
 	w := newWorld(t)
-	w.taskDefs[prevTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(prevTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String("repo/model-server:v0")}}}
+	w.registerTaskDefinition(prevTD, "repo/model-server:v0")
 	w.alarms[0].StateValue, w.alarms[0].StateReason = cwtypes.StateValueAlarm, aws.String("Threshold Crossed: production answers 5xx")
 	w.addScript("d-NEW", happyScript()...)
 	w.expectRollback("d-NEW")

@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -15,10 +14,8 @@ import (
 func TestStatusShowsLiveImageListenersAndTheInFlightPhase(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.taskDefs[newTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(newTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(newImage)}}}
-	w.active = []string{"d-NEW"}
-	w.addScript("d-NEW", stepReady)
-	w.scripts["d-NEW"].appSpec = mustAppSpec(t, newTD)
+	w.registerTaskDefinition(newTD, newImage)
+	w.inFlight("d-NEW", newTD, stepReady)
 	w.setTest(tgGreen)
 	res := w.deployer(t, true).Status(context.Background())
 
@@ -43,9 +40,7 @@ func TestStatusNamesCodeDeploysRollback(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.taskDefs[liveTD].ContainerDefinitions[0].Image = aws.String("repo/model-server:v1")
-	w.active = []string{"d-RB"}
-	w.addScript("d-RB", codeDeployRollback)
-	w.scripts["d-RB"].appSpec = mustAppSpec(t, liveTD)
+	w.inFlight("d-RB", liveTD, codeDeployRollback)
 	res := w.deployer(t, true).Status(context.Background())
 
 	require.Equal(t, ExitReleased, res.ExitCode, res.Message)

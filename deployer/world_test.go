@@ -109,11 +109,28 @@ func deployV2() DeployRequest {
 	return DeployRequest{Image: mustParseImage(newImage), Env: []EnvVar{{"MODEL_WARM", "1"}}, Provenance: Provenance{GitSHA: "abc123"}}
 }
 
-func mustAppSpec(t *testing.T, arn string) string {
-	t.Helper()
+// registerTaskDefinition registers arn: a task definition whose container model
+// runs image.
+func (w *world) registerTaskDefinition(arn, image string) {
+	w.taskDefs[arn] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(arn), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(image)}}}
+}
+
+// deploymentOf scripts deployment id of task definition arn: its AppSpec names
+// arn, as one the deployer created would.
+func (w *world) deploymentOf(id, arn string, steps ...step) {
+	w.t.Helper()
+	w.addScript(id, steps...)
 	content, _, err := buildAppSpec(fargateService(), arn, "model", 8080).render()
-	require.NoError(t, err)
-	return content
+	require.NoError(w.t, err)
+	w.scripts[id].appSpec = content
+}
+
+// inFlight makes id, a deployment of arn that follows steps, the group's
+// in-flight deployment.
+func (w *world) inFlight(id, arn string, steps ...step) {
+	w.t.Helper()
+	w.deploymentOf(id, arn, steps...)
+	w.active = []string{id}
 }
 
 const S = "Succeeded"

@@ -61,16 +61,44 @@ func (d *Deployer) stillReady(ctx context.Context, res *Result, r *release) (sna
 	return s, nil
 }
 
-// runReadyGate: all desired green targets healthy K times in a row, the readiness
-// probe through the test listener K times in a row, warm-up, the validation
-// suite's checks and the blue-vs-green comparison.
+// runReadyGate runs gate 1's steps in order: all desired green targets healthy K
+// times in a row, the readiness probe through the test listener K times in a row,
+// then the validation suite (warm-up, checks, blue-vs-green comparison).
 func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult, r *release, s snapshot) error {
 	tg, err := d.greenTargetGroup(ctx, r, s)
 	if err != nil {
 		return err
 	}
 	deadline := d.readyGateDeadline(r, s)
-	ev, err := d.streak(ctx, r, GateReady, deadline, "green targets all healthy", func(ctx context.Context) (bool, string, error) {
+	path, p := d.readyPath(tg), d.prober(r)
+	streaks := []struct {
+		what  string
+		check check
+	}{
+		{"green targets all healthy", d.greenTargetsHealthy(res, r, tg)},
+		{"readiness probe GET " + path + " via the test listener", d.greenAnswersReady(res, r, tg, p, path)},
+	}
+	for _, st := range streaks {
+		ev, err := d.streak(ctx, r, GateReady, deadline, st.what, st.check)
+		if err != nil {
+			return err
+		}
+		g.Evidence = append(g.Evidence, ev)
+	}
+	if d.o.Suite == nil {
+		return nil
+	}
+	return d.runSuite(ctx, g, p)
+}
+
+// check is one look of a gate's streak: whether green passed, what was seen, or
+// an error (a *ReadError is no observation and is retried).
+type check func(context.Context) (ok bool, detail string, err error)
+
+// greenTargetsHealthy checks, while the deployment stays in Ready, that no green
+// task stopped and that all of green's desired targets are healthy.
+func (d *Deployer) greenTargetsHealthy(res *Result, r *release, tg *targetGroupInfo) check {
+	return func(ctx context.Context) (bool, string, error) {
 		now, err := d.stillReady(ctx, res, r)
 		if err != nil {
 			return false, "", err
@@ -81,15 +109,15 @@ func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult,
 		// Autoscaling may change green's desired count while it waits: judge against now.
 		v, err := d.targetHealth(ctx, tg.Arn, desiredOf(taskSet(now.Target, cdtypes.TargetLabelGreen), r))
 		return v.OK, tg.Name + " " + v.String(), err
-	})
-	if err != nil {
-		return err
 	}
-	g.Evidence = append(g.Evidence, ev)
-	path := d.readyPath(tg)
-	p := d.prober(r)
+}
+
+// greenAnswersReady sends the readiness probe through the test listener, once
+// the test listener is seen to forward to green; K checks in a row that it
+// forwards elsewhere fail the gate.
+func (d *Deployer) greenAnswersReady(res *Result, r *release, tg *targetGroupInfo, p *suite.Prober, path string) check {
 	elsewhere := 0
-	ev, err = d.streak(ctx, r, GateReady, deadline, "readiness probe GET "+path+" via the test listener", func(ctx context.Context) (bool, string, error) {
+	return func(ctx context.Context) (bool, string, error) {
 		if _, err := d.stillReady(ctx, res, r); err != nil {
 			return false, "", err
 		}
@@ -109,15 +137,7 @@ func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult,
 		elsewhere = 0
 		pr := p.Send(ctx, d.t.TestURL, suite.Request{Path: path})
 		return pr.Err == nil && pr.Status >= 200 && pr.Status < 300, p.Redact(pr.Summary()), nil
-	})
-	if err != nil {
-		return err
 	}
-	g.Evidence = append(g.Evidence, ev)
-	if d.o.Suite == nil {
-		return nil
-	}
-	return d.runSuite(ctx, g, p)
 }
 
 // readyGateDeadline is when gate 1 gives up (assessGateDeadline), recording in
@@ -176,14 +196,14 @@ func (d *Deployer) prober(r *release) *suite.Prober {
 	return suite.NewProber(d.http, d.o.RequestTimeout, r.vars, d.o.Suite)
 }
 
-// streak runs check every CheckInterval until it passes K times in a row. It fails
+// streak runs look every CheckInterval until it passes K times in a row. It fails
 // with a *GateError at the gate deadline and with errBudgetExceeded at the release
-// deadline; an error from check ends it at once.
-func (d *Deployer) streak(ctx context.Context, r *release, gate string, deadline time.Time, what string, check func(context.Context) (bool, string, error)) (string, error) {
+// deadline; an error from look ends it at once.
+func (d *Deployer) streak(ctx context.Context, r *release, gate string, deadline time.Time, what string, look check) (string, error) {
 	n, last, evidence := 0, "", ""
 	// A failed read is no observation: the streak neither grows nor resets.
 	err := d.waitFor(ctx, blindAt(minTime(deadline, r.deadline)), func(ctx context.Context) (next, error) {
-		ok, detail, err := check(ctx)
+		ok, detail, err := look(ctx)
 		if err != nil {
 			return next{}, err
 		}

@@ -30,14 +30,18 @@ func (d *Deployer) failFast(ctx context.Context, r *release, s snapshot, phase P
 		r.greenHealthy = true
 	}
 	if phase == PhaseShifting {
-		if v.OK {
-			r.unhealthyStreak = 0
-		} else if r.unhealthyStreak++; r.unhealthyStreak >= d.o.Consecutive {
-			return &GateError{Gate: "traffic-shift", Reason: fmt.Sprintf("green target group %s unhealthy for %d consecutive checks: %s", tg.Name, r.unhealthyStreak, v)}
-		}
-		return nil
+		return d.checkShiftHealth(r, tg, v)
 	}
 	return d.checkGreenStart(r, &v)
+}
+
+// checkShiftHealth fails when green's targets are unhealthy K checks in a row
+// while production traffic moves to it.
+func (d *Deployer) checkShiftHealth(r *release, tg *targetGroupInfo, v healthVerdict) error {
+	if r.unhealthyStreak = assessStreak(r.unhealthyStreak, !v.OK); r.unhealthyStreak >= d.o.Consecutive {
+		return &GateError{Gate: "traffic-shift", Reason: fmt.Sprintf("green target group %s unhealthy for %d consecutive checks: %s", tg.Name, r.unhealthyStreak, v)}
+	}
+	return nil
 }
 
 // checkGreenStart fails when no green target has been healthy within the green

@@ -74,3 +74,24 @@ func TestDeployGivesAGreenThatLoadsWithinTheServicesGracePeriodTimeToStart(t *te
 	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
 	assert.Equal(t, 25*time.Minute, res.Budget.Install, "the grace period plus 5m, not the 10m floor")
 }
+
+func TestAGreenThatTurnsUnhealthyWhileTrafficShiftsIsRolledBack(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	shifting := stepShifting // production moves to green, whose targets then fail
+	shifting.waitFor = "never"
+	shifting.enter = func(w *world) {
+		w.setProd(tgGreen)
+		w.health = func(string) []elbv2types.TargetHealthDescription {
+			return []elbv2types.TargetHealthDescription{target("10.0.0.1", "unhealthy", "Target.Timeout"), target("10.0.0.2", "healthy", "")}
+		}
+	}
+	w.addScript("d-NEW", stepCreated, stepInstalling, stepTestTraffic, stepReady, shifting)
+	w.expectRollback("d-NEW")
+	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeRolledBack, res.Outcome)
+	assert.Equal(t, []string{"READY_WAIT"}, w.continues, "gate 1 passed")
+	assert.Equal(t, []string{"d-NEW"}, w.stops)
+	assert.Contains(t, res.Message, "gate traffic-shift failed: green target group web-green unhealthy for 3 consecutive checks: 1/2 healthy; 10.0.0.1:8080 unhealthy (Target.Timeout)")
+}

@@ -40,8 +40,9 @@ func (d *Deployer) Deploy(ctx context.Context, req DeployRequest) *Result {
 	return d.conclude(ctx, res, r, err)
 }
 
-// prepare reads the service, then attaches to the in-flight deployment or
-// registers and creates a new one.
+// prepare reads the service, resolves the release's limits and budget once, checks
+// what must hold before anything is written, then attaches to the in-flight
+// deployment or registers and creates a new one.
 func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) (*release, error) {
 	st, err := d.readService(ctx)
 	if err != nil {

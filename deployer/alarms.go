@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 )
 
 // groupAlarm is one of the deployment group's alarms as DescribeAlarms reports it.
@@ -33,43 +30,6 @@ func firing(alarms []groupAlarm) []string {
 	return out
 }
 
-// describeAlarms reads the group's alarms (metric and composite), 100 names per call.
-func (d *Deployer) describeAlarms(ctx context.Context, names []string) ([]groupAlarm, error) {
-	var out []groupAlarm
-	for i := 0; i < len(names); i += 100 {
-		batch := names[i:min(i+100, len(names))]
-		resp, err := d.c.CloudWatch.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{
-			AlarmNames: batch, AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm},
-		})
-		if err != nil {
-			return nil, readError("describe alarms "+strings.Join(batch, ","), err)
-		}
-		for _, a := range resp.MetricAlarms {
-			ga := groupAlarm{Name: str(a.AlarmName), Reason: str(a.StateReason), InAlarm: a.StateValue == cwtypes.StateValueAlarm}
-			if a.Period != nil {
-				ga.Period = time.Duration(*a.Period) * time.Second
-			}
-			if a.EvaluationPeriods != nil {
-				ga.EvaluationPeriods = *a.EvaluationPeriods
-			}
-			if a.DatapointsToAlarm != nil {
-				ga.DatapointsToAlarm = *a.DatapointsToAlarm
-			}
-			out = append(out, ga)
-		}
-		for _, a := range resp.CompositeAlarms {
-			out = append(out, groupAlarm{Name: str(a.AlarmName), Reason: str(a.StateReason), InAlarm: a.StateValue == cwtypes.StateValueAlarm})
-		}
-	}
-	return out, nil
-}
-
-// alarmsInAlarm returns "name: reason" for each of the group's alarms in ALARM.
-func (d *Deployer) alarmsInAlarm(ctx context.Context, names []string) ([]string, error) {
-	alarms, err := d.describeAlarms(ctx, names)
-	return firing(alarms), err
-}
-
 // readGroupAlarms reads the group's alarms before anything is written, retrying
 // a read that fails transiently (throttling, a 5xx, the network) until deadline:
 // one failed DescribeAlarms is no reason to give up a release. Without enabled
@@ -78,16 +38,14 @@ func (d *Deployer) readGroupAlarms(ctx context.Context, g GroupSettings, deadlin
 	if !g.AlarmsEnabled || len(g.Alarms) == 0 {
 		return nil, nil
 	}
-	var sg sight
-	for {
-		alarms, err := d.describeAlarms(ctx, g.Alarms)
-		if err == nil {
-			return alarms, nil
-		}
-		if err = d.retryRead(ctx, &sg, err, deadline); err != nil {
-			return nil, fmt.Errorf("read the alarms of deployment group %s before creating a deployment (nothing was created): %w", d.t.DeploymentGroup, err)
-		}
+	var alarms []groupAlarm
+	if err := d.waitForRead(ctx, blindAt(deadline), func(ctx context.Context) (err error) {
+		alarms, err = d.describeAlarms(ctx, g.Alarms)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("read the alarms of deployment group %s before creating a deployment (nothing was created): %w", d.t.DeploymentGroup, err)
 	}
+	return alarms, nil
 }
 
 // waitForAlarmsToClear waits, from start up to start + limit (--alarm-wait), for
@@ -95,26 +53,43 @@ func (d *Deployer) readGroupAlarms(ctx context.Context, g GroupSettings, deadlin
 // is created (see assessAlarms). Reads that fail transiently are retried within
 // the same time.
 func (d *Deployer) waitForAlarmsToClear(ctx context.Context, g GroupSettings, first []groupAlarm, start time.Time, limit time.Duration) error {
-	alarms := first
-	for logged := false; ; logged = true {
+	alarms, looked := first, false
+	return d.waitFor(ctx, blindAt(start.Add(limit)), func(ctx context.Context) (next, error) {
+		if looked {
+			var err error
+			if alarms, err = d.readGroupAlarms(ctx, g, start.Add(limit)); err != nil {
+				return waitOver, err // readGroupAlarms retried it already
+			}
+		}
 		alarming := firing(alarms)
 		wait, err := assessAlarms(d.t.DeploymentGroup, alarming, d.clock.Now().Sub(start), limit)
 		if !wait {
-			if logged && err == nil {
+			if looked && err == nil {
 				d.log.Info("group alarms are clear", "waited", d.clock.Now().Sub(start).Round(time.Second).String())
 			}
-			return err
+			return waitOver, err
 		}
-		if !logged {
+		if !looked {
 			d.log.Warn("group alarms in ALARM: CodeDeploy would stop a new deployment at once; waiting for them to clear",
 				"alarms", strings.Join(alarming, "; "), "alarmWait", limit.String())
 		}
-		if err := d.clock.Sleep(ctx, d.o.PollMaxInterval); err != nil {
-			return err
-		}
-		var rerr error
-		if alarms, rerr = d.readGroupAlarms(ctx, g, start.Add(limit)); rerr != nil {
-			return rerr
-		}
+		looked = true
+		return lookAgainIn(d.o.PollMaxInterval), nil
+	})
+}
+
+// assessAlarms decides, before a deployment is created, what the group's alarms
+// in ALARM (alarming, "name: reason") allow after waiting waited of limit:
+// proceed (false, nil), check again (true, nil), or refuse (false, error).
+// CodeDeploy stops a deployment at once while one of its group's alarms is in
+// ALARM, so creating one then only costs a rollback; alarms left firing by a
+// previous release's errors clear after a few periods.
+func assessAlarms(group string, alarming []string, waited, limit time.Duration) (wait bool, err error) {
+	switch {
+	case len(alarming) == 0:
+		return false, nil
+	case waited < limit:
+		return true, nil
 	}
+	return false, &AlarmActiveError{Group: group, Alarms: alarming, Waited: waited}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -130,65 +129,4 @@ func TestDeployWaitsLongEnoughForAnAlarmOnFiveMinutePeriodsToClear(t *testing.T)
 
 	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
 	assert.Equal(t, 12*time.Minute, res.Budget.AlarmWait, "derived: 2 periods + 2m")
-}
-
-func TestAssessAlarmClearTime(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name  string
-		alarm groupAlarm
-		want  time.Duration
-	}{
-		{"a 3-of-3 alarm on 5-minute periods needs two periods and the publish delay", groupAlarm{Period: 5 * time.Minute, EvaluationPeriods: 3, DatapointsToAlarm: 3}, 12 * time.Minute},
-		{"an unset DatapointsToAlarm means all of the evaluation periods", groupAlarm{Period: 5 * time.Minute, EvaluationPeriods: 3}, 12 * time.Minute},
-		{"a 1-of-3 alarm needs three clean periods", groupAlarm{Period: 5 * time.Minute, EvaluationPeriods: 3, DatapointsToAlarm: 1}, 22 * time.Minute},
-		{"a 1-minute alarm clears in a few minutes", groupAlarm{Period: time.Minute, EvaluationPeriods: 3, DatapointsToAlarm: 2}, 5 * time.Minute},
-		{"a composite alarm has no period of its own", groupAlarm{Name: "composite"}, 0},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			assert.Equal(t, tc.want, assessAlarmClearTime(tc.alarm))
-		})
-	}
-}
-
-func TestAssessLimits(t *testing.T) {
-	t.Parallel()
-	grace := func(s int32) *ecstypes.Service { return &ecstypes.Service{HealthCheckGracePeriodSeconds: aws.Int32(s)} }
-	dev := GroupSettings{ReadyAction: "STOP_DEPLOYMENT", ReadyWait: 10 * time.Minute}
-	slow := []groupAlarm{{Period: 5 * time.Minute, EvaluationPeriods: 3, DatapointsToAlarm: 1}}
-	cases := []struct {
-		name                  string
-		given                 func(*Options)
-		svc                   *ecstypes.Service
-		group                 GroupSettings
-		alarms                []groupAlarm
-		noAlarmWait           bool
-		greenStart, gate, ala time.Duration
-	}{
-		{"a short grace period keeps green's 10m floor", nil, grace(60), dev, nil, false, 10 * time.Minute, 9 * time.Minute, 5 * time.Minute},
-		{"the GPU stack's 1200 s grace period gives green 25m to start", nil, grace(1200), dev, nil, false, 25 * time.Minute, 9 * time.Minute, 5 * time.Minute},
-		{"an explicit green start timeout wins over the grace period", func(o *Options) { o.GreenStartTimeout = 3 * time.Minute }, grace(1200), dev, nil, false, 3 * time.Minute, 9 * time.Minute, 5 * time.Minute},
-		{"gate 1 runs until a minute before an hour-long ready wait ends", nil, nil, GroupSettings{ReadyAction: "STOP_DEPLOYMENT", ReadyWait: time.Hour}, nil, false, 10 * time.Minute, 59 * time.Minute, 5 * time.Minute},
-		{"a group without a ready wait leaves gate 1 10m", nil, nil, GroupSettings{ReadyAction: "CONTINUE_DEPLOYMENT"}, nil, false, 10 * time.Minute, 10 * time.Minute, 5 * time.Minute},
-		{"an explicit gate timeout is kept as given", func(o *Options) { o.GateTimeout = 20 * time.Minute }, nil, dev, nil, false, 10 * time.Minute, 20 * time.Minute, 5 * time.Minute},
-		{"the alarm wait covers the slowest alarm's clearing", nil, nil, dev, slow, false, 10 * time.Minute, 9 * time.Minute, 22 * time.Minute},
-		{"an explicit alarm wait wins", func(o *Options) { o.AlarmWait = time.Minute }, nil, dev, slow, false, 10 * time.Minute, 9 * time.Minute, time.Minute},
-		{"a derived alarm wait is at most an hour", nil, nil, dev, []groupAlarm{{Period: time.Hour, EvaluationPeriods: 1}}, false, 10 * time.Minute, 9 * time.Minute, time.Hour},
-		{"no alarm wait when the deployer will not wait for alarms", nil, nil, dev, slow, true, 10 * time.Minute, 9 * time.Minute, 0},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			given := DefaultOptions()
-			if tc.given != nil {
-				tc.given(&given)
-			}
-			o := assessLimits(given, tc.svc, tc.group, tc.alarms, tc.noAlarmWait)
-			assert.Equal(t, tc.greenStart, o.GreenStartTimeout, "green start timeout")
-			assert.Equal(t, tc.gate, o.GateTimeout, "gate timeout")
-			assert.Equal(t, tc.ala, o.AlarmWait, "alarm wait")
-		})
-	}
 }

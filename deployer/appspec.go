@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"gopkg.in/yaml.v3"
 )
@@ -68,7 +69,7 @@ func buildAppSpec(svc *ecstypes.Service, taskDefArn, container string, port int3
 		LoadBalancerInfo: AppSpecLoadBalancerInfo{ContainerName: container, ContainerPort: port},
 	}
 	if svc.LaunchType == ecstypes.LaunchTypeFargate || len(svc.CapacityProviderStrategy) > 0 {
-		props.PlatformVersion = str(svc.PlatformVersion)
+		props.PlatformVersion = aws.ToString(svc.PlatformVersion)
 	}
 	if nc := svc.NetworkConfiguration; nc != nil && nc.AwsvpcConfiguration != nil {
 		props.NetworkConfiguration = &AppSpecNetwork{AwsvpcConfiguration: AppSpecAwsvpc{
@@ -79,7 +80,7 @@ func buildAppSpec(svc *ecstypes.Service, taskDefArn, container string, port int3
 	}
 	for _, cp := range svc.CapacityProviderStrategy {
 		props.CapacityProviderStrategy = append(props.CapacityProviderStrategy, AppSpecCapacityProvider{
-			CapacityProvider: str(cp.CapacityProvider), Base: cp.Base, Weight: cp.Weight,
+			CapacityProvider: aws.ToString(cp.CapacityProvider), Base: cp.Base, Weight: cp.Weight,
 		})
 	}
 	return AppSpec{

@@ -2,7 +2,10 @@ package deployer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,12 +22,24 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// fakeClock advances instantly: Sleep moves time forward and returns.
+// fakeClock advances instantly: Sleep moves time forward and returns. Timers
+// (AfterFunc, as withTimeout sets them) fire inside the Sleep that passes their
+// time, in order, so a timeout lands at the same point of a test every run; a
+// sleep whose context a timer ends stops at the timer's time.
 type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu     sync.Mutex
+	now    time.Time
+	timers []*fakeTimer
+}
+
+// fakeTimer is a function to run at a time of a fakeClock.
+type fakeTimer struct {
+	at   time.Time
+	f    func()
+	done bool // fired or stopped
 }
 
 func newFakeClock() *fakeClock {
@@ -42,9 +57,45 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 		return err
 	}
 	c.mu.Lock()
-	c.now = c.now.Add(d)
+	until := c.now.Add(d)
+	for t := c.due(until); t != nil; t = c.due(until) {
+		c.now, t.done = maxTime(c.now, t.at), true
+		c.mu.Unlock()
+		t.f()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		c.mu.Lock()
+	}
+	c.now = maxTime(c.now, until)
 	c.mu.Unlock()
 	return nil
+}
+
+// due is the earliest timer to fire by until, or nil. c.mu is held.
+func (c *fakeClock) due(until time.Time) *fakeTimer {
+	var first *fakeTimer
+	for _, t := range c.timers {
+		if !t.done && !t.at.After(until) && (first == nil || t.at.Before(first.at)) {
+			first = t
+		}
+	}
+	return first
+}
+
+// AfterFunc runs f once a Sleep passes d from now.
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) (stop func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &fakeTimer{at: c.now.Add(d), f: f}
+	c.timers = append(slices.DeleteFunc(c.timers, func(t *fakeTimer) bool { return t.done }), t)
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		pending := !t.done
+		t.done = true
+		return pending
+	}
 }
 
 // step is one scripted answer of GetDeployment (and GetDeploymentTarget). A step
@@ -505,4 +556,144 @@ func (f *fakeCloudWatch) GetMetricData(_ context.Context, in *cloudwatch.GetMetr
 
 func apiError(code, msg string) error {
 	return &smithy.GenericAPIError{Code: code, Message: msg}
+}
+
+// failing decides, per call number of an operation, whether it fails and how.
+type failing struct {
+	mu sync.Mutex
+	n  map[string]int
+	f  func(op string, n int) error
+}
+
+func (f *failing) next(op string) error {
+	f.mu.Lock()
+	if f.n == nil {
+		f.n = map[string]int{}
+	}
+	f.n[op]++
+	n := f.n[op]
+	f.mu.Unlock()
+	return f.f(op, n)
+}
+
+type flakyCodeDeploy struct {
+	CodeDeployAPI
+	f *failing
+}
+
+func (c flakyCodeDeploy) GetDeployment(ctx context.Context, in *codedeploy.GetDeploymentInput, o ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentOutput, error) {
+	if err := c.f.next("GetDeployment"); err != nil {
+		return nil, err
+	}
+	return c.CodeDeployAPI.GetDeployment(ctx, in, o...)
+}
+
+func (c flakyCodeDeploy) GetDeploymentTarget(ctx context.Context, in *codedeploy.GetDeploymentTargetInput, o ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentTargetOutput, error) {
+	if err := c.f.next("GetDeploymentTarget"); err != nil {
+		return nil, err
+	}
+	return c.CodeDeployAPI.GetDeploymentTarget(ctx, in, o...)
+}
+
+type flakyELB struct {
+	ELBv2API
+	f *failing
+}
+
+func (e flakyELB) DescribeTargetHealth(ctx context.Context, in *elbv2.DescribeTargetHealthInput, o ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error) {
+	if err := e.f.next("DescribeTargetHealth"); err != nil {
+		return nil, err
+	}
+	return e.ELBv2API.DescribeTargetHealth(ctx, in, o...)
+}
+
+func (e flakyELB) DescribeListeners(ctx context.Context, in *elbv2.DescribeListenersInput, o ...func(*elbv2.Options)) (*elbv2.DescribeListenersOutput, error) {
+	if err := e.f.next("DescribeListeners"); err != nil {
+		return nil, err
+	}
+	return e.ELBv2API.DescribeListeners(ctx, in, o...)
+}
+
+type flakyCloudWatch struct {
+	CloudWatchAPI
+	f *failing
+}
+
+func (c flakyCloudWatch) GetMetricData(ctx context.Context, in *cloudwatch.GetMetricDataInput, o ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error) {
+	if err := c.f.next("GetMetricData"); err != nil {
+		return nil, err
+	}
+	return c.CloudWatchAPI.GetMetricData(ctx, in, o...)
+}
+
+func (c flakyCloudWatch) DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAlarmsInput, o ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+	if err := c.f.next("DescribeAlarms"); err != nil {
+		return nil, err
+	}
+	return c.CloudWatchAPI.DescribeAlarms(ctx, in, o...)
+}
+
+// flakyDeployer is the world's deployer with reads that fail as f says.
+func flakyDeployer(t *testing.T, w *world, f func(op string, n int) error, opts ...func(*Options)) *Deployer {
+	d := w.deployer(t, true, opts...)
+	fl := &failing{f: f}
+	d.c.CodeDeploy = flakyCodeDeploy{CodeDeployAPI: d.c.CodeDeploy, f: fl}
+	d.c.ELB = flakyELB{ELBv2API: d.c.ELB, f: fl}
+	d.c.CloudWatch = flakyCloudWatch{CloudWatchAPI: d.c.CloudWatch, f: fl}
+	return d
+}
+
+func serverError(status int) error {
+	return &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}}, Err: errors.New("server error")}
+}
+
+// cancelDuring wraps CodeDeploy so that CI's cancel lands while CreateDeployment or
+// StopDeployment is on the wire: AWS acts on the request, and the SDK reports the
+// cancellation when the caller's context is cancelled.
+type cancelDuring struct {
+	CodeDeployAPI
+	cancel func()
+	call   string // "CreateDeployment" or "StopDeployment"
+	lost   bool   // the answer is lost even when the context survives (a timeout)
+	noop   bool   // AWS never got the request
+}
+
+func (c cancelDuring) CreateDeployment(ctx context.Context, in *codedeploy.CreateDeploymentInput, o ...func(*codedeploy.Options)) (*codedeploy.CreateDeploymentOutput, error) {
+	if c.call != "CreateDeployment" {
+		return c.CodeDeployAPI.CreateDeployment(ctx, in, o...)
+	}
+	var out *codedeploy.CreateDeploymentOutput
+	var err error
+	if !c.noop {
+		out, err = c.CodeDeployAPI.CreateDeployment(context.Background(), in, o...)
+	}
+	c.cancel()
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case c.lost || c.noop:
+		return nil, context.DeadlineExceeded
+	}
+	return out, err
+}
+
+func (c cancelDuring) StopDeployment(ctx context.Context, in *codedeploy.StopDeploymentInput, o ...func(*codedeploy.Options)) (*codedeploy.StopDeploymentOutput, error) {
+	if c.call != "StopDeployment" {
+		return c.CodeDeployAPI.StopDeployment(ctx, in, o...)
+	}
+	c.cancel()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return c.CodeDeployAPI.StopDeployment(ctx, in, o...)
+}
+
+func interruptedDeploy(t *testing.T, w *world, greenReady bool, wrap cancelDuring) *Result {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	d := w.deployer(t, greenReady)
+	wrap.CodeDeployAPI, wrap.cancel = d.c.CodeDeploy, cancel
+	d.c.CodeDeploy = wrap
+	return d.Deploy(ctx, deployV2())
 }

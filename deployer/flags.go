@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 )
 
 // cliConfig is everything the command line, the environment and the stack
 // outputs say, before validation.
 type cliConfig struct {
 	stackOutputs string
-	target       map[string]*string // by flag name, for outputFlags
+	targetFlags  []string // the flags of targetOutputs, by row
 	profile      string
 	endpointURL  string
 	output       string
@@ -48,9 +47,9 @@ type flagGroup struct {
 var (
 	groupCommon = flagGroup{"Inputs, AWS and output", func(fs *flag.FlagSet, c *cliConfig) {
 		fs.StringVar(&c.stackOutputs, "stack-outputs", "", "`FILE` with `pulumi stack output --json` (- = stdin); flags override its values")
-		c.target = map[string]*string{}
-		for _, of := range outputFlags {
-			c.target[of.flag] = fs.String(of.flag, "", of.usage+" (stack output "+of.output+")")
+		c.targetFlags = make([]string, len(targetOutputs))
+		for i, o := range targetOutputs {
+			fs.StringVar(&c.targetFlags[i], o.flag, "", o.usage+" (stack output "+o.output+")")
 		}
 		fs.StringVar(&c.profile, "profile", "", "AWS shared config profile (default: AWS_PROFILE or default)")
 		fs.StringVar(&c.endpointURL, "endpoint-url", "", "send every AWS call to this `URL` (as the aws CLI's --endpoint-url; AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> also work)")
@@ -270,12 +269,4 @@ func writeGroup(w io.Writer, g flagGroup, used string) {
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fmt.Fprintln(w)
-}
-
-// durationRange checks a duration flag.
-func durationRange(name string, v, lo, hi time.Duration) error {
-	if v < lo || v > hi {
-		return inputErrorf("--"+name, "%s is out of range: want %s to %s", v, lo, hi)
-	}
-	return nil
 }

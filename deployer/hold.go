@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
@@ -70,7 +71,7 @@ func assessReadyWaitEnd(dep *cdtypes.DeploymentInfo, t *cdtypes.ECSTarget, ready
 	var start time.Time
 	if t != nil {
 		for _, ev := range t.LifecycleEvents {
-			if slices.Contains(trafficEvents, str(ev.LifecycleEventName)) || ev.EndTime == nil {
+			if slices.Contains(trafficEvents, aws.ToString(ev.LifecycleEventName)) || ev.EndTime == nil {
 				continue
 			}
 			if ev.EndTime.After(start) {

@@ -25,6 +25,24 @@ type ImageRef struct {
 	Digest   string
 }
 
+// String is the reference as written: a valid one reads back exactly as parsed.
+func (r ImageRef) String() string {
+	s := r.Path
+	if r.Registry != "" {
+		s = r.Registry + "/" + s
+	}
+	if r.Tag != "" {
+		s += ":" + r.Tag
+	}
+	if r.Digest != "" {
+		s += "@" + r.Digest
+	}
+	return s
+}
+
+// isZero says no image is named.
+func (r ImageRef) isZero() bool { return r == ImageRef{} }
+
 // Version is what the simulated model server (and most teams) treat as the
 // model version: the tag, or the digest when there is no tag.
 func (r ImageRef) Version() string {
@@ -34,7 +52,9 @@ func (r ImageRef) Version() string {
 	return r.Digest
 }
 
-// parseImage validates ref. A release must name an exact image, so a reference
+// parseImage is the one parser of image references: the CLI parses --image (or
+// the task definition file's image) with it, and a deploy parses only the image
+// it was not given. It validates ref. A release must name an exact image, so a reference
 // without a tag or digest (an implicit :latest) is refused.
 func parseImage(ref string) (ImageRef, error) {
 	if ref == "" {
@@ -63,4 +83,14 @@ func parseImage(ref string) (ImageRef, error) {
 		return ImageRef{}, fmt.Errorf("%q has no tag or digest; a release needs an exact image (name:tag or name@sha256:...), not an implicit :latest", ref)
 	}
 	return r, nil
+}
+
+// revisionImage parses the image of a registered revision, which the deployer
+// releases as registered, without judging it: an image that is no valid
+// reference (an implicit :latest, say) is kept as written, with no tag or digest.
+func revisionImage(image string) ImageRef {
+	if ref, err := parseImage(image); err == nil {
+		return ref
+	}
+	return ImageRef{Path: image}
 }

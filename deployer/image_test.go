@@ -43,3 +43,20 @@ func TestImageVersionIsTheTag(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "v2", ref.Version())
 }
+
+func TestAnImageReadsBackAsWritten(t *testing.T) {
+	t.Parallel()
+	digest := "sha256:" + strings.Repeat("ab", 32)
+	for _, ref := range []string{"repo/model-server:v2", "123456789012.dkr.ecr.us-east-1.amazonaws.com/model-server:v2", "localhost:5000/model:1.0", "model@" + digest, "model:v3@" + digest} {
+		assert.Equal(t, ref, mustParseImage(ref).String())
+	}
+}
+
+func TestARevisionsImageIsKeptAsWrittenEvenWhenItIsNoValidReference(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, ImageRef{Path: "repo/model-server", Tag: "v1"}, revisionImage("repo/model-server:v1"))
+	untagged := revisionImage("nginx")
+	assert.Equal(t, "nginx", untagged.String())
+	assert.Empty(t, untagged.Version())
+	assert.Empty(t, untagged.Digest)
+}

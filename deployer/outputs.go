@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Stack output names the deployer reads from `pulumi stack output --json`. They
@@ -34,33 +37,148 @@ const (
 // ReadOutputNames lists the stack outputs the deployer reads (each one fills the
 // flag that overrides it), for the contract test in tests/.
 func ReadOutputNames() []string {
-	names := make([]string, 0, len(outputFlags))
-	for _, of := range outputFlags {
-		names = append(names, of.output)
+	names := make([]string, 0, len(targetOutputs))
+	for _, o := range targetOutputs {
+		names = append(names, o.output)
 	}
 	sort.Strings(names)
 	return names
 }
 
-// outputFlag ties a stack output to the flag that overrides it.
-type outputFlag struct {
+// targetOutput is one row of the table from stack outputs to the Target: the
+// output, the flag that overrides it (filled from DEPLOYER_<FLAG>, env), the
+// commands that need it, and how its value is checked and set on the Target.
+type targetOutput struct {
 	output, flag, usage string
+	requiredBy          []string
+	set                 func(t *Target, v string) error
 }
 
-// outputFlags are the stack outputs that have a flag of their own.
-var outputFlags = []outputFlag{
-	{OutputRegion, "region", "AWS region"},
-	{OutputClusterName, "cluster", "ECS cluster name"},
-	{OutputServiceName, "service", "ECS service name (deployment controller CODE_DEPLOY)"},
-	{OutputContainerName, "container-name", "container the load balancer targets"},
-	{OutputContainerPort, "container-port", "its port"},
-	{OutputCodeDeployApplication, "application", "CodeDeploy application name"},
-	{OutputCodeDeployDeploymentGroup, "deployment-group", "CodeDeploy deployment group name"},
-	{OutputProdListenerArn, "prod-listener-arn", "production listener ARN"},
-	{OutputTestListenerArn, "test-listener-arn", "test listener ARN"},
-	{OutputLoadBalancerArn, "load-balancer-arn", "ALB ARN (CloudWatch dimensions)"},
-	{OutputProdURL, "prod-url", "production URL, scheme://host:port"},
-	{OutputTestURL, "test-url", "test listener URL, scheme://host:port"},
+// env is the environment variable that fills the output's flag.
+func (o targetOutput) env() string { return envName(o.flag) }
+
+// Commands that need a target field.
+var (
+	everyCommand     = []string{"deploy", "plan", "rollback", "status", "continue", "abort"}
+	listenerCommands = []string{"deploy", "plan", "rollback", "status"}
+	releaseCommands  = []string{"deploy", "plan", "rollback"}
+	probeCommands    = []string{"deploy", "rollback"}
+)
+
+// targetOutputs is the one table from stack outputs to the Target: everything
+// the deployer reads from `pulumi stack output --json` is a row here.
+var targetOutputs = []targetOutput{
+	{OutputRegion, "region", "AWS region", nil, textField(func(t *Target) *string { return &t.Region }, checkRegion)},
+	{OutputClusterName, "cluster", "ECS cluster name", everyCommand, textField(func(t *Target) *string { return &t.Cluster }, checkName)},
+	{OutputServiceName, "service", "ECS service name (deployment controller CODE_DEPLOY)", everyCommand, textField(func(t *Target) *string { return &t.Service }, checkName)},
+	{OutputContainerName, "container-name", "container the load balancer targets", listenerCommands, textField(func(t *Target) *string { return &t.ContainerName }, checkName)},
+	{OutputContainerPort, "container-port", "its port", releaseCommands, setContainerPort},
+	{OutputCodeDeployApplication, "application", "CodeDeploy application name", everyCommand, textField(func(t *Target) *string { return &t.Application }, checkName)},
+	{OutputCodeDeployDeploymentGroup, "deployment-group", "CodeDeploy deployment group name", everyCommand, textField(func(t *Target) *string { return &t.DeploymentGroup }, checkName)},
+	{OutputProdListenerArn, "prod-listener-arn", "production listener ARN", listenerCommands, textField(func(t *Target) *string { return &t.ProdListenerArn }, checkListenerArn)},
+	{OutputTestListenerArn, "test-listener-arn", "test listener ARN", listenerCommands, textField(func(t *Target) *string { return &t.TestListenerArn }, checkListenerArn)},
+	{OutputLoadBalancerArn, "load-balancer-arn", "ALB ARN (CloudWatch dimensions)", nil, textField(func(t *Target) *string { return &t.LoadBalancerArn }, checkLoadBalancerArn)},
+	{OutputProdURL, "prod-url", "production URL, scheme://host:port", probeCommands, urlField(func(t *Target) *string { return &t.ProdURL })},
+	{OutputTestURL, "test-url", "test listener URL, scheme://host:port", probeCommands, urlField(func(t *Target) *string { return &t.TestURL })},
+}
+
+var (
+	regionRegexp = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	nameRegexp   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/+=@,-]{0,254}$`)
+)
+
+// textField sets a string field once check accepts the value.
+func textField(field func(*Target) *string, check func(string) error) func(*Target, string) error {
+	return func(t *Target, v string) error {
+		if err := check(v); err != nil {
+			return err
+		}
+		*field(t) = v
+		return nil
+	}
+}
+
+// urlField sets a URL field: scheme://host[:port], stored without a trailing slash.
+func urlField(field func(*Target) *string) func(*Target, string) error {
+	return func(t *Target, v string) error {
+		if err := checkURL("", v, false); err != nil {
+			return err
+		}
+		*field(t) = strings.TrimRight(v, "/")
+		return nil
+	}
+}
+
+func setContainerPort(t *Target, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q: want a port 1-65535", v)
+	}
+	t.ContainerPort = int32(n)
+	return nil
+}
+
+func checkRegion(v string) error {
+	if !regionRegexp.MatchString(v) {
+		return fmt.Errorf("%q is not an AWS region such as us-east-1", v)
+	}
+	return nil
+}
+
+func checkName(v string) error {
+	if !nameRegexp.MatchString(v) {
+		return fmt.Errorf("%q: want a name of letters, digits and -_.:/ (at most 255)", v)
+	}
+	return nil
+}
+
+func checkListenerArn(v string) error {
+	if !strings.HasPrefix(v, "arn:") || !strings.Contains(v, ":listener/") {
+		return fmt.Errorf("%q: want a listener ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/…)", v)
+	}
+	return nil
+}
+
+func checkLoadBalancerArn(v string) error {
+	if !strings.HasPrefix(v, "arn:") || !strings.Contains(v, ":loadbalancer/") {
+		return fmt.Errorf("%q: want a load balancer ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/…)", v)
+	}
+	return nil
+}
+
+// resolveTarget fills the Target from the table: each flag (already filled from
+// the environment) wins over its stack output; a command's required outputs must
+// be there; each value is checked as it is set.
+func (c *cliConfig) resolveTarget(inv *invocation, stdin io.Reader) error {
+	outputs := StackOutputs{}
+	if c.stackOutputs != "" {
+		var err error
+		if outputs, err = readStackOutputs(c.stackOutputs, stdin); err != nil {
+			return inputErrorf("--stack-outputs", "%v", err)
+		}
+	}
+	values, sources := make([]string, len(targetOutputs)), make([]string, len(targetOutputs))
+	for i, o := range targetOutputs {
+		if v := strings.TrimSpace(c.targetFlags[i]); v != "" {
+			values[i], sources[i] = v, "--"+o.flag
+		} else if v := strings.TrimSpace(outputs[o.output]); v != "" {
+			values[i], sources[i] = v, "stack output "+o.output
+		}
+	}
+	for i, o := range targetOutputs {
+		if values[i] == "" && slices.Contains(o.requiredBy, inv.cmd) {
+			return inputErrorf("--"+o.flag, "is required: pass --%s, set %s, or give --stack-outputs with key %q", o.flag, o.env(), o.output)
+		}
+	}
+	for i, o := range targetOutputs {
+		if values[i] == "" {
+			continue
+		}
+		if err := o.set(&inv.target, values[i]); err != nil {
+			return inputErrorf(sources[i], "%v", err)
+		}
+	}
+	return nil
 }
 
 // StackOutputs holds `pulumi stack output --json` values as strings; numbers are

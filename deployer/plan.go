@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 )
 
@@ -60,8 +61,8 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 	if err != nil {
 		return nil, err
 	}
-	d.o = assessLimits(d.given, st.Service, st.Group, alarms, len(alarms) == 0)
-	rep := &PlanReport{Image: image, LiveTaskDefinitionArn: str(st.Service.TaskDefinition), Group: st.Group, Budget: assessBudget(d.o, st.Group),
+	lim := assessLimits(d.o, st.Service, st.Group, alarms, len(alarms) == 0)
+	rep := &PlanReport{Image: image.String(), LiveTaskDefinitionArn: aws.ToString(st.Service.TaskDefinition), Group: st.Group, Budget: assessBudget(d.o, lim, st.Group),
 		AlarmsInAlarm: firing(alarms)}
 	if err := d.planRefusal(ctx, rep, st.Group); err != nil {
 		return nil, err
@@ -74,7 +75,7 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 		}
 		in = cloneTaskDefinition(td, tags)
 	} else {
-		arn = fmt.Sprintf("(new revision of %s, registered by deploy)", str(in.Family))
+		arn = fmt.Sprintf("(new revision of %s, registered by deploy)", aws.ToString(in.Family))
 	}
 	rep.TaskDefinitionDiff = diffTaskDefinitions(withoutProvenance(before), withoutProvenance(in))
 	if rep.AppSpec, _, err = buildAppSpec(st.Service, arn, d.t.ContainerName, d.t.ContainerPort).render(); err != nil {
@@ -85,7 +86,7 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 	if rep.InFlight, err = d.planInFlight(ctx, &release{Image: image, TaskDefArn: arn, revision: in == nil}); err != nil {
 		return nil, err
 	}
-	rep.Gates = d.describeGates(st.Group)
+	rep.Gates = d.describeGates(st.Group, lim)
 	return rep, nil
 }
 
@@ -93,7 +94,7 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 // would say: the warnings, whether testUrl answers, and the first refusal.
 func (d *Deployer) planRefusal(ctx context.Context, rep *PlanReport, g GroupSettings) error {
 	var err error
-	if rep.Warnings, err = assessGroup(d.given, d.t.DeploymentGroup, g); err != nil {
+	if rep.Warnings, err = assessGroup(d.o, d.t.DeploymentGroup, g); err != nil {
 		rep.Refusal = err.Error()
 	}
 	if d.t.ProdURL != "" && d.t.TestURL != "" { // plan may run without the URLs
@@ -139,7 +140,7 @@ func (d *Deployer) planInFlight(ctx context.Context, want *release) (string, err
 	if rollbackOf(active) == "" && sameRelease(want, activeArn, activeImage) {
 		verb = "attach to it"
 	}
-	return fmt.Sprintf("%s (%s) deploys %s: deploy would %s", str(active.DeploymentId), active.Status, activeImage, verb), nil
+	return fmt.Sprintf("%s (%s) deploys %s: deploy would %s", aws.ToString(active.DeploymentId), active.Status, activeImage, verb), nil
 }
 
 // planReadTimeout bounds plan's retries of a read that fails transiently.
@@ -153,10 +154,10 @@ func withoutProvenance(in *ecs.RegisterTaskDefinitionInput) *ecs.RegisterTaskDef
 	return &cp
 }
 
-// describeGates says what the gates will check with these options.
-func (d *Deployer) describeGates(g GroupSettings) []string {
+// describeGates says what the gates will check with these options and limits.
+func (d *Deployer) describeGates(g GroupSettings, l limits) []string {
 	o := d.o
-	ready := fmt.Sprintf("gate 1 (Ready): all green targets healthy %d checks in a row, readiness probe via the test listener %d in a row, within %s", o.Consecutive, o.Consecutive, o.GateTimeout)
+	ready := fmt.Sprintf("gate 1 (Ready): all green targets healthy %d checks in a row, readiness probe via the test listener %d in a row, within %s", o.Consecutive, o.Consecutive, l.GateTimeout)
 	if o.Suite != nil {
 		ready += fmt.Sprintf("; validation suite: %d checks", len(o.Suite.Checks))
 		if o.Suite.Warmup != nil {
@@ -178,7 +179,7 @@ func (d *Deployer) describeGates(g GroupSettings) []string {
 		soak = "then hold in Ready (--hold-at-ready): production stays on blue; gate 2 runs when deploy is re-run without it to promote"
 	}
 	return []string{
-		fmt.Sprintf("fail fast: failed green task stops > %d, or no healthy green target within %s", o.MaxGreenTaskStops, o.GreenStartTimeout),
+		fmt.Sprintf("fail fast: failed green task stops > %d, or no healthy green target within %s", o.MaxGreenTaskStops, l.GreenStartTimeout),
 		ready, soak,
 	}
 }

@@ -11,23 +11,35 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/ai-bluegreen/ai-bluegreen/deployer/suite"
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
-// soakMargin is how much longer than --soak the group's termination wait must be:
-// room for the last soak check, for CloudWatch's late datapoints (--metrics-lag,
-// cut to fit) and for ContinueDeployment before CodeDeploy ends the wait itself
-// and terminates blue without gate 2's verdict.
-const soakMargin = 2 * time.Minute
-
-// continueHeadroom is how long before a group's wait runs out the deployer stops
-// waiting on its own checks, so that its ContinueDeployment or StopDeployment
-// reaches CodeDeploy before the wait's own timeout does.
-const continueHeadroom = time.Minute
-
-// readyMargin is how long before the group's ready wait runs out gate 1 ends: a
-// minute, or a fifth of a short ready wait.
-func readyMargin(readyWait time.Duration) time.Duration {
-	return min(continueHeadroom, readyWait/5)
+// checkBeforeWriting refuses, before anything is written, a group that cannot gate
+// the release (assessGroup), a URL on the other listener's port
+// (checkListenerPorts) and a testUrl this runner cannot reach (reachTestURL); it
+// logs the warnings.
+func (d *Deployer) checkBeforeWriting(ctx context.Context, g GroupSettings) error {
+	warnings, err := assessGroup(d.o, d.t.DeploymentGroup, g)
+	if err != nil {
+		return err
+	}
+	portWarnings, err := d.checkListenerPorts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, w := range append(warnings, portWarnings...) {
+		d.log.Warn(w)
+	}
+	if g.gatesBeforeTraffic() {
+		reached, err := d.reachTestURL(ctx)
+		if err != nil {
+			return err
+		}
+		d.log.Info("test listener reachable", "detail", reached)
+	}
+	return nil
 }
 
 // assessGroup decides, before anything is written, whether the deployment group
@@ -61,19 +73,18 @@ func assessGroup(o Options, group string, g GroupSettings) ([]string, error) {
 	return warnings, nil
 }
 
-// assessGateDeadline is when gate 1 gives up: --gate-timeout from now, but no later
-// than readyMargin(readyWait) before the group's ready wait ends (readyEnd; zero:
-// unknown), so that gate 1 fails with its own reason and the deployer's rollback
-// instead of CodeDeploy's TIMEOUT. clamped says the ready wait decided.
-func assessGateDeadline(now time.Time, timeout time.Duration, readyEnd time.Time, readyWait time.Duration) (deadline time.Time, clamped bool) {
-	deadline = now.Add(timeout)
-	if readyEnd.IsZero() {
-		return deadline, false
+// checkListenerPorts reads both listeners and checks the URLs reach them
+// (assessListenerPorts), returning the warnings for the caller to log or report.
+func (d *Deployer) checkListenerPorts(ctx context.Context) ([]string, error) {
+	prod, err := d.describeListener(ctx, d.t.ProdListenerArn)
+	if err != nil {
+		return nil, err
 	}
-	if limit := readyEnd.Add(-readyMargin(readyWait)); limit.Before(deadline) {
-		return limit, true
+	test, err := d.describeListener(ctx, d.t.TestListenerArn)
+	if err != nil {
+		return nil, err
 	}
-	return deadline, false
+	return assessListenerPorts(d.t.ProdURL, d.t.TestURL, aws.ToInt32(prod.Port), aws.ToInt32(test.Port))
 }
 
 // assessListenerPorts checks that the URLs the gates send requests to reach the
@@ -126,22 +137,6 @@ func urlPort(raw string) (int, bool) {
 	return 0, false
 }
 
-// assessAlarms decides, before a deployment is created, what the group's alarms
-// in ALARM (alarming, "name: reason") allow after waiting waited of limit:
-// proceed (false, nil), check again (true, nil), or refuse (false, error).
-// CodeDeploy stops a deployment at once while one of its group's alarms is in
-// ALARM, so creating one then only costs a rollback; alarms left firing by a
-// previous release's errors clear after a few periods.
-func assessAlarms(group string, alarming []string, waited, limit time.Duration) (wait bool, err error) {
-	switch {
-	case len(alarming) == 0:
-		return false, nil
-	case waited < limit:
-		return true, nil
-	}
-	return false, &AlarmActiveError{Group: group, Alarms: alarming, Waited: waited}
-}
-
 // reachTimeout bounds the one request that checks testUrl answers before anything
 // is written: a security group that drops the runner's packets shows as a
 // connection that never opens, and waiting longer would not change that.
@@ -171,7 +166,7 @@ func (d *Deployer) reachTestURL(ctx context.Context) (string, error) {
 		}
 		return "", assessTestURLReach(d.t.TestURL, err)
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, suite.MaxBody))
 	_ = resp.Body.Close()
 	return fmt.Sprintf("%s answers (HTTP %d on GET %s)", d.t.TestURL, resp.StatusCode, path), nil
 }

@@ -2,7 +2,12 @@ package deployer
 
 import (
 	"context"
+	"errors"
+	"net"
+	"net/url"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,33 +72,6 @@ func TestAssessGroup(t *testing.T) {
 	}
 }
 
-func TestAssessGateDeadline(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	cases := []struct {
-		name        string
-		timeout     time.Duration
-		readyEnd    time.Time
-		readyWait   time.Duration
-		want        time.Time
-		wantClamped bool
-	}{
-		{"a gate timeout well inside the ready wait is kept", 10 * time.Minute, now.Add(time.Hour), time.Hour, now.Add(10 * time.Minute), false},
-		{"a gate timeout past the ready wait ends a minute before it", 10 * time.Minute, now.Add(5 * time.Minute), 5 * time.Minute, now.Add(4 * time.Minute), true},
-		{"an attached run counts from the ready wait's end, not its length", 10 * time.Minute, now.Add(3 * time.Minute), time.Hour, now.Add(2 * time.Minute), true},
-		{"a short ready wait keeps a fifth of it as the margin", 10 * time.Minute, now.Add(2 * time.Minute), 2 * time.Minute, now.Add(96 * time.Second), true},
-		{"without a ready wait end the gate timeout is kept", 10 * time.Minute, time.Time{}, 0, now.Add(10 * time.Minute), false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got, clamped := assessGateDeadline(now, tc.timeout, tc.readyEnd, tc.readyWait)
-			assert.Equal(t, tc.want, got)
-			assert.Equal(t, tc.wantClamped, clamped)
-		})
-	}
-}
-
 func TestDeployRefusesAGroupThatDoesNotWaitInReadyBeforeAnyWrite(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -105,22 +83,6 @@ func TestDeployRefusesAGroupThatDoesNotWaitInReadyBeforeAnyWrite(t *testing.T) {
 	assert.Equal(t, ExitBadInput, res.ExitCode)
 	assert.Contains(t, res.Message, "deployment group web-dg: deploymentReadyOption CONTINUE_DEPLOYMENT")
 	assert.Zero(t, w.writes(), "nothing registered, created or continued")
-}
-
-func TestDeployWithAllowUngatedTrafficRecordsGateOneAsNotRun(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	w.group.BlueGreenDeploymentConfiguration.DeploymentReadyOption = &cdtypes.DeploymentReadyOption{ActionOnTimeout: cdtypes.DeploymentReadyActionContinueDeployment}
-	w.addScript("d-NEW", stepCreated, stepInstalling, stepTestTraffic, stepShifting, stepTermWait, stepSucceeded)
-	res := w.deployer(t, false, func(o *Options) { o.AllowUngatedTraffic = true }).Deploy(context.Background(), deployV2())
-
-	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
-	require.Len(t, res.Gates, 2)
-	assert.Equal(t, GateReady, res.Gates[0].Name)
-	assert.Equal(t, "not_run", res.Gates[0].Verdict)
-	assert.Contains(t, res.Gates[0].Reason, "--allow-ungated-traffic")
-	assert.Equal(t, "pass", res.Gates[1].Verdict, "gate 2 still soaks")
-	assert.Equal(t, []string{"TERMINATION_WAIT"}, w.continues)
 }
 
 func TestDeployRefusesATerminationWaitTooShortForTheSoakBeforeAnyWrite(t *testing.T) {
@@ -137,53 +99,126 @@ func TestDeployRefusesATerminationWaitTooShortForTheSoakBeforeAnyWrite(t *testin
 	}
 }
 
-func TestGateOneEndsWithItsOwnReasonBeforeTheReadyWaitRunsOut(t *testing.T) {
+func TestAssessListenerPorts(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	w.group.BlueGreenDeploymentConfiguration.DeploymentReadyOption.WaitTimeInMinutes = 5
-	w.addScript("d-NEW", stepCreated, stepInstalling, stepTestTraffic, readySince(w.clock.Now()), stepShifting, stepTermWait, stepSucceeded)
-	w.expectRollback("d-NEW")
-	res := w.deployer(t, false, func(o *Options) { o.GateTimeout = 10 * time.Minute }).Deploy(context.Background(), deployV2())
-
-	assert.Equal(t, OutcomeRolledBack, res.Outcome)
-	assert.Equal(t, []string{"d-NEW"}, w.stops, "the deployer stops it, not CodeDeploy's ready wait")
-	assert.Contains(t, res.Message, "not 3 in a row within gate 1's time (--gate-timeout 10m0s, cut at the group's ready wait less 1m0s)")
-	assert.Less(t, res.Gates[0].End.Sub(res.StartedAt), 5*time.Minute)
+	cases := []struct {
+		name             string
+		prodURL, testURL string
+		wantErr, warn    string
+	}{
+		{"URLs on their listeners' ports are fine", "http://web:80", "http://web:8443", "", ""},
+		{"a scheme's default port counts", "http://web", "http://web:8443", "", ""},
+		{"a test URL on the production listener's port is refused: gate 1 would probe blue", "http://web:80", "http://web:80", "reaches port 80, the production listener's", ""},
+		{"a production URL on the test listener's port is refused: blue-vs-green would compare green with itself", "http://web:8443", "http://web:8443", "reaches port 8443, the test listener's", ""},
+		{"another port is only a warning: a proxy or port mapping may sit in front", "http://127.0.0.1:41234", "http://127.0.0.1:41235", "", "test URL port 41235 is not the test listener's port 8443"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			warnings, err := assessListenerPorts(tc.prodURL, tc.testURL, 80, 8443)
+			if tc.wantErr != "" {
+				var in *InputError
+				require.ErrorAs(t, err, &in)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			if tc.warn == "" {
+				assert.Empty(t, warnings)
+			} else {
+				assert.Contains(t, strings.Join(warnings, "\n"), tc.warn)
+			}
+		})
+	}
 }
 
-func TestTheDefaultGateTimeoutRunsGateOneUntilShortlyBeforeTheReadyWaitEndsWithoutAWarning(t *testing.T) {
+func TestDeployRefusesATestURLThatReachesTheProductionListenerBeforeAnyWrite(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.group.BlueGreenDeploymentConfiguration.DeploymentReadyOption.WaitTimeInMinutes = 10 // the dev stack
-	w.addScript("d-NEW", stepCreated, stepInstalling, stepTestTraffic, readySince(w.clock.Now()), stepShifting, stepTermWait, stepSucceeded)
-	w.expectRollback("d-NEW")
-	log, logs := newLog(t)
-	res := w.deployer(t, false, func(o *Options) { o.Logger = log }).Deploy(context.Background(), deployV2())
-
-	assert.Equal(t, OutcomeRolledBack, res.Outcome)
-	assert.Contains(t, res.Message, "not 3 in a row within gate 1's time (until the group's ready wait 10m0s less 1m0s)")
-	assert.Equal(t, 9*time.Minute, res.Budget.Gate1)
-	assert.NotContains(t, logs.String(), "is cut", "nothing was cut that anyone asked for")
-	assert.GreaterOrEqual(t, res.Gates[0].End.Sub(res.StartedAt), 8*time.Minute)
-	assert.Less(t, res.Gates[0].End.Sub(res.StartedAt), 10*time.Minute)
-}
-
-func TestAllowUngatedTrafficIsADeployFlag(t *testing.T) {
-	t.Parallel()
-	code, out, _ := cliRun(t, nil, nil, "", "deploy", "--help")
-	assert.Equal(t, 0, code)
-	assert.Contains(t, out, "-allow-ungated-traffic")
-}
-
-func TestPlanSaysWhyDeployWouldRefuseAndExitsTwo(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	w.group.BlueGreenDeploymentConfiguration.DeploymentReadyOption = &cdtypes.DeploymentReadyOption{ActionOnTimeout: cdtypes.DeploymentReadyActionContinueDeployment}
-	res := w.deployer(t, true).Plan(context.Background(), deployV2())
+	w.addScript("d-NEW", happyScript()...)
+	d := w.deployer(t, true)
+	d.t.TestURL = "http://127.0.0.1:80"
+	res := d.Deploy(context.Background(), deployV2())
 
 	assert.Equal(t, ExitBadInput, res.ExitCode)
-	require.NotNil(t, res.Plan, "the plan is still shown")
-	assert.Contains(t, res.Plan.Refusal, "deploymentReadyOption CONTINUE_DEPLOYMENT")
-	assert.Contains(t, res.Message, "deploy would refuse: ")
+	assert.Contains(t, res.Message, "--test-url (stack output testUrl): http://127.0.0.1:80 reaches port 80, the production listener's: gate 1 would probe blue")
 	assert.Zero(t, w.writes())
+}
+
+// closedURL is a loopback URL nothing listens on: connections are refused.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return "http://" + addr
+}
+
+func TestDeployRefusesATestURLThatDoesNotAnswerFromThisRunnerBeforeAnyWrite(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	d := w.deployer(t, true)
+	d.t.TestURL = closedURL(t)
+	res := d.Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, ExitBadInput, res.ExitCode)
+	assert.Equal(t, OutcomeBadInput, res.Outcome)
+	assert.Contains(t, res.Message, "--test-url (stack output testUrl): "+d.t.TestURL+" did not answer from this runner")
+	assert.Contains(t, res.Message, "loadBalancer.testCidrs")
+	assert.Contains(t, res.Message, "natPublicIps")
+	assert.Zero(t, w.writes())
+}
+
+func TestDeployRefusesATestURLThatNeverAnswersWithinAShortTimeout(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0") // accepts, never answers: like packets a security group drops
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	d := w.deployer(t, true, func(o *Options) { o.RequestTimeout = 200 * time.Millisecond })
+	d.t.TestURL = "http://" + l.Addr().String()
+	started := time.Now()
+	res := d.Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, ExitBadInput, res.ExitCode)
+	assert.Contains(t, res.Message, "loadBalancer.testCidrs")
+	assert.Less(t, time.Since(started), 5*time.Second, "one quick request")
+	assert.Zero(t, w.writes())
+}
+
+func TestDeployAcceptsAnHTTPErrorStatusOnTheTestListener(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	log, logs := newLog(t)
+	res := w.deployer(t, true, func(o *Options) { o.Logger = log }).Deploy(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
+	assert.Contains(t, logs.String(), "answers (HTTP 404 on GET /)", "the model server answers 404 on /: an answer is all the check needs")
+}
+
+func TestAssessTestURLReach(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"a refused connection points at the test listener's allowed sources", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, "loadBalancer.testCidrs"},
+		{"a connection that times out points at the test listener's allowed sources", &url.Error{Op: "Get", URL: "http://x", Err: context.DeadlineExceeded}, "natPublicIps"},
+		{"an unknown host points at the URL", &net.DNSError{Err: "no such host", Name: "web"}, "host not found"},
+		{"any other transport error is still no answer", errors.New("tls: handshake failure"), "gave no HTTP answer"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := assessTestURLReach("http://web:8443", tc.err)
+			var in *InputError
+			require.ErrorAs(t, err, &in)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
 }

@@ -1,21 +1,13 @@
 package deployer
 
 import (
-	"bytes"
-	"context"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// codeDeployRollback is the step of CodeDeploy's rollback deployment of d-NEW.
-var codeDeployRollback = step{status: "InProgress", creator: cdtypes.DeploymentCreatorCodeDeployRollback,
-	target:   ecsTarget("InProgress", events(S, "InProgress"), 0, 100),
-	rollback: &cdtypes.RollbackInfo{RollbackTriggeringDeploymentId: aws.String("d-NEW")}}
 
 func TestAssessStopTarget(t *testing.T) {
 	t.Parallel()
@@ -65,69 +57,14 @@ func TestAbortAndRollbackRefuseToStopCodeDeploysRollback(t *testing.T) {
 	}
 }
 
-func TestAbortPinnedToADeploymentThatIsNotInFlightStopsNothing(t *testing.T) {
+func TestACancelLandingDuringTheRollbacksStopDeploymentStillStopsIt(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.active = []string{"d-NEXT"}
-	w.addScript("d-NEXT", stepInstalling)
-	res := w.deployer(t, true).Abort(context.Background(), "d-NEW")
-
-	assert.Equal(t, ExitFailed, res.ExitCode)
-	assert.Contains(t, res.Message, "deployment d-NEW is not the group's in-flight deployment (that is d-NEXT, InProgress)")
-	assert.Empty(t, w.stops, "the next release is not stopped by an abort meant for an earlier one")
-}
-
-func TestAbortPinnedToTheInFlightDeploymentStopsIt(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	w.active = []string{"d-NEW"}
-	w.addScript("d-NEW", stepReady)
+	w.addScript("d-NEW", happyScript()...)
 	w.expectRollback("d-NEW")
-	res := w.deployer(t, true).Abort(context.Background(), "d-NEW")
+	res := interruptedDeploy(t, w, false, cancelDuring{call: "StopDeployment"}) // gate 1 fails, then the signal
 
-	assert.Equal(t, OutcomeRolledBack, res.Outcome, res.Message)
-	assert.Equal(t, []string{"d-NEW"}, w.stops)
-}
-
-func TestRollbackPinnedToADeploymentThatEndedRedeploysNothing(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	w.taskDefs[prevTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(prevTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String("repo/model-server:v0")}}}
-	res := w.deployer(t, true).Rollback(context.Background(), "d-NEW", "", DeployRequest{})
-
-	assert.Equal(t, ExitFailed, res.ExitCode)
-	assert.Contains(t, res.Message, "deployment d-NEW is not in flight (the group has none): nothing stopped")
-	assert.Empty(t, w.creates, "a pinned rollback never turns into a redeploy")
-}
-
-func TestDeployNeverAttachesToCodeDeploysRollback(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	w.taskDefs[newTD] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(newTD), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(newImage)}}}
-	w.active = []string{"d-RB"}
-	w.addScript("d-RB", codeDeployRollback)
-	w.scripts["d-RB"].appSpec = mustAppSpec(t, newTD)
-	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
-
-	assert.Equal(t, OutcomeBusy, res.Outcome)
-	assert.Contains(t, res.Message, "deployment d-RB (phase installing) is CodeDeploy's rollback of d-NEW; wait for it with `deployer status --follow --deployment-id d-RB`")
-	assert.Zero(t, w.writes())
-}
-
-func TestStatusNamesCodeDeploysRollback(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	w.taskDefs[liveTD].ContainerDefinitions[0].Image = aws.String("repo/model-server:v1")
-	w.active = []string{"d-RB"}
-	w.addScript("d-RB", codeDeployRollback)
-	w.scripts["d-RB"].appSpec = mustAppSpec(t, liveTD)
-	res := w.deployer(t, true).Status(context.Background())
-
-	require.Equal(t, ExitReleased, res.ExitCode, res.Message)
-	require.NotNil(t, res.Status.InFlight)
-	assert.Equal(t, "d-NEW", res.Status.InFlight.RollbackOf)
-	assert.Equal(t, "codeDeployRollback", res.Status.InFlight.Creator)
-	var out bytes.Buffer
-	res.writeText(&out)
-	assert.Contains(t, out.String(), "CodeDeploy's rollback of d-NEW: follow it with `deployer status --follow --deployment-id d-RB`")
+	assert.Equal(t, []string{"d-NEW"}, w.stops, "StopDeployment is not cut short by the signal")
+	require.NotNil(t, res.Rollback)
+	assert.NotEqual(t, "not-started", res.Rollback.Status)
 }

@@ -6,35 +6,12 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
-
-// Tag keys the deployer writes on the task definitions it registers. The previous
-// task definition is the rollback target once blue is gone.
-const (
-	TagImage                  = "deployer:image"
-	TagImageDigest            = "deployer:image-digest"
-	TagGitSHA                 = "deployer:git-sha"
-	TagCIRun                  = "deployer:ci-run"
-	TagPreviousTaskDefinition = "deployer:previous-task-definition"
-)
-
-// previousTaskDefinition is the rollback target a task definition records in its
-// deployer:previous-task-definition tag, or "".
-func previousTaskDefinition(tags []ecstypes.Tag) string {
-	for _, t := range tags {
-		if str(t.Key) == TagPreviousTaskDefinition {
-			return str(t.Value)
-		}
-	}
-	return ""
-}
 
 // EnvVar is an environment override for the released container.
 type EnvVar struct {
@@ -52,65 +29,6 @@ func parseEnvVar(s string) (EnvVar, error) {
 	return EnvVar{Name: name, Value: value}, nil
 }
 
-// Provenance records where a release came from; it becomes tags and the
-// deployment description.
-type Provenance struct {
-	Image                  string `json:"image"`
-	Digest                 string `json:"digest,omitempty"`
-	GitSHA                 string `json:"gitSha,omitempty"`
-	CIRun                  string `json:"ciRun,omitempty"`
-	PreviousTaskDefinition string `json:"previousTaskDefinition,omitempty"`
-}
-
-// forRelease fills the fields the release decides: the image, its digest and the
-// task definition it replaces.
-func (p Provenance) forRelease(image, previous string) Provenance {
-	ref, _ := parseImage(image)
-	p.Image, p.Digest, p.PreviousTaskDefinition = image, ref.Digest, previous
-	return p
-}
-
-// tags renders the provenance as ECS tags (values are capped at 256 characters).
-func (p Provenance) tags() []ecstypes.Tag {
-	var out []ecstypes.Tag
-	add := func(k, v string) {
-		if v == "" {
-			return
-		}
-		if len(v) > 256 {
-			v = v[:256]
-		}
-		out = append(out, ecstypes.Tag{Key: aws.String(k), Value: aws.String(v)})
-	}
-	add(TagImage, p.Image)
-	add(TagImageDigest, p.Digest)
-	add(TagGitSHA, p.GitSHA)
-	add(TagCIRun, p.CIRun)
-	add(TagPreviousTaskDefinition, p.PreviousTaskDefinition)
-	return out
-}
-
-// description renders the CodeDeploy deployment description (at most 512
-// characters, CodeDeploy's limit).
-func (p Provenance) description(user string) string {
-	parts := []string{}
-	if user != "" {
-		parts = append(parts, user)
-	}
-	parts = append(parts, "deployer: image "+p.Image)
-	if p.GitSHA != "" {
-		parts = append(parts, "git "+p.GitSHA)
-	}
-	if p.CIRun != "" {
-		parts = append(parts, "run "+p.CIRun)
-	}
-	d := strings.Join(parts, " | ")
-	if len(d) > 512 {
-		d = d[:512]
-	}
-	return d
-}
-
 // cloneTaskDefinition copies the registrable fields of td.
 func cloneTaskDefinition(td *ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.RegisterTaskDefinitionInput {
 	in := &ecs.RegisterTaskDefinitionInput{
@@ -122,7 +40,7 @@ func cloneTaskDefinition(td *ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.
 		RuntimePlatform: td.RuntimePlatform, Volumes: td.Volumes,
 	}
 	for _, t := range tags {
-		if !strings.HasPrefix(str(t.Key), "deployer:") && !strings.HasPrefix(str(t.Key), "aws:") {
+		if !strings.HasPrefix(aws.ToString(t.Key), "deployer:") && !strings.HasPrefix(aws.ToString(t.Key), "aws:") {
 			in.Tags = append(in.Tags, t)
 		}
 	}
@@ -134,7 +52,7 @@ func cloneTaskDefinition(td *ecstypes.TaskDefinition, tags []ecstypes.Tag) *ecs.
 func applyRelease(in *ecs.RegisterTaskDefinitionInput, container, image string, env []EnvVar, prov Provenance) error {
 	i := containerIndex(in.ContainerDefinitions, container)
 	if i < 0 {
-		return fmt.Errorf("task definition %s has no container %q (containers: %s)", str(in.Family), container, containerNames(in.ContainerDefinitions))
+		return fmt.Errorf("task definition %s has no container %q (containers: %s)", aws.ToString(in.Family), container, containerNames(in.ContainerDefinitions))
 	}
 	cd := in.ContainerDefinitions[i]
 	if image != "" {
@@ -144,7 +62,7 @@ func applyRelease(in *ecs.RegisterTaskDefinitionInput, container, image string, 
 	for _, e := range env {
 		j := -1
 		for k := range envs {
-			if str(envs[k].Name) == e.Name {
+			if aws.ToString(envs[k].Name) == e.Name {
 				j = k
 			}
 		}
@@ -159,7 +77,7 @@ func applyRelease(in *ecs.RegisterTaskDefinitionInput, container, image string, 
 	in.ContainerDefinitions[i] = cd
 	var tags []ecstypes.Tag
 	for _, t := range in.Tags {
-		if !strings.HasPrefix(str(t.Key), "deployer:") {
+		if !strings.HasPrefix(aws.ToString(t.Key), "deployer:") {
 			tags = append(tags, t)
 		}
 	}
@@ -169,7 +87,7 @@ func applyRelease(in *ecs.RegisterTaskDefinitionInput, container, image string, 
 
 func containerIndex(cds []ecstypes.ContainerDefinition, name string) int {
 	for i := range cds {
-		if str(cds[i].Name) == name {
+		if aws.ToString(cds[i].Name) == name {
 			return i
 		}
 	}
@@ -179,7 +97,7 @@ func containerIndex(cds []ecstypes.ContainerDefinition, name string) int {
 func containerNames(cds []ecstypes.ContainerDefinition) string {
 	names := make([]string, len(cds))
 	for i := range cds {
-		names[i] = str(cds[i].Name)
+		names[i] = aws.ToString(cds[i].Name)
 	}
 	return strings.Join(names, ", ")
 }
@@ -187,7 +105,7 @@ func containerNames(cds []ecstypes.ContainerDefinition) string {
 // containerImage returns the image of the named container, or "".
 func containerImage(cds []ecstypes.ContainerDefinition, name string) string {
 	if i := containerIndex(cds, name); i >= 0 {
-		return str(cds[i].Image)
+		return aws.ToString(cds[i].Image)
 	}
 	return ""
 }
@@ -236,106 +154,8 @@ func parseTaskDefinition(data []byte) (*ecs.RegisterTaskDefinitionInput, error) 
 	if err := dec.Decode(&in); err != nil {
 		return nil, fmt.Errorf("not a task definition: %w", err)
 	}
-	if str(in.Family) == "" || len(in.ContainerDefinitions) == 0 {
+	if aws.ToString(in.Family) == "" || len(in.ContainerDefinitions) == 0 {
 		return nil, fmt.Errorf("needs family and containerDefinitions")
 	}
 	return &in, nil
-}
-
-// diffTaskDefinitions lists field-level differences between two task
-// definitions: "~ path: old → new", "+ path: new", "- path: old". Containers,
-// environment variables and other named lists are keyed by name.
-//
-// Environment values are never shown (`--env` carries secrets such as API keys,
-// and plan's output lands in CI logs): the line names the variable and says it was
-// set, changed or removed.
-func diffTaskDefinitions(before, after *ecs.RegisterTaskDefinitionInput) []string {
-	a, b := flattenValue(before), flattenValue(after)
-	var out []string
-	for _, k := range sortedKeys(a) {
-		switch v, ok := b[k]; {
-		case !ok && secretPath(k):
-			out = append(out, fmt.Sprintf("- %s: (removed, value redacted)", k))
-		case !ok:
-			out = append(out, fmt.Sprintf("- %s: %s", k, a[k]))
-		case v != a[k] && secretPath(k):
-			out = append(out, fmt.Sprintf("~ %s: (changed, values redacted)", k))
-		case v != a[k]:
-			out = append(out, fmt.Sprintf("~ %s: %s → %s", k, a[k], v))
-		}
-	}
-	for _, k := range sortedKeys(b) {
-		if _, ok := a[k]; !ok {
-			if secretPath(k) {
-				out = append(out, fmt.Sprintf("+ %s: (set, value redacted)", k))
-			} else {
-				out = append(out, fmt.Sprintf("+ %s: %s", k, b[k]))
-			}
-		}
-	}
-	return out
-}
-
-// secretPathRegexp matches flattened paths whose values may be secrets: container
-// environment values.
-var secretPathRegexp = regexp.MustCompile(`(^|\.)environment\[[^\]]*\]\.value$`)
-
-func secretPath(path string) bool { return secretPathRegexp.MatchString(path) }
-
-func flattenValue(v any) map[string]string {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return map[string]string{"": err.Error()}
-	}
-	var doc any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return map[string]string{"": err.Error()}
-	}
-	out := map[string]string{}
-	flatten("", doc, out)
-	return out
-}
-
-func flatten(prefix string, v any, out map[string]string) {
-	switch x := v.(type) {
-	case nil:
-	case map[string]any:
-		for k, e := range x {
-			flatten(joinPath(prefix, lowerFirst(k)), e, out)
-		}
-	case []any:
-		for i, e := range x {
-			key := strconv.Itoa(i)
-			if m, ok := e.(map[string]any); ok {
-				if n, ok := m["Name"].(string); ok {
-					key = n
-				} else if n, ok := m["Key"].(string); ok {
-					key = n
-				}
-			}
-			flatten(prefix+"["+key+"]", e, out)
-		}
-	case bool:
-		if x || prefix == "" {
-			out[prefix] = jsonText(x)
-		}
-	default:
-		out[prefix] = jsonText(x)
-	}
-}
-
-func joinPath(prefix, k string) string {
-	if prefix == "" {
-		return k
-	}
-	return prefix + "." + k
-}
-
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	r := []rune(s)
-	r[0] = unicode.ToLower(r[0])
-	return string(r)
 }

@@ -29,7 +29,7 @@ func TestApplyReleaseChangesOnlyTheImageAndEnvOfTheTargetContainer(t *testing.T)
 	live := liveTaskDefinition()
 	before := cloneTaskDefinition(live, []ecstypes.Tag{{Key: aws.String("team"), Value: aws.String("ml")}, {Key: aws.String(TagImage), Value: aws.String("old")}})
 	after := cloneTaskDefinition(live, before.Tags)
-	prov := Provenance{Image: "repo/model-server:v2", GitSHA: "abc123", PreviousTaskDefinition: str(live.TaskDefinitionArn)}
+	prov := Provenance{Image: "repo/model-server:v2", GitSHA: "abc123", PreviousTaskDefinition: aws.ToString(live.TaskDefinitionArn)}
 	require.NoError(t, applyRelease(after, "model", "repo/model-server:v2", []EnvVar{{"LOG_LEVEL", "debug"}, {"MODEL_WARM", "1"}}, prov))
 	assert.Equal(t, []string{
 		"~ containerDefinitions[model].environment[LOG_LEVEL].value: (changed, values redacted)",
@@ -41,9 +41,9 @@ func TestApplyReleaseChangesOnlyTheImageAndEnvOfTheTargetContainer(t *testing.T)
 	assert.Equal(t, "repo/model-server:v1", containerImage(live.ContainerDefinitions, "model"), "the live task definition is not modified")
 	tags := map[string]string{}
 	for _, tg := range after.Tags {
-		tags[str(tg.Key)] = str(tg.Value)
+		tags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
 	}
-	assert.Equal(t, map[string]string{"team": "ml", TagImage: "repo/model-server:v2", TagGitSHA: "abc123", TagPreviousTaskDefinition: str(live.TaskDefinitionArn)}, tags)
+	assert.Equal(t, map[string]string{"team": "ml", TagImage: "repo/model-server:v2", TagGitSHA: "abc123", TagPreviousTaskDefinition: aws.ToString(live.TaskDefinitionArn)}, tags)
 }
 
 func TestApplyReleaseNamesTheContainersWhenTheTargetIsMissing(t *testing.T) {
@@ -62,7 +62,7 @@ func TestParseTaskDefinitionAcceptsDescribeOutputAndRegisterInput(t *testing.T) 
 		"tags": [{"key": "team", "value": "ml"}]}`
 	in, err := parseTaskDefinition([]byte(describe))
 	require.NoError(t, err)
-	assert.Equal(t, "web", str(in.Family))
+	assert.Equal(t, "web", aws.ToString(in.Family))
 	assert.Equal(t, "repo/model-server:v1", containerImage(in.ContainerDefinitions, "model"))
 	require.Len(t, in.Tags, 1)
 	in, err = parseTaskDefinition([]byte(`{"family": "web", "containerDefinitions": [{"name": "model", "image": "m:1"}], "networkMode": "awsvpc"}`))
@@ -88,15 +88,4 @@ func TestParseEnvVar(t *testing.T) {
 		_, err := parseEnvVar(bad)
 		assert.Error(t, err, bad)
 	}
-}
-
-func TestProvenanceDescriptionIsCappedAt512(t *testing.T) {
-	t.Parallel()
-	long := make([]byte, 600)
-	for i := range long {
-		long[i] = 'x'
-	}
-	d := Provenance{Image: "repo/m:v2", GitSHA: "abc"}.description(string(long))
-	assert.Len(t, d, 512)
-	assert.Equal(t, "release | deployer: image repo/m:v2 | git abc", Provenance{Image: "repo/m:v2", GitSHA: "abc"}.description("release"))
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ai-bluegreen/ai-bluegreen/deployer/suite/suitetest"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -89,6 +90,49 @@ func (w *world) options(log *slog.Logger) Options {
 	return o
 }
 
+// deployer builds a Deployer on the world with blue (v1) behind the prod URL and
+// green (greenReady decides /health/ready) behind the test URL.
+func (w *world) deployer(t *testing.T, greenReady bool, opts ...func(*Options)) *Deployer {
+	t.Helper()
+	log, _ := newLog(t)
+	tgt := testTarget()
+	tgt.ProdURL = modelServer(t, "v1", 0, true).URL
+	tgt.TestURL = modelServer(t, "v2", 0, greenReady).URL
+	o := w.options(log)
+	for _, f := range opts {
+		f(&o)
+	}
+	return New(w.clients(), tgt, o)
+}
+
+func deployV2() DeployRequest {
+	return DeployRequest{Image: mustParseImage(newImage), Env: []EnvVar{{"MODEL_WARM", "1"}}, Provenance: Provenance{GitSHA: "abc123"}}
+}
+
+// registerTaskDefinition registers arn: a task definition whose container model
+// runs image.
+func (w *world) registerTaskDefinition(arn, image string) {
+	w.taskDefs[arn] = &ecstypes.TaskDefinition{TaskDefinitionArn: aws.String(arn), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("model"), Image: aws.String(image)}}}
+}
+
+// deploymentOf scripts deployment id of task definition arn: its AppSpec names
+// arn, as one the deployer created would.
+func (w *world) deploymentOf(id, arn string, steps ...step) {
+	w.t.Helper()
+	w.addScript(id, steps...)
+	content, _, err := buildAppSpec(fargateService(), arn, "model", 8080).render()
+	require.NoError(w.t, err)
+	w.scripts[id].appSpec = content
+}
+
+// inFlight makes id, a deployment of arn that follows steps, the group's
+// in-flight deployment.
+func (w *world) inFlight(id, arn string, steps ...step) {
+	w.t.Helper()
+	w.deploymentOf(id, arn, steps...)
+	w.active = []string{id}
+}
+
 const S = "Succeeded"
 
 func taskSets(blueWeight, greenWeight float64) []cdtypes.ECSTaskSet {
@@ -100,6 +144,32 @@ func taskSets(blueWeight, greenWeight float64) []cdtypes.ECSTaskSet {
 
 func ecsTarget(status string, evs []cdtypes.LifecycleEvent, blueWeight, greenWeight float64) *cdtypes.ECSTarget {
 	return &cdtypes.ECSTarget{Status: cdtypes.TargetStatus(status), LifecycleEvents: evs, TaskSetsInfo: taskSets(blueWeight, greenWeight), TargetId: aws.String("ml:web")}
+}
+
+func events(statuses ...string) []cdtypes.LifecycleEvent {
+	names := []string{"BeforeInstall", "Install", "AfterInstall", "AllowTestTraffic", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"}
+	out := make([]cdtypes.LifecycleEvent, len(names))
+	for i, n := range names {
+		st := "Pending"
+		if i < len(statuses) {
+			st = statuses[i]
+		}
+		out[i] = cdtypes.LifecycleEvent{LifecycleEventName: aws.String(n), Status: cdtypes.LifecycleEventStatus(st)}
+	}
+	return out
+}
+
+const (
+	tgBlue  = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/1111"
+	tgGreen = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-green/2222"
+)
+
+func weighted(pairs ...any) []elbv2types.Action {
+	var tgs []elbv2types.TargetGroupTuple
+	for i := 0; i < len(pairs); i += 2 {
+		tgs = append(tgs, elbv2types.TargetGroupTuple{TargetGroupArn: aws.String(pairs[i].(string)), Weight: aws.Int32(int32(pairs[i+1].(int)))})
+	}
+	return []elbv2types.Action{{Type: elbv2types.ActionTypeEnumForward, ForwardConfig: &elbv2types.ForwardActionConfig{TargetGroups: tgs}}}
 }
 
 // Scripted phases of a deployment.
@@ -139,12 +209,32 @@ func happyScript() []step {
 	return []step{stepCreated, stepInstalling, stepTestTraffic, stepReady, stepShifting, stepTermWait, stepSucceeded}
 }
 
+// unattended is a script nobody continues: the group's waits run their course.
+func unattended(steps ...step) []step {
+	out := make([]step, len(steps))
+	for i, s := range steps {
+		s.waitFor = ""
+		out[i] = s
+	}
+	return out
+}
+
+// codeDeployRollback is the step of CodeDeploy's rollback deployment of d-NEW.
+var codeDeployRollback = step{status: "InProgress", creator: cdtypes.DeploymentCreatorCodeDeployRollback,
+	target:   ecsTarget("InProgress", events(S, "InProgress"), 0, 100),
+	rollback: &cdtypes.RollbackInfo{RollbackTriggeringDeploymentId: aws.String("d-NEW")}}
+
 // expectRollback makes StopDeployment on id end it and create rollback d-RB,
 // which puts production back on blue.
 func (w *world) expectRollback(id string) {
 	w.onStop[id] = []step{{status: "Stopped", errInfo: &cdtypes.ErrorInformation{Code: "DEPLOYMENT_STOPPED", Message: aws.String("stopped by user")},
 		rollback: &cdtypes.RollbackInfo{RollbackDeploymentId: aws.String("d-RB")}}}
 	w.addScript("d-RB", step{status: "InProgress"}, step{status: S, enter: func(w *world) { w.setProd(tgBlue); w.setTest(tgBlue) }})
+}
+
+// writes counts the calls that change anything in AWS.
+func (w *world) writes() int {
+	return w.called("ecs:Register") + w.called("codedeploy:Create") + w.called("codedeploy:Continue") + w.called("codedeploy:Stop")
 }
 
 // logBuffer collects slog output for assertions and shows it on failure.
@@ -188,3 +278,15 @@ func assertDecision[T any](t *testing.T, got T, err error, want T, wantErr strin
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 }
+
+// mustParseImage is parseImage for a reference a test knows to be valid.
+func mustParseImage(ref string) ImageRef {
+	r, err := parseImage(ref)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// modelServer answers like the contract's simulated model server.
+var modelServer = suitetest.ModelServer

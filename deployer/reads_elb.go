@@ -1,0 +1,63 @@
+package deployer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+)
+
+// targetHealth reads and assesses a target group's health.
+func (d *Deployer) targetHealth(ctx context.Context, arn string, desired int) (healthVerdict, error) {
+	out, err := d.c.ELB.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: &arn})
+	if err != nil {
+		return healthVerdict{}, readError("describe target health of "+targetGroupName(arn), err)
+	}
+	return assessTargetHealth(out.TargetHealthDescriptions, desired), nil
+}
+
+// describeListener reads one listener.
+func (d *Deployer) describeListener(ctx context.Context, arn string) (*elbv2types.Listener, error) {
+	out, err := d.c.ELB.DescribeListeners(ctx, &elbv2.DescribeListenersInput{ListenerArns: []string{arn}})
+	if err != nil {
+		return nil, readError("describe listener "+arn, err)
+	}
+	if len(out.Listeners) == 0 {
+		return nil, fmt.Errorf("describe listener %s: not found", arn)
+	}
+	return &out.Listeners[0], nil
+}
+
+// listenerForwards reads a listener's forward weights from its default action, or
+// from its highest-priority forwarding rule when the default action does not
+// forward.
+func (d *Deployer) listenerForwards(ctx context.Context, arn string) ([]forward, error) {
+	l, err := d.describeListener(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
+	if fw := actionForwards(l.DefaultActions); len(fw) > 0 {
+		return fw, nil
+	}
+	rules, err := d.c.ELB.DescribeRules(ctx, &elbv2.DescribeRulesInput{ListenerArn: &arn})
+	if err != nil {
+		return nil, readError("describe rules of listener "+arn, err)
+	}
+	return ruleForwards(rules.Rules), nil
+}
+
+// describeTargetGroup reads the one target group in names or ARNs.
+func (d *Deployer) describeTargetGroup(ctx context.Context, in *elbv2.DescribeTargetGroupsInput) (*targetGroupInfo, error) {
+	out, err := d.c.ELB.DescribeTargetGroups(ctx, in)
+	if err != nil {
+		return nil, readError(fmt.Sprintf("describe target group %s", strings.Join(append(in.Names, in.TargetGroupArns...), ",")), err)
+	}
+	if len(out.TargetGroups) != 1 {
+		return nil, fmt.Errorf("describe target group %v: got %d groups", append(in.Names, in.TargetGroupArns...), len(out.TargetGroups))
+	}
+	tg := out.TargetGroups[0]
+	return &targetGroupInfo{Arn: aws.ToString(tg.TargetGroupArn), Name: aws.ToString(tg.TargetGroupName), HealthCheckPath: aws.ToString(tg.HealthCheckPath), LoadBalancerArns: tg.LoadBalancerArns}, nil
+}

@@ -1,0 +1,65 @@
+package deployer
+
+import (
+	"context"
+	"fmt"
+
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+)
+
+// failFast checks green while it starts or takes traffic: failed task stops, no
+// healthy target within the green start timeout, and (during the shift) K
+// consecutive unhealthy checks.
+func (d *Deployer) failFast(ctx context.Context, r *release, s snapshot, phase Phase) error {
+	green := taskSet(s.Target, cdtypes.TargetLabelGreen)
+	if green == nil {
+		return d.checkGreenStart(r, nil)
+	}
+	if err := d.checkStoppedTasks(ctx, r); err != nil {
+		return err
+	}
+	tg, err := d.greenTargetGroup(ctx, r, s)
+	if err != nil {
+		return err
+	}
+	v, err := d.targetHealth(ctx, tg.Arn, desiredOf(green, r))
+	if err != nil {
+		return err
+	}
+	if v.Healthy > 0 {
+		r.greenHealthy = true
+	}
+	if phase == PhaseShifting {
+		return d.checkShiftHealth(r, tg, v)
+	}
+	return d.checkGreenStart(r, &v)
+}
+
+// checkShiftHealth fails when green's targets are unhealthy K checks in a row
+// while production traffic moves to it.
+func (d *Deployer) checkShiftHealth(r *release, tg *targetGroupInfo, v healthVerdict) error {
+	if r.unhealthyStreak = assessStreak(r.unhealthyStreak, !v.OK); r.unhealthyStreak >= d.o.Consecutive {
+		return &GateError{Gate: "traffic-shift", Reason: fmt.Sprintf("green target group %s unhealthy for %d consecutive checks: %s", tg.Name, r.unhealthyStreak, v)}
+	}
+	return nil
+}
+
+// checkGreenStart fails when no green target has been healthy within the green
+// start timeout (CodeDeploy itself would keep Install busy for about an hour).
+func (d *Deployer) checkGreenStart(r *release, v *healthVerdict) error {
+	limit := r.limits.GreenStartTimeout
+	if r.greenHealthy || r.installStart.IsZero() || d.clock.Now().Sub(r.installStart) < limit {
+		return nil
+	}
+	reason := fmt.Sprintf("no healthy green target within --green-start-timeout %s", limit)
+	if r.limits.Derived.GreenStartTimeout {
+		reason = fmt.Sprintf("no healthy green target within %s (--green-start-timeout derived: the larger of %s and the service's health check grace period + %s)",
+			limit, minGreenStartTimeout, greenStartMargin)
+	}
+	if v != nil {
+		reason += ": " + v.String()
+	} else {
+		reason += ": the replacement task set was not created"
+	}
+	return &GateError{Gate: "green-start", Reason: reason}
+}

@@ -1,0 +1,369 @@
+// Package suite is the deployer's validation suite: the file format
+// (docs/validation-suite.md) and its loading, the prober that sends its requests
+// through the load balancer's listeners, the checks of green's answers, and the
+// comparison of blue's and green's answers to the same requests. Gate 1 runs it
+// against green before production traffic moves (Run).
+package suite
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Suite is a validation suite: requests sent through the test listener (green)
+// before production traffic moves, with expectations, plus an optional comparison
+// of the same requests through the production listener (blue). The format is
+// documented in docs/validation-suite.md. YAML or JSON; unknown keys are errors.
+type Suite struct {
+	Version int               `yaml:"version"`
+	Timeout Duration          `yaml:"timeout"`
+	Headers map[string]string `yaml:"headers"`
+	Warmup  *Warmup           `yaml:"warmup"`
+	Checks  []Check           `yaml:"checks"`
+	Compare *Compare          `yaml:"compare"`
+
+	secrets map[string]string // ${env:NAME} values by NAME (resolveEnv): sent in headers, redacted everywhere else
+}
+
+// Request is one HTTP request, relative to the listener URL.
+type Request struct {
+	Name    string            `yaml:"name"`
+	Method  string            `yaml:"method"`
+	Path    string            `yaml:"path"`
+	Headers map[string]string `yaml:"headers"`
+	JSON    any               `yaml:"json"`
+	Body    string            `yaml:"body"`
+}
+
+// Warmup sends requests to green; the answers decide nothing (transport errors
+// and 5xx are only counted in the gate's evidence).
+type Warmup struct {
+	Repeat   int       `yaml:"repeat"`
+	Requests []Request `yaml:"requests"`
+}
+
+// Check is a request to green with expectations; with repeat > 1 every repetition
+// must pass.
+type Check struct {
+	Name    string  `yaml:"name"`
+	Request Request `yaml:"request"`
+	Repeat  int     `yaml:"repeat"`
+	Expect  Expect  `yaml:"expect"`
+}
+
+// Expect is what a response must satisfy.
+type Expect struct {
+	Status  int                    `yaml:"status"`
+	Headers map[string]string      `yaml:"headers"`
+	JSON    map[string]FieldExpect `yaml:"json"`
+}
+
+// FieldExpect is the expectation on one JSON field (a dotted path such as
+// "prediction" or "items.0.score"). A bare value means {equals: value}.
+type FieldExpect struct {
+	Equals    any      `yaml:"equals"`
+	Tolerance *float64 `yaml:"tolerance"`
+	Present   *bool    `yaml:"present"`
+}
+
+// Compare sends each request to blue (prod URL) and green (test URL); a pair agrees
+// when the statuses match and the compared JSON fields match.
+type Compare struct {
+	Requests     []Request               `yaml:"requests"`
+	Repeat       int                     `yaml:"repeat"`
+	MinAgreement *float64                `yaml:"minAgreement"`
+	Fields       map[string]CompareField `yaml:"fields"`
+	Ignore       []string                `yaml:"ignore"`
+}
+
+// CompareField is a field compared between blue and green; numbers agree within
+// tolerance.
+type CompareField struct {
+	Tolerance float64 `yaml:"tolerance"`
+}
+
+// Duration is a time.Duration written as "5s" in a suite file.
+type Duration time.Duration
+
+// UnmarshalYAML parses Go duration syntax.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration like 5s", n.Line, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// UnmarshalYAML accepts a bare value as {equals: value}.
+func (f *FieldExpect) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.MappingNode {
+		type plain FieldExpect
+		var p plain
+		dec := yaml.NewDecoder(bytes.NewReader(mustYAML(n)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&p); err != nil {
+			return fmt.Errorf("line %d: field expectation takes equals, tolerance, present (wrap an object value in equals:): %w", n.Line, err)
+		}
+		*f = FieldExpect(p)
+		return nil
+	}
+	return n.Decode(&f.Equals)
+}
+
+func mustYAML(n *yaml.Node) []byte {
+	b, err := yaml.Marshal(n)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// suiteVars are the variables a suite may use as ${NAME} in strings.
+var suiteVars = []string{"IMAGE", "IMAGE_TAG"}
+
+var suiteVarRegexp = regexp.MustCompile(`\$\{([^}]*)\}`)
+
+// envNameRegexp is what an environment variable's name may be.
+var envNameRegexp = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Load reads and validates a suite file.
+func Load(path string) (*Suite, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data)
+}
+
+// Parse decodes and validates a suite.
+func Parse(data []byte) (*Suite, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var s Suite
+	if err := dec.Decode(&s); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("file is empty")
+		}
+		return nil, err
+	}
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	inFile := map[string]int{}
+	for _, v := range suiteVarRegexp.FindAllStringSubmatch(string(data), -1) {
+		if name, ok := strings.CutPrefix(v[1], "env:"); ok {
+			if !envNameRegexp.MatchString(name) {
+				return nil, fmt.Errorf("${%s}: want ${env:NAME} with NAME matching [A-Za-z_][A-Za-z0-9_]*", v[1])
+			}
+			inFile[name]++
+			continue
+		}
+		if !slices.Contains(suiteVars, v[1]) {
+			return nil, fmt.Errorf("unknown variable ${%s}; allowed: ${%s}, and ${env:NAME} in headers", v[1], strings.Join(suiteVars, "}, ${"))
+		}
+	}
+	inHeaders := s.headerEnvRefs()
+	for _, name := range slices.Sorted(maps.Keys(inFile)) {
+		if inFile[name] > inHeaders[name] {
+			return nil, fmt.Errorf("${env:%s} may appear only in headers (the suite's or a request's): its value is a secret, sent to green and blue and redacted from every report", name)
+		}
+	}
+	return &s, nil
+}
+
+// headerEnvRefs counts the ${env:NAME} references in every header value.
+func (s *Suite) headerEnvRefs() map[string]int {
+	out := map[string]int{}
+	count := func(h map[string]string) {
+		for _, v := range h {
+			for _, m := range suiteVarRegexp.FindAllStringSubmatch(v, -1) {
+				if name, ok := strings.CutPrefix(m[1], "env:"); ok {
+					out[name]++
+				}
+			}
+		}
+	}
+	count(s.Headers)
+	if s.Warmup != nil {
+		for _, r := range s.Warmup.Requests {
+			count(r.Headers)
+		}
+	}
+	for _, c := range s.Checks {
+		count(c.Request.Headers)
+	}
+	if s.Compare != nil {
+		for _, r := range s.Compare.Requests {
+			count(r.Headers)
+		}
+	}
+	return out
+}
+
+// ResolveEnv reads the values of the suite's ${env:NAME} references from the
+// deployer's environment (CI secrets): every one must be set and non-empty.
+func (s *Suite) ResolveEnv(getenv func(string) (string, bool)) error {
+	s.secrets = map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(s.headerEnvRefs())) {
+		v, ok := getenv(name)
+		if !ok || v == "" {
+			return fmt.Errorf("${env:%s}: %s is not set (or empty) in the deployer's environment", name, name)
+		}
+		s.secrets[name] = v
+	}
+	return nil
+}
+
+func (s *Suite) validate() error {
+	if s.Version != 1 {
+		return fmt.Errorf("version: want 1, got %d", s.Version)
+	}
+	if s.Warmup == nil && len(s.Checks) == 0 && s.Compare == nil {
+		return fmt.Errorf("needs at least one of warmup, checks, compare")
+	}
+	if s.Warmup != nil {
+		if s.Warmup.Repeat < 0 || s.Warmup.Repeat > 10000 {
+			return fmt.Errorf("warmup.repeat: want 0..10000, got %d", s.Warmup.Repeat)
+		}
+		if err := validateRequests("warmup.requests", s.Warmup.Requests); err != nil {
+			return err
+		}
+	}
+	for i, c := range s.Checks {
+		where := fmt.Sprintf("checks[%d]", i)
+		if err := validateRequest(where+".request", c.Request); err != nil {
+			return err
+		}
+		if c.Repeat < 0 || c.Repeat > 1000 {
+			return fmt.Errorf("%s.repeat: want 0..1000, got %d", where, c.Repeat)
+		}
+		if c.Expect.Status != 0 && (c.Expect.Status < 100 || c.Expect.Status > 599) {
+			return fmt.Errorf("%s.expect.status: want an HTTP status 100..599, got %d", where, c.Expect.Status)
+		}
+		for p, f := range c.Expect.JSON {
+			if f.Tolerance != nil {
+				if _, ok := f.Equals.(string); ok || f.Equals == nil || *f.Tolerance < 0 {
+					return fmt.Errorf("%s.expect.json.%s: tolerance needs a numeric equals and a tolerance >= 0", where, p)
+				}
+			}
+		}
+	}
+	if c := s.Compare; c != nil {
+		if err := validateRequests("compare.requests", c.Requests); err != nil {
+			return err
+		}
+		if c.MinAgreement != nil && (*c.MinAgreement < 0 || *c.MinAgreement > 1) {
+			return fmt.Errorf("compare.minAgreement: want a fraction 0..1, got %g", *c.MinAgreement)
+		}
+		if c.Repeat < 0 || c.Repeat > 1000 {
+			return fmt.Errorf("compare.repeat: want 0..1000, got %d", c.Repeat)
+		}
+	}
+	if s.Timeout < 0 {
+		return fmt.Errorf("timeout: must be positive")
+	}
+	return nil
+}
+
+func validateRequests(where string, rs []Request) error {
+	if len(rs) == 0 {
+		return fmt.Errorf("%s: needs at least one request", where)
+	}
+	for i, r := range rs {
+		if err := validateRequest(fmt.Sprintf("%s[%d]", where, i), r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateRequest(where string, r Request) error {
+	if !strings.HasPrefix(r.Path, "/") {
+		return fmt.Errorf("%s.path: want a path starting with /, got %q", where, r.Path)
+	}
+	switch strings.ToUpper(r.Method) {
+	case "", http.MethodGet, http.MethodPost, http.MethodPut, http.MethodHead, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+	default:
+		return fmt.Errorf("%s.method: %q is not an HTTP method", where, r.Method)
+	}
+	if r.JSON != nil && r.Body != "" {
+		return fmt.Errorf("%s: give json or body, not both", where)
+	}
+	return nil
+}
+
+// method is the request's method: GET, or POST when it has a body.
+func (r Request) method() string {
+	if r.Method != "" {
+		return strings.ToUpper(r.Method)
+	}
+	if r.JSON != nil || r.Body != "" {
+		return http.MethodPost
+	}
+	return http.MethodGet
+}
+
+// label names the request in reports.
+func (r Request) label() string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.method() + " " + r.Path
+}
+
+// expandVars replaces ${NAME} in s.
+func expandVars(s string, vars map[string]string) string {
+	return suiteVarRegexp.ReplaceAllStringFunc(s, func(m string) string {
+		return vars[m[2:len(m)-1]]
+	})
+}
+
+// expandValue expands variables in every string of a decoded YAML/JSON value.
+func expandValue(v any, vars map[string]string) any {
+	switch x := v.(type) {
+	case string:
+		return expandVars(x, vars)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = expandValue(e, vars)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = expandValue(e, vars)
+		}
+		return out
+	}
+	return v
+}
+
+// normalizeJSON converts a YAML-decoded value to what encoding/json would decode
+// from the same JSON, so values compare with reflect.DeepEqual.
+func normalizeJSON(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	err = json.Unmarshal(b, &out)
+	return out, err
+}

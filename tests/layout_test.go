@@ -90,7 +90,8 @@ func fileViolations(fset *token.FileSet, file *ast.File, rel, path string) []lay
 		if !ok || fn.Body == nil {
 			continue
 		}
-		hasFunc = true
+		// A command's thin main only wires signals to the library's Main: no logic of its own.
+		hasFunc = hasFunc || file.Name.Name != "main" || fn.Name.Name != "main"
 		if lines := fset.Position(fn.End()).Line - fset.Position(fn.Pos()).Line + 1; lines > maxFuncLines {
 			found = append(found, layoutViolation{rule: "func-lines", path: rel, name: funcName(fn), lines: lines})
 		}
@@ -126,26 +127,8 @@ func funcName(fn *ast.FuncDecl) string {
 // found is one of these, the test skips and lists them; any other violation fails it. Delete this list
 // (and the skip) once the restructuring is merged.
 var restructuringInProgress = []string{
-	"file-lines deployer/deploy.go",
 	"func-lines tests/internal/emulator/cloudwatch_eval.go Emulator.evaluateAlarm",
 	"func-lines tests/internal/rehearsal/rehearsal.go Run",
-	"test-file deployer/clock.go",
-	"test-file deployer/cmd/deployer/main.go",
-	"test-file deployer/control.go",
-	"test-file deployer/deployer.go",
-	"test-file deployer/errors.go",
-	"test-file deployer/flags.go",
-	"test-file deployer/follow.go",
-	"test-file deployer/gate.go",
-	"test-file deployer/limits.go",
-	"test-file deployer/metrics.go",
-	"test-file deployer/outputs.go",
-	"test-file deployer/plan.go",
-	"test-file deployer/report.go",
-	"test-file deployer/rollback.go",
-	"test-file deployer/sight.go",
-	"test-file deployer/status.go",
-	"test-file deployer/validate.go",
 }
 
 func TestRepositoryKeepsIssue8sLayoutLimits(t *testing.T) {
@@ -195,6 +178,7 @@ func TestLayoutCheckReportsEveryLimitItBreaks(t *testing.T) {
 		"deployer/untested.go":          goFile(20, "func f()", 5),
 		"deployer/types.go":             "package p\n\ntype T struct{}\n",
 		"deployer/cmd/tool/main.go":     goFile(10, "func main()", 3),
+		"deployer/cmd/thin/main.go":     "package main\n\nfunc main() {\n}\n",
 		"tests/internal/emu/step.go":    goFile(0, "func (e *E) step()", 61),
 		"tests/internal/emu/generic.go": goFile(0, "func (e *G[T]) step()", 60),
 		"tests/long_test.go":            goFile(10, "func f()", 200),

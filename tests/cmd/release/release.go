@@ -121,7 +121,8 @@ func contains(list []string, s string) bool {
 }
 
 // runNative extracts the native binary from its archive and runs it: it must start and print its
-// help, and carry the stamped build info.
+// help. (The stamped build info cannot be read back yet: -trimpath keeps -ldflags out of go version
+// -m, and the linker drops -X values of variables nothing reads until --version prints them.)
 func runNative(ctx context.Context, out string, info buildInfo, native target, dir string, log io.Writer) error {
 	bin := filepath.Join(dir, "extracted-deployer")
 	if err := extractFile(filepath.Join(out, archiveName(info.version, native)), "deployer", bin); err != nil {
@@ -134,14 +135,7 @@ func runNative(ctx context.Context, out string, info buildInfo, native target, d
 	if !strings.Contains(string(help), "deploy") {
 		return fmt.Errorf("%s --help does not name the deploy command:\n%s", bin, help)
 	}
-	meta, err := exec.CommandContext(ctx, "go", "version", "-m", bin).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("go version -m %s: %w\n%s", bin, err, meta)
-	}
-	if want := "-X main.version=" + info.version + " "; !strings.Contains(string(meta), want) {
-		return fmt.Errorf("%s was not built with %q:\n%s", bin, want, meta)
-	}
-	fmt.Fprintf(log, "release: the %s binary from its archive runs and carries version %s\n", native, info.version)
+	fmt.Fprintf(log, "release: the %s binary from its archive runs\n", native)
 	return nil
 }
 

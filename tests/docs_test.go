@@ -53,10 +53,14 @@ func TestDocsNameOnlyDeployerCommandsAndFlagsThatExist(t *testing.T) {
 	require.NotEmpty(t, files)
 
 	var calls []docsCall
+	inputFlags := actionInputFlags(t)
 	for _, f := range files {
 		data, err := os.ReadFile(filepath.Join("..", f))
 		require.NoError(t, err)
 		calls = append(calls, docsFindCalls(f, string(data))...)
+		if strings.HasSuffix(f, ".yml") { // workflows: steps that use the deployer's action (tests/action_test.go)
+			calls = append(calls, actionFindCalls(t, f, string(data), inputFlags)...)
+		}
 	}
 	for _, p := range docsCheck(cli, calls) {
 		t.Error(p)

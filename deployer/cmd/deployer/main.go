@@ -11,6 +11,15 @@ import (
 	"github.com/ai-bluegreen/ai-bluegreen/deployer"
 )
 
+// Set at build time with -ldflags "-X main.version=… -X main.commit=… -X main.date=…" by the
+// release builder (go run ./tests/cmd/release) and the GitHub Action (deployer/action.yml); a
+// plain go build or go install leaves these defaults.
+var (
+	version = "dev"
+	commit  = ""
+	date    = ""
+)
+
 func main() {
 	// The first SIGINT/SIGTERM cancels the context: the deployer then stops the
 	// deployment with rollback (or detaches) and exits 4. Later signals are caught

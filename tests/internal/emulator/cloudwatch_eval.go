@@ -41,11 +41,10 @@ func (e *Emulator) evaluateAlarms() {
 	}
 }
 
-// evaluateAlarm applies CloudWatch's M-out-of-N rule over the last EvaluationPeriods periods,
-// with TreatMissingData deciding what periods without data count as. As in CloudWatch it sees only
-// whole periods, aligned to the clock, that ended at least the publish delay ago: a request is not
-// in any alarm until its minute is over and its datapoint published. It does nothing until a new
-// period has become available.
+// evaluateAlarm evaluates an alarm over the last EvaluationPeriods periods (see assessAlarm). As in
+// CloudWatch it sees only whole periods, aligned to the clock, that ended at least the publish delay
+// ago: a request is not in any alarm until its minute is over and its datapoint published. It does
+// nothing until a new period has become available.
 func (e *Emulator) evaluateAlarm(a *metricAlarm, now time.Time) {
 	s := a.spec
 	period := e.d(float64(s.Period))
@@ -57,55 +56,38 @@ func (e *Emulator) evaluateAlarm(a *metricAlarm, now time.Time) {
 		return
 	}
 	a.evaluatedTo = end
+	var points []alarmDatapoint
+	if standardResolution(s.Namespace, s.Period) {
+		start := end.Add(-time.Duration(s.EvaluationPeriods) * period)
+		points = e.alarmDatapoints(s, start, end, period)
+	}
+	state, reason, change := assessAlarm(s, points)
+	if change && (state != a.state || a.reason != reason) {
+		e.setAlarmState(a, state, reason, "")
+	}
+}
+
+// alarmDatapoints are the periods of [start, end) that have data, each with its statistic in AWS
+// terms (see rateFactor) and, when the low-sample rule needs it, its sample count in AWS terms.
+func (e *Emulator) alarmDatapoints(s MetricAlarmInput, start, end time.Time, period time.Duration) []alarmDatapoint {
 	stat := s.Statistic
 	if stat == "" {
 		stat = s.ExtendedStatistic
 	}
-	var values []float64
-	if standardResolution(s.Namespace, s.Period) {
-		start := end.Add(-time.Duration(s.EvaluationPeriods) * period)
-		_, values = e.queryMetric(s.Namespace, s.MetricName, s.Dimensions, stat, start, end, period)
+	ts, vs := e.queryMetric(s.Namespace, s.MetricName, s.Dimensions, stat, start, end, period)
+	counts := map[time.Time]float64{}
+	if lowSampleMinimum(s) > 0 {
+		cts, cvs := e.queryMetric(s.Namespace, s.MetricName, s.Dimensions, "SampleCount", start, end, period)
+		for i, t := range cts {
+			counts[t] = cvs[i] * e.rateFactor(s.Namespace, s.MetricName, "SampleCount")
+		}
 	}
 	f := e.rateFactor(s.Namespace, s.MetricName, stat)
-	present := len(values)
-	missing := max(s.EvaluationPeriods-present, 0)
-	breaching := 0
-	for _, v := range values {
-		if compare(s.ComparisonOperator, v*f, s.Threshold) {
-			breaching++
-		}
+	points := make([]alarmDatapoint, len(ts))
+	for i, t := range ts {
+		points[i] = alarmDatapoint{value: vs[i] * f, samples: counts[t], newest: !t.Add(period).Before(end)}
 	}
-	switch s.TreatMissingData {
-	case "breaching":
-		breaching += missing
-		present += missing
-	case "notBreaching":
-		present += missing
-	case "ignore":
-		if present == 0 {
-			return
-		}
-	default:
-		if present == 0 {
-			e.setAlarmState(a, AlarmInsufficientData, "Insufficient Data: no datapoints were received for "+
-				fmt.Sprint(s.EvaluationPeriods)+" periods.", "")
-			return
-		}
-	}
-	state := AlarmOK
-	if breaching >= s.DatapointsToAlarm {
-		state = AlarmAlarm
-	}
-	verb := "was not"
-	if state == AlarmAlarm {
-		verb = "was"
-	}
-	reason := fmt.Sprintf("Threshold Crossed: %d out of the last %d datapoints %s %s the threshold (%s) "+
-		"(minimum %d datapoint for OK -> ALARM transition).", breaching, s.EvaluationPeriods, verb,
-		comparisonWords(s.ComparisonOperator), formatFloat(s.Threshold), s.DatapointsToAlarm)
-	if state != a.state || a.reason != reason {
-		e.setAlarmState(a, state, reason, "")
-	}
+	return points
 }
 
 // rateFactor is what an alarm multiplies a statistic by so that its threshold means what it means

@@ -153,7 +153,7 @@ func (e *Emulator) metricStatSeries(in *getMetricDataInput) (map[string]timeSeri
 		var ts []time.Time
 		var vs []float64
 		if standardResolution(m.Namespace, p) && end.After(start) {
-			ts, vs = e.queryMetric(m.Namespace, m.MetricName, m.Dimensions, q.MetricStat.Stat, start, end, period)
+			ts, vs = e.queryMetric(m, q.MetricStat.Stat, q.MetricStat.Unit, start, end, period)
 		}
 		series[q.Id] = newTimeSeries(ts, vs)
 	}

@@ -209,7 +209,7 @@ func (l *Listener) serve(w http.ResponseWriter, r *http.Request) {
 		if !a.elb && a.code != 0 {
 			rt = a.elapsed.Seconds()
 		}
-		l.rec.recordRequest(requestSample{listener: l, group: g, code: a.code, elb: a.elb, connErr: a.connErr, rt: rt})
+		l.rec.recordRequest(requestSample{listener: l, group: g, target: true, code: a.code, elb: a.elb, connErr: a.connErr, rt: rt})
 	}()
 	l.proxy.ServeHTTP(w, r.WithContext(context.WithValue(ctx, attemptKey{}, a)))
 }

@@ -106,12 +106,14 @@ func StartTask(spec TaskSpec, scale Scale) (*Task, error) {
 	model := &modelServer{cfg: cfg}
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &Task{
-		spec:   spec,
-		scale:  scale,
-		ip:     addr.IP.String(),
-		port:   addr.Port,
-		srv:    &http.Server{Handler: model, ReadHeaderTimeout: 10 * time.Second},
-		ln:     ln,
+		spec:  spec,
+		scale: scale,
+		ip:    addr.IP.String(),
+		port:  addr.Port,
+		// The server closes a keep-alive connection idle for SIM_KEEPALIVE_SECONDS, as uvicorn
+		// (5 s by default) or gunicorn do.
+		srv:    &http.Server{Handler: model, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: cfg.keepAlive},
+		ln:     finListener{ln},
 		model:  model,
 		cfgErr: cfgErr,
 		ctx:    ctx,

@@ -1,10 +1,8 @@
 package emulator
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -107,18 +105,11 @@ func TestEvaluateLowSampleCountPercentileIsKeptInEveryProtocol(t *testing.T) {
 		Threshold: aws.Float64(1), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold,
 		EvaluateLowSampleCountPercentile: aws.String("ignore")})
 	require.NoError(t, err)
-	body, _ := json.Marshal(map[string]any{"AlarmName": "json-p99", "Namespace": "AWS/ApplicationELB",
-		"MetricName": "TargetResponseTime", "ExtendedStatistic": "p95", "Period": 60, "EvaluationPeriods": 1,
-		"Threshold": 1, "ComparisonOperator": "GreaterThanThreshold", "EvaluateLowSampleCountPercentile": "evaluate"})
-	req, err := http.NewRequest(http.MethodPost, w.url, bytes.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("X-Amz-Target", "GraniteServiceVersion20100801.PutMetricAlarm")
-	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	msg, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode, string(msg))
+	status, msg := w.postJSON("GraniteServiceVersion20100801.PutMetricAlarm", "1.0", `{"AlarmName": "json-p99",
+		"Namespace": "AWS/ApplicationELB", "MetricName": "TargetResponseTime", "ExtendedStatistic": "p95", "Period": 60,
+		"EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanThreshold",
+		"EvaluateLowSampleCountPercentile": "evaluate"}`)
+	require.Equal(t, http.StatusOK, status, msg)
 
 	out, err := w.cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"cbor-p99", "json-p99"}})
 	require.NoError(t, err)

@@ -41,6 +41,9 @@ type MetricAlarmInput struct {
 	Threshold               float64
 	ComparisonOperator      string `json:",omitempty"`
 	TreatMissingData        string `json:",omitempty"` // missing (default), notBreaching, breaching, ignore
+	// EvaluateLowSampleCountPercentile is ignore or evaluate (the default): what a percentile alarm
+	// does with a period holding too few samples to be significant (see assessAlarm).
+	EvaluateLowSampleCountPercentile string `json:",omitempty"`
 }
 
 type cwState struct {
@@ -94,6 +97,9 @@ func (e *Emulator) putMetricAlarm(in MetricAlarmInput) (*metricAlarm, error) {
 	case !containsString([]string{"GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold",
 		"LessThanOrEqualToThreshold"}, in.ComparisonOperator):
 		return nil, cwInvalid("Invalid ComparisonOperator %q.", in.ComparisonOperator)
+	case !containsString([]string{"", lowSampleEvaluate, lowSampleIgnore}, in.EvaluateLowSampleCountPercentile):
+		return nil, cwInvalid("EvaluateLowSampleCountPercentile must be %s or %s, not %q.", lowSampleEvaluate,
+			lowSampleIgnore, in.EvaluateLowSampleCountPercentile)
 	}
 	if in.DatapointsToAlarm == 0 {
 		in.DatapointsToAlarm = in.EvaluationPeriods

@@ -153,7 +153,7 @@ func (e *Emulator) metricStatSeries(in *getMetricDataInput) (map[string]timeSeri
 		var ts []time.Time
 		var vs []float64
 		if standardResolution(m.Namespace, p) && end.After(start) {
-			ts, vs = e.queryMetric(m.Namespace, m.MetricName, m.Dimensions, q.MetricStat.Stat, start, end, period)
+			ts, vs = e.queryMetric(m, q.MetricStat.Stat, q.MetricStat.Unit, start, end, period)
 		}
 		series[q.Id] = newTimeSeries(ts, vs)
 	}
@@ -193,6 +193,7 @@ type metricAlarmDescription struct {
 	Threshold                          float64
 	ComparisonOperator                 string
 	TreatMissingData                   string
+	EvaluateLowSampleCountPercentile   string `json:",omitempty"`
 	StateTransitionedTimestamp         *awsTime
 }
 
@@ -211,7 +212,8 @@ func (a *metricAlarm) describe() metricAlarmDescription {
 		Namespace: s.Namespace, Statistic: s.Statistic, ExtendedStatistic: s.ExtendedStatistic,
 		Dimensions: nonNil(s.Dimensions), Period: s.Period, Unit: s.Unit, EvaluationPeriods: s.EvaluationPeriods,
 		DatapointsToAlarm: s.DatapointsToAlarm, Threshold: s.Threshold, ComparisonOperator: s.ComparisonOperator,
-		TreatMissingData: s.TreatMissingData, StateTransitionedTimestamp: newTime(a.transitioned)}
+		TreatMissingData: s.TreatMissingData, EvaluateLowSampleCountPercentile: s.EvaluateLowSampleCountPercentile,
+		StateTransitionedTimestamp: newTime(a.transitioned)}
 }
 
 func (e *Emulator) describeAlarms(_ context.Context, in *describeAlarmsInput) (*describeAlarmsOutput, error) {

@@ -3,7 +3,6 @@ package emulator
 import (
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator/dataplane"
@@ -41,11 +40,10 @@ func (e *Emulator) evaluateAlarms() {
 	}
 }
 
-// evaluateAlarm applies CloudWatch's M-out-of-N rule over the last EvaluationPeriods periods,
-// with TreatMissingData deciding what periods without data count as. As in CloudWatch it sees only
-// whole periods, aligned to the clock, that ended at least the publish delay ago: a request is not
-// in any alarm until its minute is over and its datapoint published. It does nothing until a new
-// period has become available.
+// evaluateAlarm evaluates an alarm over the last EvaluationPeriods periods (see assessAlarm). As in
+// CloudWatch it sees only whole periods, aligned to the clock, that ended at least the publish delay
+// ago: a request is not in any alarm until its minute is over and its datapoint published. It does
+// nothing until a new period has become available.
 func (e *Emulator) evaluateAlarm(a *metricAlarm, now time.Time) {
 	s := a.spec
 	period := e.d(float64(s.Period))
@@ -57,55 +55,39 @@ func (e *Emulator) evaluateAlarm(a *metricAlarm, now time.Time) {
 		return
 	}
 	a.evaluatedTo = end
+	var points []alarmDatapoint
+	if standardResolution(s.Namespace, s.Period) {
+		start := end.Add(-time.Duration(s.EvaluationPeriods) * period)
+		points = e.alarmDatapoints(s, start, end, period)
+	}
+	state, reason, change := assessAlarm(s, points)
+	if change && (state != a.state || a.reason != reason) {
+		e.setAlarmState(a, state, reason, "")
+	}
+}
+
+// alarmDatapoints are the periods of [start, end) that have data, each with its statistic in AWS
+// terms (see rateFactor) and, when the low-sample rule needs it, its sample count in AWS terms.
+func (e *Emulator) alarmDatapoints(s MetricAlarmInput, start, end time.Time, period time.Duration) []alarmDatapoint {
 	stat := s.Statistic
 	if stat == "" {
 		stat = s.ExtendedStatistic
 	}
-	var values []float64
-	if standardResolution(s.Namespace, s.Period) {
-		start := end.Add(-time.Duration(s.EvaluationPeriods) * period)
-		_, values = e.queryMetric(s.Namespace, s.MetricName, s.Dimensions, stat, start, end, period)
+	m := metric{Namespace: s.Namespace, MetricName: s.MetricName, Dimensions: s.Dimensions}
+	ts, vs := e.queryMetric(m, stat, s.Unit, start, end, period)
+	counts := map[time.Time]float64{}
+	if lowSampleMinimum(s) > 0 {
+		cts, cvs := e.queryMetric(m, "SampleCount", s.Unit, start, end, period)
+		for i, t := range cts {
+			counts[t] = cvs[i] * e.rateFactor(s.Namespace, s.MetricName, "SampleCount")
+		}
 	}
 	f := e.rateFactor(s.Namespace, s.MetricName, stat)
-	present := len(values)
-	missing := max(s.EvaluationPeriods-present, 0)
-	breaching := 0
-	for _, v := range values {
-		if compare(s.ComparisonOperator, v*f, s.Threshold) {
-			breaching++
-		}
+	points := make([]alarmDatapoint, len(ts))
+	for i, t := range ts {
+		points[i] = alarmDatapoint{value: vs[i] * f, samples: counts[t], newest: !t.Add(period).Before(end)}
 	}
-	switch s.TreatMissingData {
-	case "breaching":
-		breaching += missing
-		present += missing
-	case "notBreaching":
-		present += missing
-	case "ignore":
-		if present == 0 {
-			return
-		}
-	default:
-		if present == 0 {
-			e.setAlarmState(a, AlarmInsufficientData, "Insufficient Data: no datapoints were received for "+
-				fmt.Sprint(s.EvaluationPeriods)+" periods.", "")
-			return
-		}
-	}
-	state := AlarmOK
-	if breaching >= s.DatapointsToAlarm {
-		state = AlarmAlarm
-	}
-	verb := "was not"
-	if state == AlarmAlarm {
-		verb = "was"
-	}
-	reason := fmt.Sprintf("Threshold Crossed: %d out of the last %d datapoints %s %s the threshold (%s) "+
-		"(minimum %d datapoint for OK -> ALARM transition).", breaching, s.EvaluationPeriods, verb,
-		comparisonWords(s.ComparisonOperator), formatFloat(s.Threshold), s.DatapointsToAlarm)
-	if state != a.state || a.reason != reason {
-		e.setAlarmState(a, state, reason, "")
-	}
+	return points
 }
 
 // rateFactor is what an alarm multiplies a statistic by so that its threshold means what it means
@@ -159,83 +141,38 @@ func formatFloat(f float64) string {
 	return fmt.Sprint(f)
 }
 
-// queryMetric answers an AWS/ApplicationELB metric from the data plane Recorder: the TargetGroup
-// dimension selects a group; a LoadBalancer dimension alone aggregates the load balancer's
-// listeners. Other namespaces have no data.
-func (e *Emulator) queryMetric(namespace, metric string, dims []Dimension, stat string, start, end time.Time,
-	period time.Duration) ([]time.Time, []float64) {
-	if namespace != albNamespace || period <= 0 {
+// queryMetric answers an AWS/ApplicationELB metric from the data plane Recorder, for the dimensions
+// ALB publishes it with: LoadBalancer (its listeners), with TargetGroup for the per-group metrics. As
+// in CloudWatch, any other combination of dimensions, a unit the metric is not published in, or
+// another namespace has no data.
+func (e *Emulator) queryMetric(m metric, stat, unit string, start, end time.Time, period time.Duration) ([]time.Time, []float64) {
+	names := make([]string, len(m.Dimensions))
+	for i, d := range m.Dimensions {
+		names[i] = d.Name
+	}
+	if m.Namespace != albNamespace || period <= 0 || !dataplane.Published(m.MetricName, names) ||
+		(unit != "" && unit != dataplane.Unit(m.MetricName)) {
 		return nil, nil
 	}
-	q := dataplane.MetricQuery{Metric: metric, Stat: stat, Start: start, End: end, Period: period}
-	var lb *loadBalancer
-	for _, d := range dims {
+	q := dataplane.MetricQuery{Metric: m.MetricName, Stat: stat, Start: start, End: end, Period: period}
+	for _, d := range m.Dimensions {
 		switch d.Name {
-		case "TargetGroup":
+		case dataplane.DimensionTargetGroup:
 			g := e.targetGroupBySuffix(d.Value)
 			if g == nil {
 				return nil, nil
 			}
 			q.Group = g.dp
-		case "LoadBalancer":
-			if lb = e.loadBalancerBySuffix(d.Value); lb == nil {
+		case dataplane.DimensionLoadBalancer:
+			lb := e.loadBalancerBySuffix(d.Value)
+			if lb == nil {
 				return nil, nil
 			}
-		}
-	}
-	if q.Group != nil || lb == nil || len(e.elb.lbs) == 1 {
-		return e.recorder.Query(q)
-	}
-	return e.queryListeners(q, e.listenersOf(lb))
-}
-
-// queryListeners merges one query over several listeners: sums and counts add, extremes combine;
-// averages and percentiles are weighted by request counts (an approximation for percentiles).
-func (e *Emulator) queryListeners(q dataplane.MetricQuery, ls []*listener) ([]time.Time, []float64) {
-	type acc struct{ v, w float64 }
-	merged := map[time.Time]*acc{}
-	var order []time.Time
-	for _, l := range ls {
-		q.Listener = l.dp
-		ts, vs := e.recorder.Query(q)
-		wq := q
-		wq.Metric, wq.Stat = "RequestCount", "Sum"
-		wts, wvs := e.recorder.Query(wq)
-		weights := map[time.Time]float64{}
-		for i, t := range wts {
-			weights[t] = wvs[i]
-		}
-		for i, t := range ts {
-			a, ok := merged[t]
-			if !ok {
-				a = &acc{v: math.NaN()}
-				merged[t] = a
-				order = append(order, t)
+			q.Listeners = []*dataplane.Listener{}
+			for _, l := range e.listenersOf(lb) {
+				q.Listeners = append(q.Listeners, l.dp)
 			}
-			a.v, a.w = mergeStat(q.Stat, a.v, a.w, vs[i], weights[t])
 		}
 	}
-	slices.SortFunc(order, time.Time.Compare)
-	values := make([]float64, len(order))
-	for i, t := range order {
-		values[i] = merged[t].v
-	}
-	return order, values
-}
-
-func mergeStat(stat string, have, haveW, v, w float64) (float64, float64) {
-	if math.IsNaN(have) {
-		return v, w
-	}
-	switch {
-	case stat == "Sum" || stat == "SampleCount":
-		return have + v, haveW + w
-	case stat == "Minimum":
-		return math.Min(have, v), haveW + w
-	case stat == "Maximum":
-		return math.Max(have, v), haveW + w
-	case haveW+w == 0:
-		return (have + v) / 2, 0
-	}
-	return (have*haveW + v*w) / (haveW + w), haveW + w
+	return e.recorder.Query(q)
 }

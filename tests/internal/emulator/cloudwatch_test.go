@@ -146,16 +146,19 @@ func TestTargetConnectionErrorsAreCountedPerTargetGroup(t *testing.T) {
 	}
 	require.Equal(t, "v1", w.version(w.prod), "prod still reaches blue's healthy target")
 	sum := func(metric, tg string) []float64 {
+		dims := []cwtypes.Dimension{{Name: aws.String("LoadBalancer"), Value: aws.String(w.lb.ARNSuffix)}}
+		if tg != "" {
+			dims = append(dims, cwtypes.Dimension{Name: aws.String("TargetGroup"), Value: aws.String(tg)})
+		}
 		out, err := w.cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(start), EndTime: aws.Time(time.Now().Add(time.Minute)),
 			MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("m"), MetricStat: &cwtypes.MetricStat{Period: aws.Int32(3600), Stat: aws.String("Sum"),
-				Metric: &cwtypes.Metric{Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String(metric),
-					Dimensions: []cwtypes.Dimension{{Name: aws.String("TargetGroup"), Value: aws.String(tg)}}}}}}})
+				Metric: &cwtypes.Metric{Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String(metric), Dimensions: dims}}}}})
 		require.NoError(t, err)
 		return out.MetricDataResults[0].Values
 	}
 	w.eventually(func() bool { v := sum("RequestCount", w.green.ARNSuffix); return len(v) == 1 && v[0] == 5 }, "the 5 requests published")
 	assert.Equal(t, []float64{5}, sum("TargetConnectionErrorCount", w.green.ARNSuffix))
-	assert.Equal(t, []float64{5}, sum("HTTPCode_ELB_502_Count", w.green.ARNSuffix))
+	assert.Equal(t, []float64{5}, sum("HTTPCode_ELB_502_Count", ""), "the load balancer's own answers are counted per load balancer")
 	assert.Empty(t, sum("TargetConnectionErrorCount", w.blue.ARNSuffix), "blue's target answered every request")
 
 	stop := make(chan struct{})

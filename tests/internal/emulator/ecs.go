@@ -58,6 +58,7 @@ type ContainerDefinition struct {
 	Environment       []KeyValuePair        `json:"environment,omitempty"`
 	HealthCheck       *ContainerHealthCheck `json:"healthCheck,omitempty"`
 	Command           []string              `json:"command,omitempty"`
+	StopTimeout       *int                  `json:"stopTimeout,omitempty"` // seconds from SIGTERM to SIGKILL
 	EntryPoint        []string              `json:"entryPoint,omitempty"`
 	LogConfiguration  *LogConfiguration     `json:"logConfiguration,omitempty"`
 }

@@ -211,6 +211,9 @@ func (e *Emulator) startContainer(t *task) {
 		env[kv.Name] = kv.Value
 	}
 	spec := dataplane.TaskSpec{Image: c.Image, Env: env, ContainerPort: t.ts.containerPort, PendingSeconds: e.imagePull}
+	if c.StopTimeout != nil {
+		spec.StopTimeoutSeconds = *c.StopTimeout
+	}
 	if spec.ContainerPort == 0 && len(c.PortMappings) > 0 {
 		spec.ContainerPort = c.PortMappings[0].ContainerPort
 	}

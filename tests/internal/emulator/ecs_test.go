@@ -1,9 +1,7 @@
 package emulator
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"testing"
 
@@ -126,18 +124,11 @@ func TestTaskDefinitionsRoundTripWithTags(t *testing.T) {
 func TestJSONErrorsCarryTypeAndStatus(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOptions{desired: 1})
-	req, err := http.NewRequest(http.MethodPost, w.url, bytes.NewReader([]byte(`{"deploymentId":"d-AAAAAAAAA"}`)))
-	require.NoError(t, err)
-	req.Header.Set("X-Amz-Target", "CodeDeploy_20141006.GetDeployment")
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.JSONEq(t, `{"__type":"DeploymentDoesNotExistException","message":"The deployment d-AAAAAAAAA could not be found."}`, string(body))
+	status, body := w.postJSON("CodeDeploy_20141006.GetDeployment", "1.1", `{"deploymentId":"d-AAAAAAAAA"}`)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.JSONEq(t, `{"__type":"DeploymentDoesNotExistException","message":"The deployment d-AAAAAAAAA could not be found."}`, body)
 
-	_, err = w.ecs.ListTasks(context.Background(), &ecs.ListTasksInput{Cluster: aws.String("web-cluster"), ServiceName: aws.String("nope")})
+	_, err := w.ecs.ListTasks(context.Background(), &ecs.ListTasksInput{Cluster: aws.String("web-cluster"), ServiceName: aws.String("nope")})
 	var notFound *ecstypes.ServiceNotFoundException
 	require.ErrorAs(t, err, &notFound)
 	var re interface{ HTTPStatusCode() int }

@@ -306,6 +306,22 @@ func (w *world) postQuery(form url.Values) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
+// postJSON posts an awsJson request (version "1.0" or "1.1") for target (Service.Action) to the
+// emulator and returns the status and body it answers.
+func (w *world) postJSON(target, version, body string) (int, string) {
+	w.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, w.url, strings.NewReader(body))
+	require.NoError(w.t, err)
+	req.Header.Set("X-Amz-Target", target)
+	req.Header.Set("Content-Type", "application/x-amz-json-"+version)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(w.t, err)
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	require.NoError(w.t, err)
+	return resp.StatusCode, string(out)
+}
+
 // version asks a listener's /predict which model version answers.
 func (w *world) version(l Listener) string {
 	w.t.Helper()

@@ -246,7 +246,7 @@ func putMetricAlarm(em *emulator.Emulator, in props, state resource.PropertyMap)
 		ExtendedStatistic: in.str("extendedStatistic"), Period: in.num("period"),
 		EvaluationPeriods: in.num("evaluationPeriods"), DatapointsToAlarm: in.num("datapointsToAlarm"),
 		Threshold: in.float("threshold"), ComparisonOperator: in.str("comparisonOperator"),
-		TreatMissingData: in.str("treatMissingData")})
+		TreatMissingData: in.str("treatMissingData"), EvaluateLowSampleCountPercentile: in.str("evaluateLowSampleCountPercentiles")})
 	if err != nil {
 		return "", err
 	}

@@ -1,6 +1,7 @@
 package rehearsal
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator/dataplane"
 )
 
 // sample is one production request as a user would see it.
@@ -19,15 +22,25 @@ type sample struct {
 	status  int    // 0 when the request failed before an HTTP answer
 	version string // X-Model-Version of the answer
 	err     string // transport error or unexpected status
+	stream  bool   // a streamed answer (see Streams); err is set when it did not complete
+}
+
+// Streams are long streamed answers the load holds open alongside its requests: Count of them at all
+// times, each asking the model server for an event stream of Seconds (real seconds), a new one
+// starting as soon as one ends.
+type Streams struct {
+	Count   int
+	Seconds float64
 }
 
 // load sends requests to url at a fixed rate (open loop: a slow answer does not slow the sender, as
-// real users don't wait for each other) and records every answer.
+// real users don't wait for each other), holds its streams open, and records every answer.
 type load struct {
-	url    string
-	rate   int
-	client *http.Client
-	start  time.Time
+	url     string
+	rate    int
+	streams Streams
+	client  *http.Client
+	start   time.Time
 
 	mu      sync.Mutex
 	samples []sample
@@ -36,8 +49,8 @@ type load struct {
 
 // newLoad returns a load that starts counting time now: the offsets of its samples and of the
 // releases (since) share that origin, set before any goroutine reads it.
-func newLoad(url string, rate int) *load {
-	return &load{url: url, rate: rate, start: time.Now(), client: &http.Client{
+func newLoad(url string, rate int, streams Streams) *load {
+	return &load{url: url, rate: rate, streams: streams, start: time.Now(), client: &http.Client{
 		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
 			MaxIdleConns:        256,
@@ -47,8 +60,15 @@ func newLoad(url string, rate int) *load {
 	}}
 }
 
-// run sends until ctx ends, then waits for the requests still in flight.
+// run sends until ctx ends, then waits for the requests and streams still in flight.
 func (l *load) run(ctx context.Context) {
+	for range l.streams.Count {
+		l.wg.Go(func() {
+			for ctx.Err() == nil {
+				l.record(l.stream())
+			}
+		})
+	}
 	tick := time.NewTicker(time.Second / time.Duration(l.rate))
 	defer tick.Stop()
 	for i := 0; ; i++ {
@@ -71,13 +91,47 @@ func (l *load) run(ctx context.Context) {
 // the last ones finish instead of counting them as failures.
 func (l *load) send(i int) sample {
 	body := fmt.Sprintf(`{"features":[%d,%d,%d]}`, i%7, i%11, i%13)
+	return l.post(l.client, body, func(r io.Reader) error {
+		_, err := io.Copy(io.Discard, r)
+		return err
+	})
+}
+
+// stream asks for one streamed answer and follows it to its end: it completed only if the model
+// server's done event arrived.
+func (l *load) stream() sample {
+	body := fmt.Sprintf(`{"features":[1,2,3],"stream_seconds":%g}`, l.streams.Seconds)
+	client := &http.Client{Transport: l.client.Transport,
+		Timeout: time.Duration(l.streams.Seconds*float64(time.Second)) + l.client.Timeout}
+	s := l.post(client, body, readStream)
+	s.stream = true
+	return s
+}
+
+// readStream reads a server-sent event stream and fails unless it ends with the done event.
+func readStream(r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if sc.Text() == "event: "+dataplane.StreamDoneEvent {
+			_, err := io.Copy(io.Discard, r)
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	return io.ErrUnexpectedEOF
+}
+
+// post sends one request and reads its answer with read; the sample says what the user got.
+func (l *load) post(client *http.Client, body string, read func(io.Reader) error) sample {
 	began := time.Now()
 	s := sample{}
-	resp, err := l.client.Post(l.url+"/predict", "application/json", bytes.NewBufferString(body))
+	resp, err := client.Post(l.url+"/predict", "application/json", bytes.NewBufferString(body))
 	if err != nil {
 		s.err = err.Error()
 	} else {
-		_, readErr := io.Copy(io.Discard, resp.Body)
+		readErr := read(resp.Body)
 		resp.Body.Close()
 		s.status = resp.StatusCode
 		s.version = resp.Header.Get("X-Model-Version")

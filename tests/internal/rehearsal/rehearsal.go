@@ -46,7 +46,9 @@ type Options struct {
 	// TimeScale is AWS seconds per real second for the emulator (the deployer is never scaled).
 	TimeScale float64
 	// Rate is production requests per second through the prod listener, for the whole run.
-	Rate     int
+	Rate int
+	// Streams are streamed answers held open through the prod listener for the whole run.
+	Streams  Streams
 	Releases []Release
 	// DeployerFlags are added to every deploy (timing flags sized for the time scale).
 	DeployerFlags []string
@@ -113,7 +115,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 
-	lg := newLoad(prodURL, opts.Rate)
+	lg := newLoad(prodURL, opts.Rate, opts.Streams)
 	loadCtx, stopLoad := context.WithCancel(context.WithoutCancel(ctx))
 	loadDone := make(chan struct{})
 	go func() { lg.run(loadCtx); close(loadDone) }()

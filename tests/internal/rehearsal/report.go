@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ai-bluegreen/ai-bluegreen/deployer"
 )
 
 // Report is what a rehearsal measured: every figure comes from the requests the load sent and the
@@ -17,11 +19,16 @@ type Report struct {
 	Rate      int     `json:"target_rps"`
 	DurationS float64 `json:"duration_s"`
 	// Requests are production requests sent through the prod listener; Failed did not get a 200.
-	Requests       int            `json:"requests"`
-	Failed         int            `json:"failed"`
-	FailureReasons map[string]int `json:"failure_reasons,omitempty"`
-	P50Ms          float64        `json:"p50_ms"`
-	P99Ms          float64        `json:"p99_ms"`
+	// FailedOutsideBadAnswers are the failures left once the bad answers of rolled-back releases'
+	// own images (their FailedByImage) are taken out: what users suffered from the release process
+	// itself. Streams are counted apart from requests.
+	Requests                int            `json:"requests"`
+	Failed                  int            `json:"failed"`
+	FailedOutsideBadAnswers int            `json:"failed_outside_bad_answers"`
+	FailureReasons          map[string]int `json:"failure_reasons,omitempty"`
+	P50Ms                   float64        `json:"p50_ms"`
+	P99Ms                   float64        `json:"p99_ms"`
+	Streams                 StreamReport   `json:"streams"`
 	// Versions counts which model version answered production requests.
 	Versions map[string]int   `json:"versions"`
 	Releases []ReleaseReport  `json:"releases"`
@@ -41,10 +48,24 @@ type ReleaseReport struct {
 	EndS         float64      `json:"end_s"`
 	Gates        []GateReport `json:"gates,omitempty"`
 	// Requests and Failed count production requests answered while the release ran; ServedByImage
-	// counts those the released version answered.
+	// counts those the release's image answered (its X-Model-Version), FailedByImage those of them
+	// it answered badly (not a 200, or a 200 cut off). A failure with no model version (the load
+	// balancer's own 5xx, a client timeout) cannot be put down to an image and is not in it.
 	Requests      int `json:"requests"`
 	Failed        int `json:"failed"`
 	ServedByImage int `json:"served_by_image"`
+	FailedByImage int `json:"failed_by_image"`
+	// ReachedTerminationWait says whether production traffic had all moved to the image: its
+	// AfterAllowTraffic event succeeded, after which CodeDeploy waits to terminate the original.
+	ReachedTerminationWait bool `json:"reached_termination_wait"`
+}
+
+// StreamReport counts the streamed answers the load held open: Cut did not complete (cut off
+// mid-stream, or failed before streaming began).
+type StreamReport struct {
+	Started   int `json:"started"`
+	Completed int `json:"completed"`
+	Cut       int `json:"cut"`
 }
 
 // GateReport is a deployer gate's verdict.
@@ -90,6 +111,7 @@ func (r *Report) addRelease(lg *load, rel Release, d deployResult) {
 		if p.Start != nil {
 			r.event(lg.since(*p.Start), fmt.Sprintf("%s %s", tagOf(rr.Image), p.Name))
 		}
+		rr.ReachedTerminationWait = rr.ReachedTerminationWait || (p.Name == "AfterAllowTraffic" && p.Status == "Succeeded")
 	}
 	if rb := d.result.Rollback; rb != nil && rb.DeploymentID != "" {
 		r.event(lg.since(d.end), fmt.Sprintf("%s rolled back by %s (%s)", tagOf(rr.Image), rb.DeploymentID, rb.Status))
@@ -102,12 +124,17 @@ func (r *Report) event(at time.Duration, what string) {
 	r.Timeline = append(r.Timeline, Event{AtS: secs(at), What: what})
 }
 
-// addLoad fills the traffic figures from every production request.
-func (r *Report) addLoad(samples []sample, ran time.Duration) {
+// addLoad fills the traffic figures from every production request and stream.
+func (r *Report) addLoad(all []sample, ran time.Duration) {
 	r.DurationS = secs(ran)
-	r.Requests = len(samples)
 	r.Versions = map[string]int{}
-	for _, s := range samples {
+	var samples []sample
+	for _, s := range all {
+		if s.stream {
+			r.Streams.add(s)
+			continue
+		}
+		samples = append(samples, s)
 		if s.err != "" {
 			r.Failed++
 			if r.FailureReasons == nil {
@@ -118,22 +145,47 @@ func (r *Report) addLoad(samples []sample, ran time.Duration) {
 		}
 		r.Versions[s.version]++
 	}
+	r.Requests = len(samples)
 	r.P50Ms, r.P99Ms = percentile(samples, 50), percentile(samples, 99)
+	r.FailedOutsideBadAnswers = r.Failed
 	for i := range r.Releases {
 		rel := &r.Releases[i]
-		for _, s := range samples {
-			if at := secs(s.at); at >= rel.StartS && at <= rel.EndS {
-				rel.Requests++
-				if s.err != "" {
-					rel.Failed++
-				} else if s.version == tagOf(rel.Image) {
-					rel.ServedByImage++
-				}
-			}
+		rel.count(samples)
+		if rel.Outcome == string(deployer.OutcomeRolledBack) {
+			r.FailedOutsideBadAnswers -= rel.FailedByImage
 		}
 	}
 	r.Traffic = summarize(samples, time.Second)
 	sort.SliceStable(r.Timeline, func(i, j int) bool { return r.Timeline[i].AtS < r.Timeline[j].AtS })
+}
+
+// count fills the release's figures from the production requests answered while it ran.
+func (rel *ReleaseReport) count(samples []sample) {
+	tag := tagOf(rel.Image)
+	for _, s := range samples {
+		if at := secs(s.at); at < rel.StartS || at > rel.EndS {
+			continue
+		}
+		rel.Requests++
+		if s.err != "" {
+			rel.Failed++
+		}
+		if s.version == tag {
+			rel.ServedByImage++
+			if s.err != "" {
+				rel.FailedByImage++
+			}
+		}
+	}
+}
+
+func (s *StreamReport) add(x sample) {
+	s.Started++
+	if x.err == "" {
+		s.Completed++
+	} else {
+		s.Cut++
+	}
 }
 
 // summarize buckets answers by window and merges neighbouring windows with the same split.
@@ -180,8 +232,11 @@ func sameShare(a, b map[string]float64) bool {
 // WriteText prints the report for a person.
 func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "Rehearsal of %s (time scale %gx: one CodeDeploy minute = %.1fs)\n\n", r.Stack, r.TimeScale, 60/r.TimeScale)
-	fmt.Fprintf(w, "Production traffic: %d requests in %.0fs (%.0f/s), %d failed, p50 %.1f ms, p99 %.1f ms\n",
-		r.Requests, r.DurationS, float64(r.Requests)/math.Max(r.DurationS, 1), r.Failed, r.P50Ms, r.P99Ms)
+	fmt.Fprintf(w, "Production traffic: %d requests in %.0fs (%.0f/s), %d failed (%d outside rolled-back images' own bad answers), p50 %.1f ms, p99 %.1f ms\n",
+		r.Requests, r.DurationS, float64(r.Requests)/math.Max(r.DurationS, 1), r.Failed, r.FailedOutsideBadAnswers, r.P50Ms, r.P99Ms)
+	if r.Streams.Started > 0 {
+		fmt.Fprintf(w, "Streams: %d started, %d completed, %d cut\n", r.Streams.Started, r.Streams.Completed, r.Streams.Cut)
+	}
 	for reason, n := range r.FailureReasons {
 		fmt.Fprintf(w, "  failed: %d × %s\n", n, reason)
 	}
@@ -194,8 +249,8 @@ func (r *Report) WriteText(w io.Writer) {
 		if rel.Reason != "" {
 			fmt.Fprintf(w, "      reason: %s\n", rel.Reason)
 		}
-		fmt.Fprintf(w, "      production meanwhile: %d requests, %d failed, %d answered by %s\n",
-			rel.Requests, rel.Failed, rel.ServedByImage, tagOf(rel.Image))
+		fmt.Fprintf(w, "      production meanwhile: %d requests, %d failed, %d answered by %s (%d badly)\n",
+			rel.Requests, rel.Failed, rel.ServedByImage, tagOf(rel.Image), rel.FailedByImage)
 	}
 	fmt.Fprintf(w, "\nTimeline (seconds since the load started)\n")
 	for _, e := range r.Timeline {

@@ -119,22 +119,31 @@ func TestANewTargetStaysInRegistrationInProgressBeforeItsFirstHealthCheck(t *tes
 	eventually(t, patience, func() bool { return f.health(g).State == TargetStateHealthy }, "never healthy")
 }
 
-func TestDrainingCutsInFlightRequestsAfterTheRealDeregistrationDelayNotTheScaledOne(t *testing.T) {
+func TestDrainingCutsInFlightRequestsAtTheScaledEndOfTheDeregistrationDelay(t *testing.T) {
 	t.Parallel()
-	const scale = 600 // the 60 s delay is 100 ms of target state, but a real request keeps its 60 s
-	l := newListener(t, nil)
-	g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck, DeregistrationDelaySeconds: 60}, scale, nil)
-	l.SetForward([]WeightedTargetGroup{{Group: g, Weight: 1}})
-	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080,
-		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "1500"}}, scale)
-	g.Register(task.IP(), task.Port())
-	waitHealthy(t, g, task)
-	wait := predictInFlightAt(t, l, g, task)
-	g.Deregister(task.IP(), task.Port())
-	eventually(t, patience, func() bool { return len(g.Health()) == 0 }, "never left the group")
-	got, err := wait()
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusOK, got.code, "a 1.5 s request is within a 60 s deregistration delay")
+	// At 600x a 1.5 s request lasts 900 AWS seconds: a 60 s deregistration delay (100 ms here) cuts
+	// it, as AWS would cut a 15-minute request; a 1,200 s delay (2 s here) lets it finish.
+	for _, c := range []struct {
+		delay int
+		code  int
+	}{{60, http.StatusBadGateway}, {1200, http.StatusOK}} {
+		t.Run(fmt.Sprintf("delay %d s", c.delay), func(t *testing.T) {
+			t.Parallel()
+			const scale = 600
+			l := newListener(t, nil)
+			g := newGroup(t, TargetGroupConfig{HealthCheck: fastCheck, DeregistrationDelaySeconds: c.delay}, scale, nil)
+			l.SetForward([]WeightedTargetGroup{{Group: g, Weight: 1}})
+			task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080,
+				Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "1500"}}, scale)
+			g.Register(task.IP(), task.Port())
+			waitHealthy(t, g, task)
+			wait := predictInFlightAt(t, l, g, task)
+			g.Deregister(task.IP(), task.Port())
+			got, err := wait()
+			require.NoError(t, err)
+			assert.Equal(t, c.code, got.code)
+		})
+	}
 }
 
 func TestATaskIsPendingWhileItsImageIsPulled(t *testing.T) {

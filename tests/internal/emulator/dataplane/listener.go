@@ -19,7 +19,9 @@ import (
 
 // albIdleTimeoutSeconds is the ALB's default idle timeout (load balancer attribute
 // idle_timeout.timeout_seconds, 1-4000): when no data has been sent or received on a request for this
-// long, ALB closes it; a target that has not started answering by then gets the client a 504.
+// long, ALB closes it; a target that has not started answering by then gets the client a 504. It
+// also bounds how long ALB keeps an idle connection to a target open for reuse ("the period of time
+// an existing client or target connection can remain inactive").
 //
 // It is real time, never scaled: it bounds the real latency of real requests (an inference that takes
 // 1.5 s must not be cut at 1 s because one AWS minute lasts one second at 60x).
@@ -45,12 +47,14 @@ type WeightedTargetGroup struct {
 // request to a target group chosen by weight, then to a target of that group, proxying the request
 // over keep-alive connections.
 type Listener struct {
-	rec       *Recorder
-	ln        net.Listener
-	srv       *http.Server
-	transport *http.Transport
-	proxy     *httputil.ReverseProxy
-	port      string
+	rec   *Recorder
+	ln    net.Listener
+	srv   *http.Server
+	proxy *httputil.ReverseProxy
+	port  string
+	// transport holds the connections to targets; it is replaced when the idle timeout changes,
+	// since an http.Transport's settings are fixed once in use.
+	transport atomic.Pointer[http.Transport]
 
 	forward atomic.Pointer[[]WeightedTargetGroup]
 	idle    atomic.Int64 // the idle timeout in nanoseconds
@@ -66,22 +70,10 @@ func NewListener(addr string, rec *Recorder) (*Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	l := &Listener{
-		rec: rec,
-		ln:  ln,
-		transport: &http.Transport{
-			// ALB gives up connecting to a target after 10 s.
-			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        1024,
-			MaxIdleConnsPerHost: 128,
-			IdleConnTimeout:     albIdleTimeoutSeconds * time.Second,
-			DisableCompression:  true,
-		},
-		port: strconv.Itoa(ln.Addr().(*net.TCPAddr).Port),
-	}
+	l := &Listener{rec: rec, ln: ln, port: strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)}
 	l.proxy = &httputil.ReverseProxy{
 		Rewrite:        l.rewrite,
-		Transport:      l.transport,
+		Transport:      roundTripper(func(r *http.Request) (*http.Response, error) { return l.transport.Load().RoundTrip(r) }),
 		ModifyResponse: l.fromTarget,
 		ErrorHandler:   l.proxyError,
 		ErrorLog:       log.New(io.Discard, "", 0), // a body cut short is recorded, not logged
@@ -121,13 +113,40 @@ func (l *Listener) SetForward(f []WeightedTargetGroup) {
 }
 
 // SetIdleTimeout sets the load balancer's idle timeout in (real) seconds for requests that start
-// from now on; values below 1 take ALB's default of 60.
+// from now on, and for how long idle connections to targets are kept for reuse; values below 1
+// take ALB's default of 60.
 func (l *Listener) SetIdleTimeout(seconds int) {
 	if seconds < 1 {
 		seconds = albIdleTimeoutSeconds
 	}
-	l.idle.Store(int64(time.Duration(seconds) * time.Second))
+	d := time.Duration(seconds) * time.Second
+	l.idle.Store(int64(d))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if old := l.transport.Load(); old == nil || old.IdleConnTimeout != d {
+		if old = l.transport.Swap(targetTransport(d)); old != nil {
+			old.CloseIdleConnections()
+		}
+	}
 }
+
+// targetTransport is how the load balancer connects to targets: it keeps connections alive for
+// reuse until they have been idle for the idle timeout.
+func targetTransport(idle time.Duration) *http.Transport {
+	return &http.Transport{
+		// ALB gives up connecting to a target after 10 s.
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: 128,
+		IdleConnTimeout:     idle,
+		DisableCompression:  true,
+	}
+}
+
+// roundTripper adapts a function to http.RoundTripper.
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // IdleTimeout returns the load balancer's idle timeout.
 func (l *Listener) IdleTimeout() time.Duration { return time.Duration(l.idle.Load()) }
@@ -150,7 +169,7 @@ func (l *Listener) Close() {
 		g.detach(l)
 	}
 	_ = l.srv.Close()
-	l.transport.CloseIdleConnections()
+	l.transport.Load().CloseIdleConnections()
 }
 
 // groupsOf lists the distinct groups of a forward action.
@@ -209,7 +228,7 @@ func (l *Listener) serve(w http.ResponseWriter, r *http.Request) {
 		if !a.elb && a.code != 0 {
 			rt = a.elapsed.Seconds()
 		}
-		l.rec.recordRequest(requestSample{listener: l, group: g, code: a.code, elb: a.elb, connErr: a.connErr, rt: rt})
+		l.rec.recordRequest(requestSample{listener: l, group: g, target: true, code: a.code, elb: a.elb, connErr: a.connErr, rt: rt})
 	}()
 	l.proxy.ServeHTTP(w, r.WithContext(context.WithValue(ctx, attemptKey{}, a)))
 }

@@ -19,6 +19,7 @@ const (
 	MetricTarget5XX          = "HTTPCode_Target_5XX_Count"
 	MetricELB4XX             = "HTTPCode_ELB_4XX_Count"
 	MetricELB5XX             = "HTTPCode_ELB_5XX_Count"
+	MetricELB500             = "HTTPCode_ELB_500_Count"
 	MetricELB502             = "HTTPCode_ELB_502_Count"
 	MetricELB503             = "HTTPCode_ELB_503_Count"
 	MetricELB504             = "HTTPCode_ELB_504_Count"
@@ -30,6 +31,13 @@ const (
 	MetricUnHealthyHostCount         = "UnHealthyHostCount"
 )
 
+// CloudWatch dimension names of AWS/ApplicationELB metrics.
+const (
+	DimensionLoadBalancer     = "LoadBalancer"
+	DimensionTargetGroup      = "TargetGroup"
+	DimensionAvailabilityZone = "AvailabilityZone"
+)
+
 // Retention bounds: enough for any alarm or report of a time-scaled release.
 const (
 	defaultRetention           = 30 * time.Minute
@@ -37,10 +45,11 @@ const (
 )
 
 // MetricQuery asks for one AWS/ApplicationELB metric statistic over [Start, End) in Period buckets.
-// Listener and Group filter like CloudWatch's LoadBalancer and TargetGroup dimensions; nil means any.
-// HealthyHostCount and UnHealthyHostCount need a Group.
+// Listeners and Group filter like CloudWatch's LoadBalancer and TargetGroup dimensions (a load
+// balancer is the set of its listeners); nil means any. A metric ALB does not publish per target
+// group (HTTPCode_ELB_*) has no data for a Group, and the host counts have data only for one.
 type MetricQuery struct {
-	Listener   *Listener
+	Listeners  []*Listener
 	Group      *TargetGroup
 	Metric     string
 	Stat       string
@@ -65,6 +74,7 @@ type requestSample struct {
 	at       time.Time // when the load balancer sent the response, as in ALB access logs
 	listener *Listener
 	group    *TargetGroup // nil when no group was chosen
+	target   bool         // the load balancer chose a target (else it answered 503 for want of one)
 	code     int
 	elb      bool    // the load balancer generated the response (502/503/504 ...)
 	connErr  bool    // the load balancer could not connect to the target (a 502)
@@ -124,26 +134,24 @@ func (r *Recorder) pruneLocked(now time.Time) {
 // Query answers q with one value per period that has data, in ascending time order, each stamped with
 // the start of its period; periods are aligned to q.Start. Like CloudWatch, periods without samples
 // are left out rather than reported as zero. Percentiles are exact over the period's samples (nearest
-// rank). An unknown metric or statistic, or a non-positive period, yields nothing.
+// rank). An unknown metric or statistic, a dimension the metric is not published with, or a
+// non-positive period yields nothing.
 func (r *Recorder) Query(q MetricQuery) (timestamps []time.Time, values []float64) {
 	if r == nil || q.Period <= 0 || !q.End.After(q.Start) {
 		return nil, nil
 	}
 	stat, ok := parseStat(q.Stat)
-	if !ok {
+	def, known := metricDefs[q.Metric]
+	if !ok || !known || (q.Group != nil && def.scope == scopeLoadBalancer) || (q.Group == nil && def.scope == scopeGroup) {
 		return nil, nil
 	}
 	n := int((q.End.Sub(q.Start) + q.Period - 1) / q.Period)
 	buckets := make([][]float64, n)
 	r.mu.Lock()
-	switch q.Metric {
-	case MetricHealthyHostCount, MetricUnHealthyHostCount:
+	if def.value == nil {
 		r.hostBucketsLocked(q, buckets)
-	default:
-		if !r.requestBucketsLocked(q, buckets) {
-			r.mu.Unlock()
-			return nil, nil
-		}
+	} else {
+		r.requestBucketsLocked(q, def.value, buckets)
 	}
 	r.mu.Unlock()
 	for i, b := range buckets {
@@ -156,17 +164,13 @@ func (r *Recorder) Query(q MetricQuery) (timestamps []time.Time, values []float6
 	return timestamps, values
 }
 
-func (r *Recorder) requestBucketsLocked(q MetricQuery, buckets [][]float64) bool {
-	value, ok := requestMetric(q.Metric)
-	if !ok {
-		return false
-	}
+func (r *Recorder) requestBucketsLocked(q MetricQuery, value func(requestSample) (float64, bool), buckets [][]float64) {
 	i := sort.Search(len(r.requests), func(i int) bool { return !r.requests[i].at.Before(q.Start) })
 	for _, s := range r.requests[i:] {
 		if !s.at.Before(q.End) {
 			break
 		}
-		if (q.Listener != nil && s.listener != q.Listener) || (q.Group != nil && s.group != q.Group) {
+		if (q.Listeners != nil && !slices.Contains(q.Listeners, s.listener)) || (q.Group != nil && s.group != q.Group) {
 			continue
 		}
 		if v, ok := value(s); ok {
@@ -174,15 +178,11 @@ func (r *Recorder) requestBucketsLocked(q MetricQuery, buckets [][]float64) bool
 			buckets[b] = append(buckets[b], v)
 		}
 	}
-	return true
 }
 
 // hostBucketsLocked gives each period the count in effect at its start plus every change within it,
 // so Minimum and Maximum see every state the group was in.
 func (r *Recorder) hostBucketsLocked(q MetricQuery, buckets [][]float64) {
-	if q.Group == nil {
-		return
-	}
 	pick := func(h hostSample) float64 {
 		if q.Metric == MetricHealthyHostCount {
 			return float64(h.healthy)
@@ -204,49 +204,6 @@ func (r *Recorder) hostBucketsLocked(q MetricQuery, buckets [][]float64) {
 			buckets[b] = append(buckets[b], pick(hs[j]))
 		}
 	}
-}
-
-// requestMetric maps a request metric to the value one request contributes, if it counts at all.
-func requestMetric(metric string) (func(requestSample) (float64, bool), bool) {
-	count := func(match func(requestSample) bool) func(requestSample) (float64, bool) {
-		return func(s requestSample) (float64, bool) { return 1, match(s) }
-	}
-	targetClass := func(c int) func(requestSample) (float64, bool) {
-		return count(func(s requestSample) bool { return !s.elb && s.code/100 == c })
-	}
-	elbClass := func(c int) func(requestSample) (float64, bool) {
-		return count(func(s requestSample) bool { return s.elb && s.code/100 == c })
-	}
-	elbCode := func(code int) func(requestSample) (float64, bool) {
-		return count(func(s requestSample) bool { return s.elb && s.code == code })
-	}
-	switch metric {
-	case MetricRequestCount:
-		return count(func(requestSample) bool { return true }), true
-	case MetricTarget2XX:
-		return targetClass(2), true
-	case MetricTarget3XX:
-		return targetClass(3), true
-	case MetricTarget4XX:
-		return targetClass(4), true
-	case MetricTarget5XX:
-		return targetClass(5), true
-	case MetricELB4XX:
-		return elbClass(4), true
-	case MetricELB5XX:
-		return elbClass(5), true
-	case MetricELB502:
-		return elbCode(502), true
-	case MetricELB503:
-		return elbCode(503), true
-	case MetricELB504:
-		return elbCode(504), true
-	case MetricTargetConnectionErrorCount:
-		return count(func(s requestSample) bool { return s.connErr }), true
-	case MetricTargetResponseTime:
-		return func(s requestSample) (float64, bool) { return s.rt, s.rt >= 0 }, true
-	}
-	return nil, false
 }
 
 // parseStat maps a CloudWatch statistic (Sum, Average, Minimum, Maximum, SampleCount, pNN) to a

@@ -23,7 +23,7 @@ func TestQueryComputesStatisticsExactlyFromSamples(t *testing.T) {
 	r := NewRecorder()
 	t0 := time.Now().Truncate(time.Second)
 	for i := 1; i <= 1000; i++ { // response times 1 ms .. 1000 ms
-		seed(r, requestSample{at: t0.Add(time.Duration(i) * time.Millisecond / 2), code: 200, rt: float64(i) / 1000})
+		seed(r, requestSample{at: t0.Add(time.Duration(i) * time.Millisecond / 2), target: true, code: 200, rt: float64(i) / 1000})
 	}
 	cases := map[string]float64{
 		"Sum": 500.5, "Average": 0.5005, "Minimum": 0.001, "Maximum": 1, "SampleCount": 1000,
@@ -45,10 +45,10 @@ func TestQueryBucketsByPeriodAndLeavesOutEmptyPeriods(t *testing.T) {
 	r := NewRecorder()
 	t0 := time.Now().Truncate(time.Second)
 	seed(r,
-		requestSample{at: t0.Add(100 * time.Millisecond), code: 200, rt: 0.1},
-		requestSample{at: t0.Add(900 * time.Millisecond), code: 200, rt: 0.1},
-		requestSample{at: t0.Add(2500 * time.Millisecond), code: 200, rt: 0.1},
-		requestSample{at: t0.Add(5 * time.Second), code: 200, rt: 0.1}, // at End: excluded
+		requestSample{at: t0.Add(100 * time.Millisecond), target: true, code: 200, rt: 0.1},
+		requestSample{at: t0.Add(900 * time.Millisecond), target: true, code: 200, rt: 0.1},
+		requestSample{at: t0.Add(2500 * time.Millisecond), target: true, code: 200, rt: 0.1},
+		requestSample{at: t0.Add(5 * time.Second), target: true, code: 200, rt: 0.1}, // at End: excluded
 	)
 	ts, v := query(r, MetricRequestCount, "Sum", t0, time.Second, 5)
 	assert.Equal(t, []time.Time{t0, t0.Add(2 * time.Second)}, ts)
@@ -63,12 +63,13 @@ func TestQueryFiltersByListenerGroupAndWhoAnswered(t *testing.T) {
 	t0 := time.Now().Truncate(time.Second)
 	at := t0.Add(time.Millisecond)
 	seed(r,
-		requestSample{at: at, listener: l1, group: g1, code: 200, rt: 0.01},
-		requestSample{at: at, listener: l1, group: g1, code: 500, rt: 0.02},
-		requestSample{at: at, listener: l1, group: g2, code: 404, rt: 0.03},
-		requestSample{at: at, listener: l1, group: g2, code: 502, elb: true, connErr: true, rt: -1},
-		requestSample{at: at, listener: l1, code: 503, elb: true, rt: -1},
-		requestSample{at: at, listener: l2, group: g1, code: 200, rt: 0.04},
+		requestSample{at: at, listener: l1, group: g1, target: true, code: 200, rt: 0.01},
+		requestSample{at: at, listener: l1, group: g1, target: true, code: 500, rt: 0.02},
+		requestSample{at: at, listener: l1, group: g2, target: true, code: 404, rt: 0.03},
+		requestSample{at: at, listener: l1, group: g2, target: true, code: 502, elb: true, connErr: true, rt: -1},
+		requestSample{at: at, listener: l1, group: g2, code: 503, elb: true, rt: -1}, // no target to choose
+		requestSample{at: at, listener: l1, code: 503, elb: true, rt: -1},            // no group to forward to
+		requestSample{at: at, listener: l2, group: g1, target: true, code: 200, rt: 0.04},
 	)
 	count := func(q MetricQuery) float64 {
 		q.Stat, q.Start, q.End, q.Period = "Sum", t0, t0.Add(time.Minute), time.Minute
@@ -78,17 +79,20 @@ func TestQueryFiltersByListenerGroupAndWhoAnswered(t *testing.T) {
 		}
 		return v[0]
 	}
-	assert.Equal(t, 6.0, count(MetricQuery{Metric: MetricRequestCount}))
-	assert.Equal(t, 5.0, count(MetricQuery{Listener: l1, Metric: MetricRequestCount}))
+	one := func(l *Listener) []*Listener { return []*Listener{l} }
+	assert.Equal(t, 5.0, count(MetricQuery{Metric: MetricRequestCount}), "the 503s chose no target")
+	assert.Equal(t, 4.0, count(MetricQuery{Listeners: one(l1), Metric: MetricRequestCount}))
+	assert.Equal(t, 5.0, count(MetricQuery{Listeners: []*Listener{l1, l2}, Metric: MetricRequestCount}))
 	assert.Equal(t, 3.0, count(MetricQuery{Group: g1, Metric: MetricRequestCount}))
-	assert.Equal(t, 1.0, count(MetricQuery{Listener: l1, Group: g1, Metric: MetricTarget2XX}))
-	assert.Equal(t, 1.0, count(MetricQuery{Listener: l1, Metric: MetricTarget5XX}))
-	assert.Equal(t, 1.0, count(MetricQuery{Listener: l1, Metric: MetricTarget4XX}))
-	assert.Equal(t, 2.0, count(MetricQuery{Listener: l1, Metric: MetricELB5XX}), "502 and 503 from the load balancer")
-	assert.Equal(t, 1.0, count(MetricQuery{Metric: MetricELB503}))
+	assert.Equal(t, 1.0, count(MetricQuery{Listeners: one(l1), Group: g1, Metric: MetricTarget2XX}))
+	assert.Equal(t, 1.0, count(MetricQuery{Listeners: one(l1), Metric: MetricTarget5XX}))
+	assert.Equal(t, 1.0, count(MetricQuery{Listeners: one(l1), Metric: MetricTarget4XX}))
+	assert.Equal(t, 3.0, count(MetricQuery{Listeners: one(l1), Metric: MetricELB5XX}), "502 and 503s from the load balancer")
+	assert.Equal(t, 2.0, count(MetricQuery{Metric: MetricELB503}))
+	assert.Equal(t, 0.0, count(MetricQuery{Group: g2, Metric: MetricELB5XX}), "not published per target group")
 	assert.Equal(t, 1.0, count(MetricQuery{Group: g2, Metric: MetricTargetConnectionErrorCount}))
 	assert.Equal(t, 0.0, count(MetricQuery{Group: g1, Metric: MetricTargetConnectionErrorCount}))
-	_, v := r.Query(MetricQuery{Listener: l1, Metric: MetricTargetResponseTime, Stat: "SampleCount",
+	_, v := r.Query(MetricQuery{Listeners: one(l1), Metric: MetricTargetResponseTime, Stat: "SampleCount",
 		Start: t0, End: t0.Add(time.Minute), Period: time.Minute})
 	assert.Equal(t, []float64{3}, v, "ELB-generated responses have no target response time")
 }

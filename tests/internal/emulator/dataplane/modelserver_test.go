@@ -85,3 +85,54 @@ func TestModelServerErrorRateAndDegradation(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, get(t, taskURL(degrading, "/health/ready")), "degraded is not ready")
 	assert.Equal(t, http.StatusOK, get(t, taskURL(degrading, "/health/live")), "degraded is still alive")
 }
+
+func TestModelServerDegradesAfterServingNRequestsOnceReady(t *testing.T) {
+	t.Parallel()
+	// Fine for a gate's few dozen probes, then slow and failing under its share of production traffic,
+	// while its readiness check still passes.
+	task := modelTask(t, "v4", map[string]string{"SIM_STARTUP_SECONDS": "50", "SIM_LATENCY_MS": "1",
+		"SIM_DEGRADE_AFTER_REQUESTS": "5", "SIM_DEGRADE_LATENCY_MS": "300", "SIM_DEGRADE_ERROR_RATE": "1"})
+	addr := taskAddr(task)
+	require.Equal(t, http.StatusServiceUnavailable, mustPredict(t, addr, 1).code, "still loading: not counted")
+	eventually(t, patience, func() bool { return get(t, taskURL(task, "/health/ready")) == http.StatusOK }, "never ready")
+	for i := range 5 {
+		require.Equal(t, http.StatusOK, mustPredict(t, addr, 1).code, "request %d", i+1)
+	}
+	began := time.Now()
+	r := mustPredict(t, addr, 1)
+	assert.Equal(t, http.StatusInternalServerError, r.code, "the 6th request")
+	assert.Equal(t, "v4", r.version, "a bad answer still says who gave it")
+	assert.GreaterOrEqual(t, time.Since(began), 300*time.Millisecond, "degraded latency")
+	assert.Equal(t, http.StatusOK, get(t, taskURL(task, "/health/ready")), "a slow, failing model can pass its health check")
+
+	hard := modelTask(t, "v5", map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_DEGRADE_AFTER_REQUESTS": "1"})
+	require.Equal(t, http.StatusOK, mustPredict(t, taskAddr(hard), 1).code)
+	assert.Equal(t, http.StatusInternalServerError, mustPredict(t, taskAddr(hard), 1).code)
+	assert.Equal(t, http.StatusServiceUnavailable, get(t, taskURL(hard, "/health/ready")), "without a degraded latency or error rate it breaks")
+}
+
+func TestLatencyAppliesToPredictOnly(t *testing.T) {
+	t.Parallel()
+	task := modelTask(t, "v1", map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "2000"})
+	began := time.Now()
+	require.Equal(t, http.StatusOK, get(t, taskURL(task, "/health/ready")))
+	assert.Less(t, time.Since(began), 2*time.Second, "a health check of a slow model does not wait its inference")
+	began = time.Now()
+	require.Equal(t, http.StatusOK, mustPredict(t, taskAddr(task), 1).code)
+	assert.GreaterOrEqual(t, time.Since(began), 2*time.Second)
+}
+
+func TestMalformedSimVariablesCrashTheServer(t *testing.T) {
+	t.Parallel()
+	for _, env := range []map[string]string{{"SIM_LATENCY_MS": "fast"}, {"SIM_KEEPALIVE_SECONDS": "0"},
+		{"SIM_DEGRADE_AFTER_REQUESTS": "-1"}, {"SIM_STREAM_SECONDS": "-2"}} {
+		_, err := parseSimConfig(TaskSpec{Image: "m:v1", Env: env}, 1)
+		assert.Error(t, err, "%v", env)
+	}
+	cfg, err := parseSimConfig(TaskSpec{Image: "m:v1", Env: map[string]string{"SIM_KEEPALIVE_SECONDS": "5"}}, 60)
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Second, cfg.keepAlive, "real seconds, not scaled")
+	cfg, err = parseSimConfig(TaskSpec{Image: "m:v1"}, 60)
+	require.NoError(t, err)
+	assert.Greater(t, cfg.keepAlive, 4000*time.Second, "by default longer than ALB's longest idle timeout")
+}

@@ -98,15 +98,14 @@ type target struct {
 	okStreak, failStreak int
 	gen                  int // bumped whenever health checking restarts, so stale results are dropped
 	stopChecks           context.CancelFunc
-	drainTimer           *time.Timer // ends the draining state: the target leaves the group
-	cutTimer             *time.Timer // cuts requests still in flight: the real deregistration delay
+	drainTimer           *time.Timer // ends the draining state: the target leaves the group and its requests are cut
 
 	slowStart, slowEnd time.Time // zero unless in slow start mode
 	rrCurrent          float64   // smooth weighted round robin state
 	inflight           int
 
-	// gone is cancelled when the real deregistration delay has run out after Deregister: ALB closes
-	// the connections of requests still in flight then.
+	// gone is cancelled when the deregistration delay has run out after Deregister: ALB closes the
+	// connections of requests still in flight then.
 	gone   context.Context
 	cancel context.CancelFunc
 }
@@ -163,7 +162,6 @@ func (g *TargetGroup) Register(ip string, port int) {
 		g.targets = append(g.targets, t)
 	case t.state == TargetStateDraining:
 		t.drainTimer.Stop()
-		t.cutTimer.Stop()
 	default:
 		return
 	}
@@ -177,10 +175,11 @@ func (g *TargetGroup) Register(ip string, port int) {
 // connections but keeps displaying it as draining for the whole delay; since ECS in practice waits the
 // full delay (the ALB holds keep-alive connections), the emulator keeps the target for the full delay.
 //
-// Requests still in flight when the delay runs out are cut off, as ALB does, but only after the
-// delay in real time: a request's latency is real, and cutting it after the scaled delay (2 s for
-// 120 s at 60x) would fail requests that AWS lets finish. The target's state and ECS's wait follow
-// the scaled delay; only the cut-off is real.
+// Requests still in flight when the delay runs out are cut off, as ALB does ("ELB waits ... before
+// completing the deregistration process, which can help in-flight requests to the target to
+// complete"): the delay is an AWS duration, so the cut comes at its scaled end, when ECS also stops
+// the task. A request or stream lasting longer than the delay in AWS time (its real length × the
+// scale) is cut, as it would be on AWS.
 func (g *TargetGroup) Deregister(ip string, port int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -190,14 +189,12 @@ func (g *TargetGroup) Deregister(ip string, port int) {
 	}
 	g.stopChecksLocked(t)
 	g.setState(t, TargetStateDraining, ReasonDeregistrationInProgress, "")
-	aws := float64(g.cfg.DeregistrationDelaySeconds)
-	delay := g.scale.D(aws)
+	delay := g.scale.D(float64(g.cfg.DeregistrationDelaySeconds))
 	if delay <= 0 {
 		g.removeLocked(t)
 		t.cancel()
 	} else {
 		t.drainTimer = time.AfterFunc(delay, func() { g.drained(t) })
-		t.cutTimer = time.AfterFunc(max(delay, Scale(1).D(aws)), t.cancel)
 	}
 	g.recordHostsLocked()
 }
@@ -207,6 +204,7 @@ func (g *TargetGroup) drained(t *target) {
 	defer g.mu.Unlock()
 	if t.state == TargetStateDraining && slices.Contains(g.targets, t) {
 		g.removeLocked(t)
+		t.cancel()
 		g.recordHostsLocked()
 	}
 }

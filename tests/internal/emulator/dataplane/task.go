@@ -33,10 +33,7 @@ const (
 )
 
 // ecsStopTimeoutSeconds is ECS's default container stopTimeout: after SIGTERM the agent waits this
-// long for the process to exit before sending SIGKILL. It is not scaled: what it bounds is the time
-// the server takes to finish requests already in flight, and those are real requests with real
-// latency (a scaled 30 s is 50 ms at 600x, less than one slow inference). A server with nothing in
-// flight exits at once either way.
+// long for the process to exit before sending SIGKILL (Fargate allows at most 120).
 const ecsStopTimeoutSeconds = 30
 
 // ContainerHealthCheck is an ECS container health check. Command is what ECS would run in the
@@ -53,13 +50,15 @@ type ContainerHealthCheck struct {
 //
 // PendingSeconds (AWS seconds, scaled) is how long the task stays PENDING before its container starts:
 // the image pull. Its address is bound from the start, as an attached ENI's is, but nothing answers
-// until the container runs.
+// until the container runs. StopTimeoutSeconds is the container's stopTimeout (AWS seconds, scaled;
+// 0 takes ECS's default of 30).
 type TaskSpec struct {
-	Image          string
-	Env            map[string]string
-	ContainerPort  int
-	HealthCheck    *ContainerHealthCheck
-	PendingSeconds float64
+	Image              string
+	Env                map[string]string
+	ContainerPort      int
+	HealthCheck        *ContainerHealthCheck
+	PendingSeconds     float64
+	StopTimeoutSeconds int
 }
 
 // TaskState is the ECS-visible state of a task.
@@ -107,12 +106,14 @@ func StartTask(spec TaskSpec, scale Scale) (*Task, error) {
 	model := &modelServer{cfg: cfg}
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &Task{
-		spec:   spec,
-		scale:  scale,
-		ip:     addr.IP.String(),
-		port:   addr.Port,
-		srv:    &http.Server{Handler: model, ReadHeaderTimeout: 10 * time.Second},
-		ln:     ln,
+		spec:  spec,
+		scale: scale,
+		ip:    addr.IP.String(),
+		port:  addr.Port,
+		// The server closes a keep-alive connection idle for SIM_KEEPALIVE_SECONDS, as uvicorn
+		// (5 s by default) or gunicorn do.
+		srv:    &http.Server{Handler: model, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: cfg.keepAlive},
+		ln:     finListener{ln},
 		model:  model,
 		cfgErr: cfgErr,
 		ctx:    ctx,
@@ -205,9 +206,11 @@ func (t *Task) State() TaskState {
 func (t *Task) Done() <-chan struct{} { return t.done }
 
 // Stop stops the task the way the ECS agent does and returns at once: SIGTERM (the server stops
-// accepting connections, in-flight requests finish, exit code 0), then SIGKILL (exit code 137) if it
-// is still busy after the stopTimeout of 30 real seconds (or the scaled one, if longer). Done is closed when it is STOPPED. Stopping a
-// stopped task does nothing.
+// accepting connections, in-flight requests and streams go on, exit code 0 once they are done), then
+// SIGKILL (exit code 137), which cuts whatever is still in flight, if the server is still busy after
+// the container's stopTimeout. The stop timeout is an AWS duration, scaled like every other: a stream
+// that outlasts it in AWS time is cut here too. Done is closed when it is STOPPED. Stopping a stopped
+// task does nothing.
 func (t *Task) Stop(code, reason string) { t.exit(0, code, reason, true) }
 
 // exit moves the task to STOPPED once, whichever of crash or Stop comes first. A task stopped while
@@ -224,8 +227,7 @@ func (t *Task) exit(exitCode int, stopCode, reason string, graceful bool) {
 				_ = t.ln.Close()
 			}
 			if ran && graceful {
-				ctx, cancel := context.WithTimeout(context.Background(),
-					max(t.scale.D(ecsStopTimeoutSeconds), Scale(1).D(ecsStopTimeoutSeconds)))
+				ctx, cancel := context.WithTimeout(context.Background(), t.scale.D(float64(t.stopTimeout())))
 				if err := t.srv.Shutdown(ctx); err != nil {
 					exitCode = defaultCrashExitCode
 				}
@@ -243,6 +245,14 @@ func (t *Task) exit(exitCode int, stopCode, reason string, graceful bool) {
 			close(t.done)
 		}()
 	})
+}
+
+// stopTimeout is the container's stopTimeout in AWS seconds.
+func (t *Task) stopTimeout() int {
+	if t.spec.StopTimeoutSeconds > 0 {
+		return t.spec.StopTimeoutSeconds
+	}
+	return ecsStopTimeoutSeconds
 }
 
 // afterOrStop runs f after d unless the task stops first.

@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -55,25 +56,34 @@ func TestCrashOnStartStopsTheTaskWithExitCodeAndReason(t *testing.T) {
 	}
 }
 
-func TestStopIsGracefulAndGivesInFlightRequestsTheRealStopTimeout(t *testing.T) {
+func TestStopIsGracefulWithinTheScaledStopTimeoutThenKills(t *testing.T) {
 	t.Parallel()
-	// At 600x a scaled 30 s stopTimeout is 50 ms: SIGKILL would cut a 1.5 s request ECS lets finish.
-	task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080,
-		Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "1500"}}, 600)
-	addr := taskAddr(task)
-	wait := predictInFlight(t, addr) // inside its 1.5 s of inference
-	task.Stop(StopCodeServiceSchedulerInitiated, "Scaling activity initiated by (deployment ecs-svc/1)")
-	got, err := wait()
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusOK, got.code)
-	<-task.Done()
-	s := task.State()
-	assert.Equal(t, TaskStatusStopped, s.LastStatus)
-	assert.Equal(t, StopCodeServiceSchedulerInitiated, s.StopCode)
-	require.NotNil(t, s.ExitCode)
-	assert.Equal(t, 0, *s.ExitCode, "exited on SIGTERM, not killed")
-	_, err = predict(http.DefaultClient, addr, 1)
-	assert.Error(t, err, "a stopped task accepts no connections")
+	// At 600x a 1.5 s request lasts 900 AWS seconds: ECS's default 30 s stop timeout (50 ms here)
+	// kills it; a 1,200 s one (2 s here, more than Fargate allows) lets it finish.
+	for _, c := range []struct {
+		stopTimeout int
+		finished    bool
+		exit        int
+	}{{0, false, 137}, {1200, true, 0}} {
+		t.Run(fmt.Sprintf("stop timeout %d", c.stopTimeout), func(t *testing.T) {
+			t.Parallel()
+			task := startTask(t, TaskSpec{Image: "m:v1", ContainerPort: 8080, StopTimeoutSeconds: c.stopTimeout,
+				Env: map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_LATENCY_MS": "1500"}}, 600)
+			addr := taskAddr(task)
+			wait := predictInFlight(t, addr) // inside its 1.5 s of inference
+			task.Stop(StopCodeServiceSchedulerInitiated, "Scaling activity initiated by (deployment ecs-svc/1)")
+			got, err := wait()
+			assert.Equal(t, c.finished, err == nil && got.code == http.StatusOK, "reply %+v, error %v", got, err)
+			<-task.Done()
+			s := task.State()
+			assert.Equal(t, TaskStatusStopped, s.LastStatus)
+			assert.Equal(t, StopCodeServiceSchedulerInitiated, s.StopCode)
+			require.NotNil(t, s.ExitCode)
+			assert.Equal(t, c.exit, *s.ExitCode, "0: exited on SIGTERM; 137: killed")
+			_, err = predict(http.DefaultClient, addr, 1)
+			assert.Error(t, err, "a stopped task accepts no connections")
+		})
+	}
 }
 
 func TestContainerHealthCheckReportsHealthStatus(t *testing.T) {

@@ -77,10 +77,10 @@ type getMetricDataOutput struct {
 }
 
 // getMetricData answers MetricStat queries from the data plane and evaluates arithmetic
-// expressions over them. Periods and times are real time: the caller (the deployer, which is never
-// scaled) chose them, and counts over real periods need no scaling. Like CloudWatch it rounds the
-// start down to the period's clock boundary (a whole minute for minute periods) and returns nothing
-// newer than the publish delay: a request made a moment ago is not in CloudWatch yet.
+// expressions over them. Periods and times are AWS time, like the caller's (an in-process deployer
+// runs on the emulator's clock). Like CloudWatch it rounds the start down to the period's clock
+// boundary (a whole minute for minute periods) and returns nothing newer than the publish delay: a
+// request made a moment ago is not in CloudWatch yet.
 func (e *Emulator) getMetricData(_ context.Context, in *getMetricDataInput) (*getMetricDataOutput, error) {
 	if len(in.MetricDataQueries) == 0 {
 		return nil, queryErr("MissingRequiredParameterException", "MissingParameter", http.StatusBadRequest,
@@ -133,7 +133,7 @@ func (e *Emulator) getMetricData(_ context.Context, in *getMetricDataInput) (*ge
 func (e *Emulator) metricStatSeries(in *getMetricDataInput) (map[string]timeSeries, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	published := time.Now().Add(-e.d(e.publishDelay))
+	published := e.now().Add(-seconds(e.publishDelay))
 	series := map[string]timeSeries{}
 	for _, q := range in.MetricDataQueries {
 		if q.MetricStat == nil {

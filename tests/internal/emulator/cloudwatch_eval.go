@@ -33,7 +33,7 @@ func (e *Emulator) evaluateAlarms() {
 	defer e.wg.Done()
 	for e.sleep(e.supervisorTick()) {
 		e.mu.Lock()
-		now := time.Now()
+		now := e.now()
 		for _, a := range e.cw.alarms {
 			e.evaluateAlarm(a, now)
 		}
@@ -43,16 +43,16 @@ func (e *Emulator) evaluateAlarms() {
 
 // evaluateAlarm applies CloudWatch's M-out-of-N rule over the last EvaluationPeriods periods,
 // with TreatMissingData deciding what periods without data count as. As in CloudWatch it sees only
-// whole periods, aligned to the clock, that ended at least the publish delay ago: a request is not
-// in any alarm until its minute is over and its datapoint published. It does nothing until a new
-// period has become available.
+// whole periods, aligned to the AWS clock, that ended at least the publish delay ago: a request is
+// not in any alarm until its minute is over and its datapoint published. It does nothing until a
+// new period has become available. now, periods and the delay are AWS time.
 func (e *Emulator) evaluateAlarm(a *metricAlarm, now time.Time) {
 	s := a.spec
-	period := e.d(float64(s.Period))
+	period := seconds(float64(s.Period))
 	if period <= 0 {
 		return
 	}
-	end := now.Add(-e.d(e.publishDelay)).Truncate(period)
+	end := now.Add(-seconds(e.publishDelay)).Truncate(period)
 	if !end.After(a.evaluatedTo) {
 		return
 	}
@@ -66,12 +66,11 @@ func (e *Emulator) evaluateAlarm(a *metricAlarm, now time.Time) {
 		start := end.Add(-time.Duration(s.EvaluationPeriods) * period)
 		_, values = e.queryMetric(s.Namespace, s.MetricName, s.Dimensions, stat, start, end, period)
 	}
-	f := e.rateFactor(s.Namespace, s.MetricName, stat)
 	present := len(values)
 	missing := max(s.EvaluationPeriods-present, 0)
 	breaching := 0
 	for _, v := range values {
-		if compare(s.ComparisonOperator, v*f, s.Threshold) {
+		if compare(s.ComparisonOperator, v, s.Threshold) {
 			breaching++
 		}
 	}
@@ -108,15 +107,14 @@ func (e *Emulator) evaluateAlarm(a *metricAlarm, now time.Time) {
 	}
 }
 
-// rateFactor is what an alarm multiplies a statistic by so that its threshold means what it means
-// in AWS. Requests arrive at real rates while an alarm period is compressed by the time scale: a
-// 60 s period lasts one real second at 60x and holds one second's worth of requests. Sums and sample
-// counts of per-request metrics (RequestCount, HTTPCode_*, TargetConnectionErrorCount,
-// TargetResponseTime's SampleCount) are therefore multiplied by the scale, to what the same request
-// rate gives over a real period; without it "5 errors a minute" would need 60 times AWS's error
-// rate. Averages, extremes and
-// percentiles do not depend on the period's length and are left alone, as are the host counts,
-// which are not per-request. GetMetricData needs no factor: its periods are real seconds.
+// rateFactor is what a statistic is multiplied by so that it means what it means in AWS. Requests
+// arrive at real rates while an AWS period lasts 1/scale of its real length: a 60 s period lasts one
+// real second at 60x and holds one second's worth of requests. Sums and sample counts of
+// per-request metrics (RequestCount, HTTPCode_*, TargetConnectionErrorCount, TargetResponseTime's
+// SampleCount) are therefore multiplied by the scale, to what the same request rate gives over the
+// AWS period (150 real requests/s at 60x read as 9,000 per AWS minute); without it "5 errors a
+// minute" would need 60 times AWS's error rate. Averages, extremes and percentiles do not depend on
+// the period's length and are left alone, as are the host counts, which are not per-request.
 func (e *Emulator) rateFactor(namespace, metric, stat string) float64 {
 	switch {
 	case namespace != albNamespace, stat != "Sum" && stat != "SampleCount",
@@ -159,15 +157,29 @@ func formatFloat(f float64) string {
 	return fmt.Sprint(f)
 }
 
-// queryMetric answers an AWS/ApplicationELB metric from the data plane Recorder: the TargetGroup
-// dimension selects a group; a LoadBalancer dimension alone aggregates the load balancer's
-// listeners. Other namespaces have no data.
+// queryMetric answers an AWS/ApplicationELB metric over [start, end) in period buckets, all AWS
+// time, from the data plane Recorder: the TargetGroup dimension selects a group; a LoadBalancer
+// dimension alone aggregates the load balancer's listeners. Other namespaces have no data. The
+// Recorder keeps real instants: the window is converted to real time on the clock (linear, so AWS
+// buckets are real buckets), each value is stamped with its AWS bucket and scaled by rateFactor.
 func (e *Emulator) queryMetric(namespace, metric string, dims []Dimension, stat string, start, end time.Time,
 	period time.Duration) ([]time.Time, []float64) {
 	if namespace != albNamespace || period <= 0 {
 		return nil, nil
 	}
-	q := dataplane.MetricQuery{Metric: metric, Stat: stat, Start: start, End: end, Period: period}
+	q := dataplane.MetricQuery{Metric: metric, Stat: stat, Start: e.clock.RealTime(start), End: e.clock.RealTime(end),
+		Period: e.clock.RealDuration(period)}
+	ts, vs := e.queryRecorder(q, dims)
+	f := e.rateFactor(namespace, metric, stat)
+	for i, t := range ts {
+		ts[i] = start.Add(time.Duration(math.Round(float64(t.Sub(q.Start))/float64(q.Period))) * period)
+		vs[i] *= f
+	}
+	return ts, vs
+}
+
+// queryRecorder answers a real-time query for the metric's dimensions.
+func (e *Emulator) queryRecorder(q dataplane.MetricQuery, dims []Dimension) ([]time.Time, []float64) {
 	var lb *loadBalancer
 	for _, d := range dims {
 		switch d.Name {

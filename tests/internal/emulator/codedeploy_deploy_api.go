@@ -4,7 +4,6 @@ import (
 	"context"
 	"regexp"
 	"sort"
-	"time"
 )
 
 type createDeploymentInput struct {
@@ -47,7 +46,7 @@ func (e *Emulator) createDeployment(_ context.Context, in *createDeploymentInput
 		return nil, clientErr("DeploymentLimitExceededException",
 			"The Deployment Group '%s' already has an active Deployment '%s'", g.spec.Name, g.active.id)
 	}
-	now := time.Now()
+	now := e.now()
 	d := &deployment{id: newDeploymentID(), group: g, config: config, rev: rev,
 		status: statusCreated, created: now, creator: "user", description: in.Description,
 		autoRollbackEnabled: g.spec.AutoRollbackEnabled, autoRollbackEvents: g.spec.AutoRollbackEvents,

@@ -124,16 +124,16 @@ func reweigh(forward []weightedGroup, to, from *targetGroup, toWeight int) []wei
 	return fwd
 }
 
-// begin moves a deployment from Created to InProgress a (scaled) second after its creation; it
+// begin moves a deployment from Created to InProgress an AWS second after its creation; it
 // reports false when the emulator closed first.
 func (e *Emulator) begin(d *deployment) bool {
-	if !e.sleep(e.d(1)) {
+	if !e.sleepAWS(time.Second) {
 		return false
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	d.status, d.started = statusInProgress, time.Now()
-	d.setTarget("InProgress")
+	d.status, d.started = statusInProgress, e.now()
+	d.setTarget("InProgress", d.started)
 	return true
 }
 
@@ -155,14 +155,14 @@ func (e *Emulator) succeed(d *deployment) {
 	if d.group.spec.TerminationAction != "KEEP_ALIVE" && d.original != nil {
 		e.deleteTaskSet(d.original)
 	}
-	e.complete(d, statusSucceeded, time.Now())
+	e.complete(d, statusSucceeded, e.now())
 	e.log.Info("codedeploy deployment succeeded", "deployment", d.id)
 }
 
 // endDeployment stops or fails a deployment and starts its rollback when auto-rollback covers
 // the cause (or StopDeployment asked for it).
 func (e *Emulator) endDeployment(d *deployment, o *outcome) {
-	now := time.Now()
+	now := e.now()
 	d.errCode, d.errMessage = o.code, o.message
 	for _, ev := range d.events {
 		switch ev.status {
@@ -174,7 +174,7 @@ func (e *Emulator) endDeployment(d *deployment, o *outcome) {
 		}
 	}
 	if d.targetStatus != "Succeeded" {
-		d.setTarget("Failed")
+		d.setTarget("Failed", now)
 	}
 	e.complete(d, o.status, now)
 	e.log.Info("codedeploy deployment ended", "deployment", d.id, "status", o.status, "reason", o.message)
@@ -190,10 +190,11 @@ func (e *Emulator) endDeployment(d *deployment, o *outcome) {
 // startRollback creates the rollback deployment that reroutes the production and test listeners
 // to the original task set and removes the replacement.
 func (e *Emulator) startRollback(d *deployment) {
+	now := e.now()
 	r := &deployment{id: newDeploymentID(), group: d.group, config: d.config, rev: d.prevRev, prevRev: d.rev,
-		spec: &appSpec{Hooks: map[string]string{}}, status: statusCreated, created: time.Now(),
+		spec: &appSpec{Hooks: map[string]string{}}, status: statusCreated, created: now,
 		creator: "codeDeployRollback", rollbackTrigger: d.id, events: newLifecycleEvents(),
-		original: d.original, replacement: d.replacement, targetStatus: "Pending", targetUpdated: time.Now(),
+		original: d.original, replacement: d.replacement, targetStatus: "Pending", targetUpdated: now,
 		autoRollbackEnabled: d.autoRollbackEnabled, autoRollbackEvents: d.autoRollbackEvents}
 	r.rollbackMessage = fmt.Sprintf("Rollback deployment for deployment %s, which was %s.", d.id, d.status)
 	d.rollbackDeployment = r.id
@@ -240,7 +241,7 @@ func (e *Emulator) runRollback(r *deployment) {
 			return
 		}
 	}
-	if !e.sleep(e.d(1)) {
+	if !e.sleepAWS(time.Second) {
 		return
 	}
 	e.mu.Lock()
@@ -248,7 +249,8 @@ func (e *Emulator) runRollback(r *deployment) {
 	if r.replacement != nil && r.replacement.status != "DRAINING" {
 		e.deleteTaskSet(r.replacement)
 	}
-	r.setTarget("Succeeded")
-	e.complete(r, statusSucceeded, time.Now())
+	now := e.now()
+	r.setTarget("Succeeded", now)
+	e.complete(r, statusSucceeded, now)
 	e.log.Info("codedeploy rollback succeeded", "deployment", r.id)
 }

@@ -75,7 +75,7 @@ func TestInstallWaitsUntilEveryGreenTargetIsHealthy(t *testing.T) {
 	w.eventually(func() bool {
 		tasks := w.greenTasks()
 		return len(tasks) == 1 && aws.ToString(tasks[0].LastStatus) == "RUNNING" &&
-			time.Since(aws.ToTime(tasks[0].StartedAt)) > 300*time.Millisecond
+			w.now().Sub(aws.ToTime(tasks[0].StartedAt)) > 180*time.Second
 	}, "green RUNNING for far longer than one CodeDeploy poll")
 	assert.Equal(t, cdtypes.LifecycleEventStatusInProgress, w.target(id).LifecycleEvents[1].Status,
 		"Install waits for the task set's steady state, not for RUNNING")

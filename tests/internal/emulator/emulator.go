@@ -4,7 +4,10 @@
 // provision resources, and a CodeDeploy ECS blue/green engine that drives the real traffic of
 // tests/internal/emulator/dataplane.
 //
-// Every AWS-configured duration is divided by Options.TimeScale (AWS seconds per real second).
+// The emulator keeps one AWS clock (tests/internal/awsclock) at its time scale: every timestamp it
+// returns and every period it evaluates is AWS time, and the control plane waits on that clock. The
+// data plane carries real traffic on real time and records real instants; the clock converts them
+// to AWS time where the control plane reads them (task states, CloudWatch queries).
 package emulator
 
 import (
@@ -19,14 +22,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/awsclock"
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator/dataplane"
 )
 
 // Options configures an Emulator.
 type Options struct {
 	// TimeScale is how many AWS seconds pass per real second (60: one AWS minute per second).
-	// Zero means 1.
+	// Zero means 1. Ignored when Clock is set.
 	TimeScale float64
+	// Clock is the AWS clock; nil makes one at TimeScale, starting at the wall clock's time. An
+	// in-process deployer runs on the same clock (Emulator.Clock).
+	Clock *awsclock.Clock
 	// Region is reported in ARNs and DNS names. Default us-east-1.
 	Region string
 	// AccountID is reported in ARNs. Default 123456789012.
@@ -34,8 +41,8 @@ type Options struct {
 	// Logger receives one line per API call and per lifecycle change. Nil discards.
 	Logger *slog.Logger
 
-	// The following are AWS-side latencies in AWS seconds (scaled like every AWS duration). Zero takes
-	// the default; a negative value turns the latency off.
+	// The following are AWS-side latencies in AWS seconds (on the AWS clock like every AWS duration).
+	// Zero takes the default; a negative value turns the latency off.
 
 	// MetricPublishDelaySeconds is how long after a request its AWS/ApplicationELB datapoint becomes
 	// visible: GetMetricData returns nothing newer, and alarms evaluate only whole, clock-aligned
@@ -75,7 +82,8 @@ func latency(v, def int) float64 {
 // Emulator serves the AWS APIs and owns every emulated resource. It is an http.Handler.
 type Emulator struct {
 	region, account string
-	scale           dataplane.Scale
+	clock           *awsclock.Clock
+	scale           dataplane.Scale // the clock's scale, for the data plane's AWS-configured durations
 	// AWS-side latencies in AWS seconds, defaults applied (see Options).
 	publishDelay, provisioning, imagePull, registration float64
 	log                                                 *slog.Logger
@@ -98,8 +106,8 @@ type Emulator struct {
 
 // New returns an Emulator with no resources except CodeDeploy's predefined deployment configs.
 func New(opts Options) *Emulator {
-	if opts.TimeScale <= 0 {
-		opts.TimeScale = 1
+	if opts.Clock == nil {
+		opts.Clock = awsclock.New(opts.TimeScale)
 	}
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
@@ -114,7 +122,8 @@ func New(opts Options) *Emulator {
 	e := &Emulator{
 		region:  opts.Region,
 		account: opts.AccountID,
-		scale:   dataplane.Scale(opts.TimeScale),
+		clock:   opts.Clock,
+		scale:   dataplane.Scale(opts.Clock.Scale()),
 		log:     opts.Logger,
 
 		publishDelay: latency(opts.MetricPublishDelaySeconds, DefaultMetricPublishDelaySeconds),
@@ -147,8 +156,17 @@ func (e *Emulator) Recorder() *dataplane.Recorder { return e.recorder }
 // Scale returns the emulator's time scale.
 func (e *Emulator) Scale() dataplane.Scale { return e.scale }
 
-// d converts an AWS-configured duration in seconds to real time.
+// Clock returns the emulator's AWS clock.
+func (e *Emulator) Clock() *awsclock.Clock { return e.clock }
+
+// now is the current AWS time.
+func (e *Emulator) now() time.Time { return e.clock.Now() }
+
+// d converts an AWS-configured duration in seconds to real time, for the real timers of the data plane.
 func (e *Emulator) d(awsSeconds float64) time.Duration { return e.scale.D(awsSeconds) }
+
+// seconds is an AWS duration of s AWS seconds.
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // ServeHTTP routes a request to its service and protocol: X-Amz-Target for JSON, the
 // /service/<name>/operation/<op> path for rpcv2-CBOR, and Action/Version (or the SigV4 credential
@@ -242,7 +260,12 @@ func (e *Emulator) goBackground(f func()) {
 	}()
 }
 
-// sleep waits d or until the emulator closes; it reports whether the emulator is still open.
+// sleepAWS waits d of AWS time or until the emulator closes; it reports whether the emulator is
+// still open.
+func (e *Emulator) sleepAWS(d time.Duration) bool { return e.sleep(e.clock.RealDuration(d)) }
+
+// sleep waits d of real time or until the emulator closes; it reports whether the emulator is still
+// open.
 func (e *Emulator) sleep(d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -144,6 +144,9 @@ func (w *world) provision(o worldOptions) {
 	w.eventually(func() bool { return w.healthyTargets(w.blue.ARN) == o.desired }, "blue targets healthy")
 }
 
+// now is the emulator's AWS time: every timestamp its APIs answer is on this clock.
+func (w *world) now() time.Time { return w.emu.Clock().Now() }
+
 // register registers a task definition revision running the model server image tag.
 func (w *world) register(tag string, env map[string]string) TaskDefinition {
 	w.t.Helper()

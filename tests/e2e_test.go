@@ -23,8 +23,7 @@ func TestReleasesUnderLoadFailNoRequestAndANeverReadyGreenIsRolledBack(t *testin
 	defer cancel()
 	var progress bytes.Buffer
 	rep, err := rehearsal.Run(ctx, rehearsal.Options{
-		StackFile: "../Pulumi.dev.yaml", TimeScale: 60, Rate: 100, Settle: 2 * time.Second,
-		DeployerFlags: rehearsal.DeployerFlags, Progress: &progress,
+		StackFile: "../Pulumi.dev.yaml", TimeScale: 60, Rate: 100, Settle: 2 * time.Minute, Progress: &progress,
 		Releases: []rehearsal.Release{
 			{Tag: "v2", Why: "a good model"},
 			{Tag: "v3", Env: []string{"SIM_NEVER_READY=true"}, Why: "a model that never becomes ready"},

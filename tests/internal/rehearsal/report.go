@@ -35,6 +35,7 @@ type ReleaseReport struct {
 	Outcome      string       `json:"outcome"`
 	ExitCode     int          `json:"exit_code"`
 	Why          string       `json:"why"`
+	Args         []string     `json:"args"` // the deployer arguments it ran with (production timing defaults)
 	DeploymentID string       `json:"deployment_id,omitempty"`
 	Reason       string       `json:"reason,omitempty"`
 	StartS       float64      `json:"start_s"`
@@ -70,7 +71,7 @@ type TrafficSummary struct {
 }
 
 func (r *Report) addRelease(lg *load, rel Release, d deployResult) {
-	rr := ReleaseReport{Image: d.result.Image, Outcome: string(d.result.Outcome), ExitCode: d.exitCode, Why: rel.Why,
+	rr := ReleaseReport{Image: d.result.Image, Outcome: string(d.result.Outcome), ExitCode: d.exitCode, Why: rel.Why, Args: d.args,
 		DeploymentID: d.result.DeploymentID, StartS: secs(lg.since(d.start)), EndS: secs(lg.since(d.end))}
 	if rr.Image == "" {
 		rr.Image = rel.Tag

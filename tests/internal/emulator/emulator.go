@@ -15,6 +15,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -40,6 +41,13 @@ type Options struct {
 	AccountID string
 	// Logger receives one line per API call and per lifecycle change. Nil discards.
 	Logger *slog.Logger
+	// Faults are injected into API calls (see ParseFaults); FaultSeed seeds their draws (zero picks a
+	// seed, which Emulator.FaultSeed reports, so that a run can be repeated).
+	Faults    Faults
+	FaultSeed uint64
+	// NoRateLimits turns off the per-account request rates (see rateCategories): no call is throttled
+	// unless a fault says so.
+	NoRateLimits bool
 
 	// The following are AWS-side latencies in AWS seconds (on the AWS clock like every AWS duration).
 	// Zero takes the default; a negative value turns the latency off.
@@ -88,6 +96,8 @@ type Emulator struct {
 	publishDelay, provisioning, imagePull, registration float64
 	log                                                 *slog.Logger
 	recorder                                            *dataplane.Recorder
+	faults                                              *faultInjector
+	limiter                                             *rateLimiter // nil: no rate limits
 
 	ctx    context.Context // cancelled by Close; every background loop watches it
 	cancel context.CancelFunc
@@ -134,6 +144,13 @@ func New(opts Options) *Emulator {
 		ctx:          ctx,
 		cancel:       cancel,
 	}
+	if opts.FaultSeed == 0 {
+		opts.FaultSeed = rand.Uint64()
+	}
+	e.faults = newFaultInjector(opts.Faults, opts.FaultSeed)
+	if !opts.NoRateLimits {
+		e.limiter = &rateLimiter{}
+	}
 	e.ecs.init()
 	e.elb.init()
 	e.cd.init()
@@ -158,6 +175,12 @@ func (e *Emulator) Scale() dataplane.Scale { return e.scale }
 
 // Clock returns the emulator's AWS clock.
 func (e *Emulator) Clock() *awsclock.Clock { return e.clock }
+
+// FaultSeed returns the seed of the injected faults' draws.
+func (e *Emulator) FaultSeed() uint64 { return e.faults.seed }
+
+// Faults returns the injected faults.
+func (e *Emulator) Faults() Faults { return e.faults.faults }
 
 // now is the current AWS time.
 func (e *Emulator) now() time.Time { return e.clock.Now() }
@@ -218,6 +241,20 @@ func (e *Emulator) queryService(r *http.Request, form url.Values) *service {
 	}
 	if s := e.bySigning[credentialScopeService(r)]; s != nil && s.queryVersion != "" {
 		return s
+	}
+	return nil
+}
+
+// admit decides whether an API call is served: an injected fault answers it first, then the
+// account's rate limits (on AWS time) may throttle it.
+func (e *Emulator) admit(svc *service, action string) *awsError {
+	if ae := e.faults.inject(svc, action); ae != nil {
+		e.log.Debug("aws call faulted", "service", svc.name, "action", action, "error", ae)
+		return ae
+	}
+	if e.limiter != nil && !e.limiter.admit(rateCategories(svc.name, action), e.now()) {
+		e.log.Debug("aws call throttled", "service", svc.name, "action", action)
+		return throttlingErr(svc)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -55,6 +56,7 @@ type getMetricDataInput struct {
 	EndTime           awsTime
 	ScanBy            string
 	MaxDatapoints     int
+	NextToken         string
 }
 
 type messageData struct {
@@ -74,6 +76,41 @@ type metricDataResult struct {
 type getMetricDataOutput struct {
 	MetricDataResults []metricDataResult
 	Messages          []messageData
+	NextToken         string `json:",omitempty"`
+}
+
+// maxDatapoints is GetMetricData's page when MaxDatapoints is absent (its documented default).
+const maxDatapoints = 100_800
+
+// pageDatapoints keeps the page of every result's datapoints that the token starts, MaxDatapoints
+// in all, counted across the results in order; a result cut short is PartialData.
+func pageDatapoints(out *getMetricDataOutput, token string, size int) error {
+	if size <= 0 {
+		size = maxDatapoints
+	}
+	total := 0
+	for _, r := range out.MetricDataResults {
+		total += len(r.Values)
+	}
+	from, next, ok := pageOf(make([]struct{}, total), token, size)
+	if !ok {
+		return queryErr("InvalidNextToken", "InvalidNextToken", http.StatusBadRequest, "The NextToken %q is not valid.", token)
+	}
+	start, _ := strconv.Atoi(token)
+	end := start + len(from)
+	seen := 0
+	for i := range out.MetricDataResults {
+		r := &out.MetricDataResults[i]
+		n := len(r.Values)
+		lo, hi := min(max(start-seen, 0), n), min(max(end-seen, 0), n)
+		if hi < n {
+			r.StatusCode = "PartialData"
+		}
+		r.Timestamps, r.Values = r.Timestamps[lo:hi], r.Values[lo:hi]
+		seen += n
+	}
+	out.NextToken = next
+	return nil
 }
 
 // getMetricData answers MetricStat queries from the data plane and evaluates arithmetic
@@ -126,7 +163,7 @@ func (e *Emulator) getMetricData(_ context.Context, in *getMetricDataInput) (*ge
 		}
 		out.MetricDataResults = append(out.MetricDataResults, r)
 	}
-	return out, nil
+	return out, pageDatapoints(out, in.NextToken, in.MaxDatapoints)
 }
 
 // metricStatSeries answers each MetricStat query of a GetMetricData request, by query id.
@@ -166,6 +203,7 @@ type describeAlarmsInput struct {
 	AlarmTypes      []string
 	StateValue      string
 	MaxRecords      int
+	NextToken       string
 }
 
 type metricAlarmDescription struct {
@@ -199,6 +237,7 @@ type metricAlarmDescription struct {
 type describeAlarmsOutput struct {
 	MetricAlarms    []metricAlarmDescription
 	CompositeAlarms []struct{}
+	NextToken       string `json:",omitempty"`
 }
 
 func (a *metricAlarm) describe() metricAlarmDescription {
@@ -231,6 +270,14 @@ func (e *Emulator) describeAlarms(_ context.Context, in *describeAlarmsInput) (*
 			continue
 		}
 		out.MetricAlarms = append(out.MetricAlarms, a.describe())
+	}
+	// CloudWatch documents MaxRecords as 1-100 but not its default: 50 is an estimate.
+	n, ok := pageSize(in.MaxRecords, 50, 1, 100)
+	if !ok {
+		return nil, cwInvalid("The parameter MaxRecords must be between 1 and 100.")
+	}
+	if out.MetricAlarms, out.NextToken, ok = pageOf(out.MetricAlarms, in.NextToken, n); !ok {
+		return nil, queryErr("InvalidNextToken", "InvalidNextToken", http.StatusBadRequest, "The NextToken %q is not valid.", in.NextToken)
 	}
 	return out, nil
 }

@@ -241,11 +241,10 @@ func (e *Emulator) listDeployments(_ context.Context, in *listDeploymentsInput) 
 		}
 		ids = append(ids, d.id)
 	}
-	page, next, ok := pageOf(ids, in.NextToken, 100)
-	if !ok {
-		return nil, clientErr("InvalidNextTokenException", "The next token was specified in an invalid format.")
-	}
-	return &listDeploymentsOutput{Deployments: nonNil(page), NextToken: next}, nil
+	out := &listDeploymentsOutput{}
+	var err error
+	out.Deployments, out.NextToken, err = codeDeployPage(ids, in.NextToken)
+	return out, err
 }
 
 type continueDeploymentInput struct {

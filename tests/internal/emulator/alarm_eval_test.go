@@ -54,8 +54,7 @@ func TestRealTargetErrorsDriveA5xxAlarmAndCodeDeployRollsBack(t *testing.T) {
 	out, err := w.cw.DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"web-green-5xx"}})
 	require.NoError(t, err)
 	assert.Contains(t, aws.ToString(out.MetricAlarms[0].StateReason), "Threshold Crossed")
-	require.NotNil(t, info.RollbackInfo)
-	w.waitStatus(aws.ToString(info.RollbackInfo.RollbackDeploymentId), cdtypes.DeploymentStatusSucceeded)
+	w.waitStatus(w.rollbackOf(id), cdtypes.DeploymentStatusSucceeded)
 	assert.Equal(t, "v1", w.version(w.test), "test traffic back on the original")
 }
 

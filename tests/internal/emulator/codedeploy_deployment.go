@@ -25,8 +25,9 @@ type deployment struct {
 	autoRollbackEnabled bool
 	autoRollbackEvents  []string
 	alarmOverride       *alarmConfiguration
-	rollbackDeployment  string // the rollback this deployment triggered
-	rollbackTrigger     string // the deployment this one rolls back
+	rollbackDeployment  string    // the rollback this deployment triggered
+	rollbackVisible     time.Time // when GetDeployment starts showing it (rollbackInfo shows late)
+	rollbackTrigger     string    // the deployment this one rolls back
 	rollbackMessage     string
 
 	events        []*lifecycleEvent
@@ -40,6 +41,7 @@ type deployment struct {
 	readyContinued       bool
 	terminationContinued bool
 	stopRequest          *outcome
+	stopAt               time.Time // when a requested stop takes effect (StopDeployment answers Pending)
 }
 
 func (d *deployment) terminal() bool {
@@ -197,7 +199,7 @@ func (e *Emulator) startRollback(d *deployment) {
 		original: d.original, replacement: d.replacement, targetStatus: "Pending", targetUpdated: now,
 		autoRollbackEnabled: d.autoRollbackEnabled, autoRollbackEvents: d.autoRollbackEvents}
 	r.rollbackMessage = fmt.Sprintf("Rollback deployment for deployment %s, which was %s.", d.id, d.status)
-	d.rollbackDeployment = r.id
+	d.rollbackDeployment, d.rollbackVisible = r.id, now.Add(seconds(e.rollbackInfoDelay))
 	d.rollbackMessage = fmt.Sprintf("Deployment %s was %s; rollback deployment %s reroutes traffic to the original task set.",
 		d.id, d.status, r.id)
 	e.cd.deployments = append(e.cd.deployments, r)
@@ -208,7 +210,8 @@ func (e *Emulator) startRollback(d *deployment) {
 }
 
 // runRollback reroutes test then production traffic to the original task set, makes it PRIMARY
-// again and drains the replacement. Install-type events are Skipped: nothing is installed.
+// again and drains the replacement. Install-type events are Skipped: nothing is installed. Traffic
+// is back within its first seconds; the deployment ends RollbackSeconds after its creation.
 func (e *Emulator) runRollback(r *deployment) {
 	if !e.begin(r) {
 		return
@@ -241,7 +244,7 @@ func (e *Emulator) runRollback(r *deployment) {
 			return
 		}
 	}
-	if !e.sleepAWS(time.Second) {
+	if !e.sleepAWS(max(r.created.Add(seconds(e.rollbackDuration)).Sub(e.now()), time.Second)) {
 		return
 	}
 	e.mu.Lock()

@@ -84,6 +84,8 @@ func (e *Emulator) finishDeployment(d *deployment, err error) {
 	if err == nil {
 		if o := e.interruption(d); o != nil {
 			err = o
+		} else if d.stopRequest != nil {
+			err = d.stopRequest // requested, not yet in effect: still honoured
 		}
 	}
 	var o *outcome
@@ -184,7 +186,8 @@ func (e *Emulator) hookAfterTest(d *deployment) (bool, error) {
 // serve, and waits for its steady state: every task RUNNING and healthy from the load balancer and
 // its container health check. It waits on the stability ECS reports (the scheduler's ts.steady,
 // DescribeTaskSets' stabilityStatus), never on a reading of its own that could run ahead of it.
-// CodeDeploy gives up after 60 minutes.
+// With InstallIgnoresHealth it waits only for every task to be RUNNING. CodeDeploy gives up after
+// 60 minutes.
 func (e *Emulator) install(d *deployment) (bool, error) {
 	e.mu.Lock()
 	svc := e.groupService(d.group)
@@ -207,7 +210,11 @@ func (e *Emulator) install(d *deployment) (bool, error) {
 		"targetGroup", other.name, "original", live.name)
 	ts := d.replacement
 	e.mu.Unlock()
-	err := e.waitFor(d, installTimeoutMinutes*time.Minute, func() bool { return ts.steady })
+	installed := func() bool { return ts.steady }
+	if e.installIgnoresHealth {
+		installed = func() bool { pending, running := ts.counts(); return pending == 0 && running == ts.desired() }
+	}
+	err := e.waitFor(d, installTimeoutMinutes*time.Minute, installed)
 	if errors.Is(err, errWaitExpired) {
 		return false, &outcome{status: statusFailed, code: "TIMEOUT", rollbackEvent: "DEPLOYMENT_FAILURE",
 			message: "The deployment timed out while waiting for the replacement task set to become healthy. " +
@@ -362,7 +369,7 @@ func (e *Emulator) pause(d *deployment, dur time.Duration) error {
 // interruption returns why the deployment must end now: a StopDeployment request or an alarm
 // of the group's alarm configuration in ALARM.
 func (e *Emulator) interruption(d *deployment) *outcome {
-	if d.stopRequest != nil {
+	if d.stopRequest != nil && !e.now().Before(d.stopAt) {
 		return d.stopRequest
 	}
 	return e.alarmOutcome(d)

@@ -196,7 +196,7 @@ func TestLambdaHooksFailTheirLifecycleEvent(t *testing.T) {
 	require.NotNil(t, ev.Diagnostics)
 	assert.Contains(t, aws.ToString(ev.Diagnostics.Message),
 		"the emulator cannot invoke Lambda hook arn:aws:lambda:us-east-1:123456789012:function:smoke")
-	w.waitStatus(aws.ToString(info.RollbackInfo.RollbackDeploymentId), cdtypes.DeploymentStatusSucceeded)
+	w.waitStatus(w.rollbackOf(id), cdtypes.DeploymentStatusSucceeded)
 	assert.Equal(t, "v1", w.version(w.prod))
 }
 
@@ -228,7 +228,6 @@ func TestAStopRequestedAsTheTerminationWaitEndsIsNotLost(t *testing.T) {
 	w.emu.mu.Unlock()
 	info := w.waitStatus(id, cdtypes.DeploymentStatusStopped)
 	assert.Equal(t, cdtypes.ErrorCodeManualStop, info.ErrorInformation.Code)
-	require.NotNil(t, info.RollbackInfo)
-	w.waitStatus(aws.ToString(info.RollbackInfo.RollbackDeploymentId), cdtypes.DeploymentStatusSucceeded)
+	w.waitStatus(w.rollbackOf(id), cdtypes.DeploymentStatusSucceeded)
 	assert.Equal(t, "v1", w.version(w.prod))
 }

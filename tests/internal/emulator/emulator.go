@@ -66,6 +66,22 @@ type Options struct {
 	// TargetRegistrationSeconds is how long a newly registered target stays
 	// initial/Elb.RegistrationInProgress before the load balancer health-checks it; default 10.
 	TargetRegistrationSeconds int
+	// StopSeconds is how long after StopDeployment answers Pending the deployment stops (and its
+	// rollback, if any, is created); default 5. AWS documents that a stop may be Pending, not for
+	// how long: an estimate.
+	StopSeconds int
+	// RollbackInfoSeconds is how long after a deployment stops or fails its rollbackInfo shows in
+	// GetDeployment; default 5, an estimate of what is reported: the rollback id appears late.
+	RollbackInfoSeconds int
+	// RollbackSeconds is how long a rollback deployment takes from its creation to Succeeded (traffic
+	// is rerouted within its first seconds); default 60, an estimate of the "seconds to a minute"
+	// reported.
+	RollbackSeconds int
+
+	// InstallIgnoresHealth makes CodeDeploy's Install end once the replacement tasks are RUNNING,
+	// healthy or not, as users report of AWS (aws/containers-roadmap#1941). Off, Install waits for
+	// the task set's steady state: every target healthy.
+	InstallIgnoresHealth bool
 }
 
 // Defaults of the latency Options.
@@ -74,6 +90,9 @@ const (
 	DefaultTaskProvisioningSeconds   = 10
 	DefaultImagePullSeconds          = 30
 	DefaultTargetRegistrationSeconds = 10
+	DefaultStopSeconds               = 5
+	DefaultRollbackInfoSeconds       = 5
+	DefaultRollbackSeconds           = 60
 )
 
 // latency returns an Options latency: the default when zero, none when negative.
@@ -94,6 +113,8 @@ type Emulator struct {
 	scale           dataplane.Scale // the clock's scale, for the data plane's AWS-configured durations
 	// AWS-side latencies in AWS seconds, defaults applied (see Options).
 	publishDelay, provisioning, imagePull, registration float64
+	stopDelay, rollbackInfoDelay, rollbackDuration      float64
+	installIgnoresHealth                                bool
 	log                                                 *slog.Logger
 	recorder                                            *dataplane.Recorder
 	faults                                              *faultInjector
@@ -140,9 +161,14 @@ func New(opts Options) *Emulator {
 		provisioning: latency(opts.TaskProvisioningSeconds, DefaultTaskProvisioningSeconds),
 		imagePull:    latency(opts.ImagePullSeconds, DefaultImagePullSeconds),
 		registration: latency(opts.TargetRegistrationSeconds, DefaultTargetRegistrationSeconds),
-		recorder:     dataplane.NewRecorder(),
-		ctx:          ctx,
-		cancel:       cancel,
+
+		stopDelay:            latency(opts.StopSeconds, DefaultStopSeconds),
+		rollbackInfoDelay:    latency(opts.RollbackInfoSeconds, DefaultRollbackInfoSeconds),
+		rollbackDuration:     latency(opts.RollbackSeconds, DefaultRollbackSeconds),
+		installIgnoresHealth: opts.InstallIgnoresHealth,
+		recorder:             dataplane.NewRecorder(),
+		ctx:                  ctx,
+		cancel:               cancel,
 	}
 	if opts.FaultSeed == 0 {
 		opts.FaultSeed = rand.Uint64()

@@ -248,6 +248,20 @@ func (w *world) waitStatus(id string, want cdtypes.DeploymentStatus) *cdtypes.De
 	}
 }
 
+// rollbackOf waits for a stopped or failed deployment's rollbackInfo, which CodeDeploy shows only
+// a while after the deployment ended, and returns the rollback deployment's id.
+func (w *world) rollbackOf(id string) string {
+	w.t.Helper()
+	var rollback string
+	w.eventually(func() bool {
+		if ri := w.deployment(id).RollbackInfo; ri != nil {
+			rollback = aws.ToString(ri.RollbackDeploymentId)
+		}
+		return rollback != ""
+	}, "the rollback of "+id)
+	return rollback
+}
+
 // eventually polls cond every 5 ms for up to 20 s.
 func (w *world) eventually(cond func() bool, what string) {
 	w.t.Helper()

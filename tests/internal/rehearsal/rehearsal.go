@@ -72,11 +72,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if !ok {
 		return nil, fmt.Errorf("read %s: %s:image has no tag to replace", opts.StackFile, infra.Project)
 	}
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
-		if os.Getenv(k) == "" {
-			os.Setenv(k, "rehearsal")
-		}
-	}
+	placeholderCredentials()
 	dir, err := os.MkdirTemp("", "rehearsal-")
 	if err != nil {
 		return nil, fmt.Errorf("create work directory: %w", err)
@@ -90,16 +86,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer stack.Close()
 	clock := stack.Server.Clock()
-	outputs, suite := filepath.Join(dir, "outputs.json"), filepath.Join(dir, "suite.yaml")
-	var buf bytes.Buffer
-	if err := stack.WriteOutputs(&buf); err != nil {
+	outputs, suite, err := writeInputs(dir, stack)
+	if err != nil {
 		return nil, err
-	}
-	if err := os.WriteFile(outputs, buf.Bytes(), 0o600); err != nil {
-		return nil, fmt.Errorf("write stack outputs: %w", err)
-	}
-	if err := os.WriteFile(suite, Suite, 0o600); err != nil {
-		return nil, fmt.Errorf("write validation suite: %w", err)
 	}
 	prodURL, _ := stack.Outputs["prodUrl"].(string)
 	if err := stack.WaitServing(ctx); err != nil {
@@ -113,17 +102,15 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	defer func() { stopLoad(); <-loadDone }()
 
 	rep := &Report{Stack: opts.StackFile, TimeScale: clock.Scale(), Rate: opts.Rate}
+	if fs := stack.Server.Faults(); len(fs) > 0 {
+		rep.Faults, rep.FaultSeed = fs.String(), stack.Server.FaultSeed()
+	}
 	_ = clock.Sleep(ctx, opts.Settle)
 	for _, r := range opts.Releases {
 		if ctx.Err() != nil {
 			break
 		}
-		args := []string{"deploy", "--stack-outputs", outputs, "--endpoint-url", stack.Server.URL,
-			"--image", repo + ":" + r.Tag, "--validation-suite", suite, "--output", "json",
-			"--description", "rehearsal: " + r.Why}
-		for _, e := range r.Env {
-			args = append(args, "--env", e)
-		}
+		args := deployArgs(outputs, suite, stack.Server.URL, repo+":"+r.Tag, r)
 		rep.addRelease(lg, r, runDeployer(ctx, args, clock, opts.Progress))
 	}
 	_ = clock.Sleep(ctx, opts.Settle)
@@ -131,6 +118,43 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	<-loadDone
 	rep.addLoad(lg.snapshot(), time.Since(lg.start))
 	return rep, ctx.Err()
+}
+
+// placeholderCredentials sets placeholder AWS credentials when none are in the environment, so
+// that the SDK does not go looking for an instance role (the emulator accepts any).
+func placeholderCredentials() {
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		if os.Getenv(k) == "" {
+			os.Setenv(k, "rehearsal")
+		}
+	}
+}
+
+// writeInputs writes the deployer's inputs into dir: the stack outputs and the validation suite.
+func writeInputs(dir string, stack *provision.Stack) (outputs, suite string, err error) {
+	outputs, suite = filepath.Join(dir, "outputs.json"), filepath.Join(dir, "suite.yaml")
+	var buf bytes.Buffer
+	if err := stack.WriteOutputs(&buf); err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(outputs, buf.Bytes(), 0o600); err != nil {
+		return "", "", fmt.Errorf("write stack outputs: %w", err)
+	}
+	if err := os.WriteFile(suite, Suite, 0o600); err != nil {
+		return "", "", fmt.Errorf("write validation suite: %w", err)
+	}
+	return outputs, suite, nil
+}
+
+// deployArgs are the arguments of a release's `deployer deploy`: its inputs, its image and
+// environment, and no timing flag (on the emulator's clock the production defaults hold).
+func deployArgs(outputs, suite, endpoint, image string, r Release) []string {
+	args := []string{"deploy", "--stack-outputs", outputs, "--endpoint-url", endpoint,
+		"--image", image, "--validation-suite", suite, "--output", "json", "--description", "rehearsal: " + r.Why}
+	for _, e := range r.Env {
+		args = append(args, "--env", e)
+	}
+	return args
 }
 
 // deployResult is a deploy's JSON result with the arguments and the (real) times it ran.

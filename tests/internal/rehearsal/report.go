@@ -15,6 +15,9 @@ type Report struct {
 	Stack     string  `json:"stack"`
 	TimeScale float64 `json:"timescale"`
 	Rate      int     `json:"target_rps"`
+	// Faults are the API faults the emulator injected and FaultSeed the seed of their draws.
+	Faults    string  `json:"faults,omitempty"`
+	FaultSeed uint64  `json:"fault_seed,omitempty"`
 	DurationS float64 `json:"duration_s"`
 	// Requests are production requests sent through the prod listener; Failed did not get a 200.
 	Requests       int            `json:"requests"`

@@ -14,12 +14,12 @@ import (
 
 // A stop takes AWS-like time: StopDeployment answers Pending and the deployment is still running on
 // the next read; once Stopped, its rollbackInfo is not there yet; the rollback deployment takes its
-// time to finish. Here a stop takes 600 AWS seconds, the rollback id 600 more to show, and the
-// rollback 1200 (one, one and two real seconds at 600x).
+// time to finish. Here a stop takes 1800 AWS seconds, the rollback id 3000 more to show, and the
+// rollback 1200 (three, five and two real seconds at 600x: room for a loaded machine's reads).
 func TestAStopTakesItsTimeAndTheRollbackShowsLate(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOptions{readyWait: 600, rollbackEvents: []string{"DEPLOYMENT_STOP_ON_REQUEST"},
-		emu: Options{StopSeconds: 600, RollbackInfoSeconds: 600, RollbackSeconds: 1200}})
+		emu: Options{StopSeconds: 1800, RollbackInfoSeconds: 3000, RollbackSeconds: 1200}})
 	id := w.deploy("v2", nil)
 	w.waitStatus(id, cdtypes.DeploymentStatusReady)
 	requested := w.now()
@@ -30,12 +30,12 @@ func TestAStopTakesItsTimeAndTheRollbackShowsLate(t *testing.T) {
 
 	info := w.waitStatus(id, cdtypes.DeploymentStatusStopped)
 	assert.Nil(t, info.RollbackInfo, "the rollback id is not on the first read that shows the stop")
-	assert.GreaterOrEqual(t, aws.ToTime(info.CompleteTime).Sub(requested), 600*time.Second)
+	assert.GreaterOrEqual(t, aws.ToTime(info.CompleteTime).Sub(requested), 1800*time.Second)
 
 	rollback := w.waitStatus(w.rollbackOf(id), cdtypes.DeploymentStatusSucceeded)
 	took := aws.ToTime(rollback.CompleteTime).Sub(aws.ToTime(rollback.CreateTime))
 	assert.GreaterOrEqual(t, took, 1200*time.Second)
-	assert.Less(t, took, 1500*time.Second)
+	assert.Less(t, took, 12000*time.Second, "not scaled twice")
 	assert.Equal(t, "v1", w.version(w.test), "test traffic back on the original")
 }
 

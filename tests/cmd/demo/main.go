@@ -44,8 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "demo: provisioning %s on the emulator (time scale %gx), %d requests/s through the prod listener\n", *stack, *scale, *rate)
 	rep, err := rehearsal.Run(ctx, rehearsal.Options{
-		StackFile: *stack, TimeScale: *scale, Rate: *rate, Settle: 3 * time.Second,
-		DeployerFlags: rehearsal.DeployerFlags, Progress: progress,
+		StackFile: *stack, TimeScale: *scale, Rate: *rate, Settle: 3 * time.Minute, Progress: progress,
 		Releases: []rehearsal.Release{
 			{Tag: "v2", Env: []string{"SIM_STARTUP_SECONDS=120"}, Why: "a good model that takes 2 minutes to load"},
 			{Tag: "v3", Env: []string{"SIM_PREDICTION_BIAS=0.5"}, Why: "healthy, but its predictions are wrong"},

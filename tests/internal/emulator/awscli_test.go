@@ -92,6 +92,42 @@ func TestAWSCLIReadsTheEmulator(t *testing.T) {
 		require.Len(t, alarms, 1)
 		assert.Equal(t, "cli-alarm", alarms[0].(map[string]any)["AlarmName"])
 	})
+	// The CLI pages with --page-size (MaxRecords, PageSize, maxResults) and follows the tokens; with
+	// --max-items it stops and prints the token to resume from.
+	t.Run("cloudwatch describe-alarms pages", func(t *testing.T) {
+		t.Parallel()
+		for _, name := range []string{"page-1", "page-2", "page-3"} {
+			_, err := w.emu.PutMetricAlarm(MetricAlarmInput{AlarmName: name, Namespace: "AWS/ApplicationELB",
+				MetricName: "RequestCount", Statistic: "Sum", Period: 60, EvaluationPeriods: 1, Threshold: 1,
+				ComparisonOperator: "GreaterThanThreshold"})
+			require.NoError(t, err)
+		}
+		out := run(t, "cloudwatch", "describe-alarms", "--alarm-name-prefix", "page-", "--page-size", "1")
+		assert.Len(t, out["MetricAlarms"], 3, "one alarm a page, every page read")
+		out = run(t, "cloudwatch", "describe-alarms", "--alarm-name-prefix", "page-", "--page-size", "1", "--max-items", "2")
+		assert.Len(t, out["MetricAlarms"], 2)
+		assert.NotEmpty(t, out["NextToken"])
+	})
+	// ELBv2's own parameter is PageSize, so the CLI passes --page-size through and leaves paging to the
+	// caller: one group, and the marker of the next.
+	t.Run("elbv2 describe-target-groups pages", func(t *testing.T) {
+		t.Parallel()
+		out := run(t, "elbv2", "describe-target-groups", "--page-size", "1")
+		require.Len(t, out["TargetGroups"], 1)
+		marker, _ := out["NextMarker"].(string)
+		require.NotEmpty(t, marker)
+		next := run(t, "elbv2", "describe-target-groups", "--page-size", "1", "--marker", marker)
+		require.Len(t, next["TargetGroups"], 1)
+		assert.NotEqual(t, out["TargetGroups"], next["TargetGroups"])
+		assert.Nil(t, next["NextMarker"], "the last page")
+	})
+	t.Run("ecs list-task-definitions and list-tasks page", func(t *testing.T) {
+		t.Parallel()
+		out := run(t, "ecs", "list-task-definitions", "--page-size", "1")
+		assert.Len(t, out["taskDefinitionArns"], 2)
+		out = run(t, "ecs", "list-tasks", "--cluster", "web-cluster", "--page-size", "1")
+		assert.GreaterOrEqual(t, len(out["taskArns"].([]any)), 2)
+	})
 	t.Run("deploy error shape", func(t *testing.T) {
 		t.Parallel()
 		_, err := w.cd.GetDeployment(context.Background(), &codedeploy.GetDeploymentInput{DeploymentId: aws.String("d-AAAAAAAAA")})

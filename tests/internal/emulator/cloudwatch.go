@@ -21,7 +21,7 @@ type Dimension struct {
 }
 
 // MetricAlarmInput is PutMetricAlarm's input for a single-metric alarm; the field names are
-// CloudWatch's. Period is in AWS seconds and is divided by the time scale when evaluating.
+// CloudWatch's. Period is in AWS seconds, on the emulator's AWS clock like every period.
 type MetricAlarmInput struct {
 	AlarmName               string
 	AlarmDescription        string      `json:",omitempty"`
@@ -69,7 +69,7 @@ func cwInvalid(format string, args ...any) *awsError {
 }
 
 // PutMetricAlarm creates or replaces a metric alarm; it starts in INSUFFICIENT_DATA and is
-// evaluated once per (scaled) period against the data plane's metrics (see evaluateAlarm).
+// evaluated once per period (AWS time) against the data plane's metrics (see evaluateAlarm).
 func (e *Emulator) PutMetricAlarm(in MetricAlarmInput) (string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -107,7 +107,7 @@ func (e *Emulator) putMetricAlarm(in MetricAlarmInput) (*metricAlarm, error) {
 	if in.TreatMissingData == "" {
 		in.TreatMissingData = "missing"
 	}
-	now := time.Now()
+	now := e.now()
 	a := e.alarmByName(in.AlarmName)
 	if a == nil {
 		a = &metricAlarm{arn: e.arn("cloudwatch", "alarm:"+in.AlarmName), state: AlarmInsufficientData,
@@ -142,7 +142,7 @@ func (e *Emulator) AlarmState(name string) (string, error) {
 }
 
 func (e *Emulator) setAlarmState(a *metricAlarm, state, reason, data string) {
-	now := time.Now()
+	now := e.now()
 	if a.state != state {
 		a.transitioned = now
 		e.log.Info("cloudwatch alarm state", "alarm", a.spec.AlarmName, "state", state, "reason", reason)

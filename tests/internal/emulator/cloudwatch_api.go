@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -55,6 +56,7 @@ type getMetricDataInput struct {
 	EndTime           awsTime
 	ScanBy            string
 	MaxDatapoints     int
+	NextToken         string
 }
 
 type messageData struct {
@@ -74,13 +76,48 @@ type metricDataResult struct {
 type getMetricDataOutput struct {
 	MetricDataResults []metricDataResult
 	Messages          []messageData
+	NextToken         string `json:",omitempty"`
+}
+
+// maxDatapoints is GetMetricData's page when MaxDatapoints is absent (its documented default).
+const maxDatapoints = 100_800
+
+// pageDatapoints keeps the page of every result's datapoints that the token starts, MaxDatapoints
+// in all, counted across the results in order; a result cut short is PartialData.
+func pageDatapoints(out *getMetricDataOutput, token string, size int) error {
+	if size <= 0 {
+		size = maxDatapoints
+	}
+	total := 0
+	for _, r := range out.MetricDataResults {
+		total += len(r.Values)
+	}
+	from, next, ok := pageOf(make([]struct{}, total), token, size)
+	if !ok {
+		return queryErr("InvalidNextToken", "InvalidNextToken", http.StatusBadRequest, "The NextToken %q is not valid.", token)
+	}
+	start, _ := strconv.Atoi(token)
+	end := start + len(from)
+	seen := 0
+	for i := range out.MetricDataResults {
+		r := &out.MetricDataResults[i]
+		n := len(r.Values)
+		lo, hi := min(max(start-seen, 0), n), min(max(end-seen, 0), n)
+		if hi < n {
+			r.StatusCode = "PartialData"
+		}
+		r.Timestamps, r.Values = r.Timestamps[lo:hi], r.Values[lo:hi]
+		seen += n
+	}
+	out.NextToken = next
+	return nil
 }
 
 // getMetricData answers MetricStat queries from the data plane and evaluates arithmetic
-// expressions over them. Periods and times are real time: the caller (the deployer, which is never
-// scaled) chose them, and counts over real periods need no scaling. Like CloudWatch it rounds the
-// start down to the period's clock boundary (a whole minute for minute periods) and returns nothing
-// newer than the publish delay: a request made a moment ago is not in CloudWatch yet.
+// expressions over them. Periods and times are AWS time, like the caller's (an in-process deployer
+// runs on the emulator's clock). Like CloudWatch it rounds the start down to the period's clock
+// boundary (a whole minute for minute periods) and returns nothing newer than the publish delay: a
+// request made a moment ago is not in CloudWatch yet.
 func (e *Emulator) getMetricData(_ context.Context, in *getMetricDataInput) (*getMetricDataOutput, error) {
 	if len(in.MetricDataQueries) == 0 {
 		return nil, queryErr("MissingRequiredParameterException", "MissingParameter", http.StatusBadRequest,
@@ -126,14 +163,14 @@ func (e *Emulator) getMetricData(_ context.Context, in *getMetricDataInput) (*ge
 		}
 		out.MetricDataResults = append(out.MetricDataResults, r)
 	}
-	return out, nil
+	return out, pageDatapoints(out, in.NextToken, in.MaxDatapoints)
 }
 
 // metricStatSeries answers each MetricStat query of a GetMetricData request, by query id.
 func (e *Emulator) metricStatSeries(in *getMetricDataInput) (map[string]timeSeries, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	published := time.Now().Add(-e.d(e.publishDelay))
+	published := e.now().Add(-seconds(e.publishDelay))
 	series := map[string]timeSeries{}
 	for _, q := range in.MetricDataQueries {
 		if q.MetricStat == nil {
@@ -166,6 +203,7 @@ type describeAlarmsInput struct {
 	AlarmTypes      []string
 	StateValue      string
 	MaxRecords      int
+	NextToken       string
 }
 
 type metricAlarmDescription struct {
@@ -200,6 +238,7 @@ type metricAlarmDescription struct {
 type describeAlarmsOutput struct {
 	MetricAlarms    []metricAlarmDescription
 	CompositeAlarms []struct{}
+	NextToken       string `json:",omitempty"`
 }
 
 func (a *metricAlarm) describe() metricAlarmDescription {
@@ -233,6 +272,14 @@ func (e *Emulator) describeAlarms(_ context.Context, in *describeAlarmsInput) (*
 			continue
 		}
 		out.MetricAlarms = append(out.MetricAlarms, a.describe())
+	}
+	// CloudWatch documents MaxRecords as 1-100 but not its default: 50 is an estimate.
+	n, ok := pageSize(in.MaxRecords, 50, 1, 100)
+	if !ok {
+		return nil, cwInvalid("The parameter MaxRecords must be between 1 and 100.")
+	}
+	if out.MetricAlarms, out.NextToken, ok = pageOf(out.MetricAlarms, in.NextToken, n); !ok {
+		return nil, queryErr("InvalidNextToken", "InvalidNextToken", http.StatusBadRequest, "The NextToken %q is not valid.", in.NextToken)
 	}
 	return out, nil
 }

@@ -32,7 +32,7 @@ func (e *Emulator) evaluateAlarms() {
 	defer e.wg.Done()
 	for e.sleep(e.supervisorTick()) {
 		e.mu.Lock()
-		now := time.Now()
+		now := e.now()
 		for _, a := range e.cw.alarms {
 			e.evaluateAlarm(a, now)
 		}
@@ -41,16 +41,16 @@ func (e *Emulator) evaluateAlarms() {
 }
 
 // evaluateAlarm evaluates an alarm over the last EvaluationPeriods periods (see assessAlarm). As in
-// CloudWatch it sees only whole periods, aligned to the clock, that ended at least the publish delay
-// ago: a request is not in any alarm until its minute is over and its datapoint published. It does
-// nothing until a new period has become available.
+// CloudWatch it sees only whole periods, aligned to the AWS clock, that ended at least the publish
+// delay ago: a request is not in any alarm until its minute is over and its datapoint published. It
+// does nothing until a new period has become available. now, periods and the delay are AWS time.
 func (e *Emulator) evaluateAlarm(a *metricAlarm, now time.Time) {
 	s := a.spec
-	period := e.d(float64(s.Period))
+	period := seconds(float64(s.Period))
 	if period <= 0 {
 		return
 	}
-	end := now.Add(-e.d(e.publishDelay)).Truncate(period)
+	end := now.Add(-seconds(e.publishDelay)).Truncate(period)
 	if !end.After(a.evaluatedTo) {
 		return
 	}
@@ -66,8 +66,8 @@ func (e *Emulator) evaluateAlarm(a *metricAlarm, now time.Time) {
 	}
 }
 
-// alarmDatapoints are the periods of [start, end) that have data, each with its statistic in AWS
-// terms (see rateFactor) and, when the low-sample rule needs it, its sample count in AWS terms.
+// alarmDatapoints are the periods of [start, end) that have data, each with its statistic and, when
+// the low-sample rule needs it, its sample count, both in AWS terms (queryMetric).
 func (e *Emulator) alarmDatapoints(s MetricAlarmInput, start, end time.Time, period time.Duration) []alarmDatapoint {
 	stat := s.Statistic
 	if stat == "" {
@@ -79,26 +79,24 @@ func (e *Emulator) alarmDatapoints(s MetricAlarmInput, start, end time.Time, per
 	if lowSampleMinimum(s) > 0 {
 		cts, cvs := e.queryMetric(m, "SampleCount", s.Unit, start, end, period)
 		for i, t := range cts {
-			counts[t] = cvs[i] * e.rateFactor(s.Namespace, s.MetricName, "SampleCount")
+			counts[t] = cvs[i]
 		}
 	}
-	f := e.rateFactor(s.Namespace, s.MetricName, stat)
 	points := make([]alarmDatapoint, len(ts))
 	for i, t := range ts {
-		points[i] = alarmDatapoint{value: vs[i] * f, samples: counts[t], newest: !t.Add(period).Before(end)}
+		points[i] = alarmDatapoint{value: vs[i], samples: counts[t], newest: !t.Add(period).Before(end)}
 	}
 	return points
 }
 
-// rateFactor is what an alarm multiplies a statistic by so that its threshold means what it means
-// in AWS. Requests arrive at real rates while an alarm period is compressed by the time scale: a
-// 60 s period lasts one real second at 60x and holds one second's worth of requests. Sums and sample
-// counts of per-request metrics (RequestCount, HTTPCode_*, TargetConnectionErrorCount,
-// TargetResponseTime's SampleCount) are therefore multiplied by the scale, to what the same request
-// rate gives over a real period; without it "5 errors a minute" would need 60 times AWS's error
-// rate. Averages, extremes and
-// percentiles do not depend on the period's length and are left alone, as are the host counts,
-// which are not per-request. GetMetricData needs no factor: its periods are real seconds.
+// rateFactor is what a statistic is multiplied by so that it means what it means in AWS. Requests
+// arrive at real rates while an AWS period lasts 1/scale of its real length: a 60 s period lasts one
+// real second at 60x and holds one second's worth of requests. Sums and sample counts of
+// per-request metrics (RequestCount, HTTPCode_*, TargetConnectionErrorCount, TargetResponseTime's
+// SampleCount) are therefore multiplied by the scale, to what the same request rate gives over the
+// AWS period (150 real requests/s at 60x read as 9,000 per AWS minute); without it "5 errors a
+// minute" would need 60 times AWS's error rate. Averages, extremes and percentiles do not depend on
+// the period's length and are left alone, as are the host counts, which are not per-request.
 func (e *Emulator) rateFactor(namespace, metric, stat string) float64 {
 	switch {
 	case namespace != albNamespace, stat != "Sum" && stat != "SampleCount",
@@ -141,10 +139,12 @@ func formatFloat(f float64) string {
 	return fmt.Sprint(f)
 }
 
-// queryMetric answers an AWS/ApplicationELB metric from the data plane Recorder, for the dimensions
-// ALB publishes it with: LoadBalancer (its listeners), with TargetGroup for the per-group metrics. As
-// in CloudWatch, any other combination of dimensions, a unit the metric is not published in, or
-// another namespace has no data.
+// queryMetric answers an AWS/ApplicationELB metric over [start, end) in period buckets, all AWS time,
+// from the data plane Recorder, for the dimensions ALB publishes it with: LoadBalancer (its
+// listeners), with TargetGroup for the per-group metrics. As in CloudWatch, any other combination of
+// dimensions, a unit the metric is not published in, or another namespace has no data. The Recorder
+// keeps real instants: the window is converted to real time on the clock (linear, so AWS buckets are
+// real buckets), and each value is stamped with its AWS bucket and scaled by rateFactor.
 func (e *Emulator) queryMetric(m metric, stat, unit string, start, end time.Time, period time.Duration) ([]time.Time, []float64) {
 	names := make([]string, len(m.Dimensions))
 	for i, d := range m.Dimensions {
@@ -154,7 +154,8 @@ func (e *Emulator) queryMetric(m metric, stat, unit string, start, end time.Time
 		(unit != "" && unit != dataplane.Unit(m.MetricName)) {
 		return nil, nil
 	}
-	q := dataplane.MetricQuery{Metric: m.MetricName, Stat: stat, Start: start, End: end, Period: period}
+	q := dataplane.MetricQuery{Metric: m.MetricName, Stat: stat, Start: e.clock.RealTime(start), End: e.clock.RealTime(end),
+		Period: e.clock.RealDuration(period)}
 	for _, d := range m.Dimensions {
 		switch d.Name {
 		case dataplane.DimensionTargetGroup:
@@ -174,5 +175,11 @@ func (e *Emulator) queryMetric(m metric, stat, unit string, start, end time.Time
 			}
 		}
 	}
-	return e.recorder.Query(q)
+	ts, vs := e.recorder.Query(q)
+	f := e.rateFactor(m.Namespace, m.MetricName, stat)
+	for i, t := range ts {
+		ts[i] = start.Add(time.Duration(math.Round(float64(t.Sub(q.Start))/float64(q.Period))) * period)
+		vs[i] *= f
+	}
+	return ts, vs
 }

@@ -22,7 +22,7 @@ import (
 func TestGetMetricDataOverCBORAnswersFromRealTraffic(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOptions{desired: 1})
-	start := time.Now().Add(-time.Minute)
+	start := w.now().Add(-time.Minute)
 	for range 20 {
 		require.Equal(t, "v1", w.version(w.prod))
 	}
@@ -41,7 +41,7 @@ func TestGetMetricDataOverCBORAnswersFromRealTraffic(t *testing.T) {
 	w.eventually(func() bool {
 		var err error
 		out, err = w.cw.GetMetricData(context.Background(), &cloudwatch.GetMetricDataInput{
-			StartTime: aws.Time(start), EndTime: aws.Time(time.Now().Add(time.Second)),
+			StartTime: aws.Time(start), EndTime: aws.Time(w.now().Add(time.Second)),
 			MetricDataQueries: []cwtypes.MetricDataQuery{
 				stat("requests", "RequestCount", "Sum", false),
 				stat("ok", "HTTPCode_Target_2XX_Count", "Sum", true),
@@ -49,7 +49,7 @@ func TestGetMetricDataOverCBORAnswersFromRealTraffic(t *testing.T) {
 				{Id: aws.String("okRate"), Expression: aws.String("100 * ok / requests")},
 			}})
 		require.NoError(t, err)
-		return len(out.MetricDataResults[0].Values) == 1 && out.MetricDataResults[0].Values[0] == 20
+		return len(out.MetricDataResults[0].Values) == 1 && out.MetricDataResults[0].Values[0] == 20*testScale
 	}, "the 20 requests published")
 	require.Len(t, out.MetricDataResults, 4)
 	byID := map[string]cwtypes.MetricDataResult{}
@@ -58,9 +58,11 @@ func TestGetMetricDataOverCBORAnswersFromRealTraffic(t *testing.T) {
 		assert.Equal(t, cwtypes.StatusCodeComplete, r.StatusCode)
 	}
 	require.Len(t, byID["requests"].Values, 1)
-	assert.Equal(t, 20.0, byID["requests"].Values[0])
+	// Each real request counts testScale times: the load ran at a real rate over an AWS hour that
+	// lasted 6 real seconds.
+	assert.Equal(t, 20.0*testScale, byID["requests"].Values[0])
 	assert.Equal(t, "RequestCount", aws.ToString(byID["requests"].Label))
-	assert.Equal(t, 20.0, byID["ok"].Values[0])
+	assert.Equal(t, 20.0*testScale, byID["ok"].Values[0])
 	assert.Greater(t, byID["p99"].Values[0], 0.0)
 	assert.Equal(t, 100.0, byID["okRate"].Values[0])
 	assert.WithinDuration(t, start.Truncate(time.Minute), byID["requests"].Timestamps[0], time.Millisecond,
@@ -136,7 +138,7 @@ func TestTargetConnectionErrorsAreCountedPerTargetGroup(t *testing.T) {
 		TreatMissingData: "notBreaching"})
 	require.NoError(t, err)
 
-	start := time.Now().Add(-time.Minute)
+	start := w.now().Add(-time.Minute)
 	for range 5 {
 		resp, err := http.Post(w.test.URL+"/predict", "application/json", strings.NewReader(`{"features":[1]}`))
 		require.NoError(t, err)
@@ -150,15 +152,15 @@ func TestTargetConnectionErrorsAreCountedPerTargetGroup(t *testing.T) {
 		if tg != "" {
 			dims = append(dims, cwtypes.Dimension{Name: aws.String("TargetGroup"), Value: aws.String(tg)})
 		}
-		out, err := w.cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(start), EndTime: aws.Time(time.Now().Add(time.Minute)),
+		out, err := w.cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(start), EndTime: aws.Time(w.now().Add(time.Minute)),
 			MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("m"), MetricStat: &cwtypes.MetricStat{Period: aws.Int32(3600), Stat: aws.String("Sum"),
 				Metric: &cwtypes.Metric{Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String(metric), Dimensions: dims}}}}})
 		require.NoError(t, err)
 		return out.MetricDataResults[0].Values
 	}
-	w.eventually(func() bool { v := sum("RequestCount", w.green.ARNSuffix); return len(v) == 1 && v[0] == 5 }, "the 5 requests published")
-	assert.Equal(t, []float64{5}, sum("TargetConnectionErrorCount", w.green.ARNSuffix))
-	assert.Equal(t, []float64{5}, sum("HTTPCode_ELB_502_Count", ""), "the load balancer's own answers are counted per load balancer")
+	w.eventually(func() bool { v := sum("RequestCount", w.green.ARNSuffix); return len(v) == 1 && v[0] == 5*testScale }, "the 5 requests published")
+	assert.Equal(t, []float64{5 * testScale}, sum("TargetConnectionErrorCount", w.green.ARNSuffix))
+	assert.Equal(t, []float64{5 * testScale}, sum("HTTPCode_ELB_502_Count", ""), "the load balancer's own answers are counted per load balancer")
 	assert.Empty(t, sum("TargetConnectionErrorCount", w.blue.ARNSuffix), "blue's target answered every request")
 
 	stop := make(chan struct{})

@@ -115,7 +115,7 @@ func (e *Emulator) CreateApplication(name string) (string, error) {
 	if e.applicationByName(name) != nil {
 		return "", fmt.Errorf("create application %s: already exists", name)
 	}
-	a := &application{id: randomUUID(), name: name, created: time.Now()}
+	a := &application{id: randomUUID(), name: name, created: e.now()}
 	e.cd.apps = append(e.cd.apps, a)
 	return a.id, nil
 }
@@ -137,7 +137,7 @@ func (e *Emulator) CreateDeploymentConfig(name string, routing TrafficRouting) e
 		return fmt.Errorf("create deployment config %s: unknown traffic routing type %q", name, routing.Type)
 	}
 	e.cd.configs = append(e.cd.configs, &deploymentConfig{id: randomUUID(), name: name, routing: routing,
-		created: time.Now()})
+		created: e.now()})
 	return nil
 }
 

@@ -68,6 +68,16 @@ type applicationInfo struct {
 
 type applicationNameInput struct {
 	ApplicationName string `json:"applicationName"`
+	NextToken       string `json:"nextToken"` // for the List* calls that take it
+}
+
+// codeDeployPage pages a CodeDeploy List* answer: 100 a page after nextToken.
+func codeDeployPage(list []string, token string) ([]string, string, error) {
+	page, next, ok := pageOf(list, token, 100)
+	if !ok {
+		return nil, "", clientErr("InvalidNextTokenException", "The next token was specified in an invalid format.")
+	}
+	return nonNil(page), next, nil
 }
 
 type getApplicationOutput struct {
@@ -87,21 +97,26 @@ func (e *Emulator) getApplication(_ context.Context, in *applicationNameInput) (
 
 type listApplicationsOutput struct {
 	Applications []string `json:"applications"`
+	NextToken    string   `json:"nextToken,omitempty"`
 }
 
-func (e *Emulator) listApplications(_ context.Context, _ *empty) (*listApplicationsOutput, error) {
+func (e *Emulator) listApplications(_ context.Context, in *applicationNameInput) (*listApplicationsOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := &listApplicationsOutput{Applications: []string{}}
+	var names []string
 	for _, a := range e.cd.apps {
-		out.Applications = append(out.Applications, a.name)
+		names = append(names, a.name)
 	}
-	return out, nil
+	out := &listApplicationsOutput{}
+	var err error
+	out.Applications, out.NextToken, err = codeDeployPage(names, in.NextToken)
+	return out, err
 }
 
 type listDeploymentGroupsOutput struct {
 	ApplicationName  string   `json:"applicationName"`
 	DeploymentGroups []string `json:"deploymentGroups"`
+	NextToken        string   `json:"nextToken,omitempty"`
 }
 
 func (e *Emulator) listDeploymentGroups(_ context.Context, in *applicationNameInput) (*listDeploymentGroupsOutput, error) {
@@ -111,11 +126,13 @@ func (e *Emulator) listDeploymentGroups(_ context.Context, in *applicationNameIn
 	if err != nil {
 		return nil, err
 	}
-	out := &listDeploymentGroupsOutput{ApplicationName: a.name, DeploymentGroups: []string{}}
+	var names []string
 	for _, g := range a.groups {
-		out.DeploymentGroups = append(out.DeploymentGroups, g.spec.Name)
+		names = append(names, g.spec.Name)
 	}
-	return out, nil
+	out := &listDeploymentGroupsOutput{ApplicationName: a.name}
+	out.DeploymentGroups, out.NextToken, err = codeDeployPage(names, in.NextToken)
+	return out, err
 }
 
 type alarm struct {

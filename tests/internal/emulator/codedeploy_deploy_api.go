@@ -47,7 +47,7 @@ func (e *Emulator) createDeployment(_ context.Context, in *createDeploymentInput
 		return nil, clientErr("DeploymentLimitExceededException",
 			"The Deployment Group '%s' already has an active Deployment '%s'", g.spec.Name, g.active.id)
 	}
-	now := time.Now()
+	now := e.now()
 	d := &deployment{id: newDeploymentID(), group: g, config: config, rev: rev,
 		status: statusCreated, created: now, creator: "user", description: in.Description,
 		autoRollbackEnabled: g.spec.AutoRollbackEnabled, autoRollbackEvents: g.spec.AutoRollbackEvents,
@@ -133,9 +133,10 @@ type deploymentInfo struct {
 	OverrideAlarmConfiguration         *alarmConfiguration              `json:"overrideAlarmConfiguration,omitempty"`
 }
 
-// info renders GetDeployment's deploymentInfo. instanceTerminationWaitTimeStarted stays false for
-// ECS, as reported: the termination wait shows on the deployment target instead.
-func (d *deployment) info() deploymentInfo {
+// info renders GetDeployment's deploymentInfo at the AWS instant now. instanceTerminationWaitTimeStarted
+// stays false for ECS, as reported: the termination wait shows on the deployment target instead. The
+// rollback a deployment triggered shows in its rollbackInfo only a while after it ended, as reported.
+func (d *deployment) info(now time.Time) deploymentInfo {
 	g := d.group
 	out := deploymentInfo{ApplicationName: g.app.name, DeploymentGroupName: g.spec.Name,
 		DeploymentConfigName: d.config.name, DeploymentID: d.id, PreviousRevision: d.prevRev.summary(), Revision: d.rev.summary(),
@@ -150,7 +151,7 @@ func (d *deployment) info() deploymentInfo {
 	if d.errCode != "" {
 		out.ErrorInformation = &errorInformation{Code: d.errCode, Message: d.errMessage}
 	}
-	if d.rollbackDeployment != "" || d.rollbackTrigger != "" {
+	if (d.rollbackDeployment != "" && !now.Before(d.rollbackVisible)) || d.rollbackTrigger != "" {
 		out.RollbackInfo = &rollbackInfo{RollbackDeploymentID: d.rollbackDeployment,
 			RollbackTriggeringDeploymentID: d.rollbackTrigger, RollbackMessage: d.rollbackMessage}
 	}
@@ -186,7 +187,7 @@ func (e *Emulator) getDeployment(_ context.Context, in *deploymentIDInput) (*get
 	if err != nil {
 		return nil, err
 	}
-	return &getDeploymentOutput{DeploymentInfo: d.info()}, nil
+	return &getDeploymentOutput{DeploymentInfo: d.info(e.now())}, nil
 }
 
 type timeRange struct {
@@ -242,11 +243,10 @@ func (e *Emulator) listDeployments(_ context.Context, in *listDeploymentsInput) 
 		}
 		ids = append(ids, d.id)
 	}
-	page, next, ok := pageOf(ids, in.NextToken, 100)
-	if !ok {
-		return nil, clientErr("InvalidNextTokenException", "The next token was specified in an invalid format.")
-	}
-	return &listDeploymentsOutput{Deployments: nonNil(page), NextToken: next}, nil
+	out := &listDeploymentsOutput{}
+	var err error
+	out.Deployments, out.NextToken, err = codeDeployPage(ids, in.NextToken)
+	return out, err
 }
 
 type continueDeploymentInput struct {
@@ -295,9 +295,11 @@ type stopDeploymentOutput struct {
 	StatusMessage string `json:"statusMessage"`
 }
 
-// requestStop records a StopDeployment request (the first one wins); the caller holds e.mu.
+// requestStop records a StopDeployment request (the first one wins), which takes effect StopSeconds
+// later; the caller holds e.mu.
 func (e *Emulator) requestStop(d *deployment, autoRollback *bool) {
 	if d.stopRequest == nil {
+		d.stopAt = e.now().Add(seconds(e.stopDelay))
 		d.stopRequest = &outcome{status: statusStopped, code: "MANUAL_STOP",
 			message: "The deployment was stopped by a user request.", rollbackEvent: "DEPLOYMENT_STOP_ON_REQUEST",
 			forceRollback: autoRollback}
@@ -306,7 +308,7 @@ func (e *Emulator) requestStop(d *deployment, autoRollback *bool) {
 }
 
 // stopDeployment asks the deployment to stop; it answers Pending and the engine stops it (and
-// starts the rollback deployment) within a tick.
+// starts the rollback deployment) StopSeconds later.
 func (e *Emulator) stopDeployment(_ context.Context, in *stopDeploymentInput) (*stopDeploymentOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

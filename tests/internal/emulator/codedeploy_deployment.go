@@ -25,8 +25,9 @@ type deployment struct {
 	autoRollbackEnabled bool
 	autoRollbackEvents  []string
 	alarmOverride       *alarmConfiguration
-	rollbackDeployment  string // the rollback this deployment triggered
-	rollbackTrigger     string // the deployment this one rolls back
+	rollbackDeployment  string    // the rollback this deployment triggered
+	rollbackVisible     time.Time // when GetDeployment starts showing it (rollbackInfo shows late)
+	rollbackTrigger     string    // the deployment this one rolls back
 	rollbackMessage     string
 
 	events        []*lifecycleEvent
@@ -40,6 +41,7 @@ type deployment struct {
 	readyContinued       bool
 	terminationContinued bool
 	stopRequest          *outcome
+	stopAt               time.Time // when a requested stop takes effect (StopDeployment answers Pending)
 }
 
 func (d *deployment) terminal() bool {
@@ -124,16 +126,16 @@ func reweigh(forward []weightedGroup, to, from *targetGroup, toWeight int) []wei
 	return fwd
 }
 
-// begin moves a deployment from Created to InProgress a (scaled) second after its creation; it
+// begin moves a deployment from Created to InProgress an AWS second after its creation; it
 // reports false when the emulator closed first.
 func (e *Emulator) begin(d *deployment) bool {
-	if !e.sleep(e.d(1)) {
+	if !e.sleepAWS(time.Second) {
 		return false
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	d.status, d.started = statusInProgress, time.Now()
-	d.setTarget("InProgress")
+	d.status, d.started = statusInProgress, e.now()
+	d.setTarget("InProgress", d.started)
 	return true
 }
 
@@ -155,14 +157,14 @@ func (e *Emulator) succeed(d *deployment) {
 	if d.group.spec.TerminationAction != "KEEP_ALIVE" && d.original != nil {
 		e.deleteTaskSet(d.original)
 	}
-	e.complete(d, statusSucceeded, time.Now())
+	e.complete(d, statusSucceeded, e.now())
 	e.log.Info("codedeploy deployment succeeded", "deployment", d.id)
 }
 
 // endDeployment stops or fails a deployment and starts its rollback when auto-rollback covers
 // the cause (or StopDeployment asked for it).
 func (e *Emulator) endDeployment(d *deployment, o *outcome) {
-	now := time.Now()
+	now := e.now()
 	d.errCode, d.errMessage = o.code, o.message
 	for _, ev := range d.events {
 		switch ev.status {
@@ -174,7 +176,7 @@ func (e *Emulator) endDeployment(d *deployment, o *outcome) {
 		}
 	}
 	if d.targetStatus != "Succeeded" {
-		d.setTarget("Failed")
+		d.setTarget("Failed", now)
 	}
 	e.complete(d, o.status, now)
 	e.log.Info("codedeploy deployment ended", "deployment", d.id, "status", o.status, "reason", o.message)
@@ -190,13 +192,14 @@ func (e *Emulator) endDeployment(d *deployment, o *outcome) {
 // startRollback creates the rollback deployment that reroutes the production and test listeners
 // to the original task set and removes the replacement.
 func (e *Emulator) startRollback(d *deployment) {
+	now := e.now()
 	r := &deployment{id: newDeploymentID(), group: d.group, config: d.config, rev: d.prevRev, prevRev: d.rev,
-		spec: &appSpec{Hooks: map[string]string{}}, status: statusCreated, created: time.Now(),
+		spec: &appSpec{Hooks: map[string]string{}}, status: statusCreated, created: now,
 		creator: "codeDeployRollback", rollbackTrigger: d.id, events: newLifecycleEvents(),
-		original: d.original, replacement: d.replacement, targetStatus: "Pending", targetUpdated: time.Now(),
+		original: d.original, replacement: d.replacement, targetStatus: "Pending", targetUpdated: now,
 		autoRollbackEnabled: d.autoRollbackEnabled, autoRollbackEvents: d.autoRollbackEvents}
 	r.rollbackMessage = fmt.Sprintf("Rollback deployment for deployment %s, which was %s.", d.id, d.status)
-	d.rollbackDeployment = r.id
+	d.rollbackDeployment, d.rollbackVisible = r.id, now.Add(seconds(e.rollbackInfoDelay))
 	d.rollbackMessage = fmt.Sprintf("Deployment %s was %s; rollback deployment %s reroutes traffic to the original task set.",
 		d.id, d.status, r.id)
 	e.cd.deployments = append(e.cd.deployments, r)
@@ -207,7 +210,8 @@ func (e *Emulator) startRollback(d *deployment) {
 }
 
 // runRollback reroutes test then production traffic to the original task set, makes it PRIMARY
-// again and drains the replacement. Install-type events are Skipped: nothing is installed.
+// again and drains the replacement. Install-type events are Skipped: nothing is installed. Traffic
+// is back within its first seconds; the deployment ends RollbackSeconds after its creation.
 func (e *Emulator) runRollback(r *deployment) {
 	if !e.begin(r) {
 		return
@@ -240,7 +244,7 @@ func (e *Emulator) runRollback(r *deployment) {
 			return
 		}
 	}
-	if !e.sleep(e.d(1)) {
+	if !e.sleepAWS(max(r.created.Add(seconds(e.rollbackDuration)).Sub(e.now()), time.Second)) {
 		return
 	}
 	e.mu.Lock()
@@ -248,7 +252,8 @@ func (e *Emulator) runRollback(r *deployment) {
 	if r.replacement != nil && r.replacement.status != "DRAINING" {
 		e.deleteTaskSet(r.replacement)
 	}
-	r.setTarget("Succeeded")
-	e.complete(r, statusSucceeded, time.Now())
+	now := e.now()
+	r.setTarget("Succeeded", now)
+	e.complete(r, statusSucceeded, now)
 	e.log.Info("codedeploy rollback succeeded", "deployment", r.id)
 }

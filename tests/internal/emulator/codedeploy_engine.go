@@ -84,6 +84,8 @@ func (e *Emulator) finishDeployment(d *deployment, err error) {
 	if err == nil {
 		if o := e.interruption(d); o != nil {
 			err = o
+		} else if d.stopRequest != nil {
+			err = d.stopRequest // requested, not yet in effect: still honoured
 		}
 	}
 	var o *outcome
@@ -128,13 +130,13 @@ func (e *Emulator) blueGreen(d *deployment) error {
 func (e *Emulator) runEvent(d *deployment, name string, run func(*deployment) (bool, error)) error {
 	e.mu.Lock()
 	ev := d.event(name)
-	ev.status, ev.start = "InProgress", time.Now()
+	ev.status, ev.start = "InProgress", e.now()
 	d.current = name
 	e.mu.Unlock()
 	skipped, err := run(d)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	ev.end = time.Now()
+	ev.end = e.now()
 	switch {
 	case errors.Is(err, errClosed):
 	case err != nil:
@@ -169,7 +171,7 @@ func (e *Emulator) hook(d *deployment) (bool, error) {
 			message: fmt.Sprintf("The deployment failed because the %s lifecycle event hook failed: "+
 				"the emulator cannot invoke Lambda hook %s (it has no Lambda); remove the hook to rehearse here.", d.current, fn)}
 	}
-	return false, e.pause(d, e.d(1))
+	return false, e.pause(d, time.Second)
 }
 
 // hookAfterTest is AfterAllowTestTraffic: Skipped without a test listener, like AllowTestTraffic.
@@ -184,7 +186,8 @@ func (e *Emulator) hookAfterTest(d *deployment) (bool, error) {
 // serve, and waits for its steady state: every task RUNNING and healthy from the load balancer and
 // its container health check. It waits on the stability ECS reports (the scheduler's ts.steady,
 // DescribeTaskSets' stabilityStatus), never on a reading of its own that could run ahead of it.
-// CodeDeploy gives up after 60 minutes.
+// With InstallIgnoresHealth it waits only for every task to be RUNNING. CodeDeploy gives up after
+// 60 minutes.
 func (e *Emulator) install(d *deployment) (bool, error) {
 	e.mu.Lock()
 	svc := e.groupService(d.group)
@@ -207,7 +210,11 @@ func (e *Emulator) install(d *deployment) (bool, error) {
 		"targetGroup", other.name, "original", live.name)
 	ts := d.replacement
 	e.mu.Unlock()
-	err := e.waitFor(d, e.d(installTimeoutMinutes*60), func() bool { return ts.steady })
+	installed := func() bool { return ts.steady }
+	if e.installIgnoresHealth {
+		installed = func() bool { pending, running := ts.counts(); return pending == 0 && running == ts.desired() }
+	}
+	err := e.waitFor(d, installTimeoutMinutes*time.Minute, installed)
 	if errors.Is(err, errWaitExpired) {
 		return false, &outcome{status: statusFailed, code: "TIMEOUT", rollbackEvent: "DEPLOYMENT_FAILURE",
 			message: "The deployment timed out while waiting for the replacement task set to become healthy. " +
@@ -243,7 +250,7 @@ func (e *Emulator) allowTestTraffic(d *deployment) (bool, error) {
 	}
 	e.route(d.group.spec.TestListenerARNs, d.replacement.tg, d.original.tg, 100)
 	e.mu.Unlock()
-	return false, e.pause(d, e.d(1))
+	return false, e.pause(d, time.Second)
 }
 
 // readyWait holds the deployment in Ready until ContinueDeployment(READY_WAIT) when the group's
@@ -256,11 +263,11 @@ func (e *Emulator) readyWait(d *deployment) (bool, error) {
 		return true, nil
 	}
 	d.status = statusReady
-	d.setTarget("Ready")
+	d.setTarget("Ready", e.now())
 	d.current = ""
 	e.log.Info("codedeploy deployment ready: waiting for ContinueDeployment", "deployment", d.id, "minutes", spec.ReadyWaitMinutes)
 	e.mu.Unlock()
-	err := e.waitFor(d, e.d(float64(spec.ReadyWaitMinutes*60)), func() bool { return d.readyContinued })
+	err := e.waitFor(d, time.Duration(spec.ReadyWaitMinutes)*time.Minute, func() bool { return d.readyContinued })
 	if errors.Is(err, errWaitExpired) {
 		return false, &outcome{status: statusStopped, code: "TIMEOUT", rollbackEvent: "DEPLOYMENT_STOP_ON_REQUEST",
 			message: fmt.Sprintf("The deployment timed out while waiting for traffic rerouting to be started. "+
@@ -271,7 +278,7 @@ func (e *Emulator) readyWait(d *deployment) (bool, error) {
 	}
 	e.mu.Lock()
 	d.status = statusInProgress
-	d.setTarget("InProgress")
+	d.setTarget("InProgress", e.now())
 	e.mu.Unlock()
 	return false, nil
 }
@@ -296,9 +303,9 @@ func (e *Emulator) allowTraffic(d *deployment) (bool, error) {
 		e.route(d.group.spec.ProdListenerARNs, d.replacement.tg, d.original.tg, w)
 		e.log.Info("codedeploy traffic shifted", "deployment", d.id, "replacementWeight", w)
 		e.mu.Unlock()
-		wait := e.d(1)
+		wait := time.Second
 		if i < len(steps)-1 {
-			wait = e.d(float64(r.IntervalMinutes * 60))
+			wait = time.Duration(r.IntervalMinutes) * time.Minute
 		}
 		if err := e.pause(d, wait); err != nil {
 			return false, err
@@ -314,22 +321,22 @@ func (e *Emulator) allowTraffic(d *deployment) (bool, error) {
 // still possible until the wait ends (or ContinueDeployment(TERMINATION_WAIT) ends it early).
 func (e *Emulator) terminationWait(d *deployment) error {
 	e.mu.Lock()
-	d.setTarget("Succeeded")
+	d.setTarget("Succeeded", e.now())
 	d.current = ""
 	minutes := d.group.spec.TerminationWaitMinutes
 	e.mu.Unlock()
-	err := e.waitFor(d, e.d(float64(minutes*60)), func() bool { return d.terminationContinued })
+	err := e.waitFor(d, time.Duration(minutes)*time.Minute, func() bool { return d.terminationContinued })
 	if errors.Is(err, errWaitExpired) {
 		return nil
 	}
 	return err
 }
 
-// waitFor waits until done (checked under the lock) holds, timeout passes (errWaitExpired; zero
-// waits one check only), the deployment is stopped or an alarm fires (an *outcome), or the
-// emulator closes. A nil done never holds.
+// waitFor waits until done (checked under the lock) holds, timeout (AWS time) passes
+// (errWaitExpired; zero waits one check only), the deployment is stopped or an alarm fires (an
+// *outcome), or the emulator closes. A nil done never holds.
 func (e *Emulator) waitFor(d *deployment, timeout time.Duration, done func() bool) error {
-	deadline := time.Now().Add(timeout)
+	deadline := e.now().Add(timeout)
 	for {
 		e.mu.Lock()
 		if o := e.interruption(d); o != nil {
@@ -341,17 +348,17 @@ func (e *Emulator) waitFor(d *deployment, timeout time.Duration, done func() boo
 		if ok {
 			return nil
 		}
-		left := time.Until(deadline)
+		left := deadline.Sub(e.now())
 		if left <= 0 {
 			return errWaitExpired
 		}
-		if !e.sleep(min(left, e.supervisorTick())) {
+		if !e.sleep(min(e.clock.RealDuration(left), e.supervisorTick())) {
 			return errClosed
 		}
 	}
 }
 
-// pause waits for a duration while watching for stops and alarms.
+// pause waits for an AWS duration while watching for stops and alarms.
 func (e *Emulator) pause(d *deployment, dur time.Duration) error {
 	if err := e.waitFor(d, dur, nil); !errors.Is(err, errWaitExpired) {
 		return err
@@ -362,15 +369,15 @@ func (e *Emulator) pause(d *deployment, dur time.Duration) error {
 // interruption returns why the deployment must end now: a StopDeployment request or an alarm
 // of the group's alarm configuration in ALARM.
 func (e *Emulator) interruption(d *deployment) *outcome {
-	if d.stopRequest != nil {
+	if d.stopRequest != nil && !e.now().Before(d.stopAt) {
 		return d.stopRequest
 	}
 	return e.alarmOutcome(d)
 }
 
-// setTarget sets the ECS deployment target's status.
-func (d *deployment) setTarget(status string) {
-	d.targetStatus, d.targetUpdated = status, time.Now()
+// setTarget sets the ECS deployment target's status at the AWS instant now.
+func (d *deployment) setTarget(status string, now time.Time) {
+	d.targetStatus, d.targetUpdated = status, now
 }
 
 func (d *deployment) event(name string) *lifecycleEvent {

@@ -75,7 +75,7 @@ func TestInstallWaitsUntilEveryGreenTargetIsHealthy(t *testing.T) {
 	w.eventually(func() bool {
 		tasks := w.greenTasks()
 		return len(tasks) == 1 && aws.ToString(tasks[0].LastStatus) == "RUNNING" &&
-			time.Since(aws.ToTime(tasks[0].StartedAt)) > 300*time.Millisecond
+			w.now().Sub(aws.ToTime(tasks[0].StartedAt)) > 180*time.Second
 	}, "green RUNNING for far longer than one CodeDeploy poll")
 	assert.Equal(t, cdtypes.LifecycleEventStatusInProgress, w.target(id).LifecycleEvents[1].Status,
 		"Install waits for the task set's steady state, not for RUNNING")
@@ -196,7 +196,7 @@ func TestLambdaHooksFailTheirLifecycleEvent(t *testing.T) {
 	require.NotNil(t, ev.Diagnostics)
 	assert.Contains(t, aws.ToString(ev.Diagnostics.Message),
 		"the emulator cannot invoke Lambda hook arn:aws:lambda:us-east-1:123456789012:function:smoke")
-	w.waitStatus(aws.ToString(info.RollbackInfo.RollbackDeploymentId), cdtypes.DeploymentStatusSucceeded)
+	w.waitStatus(w.rollbackOf(id), cdtypes.DeploymentStatusSucceeded)
 	assert.Equal(t, "v1", w.version(w.prod))
 }
 
@@ -228,7 +228,6 @@ func TestAStopRequestedAsTheTerminationWaitEndsIsNotLost(t *testing.T) {
 	w.emu.mu.Unlock()
 	info := w.waitStatus(id, cdtypes.DeploymentStatusStopped)
 	assert.Equal(t, cdtypes.ErrorCodeManualStop, info.ErrorInformation.Code)
-	require.NotNil(t, info.RollbackInfo)
-	w.waitStatus(aws.ToString(info.RollbackInfo.RollbackDeploymentId), cdtypes.DeploymentStatusSucceeded)
+	w.waitStatus(w.rollbackOf(id), cdtypes.DeploymentStatusSucceeded)
 	assert.Equal(t, "v1", w.version(w.prod))
 }

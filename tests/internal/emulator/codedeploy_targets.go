@@ -10,10 +10,12 @@ func (d *deployment) targetID() string {
 type listDeploymentTargetsInput struct {
 	DeploymentID  string              `json:"deploymentId"`
 	TargetFilters map[string][]string `json:"targetFilters"`
+	NextToken     string              `json:"nextToken"`
 }
 
 type listDeploymentTargetsOutput struct {
 	TargetIDs []string `json:"targetIds"`
+	NextToken string   `json:"nextToken,omitempty"`
 }
 
 // startedDeployment resolves a deployment whose targets exist (not Created).
@@ -40,12 +42,13 @@ func (e *Emulator) listDeploymentTargets(_ context.Context, in *listDeploymentTa
 			return nil, clientErr("InvalidTargetFilterNameException", "The target filter name %s is invalid.", name)
 		}
 	}
-	out := &listDeploymentTargetsOutput{TargetIDs: []string{}}
-	if statuses, ok := in.TargetFilters["TargetStatus"]; ok && !containsString(statuses, d.targetStatus) {
-		return out, nil
+	var ids []string
+	if statuses, ok := in.TargetFilters["TargetStatus"]; !ok || containsString(statuses, d.targetStatus) {
+		ids = append(ids, d.targetID())
 	}
-	out.TargetIDs = append(out.TargetIDs, d.targetID())
-	return out, nil
+	out := &listDeploymentTargetsOutput{}
+	out.TargetIDs, out.NextToken, err = codeDeployPage(ids, in.NextToken)
+	return out, err
 }
 
 type lifecycleEventDescription struct {

@@ -162,8 +162,7 @@ func TestReadyWaitTimesOutToStoppedAndRollsBack(t *testing.T) {
 	info := w.waitStatus(id, cdtypes.DeploymentStatusStopped)
 	require.NotNil(t, info.ErrorInformation)
 	assert.Equal(t, cdtypes.ErrorCodeTimeout, info.ErrorInformation.Code)
-	require.NotNil(t, info.RollbackInfo)
-	rollback := w.waitStatus(aws.ToString(info.RollbackInfo.RollbackDeploymentId), cdtypes.DeploymentStatusSucceeded)
+	rollback := w.waitStatus(w.rollbackOf(id), cdtypes.DeploymentStatusSucceeded)
 	assert.Equal(t, cdtypes.DeploymentCreatorCodeDeployRollback, rollback.Creator)
 	assert.Equal(t, id, aws.ToString(rollback.RollbackInfo.RollbackTriggeringDeploymentId))
 	blue, green := w.weights(w.test.ARN)
@@ -202,8 +201,7 @@ func TestStopWithRollbackReroutesToTheOriginal(t *testing.T) {
 	assert.Equal(t, cdtypes.StopStatusPending, out.Status)
 
 	info := w.waitStatus(id, cdtypes.DeploymentStatusStopped)
-	require.NotNil(t, info.RollbackInfo)
-	rollbackID := aws.ToString(info.RollbackInfo.RollbackDeploymentId)
+	rollbackID := w.rollbackOf(id)
 	require.NotEmpty(t, rollbackID)
 	assert.Equal(t, cdtypes.ErrorCodeManualStop, info.ErrorInformation.Code)
 	target := w.target(id)
@@ -242,8 +240,7 @@ func TestAlarmInAlarmStopsAndRollsBack(t *testing.T) {
 	info := w.waitStatus(id, cdtypes.DeploymentStatusStopped)
 	assert.Equal(t, cdtypes.ErrorCodeAlarmActive, info.ErrorInformation.Code)
 	assert.Contains(t, aws.ToString(info.ErrorInformation.Message), "web-5xx")
-	require.NotNil(t, info.RollbackInfo)
-	w.waitStatus(aws.ToString(info.RollbackInfo.RollbackDeploymentId), cdtypes.DeploymentStatusSucceeded)
+	w.waitStatus(w.rollbackOf(id), cdtypes.DeploymentStatusSucceeded)
 	blue, green := w.weights(w.prod.ARN)
 	assert.Equal(t, [2]int32{100, 0}, [2]int32{blue, green})
 }
@@ -282,7 +279,7 @@ func TestCrashingReplacementKeepsInstallBusyUntilItsTimeout(t *testing.T) {
 	assert.Equal(t, cdtypes.LifecycleEventStatusFailed, install.Status)
 	require.NotNil(t, install.Diagnostics)
 	assert.Contains(t, aws.ToString(install.Diagnostics.Message), "60 minutes")
-	w.waitStatus(aws.ToString(info.RollbackInfo.RollbackDeploymentId), cdtypes.DeploymentStatusSucceeded)
+	w.waitStatus(w.rollbackOf(id), cdtypes.DeploymentStatusSucceeded)
 	blue, green := w.weights(w.prod.ARN)
 	assert.Equal(t, [2]int32{100, 0}, [2]int32{blue, green})
 }

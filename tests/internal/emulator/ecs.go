@@ -136,7 +136,7 @@ func (e *Emulator) CreateCluster(name string) (Cluster, error) {
 	if c := e.clusterByName(name); c != nil {
 		return Cluster{ARN: c.arn, Name: c.name}, nil
 	}
-	c := &cluster{name: name, arn: e.arn("ecs", "cluster/"+name), created: time.Now()}
+	c := &cluster{name: name, arn: e.arn("ecs", "cluster/"+name), created: e.now()}
 	e.ecs.clusters = append(e.ecs.clusters, c)
 	return Cluster{ARN: c.arn, Name: c.name}, nil
 }
@@ -200,7 +200,7 @@ func (e *Emulator) registerTaskDef(body map[string]any) (*taskDef, error) {
 	fillTaskDefDefaults(body)
 	revs := e.ecs.families[spec.Family]
 	td := &taskDef{family: spec.Family, revision: len(revs) + 1, body: body, spec: spec, tags: tags,
-		registeredAt: time.Now()}
+		registeredAt: e.now()}
 	td.arn = e.arn("ecs", "task-definition/"+td.family+":"+strconv.Itoa(td.revision))
 	e.ecs.families[spec.Family] = append(revs, td)
 	return td, nil

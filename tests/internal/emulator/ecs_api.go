@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"context"
+	"slices"
+	"sort"
 	"strings"
 )
 
@@ -21,6 +23,7 @@ func (e *Emulator) ecsService() *service {
 			"TagResource":            op(e.tagResource),
 			"ListTagsForResource":    op(e.listTagsForResource),
 			"ListClusters":           op(e.listClusters),
+			"ListTaskDefinitions":    op(e.listTaskDefinitions),
 		},
 	}
 }
@@ -275,18 +278,82 @@ func (e *Emulator) describeTaskSets(_ context.Context, in *describeTaskSetsInput
 	return out, nil
 }
 
-type listClustersOutput struct {
-	ClusterArns []string `json:"clusterArns"`
+// ecsListPage pages an ECS List* answer: maxResults 1-100 (100 when absent) after nextToken.
+func ecsListPage(list []string, token string, maxResults int) ([]string, string, error) {
+	n, ok := pageSize(maxResults, 100, 1, 100)
+	if !ok {
+		return nil, "", clientErr("InvalidParameterException", "maxResults must be between 1 and 100.")
+	}
+	page, next, ok := pageOf(list, token, n)
+	if !ok {
+		return nil, "", clientErr("InvalidParameterException", "Invalid nextToken.")
+	}
+	return nonNil(page), next, nil
 }
 
-func (e *Emulator) listClusters(_ context.Context, _ *empty) (*listClustersOutput, error) {
+type listInput struct {
+	MaxResults int    `json:"maxResults"`
+	NextToken  string `json:"nextToken"`
+}
+
+type listClustersOutput struct {
+	ClusterArns []string `json:"clusterArns"`
+	NextToken   string   `json:"nextToken,omitempty"`
+}
+
+func (e *Emulator) listClusters(_ context.Context, in *listInput) (*listClustersOutput, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := &listClustersOutput{ClusterArns: []string{}}
+	var arns []string
 	for _, c := range e.ecs.clusters {
-		out.ClusterArns = append(out.ClusterArns, c.arn)
+		arns = append(arns, c.arn)
 	}
-	return out, nil
+	out := &listClustersOutput{}
+	var err error
+	out.ClusterArns, out.NextToken, err = ecsListPage(arns, in.NextToken, in.MaxResults)
+	return out, err
+}
+
+type listTaskDefinitionsInput struct {
+	FamilyPrefix string `json:"familyPrefix"`
+	Status       string `json:"status"`
+	Sort         string `json:"sort"`
+	listInput
+}
+
+type listTaskDefinitionsOutput struct {
+	TaskDefinitionArns []string `json:"taskDefinitionArns"`
+	NextToken          string   `json:"nextToken,omitempty"`
+}
+
+// listTaskDefinitions lists ACTIVE revisions (the emulator deregisters none) by family name, then
+// revision, ascending unless sort is DESC.
+func (e *Emulator) listTaskDefinitions(_ context.Context, in *listTaskDefinitionsInput) (*listTaskDefinitionsOutput, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	families := make([]string, 0, len(e.ecs.families))
+	for f := range e.ecs.families {
+		if strings.HasPrefix(f, in.FamilyPrefix) {
+			families = append(families, f)
+		}
+	}
+	sort.Strings(families)
+	var arns []string
+	for _, f := range families {
+		for _, td := range e.ecs.families[f] {
+			arns = append(arns, td.arn)
+		}
+	}
+	if in.Status != "" && in.Status != "ACTIVE" {
+		arns = nil
+	}
+	if in.Sort == "DESC" {
+		slices.Reverse(arns)
+	}
+	out := &listTaskDefinitionsOutput{}
+	var err error
+	out.TaskDefinitionArns, out.NextToken, err = ecsListPage(arns, in.NextToken, in.MaxResults)
+	return out, err
 }
 
 type tagResourceInput struct {

@@ -71,8 +71,7 @@ type listTasksInput struct {
 	ServiceName   string `json:"serviceName"`
 	DesiredStatus string `json:"desiredStatus"`
 	LaunchType    string `json:"launchType"`
-	MaxResults    *int   `json:"maxResults"`
-	NextToken     string `json:"nextToken"`
+	listInput
 }
 
 type listTasksOutput struct {
@@ -80,20 +79,10 @@ type listTasksOutput struct {
 	NextToken string   `json:"nextToken,omitempty"`
 }
 
-// listTasksPage is ListTasks' page size: maxResults (1-100), 100 when not given.
-const listTasksPage = 100
-
 // listTasks filters like ECS: by desired status (RUNNING unless asked), service (the task's
 // group), startedBy (the task set id for service tasks) and family; it answers at most maxResults
 // (default 100) ARNs and a nextToken for the rest.
 func (e *Emulator) listTasks(_ context.Context, in *listTasksInput) (*listTasksOutput, error) {
-	size := listTasksPage
-	if in.MaxResults != nil {
-		if *in.MaxResults < 1 || *in.MaxResults > listTasksPage {
-			return nil, clientErr("InvalidParameterException", "maxResults must be between 1 and 100.")
-		}
-		size = *in.MaxResults
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c := e.clusterByRef(in.Cluster)
@@ -119,11 +108,9 @@ func (e *Emulator) listTasks(_ context.Context, in *listTasksInput) (*listTasksO
 		}
 		out.TaskArns = append(out.TaskArns, t.arn)
 	}
-	var ok bool
-	if out.TaskArns, out.NextToken, ok = pageOf(out.TaskArns, in.NextToken, size); !ok {
-		return nil, clientErr("InvalidParameterException", "Invalid nextToken.")
-	}
-	return out, nil
+	var err error
+	out.TaskArns, out.NextToken, err = ecsListPage(out.TaskArns, in.NextToken, in.MaxResults)
+	return out, err
 }
 
 type describeTasksInput struct {

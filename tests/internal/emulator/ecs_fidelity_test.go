@@ -45,7 +45,7 @@ func TestTheGracePeriodShieldsUnhealthyContainersThenTheyAreReplaced(t *testing.
 	started := aws.ToTime(w.greenTasks()[0].StartedAt)
 	for {
 		stopped := stoppedBy(w.allGreenTasks(), "Task failed container health checks")
-		if time.Since(started) >= 900*time.Millisecond {
+		if w.now().Sub(started) >= 540*time.Second {
 			break // a read that may have ended after the grace period proves nothing about it
 		}
 		assert.Empty(t, stopped, "stopped within the grace period")
@@ -56,7 +56,7 @@ func TestTheGracePeriodShieldsUnhealthyContainersThenTheyAreReplaced(t *testing.
 		stopped = stoppedBy(w.allGreenTasks(), "Task failed container health checks")
 		return len(stopped) > 0
 	}, "the unhealthy container replaced after the grace period")
-	assert.GreaterOrEqual(t, aws.ToTime(stopped[0].StoppingAt).Sub(aws.ToTime(stopped[0].StartedAt)), time.Second)
+	assert.GreaterOrEqual(t, aws.ToTime(stopped[0].StoppingAt).Sub(aws.ToTime(stopped[0].StartedAt)), 600*time.Second)
 }
 
 func TestTheGracePeriodShieldsFailingELBHealthChecksThenTheTaskIsReplaced(t *testing.T) {

@@ -101,7 +101,7 @@ func (e *Emulator) CreateService(in ServiceInput) (Service, error) {
 	}
 	s := &ecsService{name: in.Name, cluster: c, desiredCount: in.DesiredCount, launchType: in.LaunchType,
 		platformVersion: in.PlatformVersion, subnets: in.Subnets, securityGroups: in.SecurityGroups,
-		assignPublicIP: in.AssignPublicIP, healthGrace: in.HealthCheckGracePeriodSeconds, created: time.Now(),
+		assignPublicIP: in.AssignPublicIP, healthGrace: in.HealthCheckGracePeriodSeconds, created: e.now(),
 		tags: in.Tags}
 	if s.launchType == "" {
 		s.launchType = "FARGATE"
@@ -122,7 +122,7 @@ func (e *Emulator) createTaskSet(s *ecsService, td *taskDef, tg *targetGroup, co
 	startedBy, externalID string) *taskSet {
 	ts := &taskSet{id: "ecs-svc/" + randomDigits(19), svc: s, td: td, tg: tg, containerName: container,
 		containerPort: port, status: "ACTIVE", startedBy: startedBy, externalID: externalID,
-		created: time.Now(), updated: time.Now()}
+		created: e.now(), updated: e.now()}
 	ts.arn = e.arn("ecs", "task-set/"+s.cluster.name+"/"+s.name+"/"+ts.id)
 	s.taskSets = append(s.taskSets, ts)
 	return ts
@@ -134,18 +134,18 @@ func (e *Emulator) setPrimary(ts *taskSet) {
 	for _, other := range ts.svc.taskSets {
 		if other.status == "PRIMARY" && other != ts {
 			other.status = "ACTIVE"
-			other.updated = time.Now()
+			other.updated = e.now()
 		}
 	}
 	ts.status = "PRIMARY"
-	ts.updated = time.Now()
+	ts.updated = e.now()
 }
 
 // deleteTaskSet drains a task set: its targets are deregistered (draining for the group's
 // deregistration delay) and its tasks stopped after that; the set disappears once they are.
 func (e *Emulator) deleteTaskSet(ts *taskSet) {
 	ts.status = "DRAINING"
-	ts.updated = time.Now()
+	ts.updated = e.now()
 	e.addEvent(ts.svc, fmt.Sprintf("(service %s, taskSet %s) has begun draining connections on %d tasks.",
 		ts.svc.name, ts.id, len(ts.tasks)))
 	for _, t := range append([]*task(nil), ts.tasks...) {
@@ -187,7 +187,7 @@ func (e *Emulator) serviceByName(c *cluster, name string) *ecsService {
 
 // addEvent records a service event (DescribeServices keeps the newest 100) and logs it.
 func (e *Emulator) addEvent(s *ecsService, msg string) {
-	s.events = append([]serviceEvent{{id: randomUUID(), created: time.Now(), message: msg}}, s.events...)
+	s.events = append([]serviceEvent{{id: randomUUID(), created: e.now(), message: msg}}, s.events...)
 	if len(s.events) > 100 {
 		s.events = s.events[:100]
 	}

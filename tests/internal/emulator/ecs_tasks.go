@@ -5,11 +5,14 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/awsclock"
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator/dataplane"
 )
 
-// task is an ECS task backed by a real dataplane task.
+// task is an ECS task backed by a real dataplane task. Its instants are AWS time; the dataplane's
+// real instants are converted on the clock as they are read (state).
 type task struct {
+	clock         *awsclock.Clock
 	arn, id       string
 	ts            *taskSet        // its service, cluster and task definition are the task set's
 	dp            *dataplane.Task // nil while PROVISIONING, and when the task failed to start
@@ -30,12 +33,14 @@ type task struct {
 	stopReason    string
 }
 
-// state returns the dataplane state; before the container exists it is PROVISIONING, a stopped
-// state for a task the scheduler stopped then, or TaskFailedToStart.
+// state returns the dataplane state with its instants in AWS time; before the container exists it
+// is PROVISIONING, a stopped state for a task the scheduler stopped then, or TaskFailedToStart.
 func (t *task) state() dataplane.TaskState {
 	switch {
 	case t.dp != nil:
-		return t.dp.State()
+		st := t.dp.State()
+		st.StartedAt, st.StoppingAt, st.StoppedAt = t.awsTime(st.StartedAt), t.awsTime(st.StoppingAt), t.awsTime(st.StoppedAt)
+		return st
 	case t.startErr != "":
 		exit := 1
 		return dataplane.TaskState{LastStatus: "STOPPED", HealthStatus: "UNKNOWN", StopCode: "TaskFailedToStart",
@@ -45,6 +50,14 @@ func (t *task) state() dataplane.TaskState {
 			StoppedReason: t.stopReason, StoppingAt: t.stopping, StoppedAt: t.stopping}
 	}
 	return dataplane.TaskState{LastStatus: "PROVISIONING", HealthStatus: "UNKNOWN"}
+}
+
+// awsTime converts a real instant of the data plane to AWS time; zero stays zero.
+func (t *task) awsTime(real time.Time) time.Time {
+	if real.IsZero() {
+		return real
+	}
+	return t.clock.AWSTime(real)
 }
 
 // lastStatus is the ECS lastStatus: the dataplane's, except that a running task the scheduler is
@@ -75,7 +88,7 @@ func (e *Emulator) supervisorTick() time.Duration {
 func (e *Emulator) superviseService(s *ecsService) {
 	for e.sleep(e.supervisorTick()) {
 		e.mu.Lock()
-		now := time.Now()
+		now := e.now()
 		for _, ts := range append([]*taskSet(nil), s.taskSets...) {
 			e.superviseTaskSet(ts, now)
 		}
@@ -152,7 +165,7 @@ func (e *Emulator) steady(ts *taskSet) bool {
 // scheduler ignores unhealthy load balancer and container health checks until it has passed since
 // the task started.
 func (e *Emulator) inGracePeriod(t *task, st dataplane.TaskState, now time.Time) bool {
-	return now.Sub(st.StartedAt) < e.d(float64(t.ts.svc.healthGrace))
+	return now.Sub(st.StartedAt) < seconds(float64(t.ts.svc.healthGrace))
 }
 
 // failsELBHealth reports whether the task's target is unhealthy in its (in use) target group after
@@ -176,7 +189,7 @@ func (e *Emulator) taskStoppedOnItsOwn(t *task, st dataplane.TaskState, now time
 	}
 	ts.failures++
 	// ECS throttles a service whose tasks keep failing: the delay grows with each failure.
-	backoff := e.d(min(10*float64(int(1)<<min(ts.failures-1, 7)), 900))
+	backoff := seconds(min(10*float64(int(1)<<min(ts.failures-1, 7)), 900))
 	ts.nextLaunch = now.Add(backoff)
 	e.addEvent(ts.svc, fmt.Sprintf("(service %s) has stopped 1 running tasks: (task %s).", ts.svc.name, t.id))
 	e.log.Info("ecs task stopped", "task", t.id, "reason", st.StoppedReason, "exitCode", exitCodeString(st.ExitCode))
@@ -186,9 +199,9 @@ func (e *Emulator) taskStoppedOnItsOwn(t *task, st dataplane.TaskState, now time
 // emulator's provisioning time, then startContainer pulls its image (PENDING) and runs it.
 func (e *Emulator) launchTask(ts *taskSet) {
 	id := randomHex(32)
-	now := time.Now()
-	t := &task{id: id, arn: e.arn("ecs", "task/"+ts.svc.cluster.name+"/"+id), ts: ts, desiredStatus: "RUNNING",
-		created: now, provisioned: now.Add(e.d(e.provisioning)), runtimeID: id + "-" + randomDigits(10),
+	now := e.now()
+	t := &task{clock: e.clock, id: id, arn: e.arn("ecs", "task/"+ts.svc.cluster.name+"/"+id), ts: ts, desiredStatus: "RUNNING",
+		created: now, provisioned: now.Add(seconds(e.provisioning)), runtimeID: id + "-" + randomDigits(10),
 		eni: "eni-" + randomHex(17), attachID: randomUUID(), mac: macAddress(),
 		containerARN: e.arn("ecs", "container/"+ts.svc.cluster.name+"/"+id+"/"+randomUUID())}
 	if len(ts.svc.subnets) > 0 {
@@ -221,7 +234,7 @@ func (e *Emulator) startContainer(t *task) {
 		spec.HealthCheck = &dataplane.ContainerHealthCheck{Command: hc.Command, IntervalSeconds: hc.Interval,
 			TimeoutSeconds: hc.Timeout, Retries: hc.Retries, StartPeriodSeconds: hc.StartPeriod}
 	}
-	pullStarted := time.Now() // before StartTask starts the pull's clock: pullStoppedAt-pullStartedAt >= the pull
+	pullStarted := e.now() // before StartTask starts the pull's clock: pullStoppedAt-pullStartedAt >= the pull
 	dp, err := dataplane.StartTask(spec, e.scale)
 	if err != nil {
 		t.startErr = "CannotStartContainerError: " + err.Error()
@@ -237,7 +250,7 @@ func (e *Emulator) stopTask(t *task, code, reason string) {
 	if t.desiredStatus == "STOPPED" {
 		return
 	}
-	t.desiredStatus, t.stopping, t.stopCode, t.stopReason = "STOPPED", time.Now(), code, reason
+	t.desiredStatus, t.stopping, t.stopCode, t.stopReason = "STOPPED", e.now(), code, reason
 	t.ts.tasks = removeTask(t.ts.tasks, t)
 	var drain time.Duration
 	if t.registered && t.ts.tg != nil {
@@ -288,7 +301,7 @@ func (e *Emulator) pruneStoppedTasks(now time.Time) {
 			if at.IsZero() {
 				at = t.created
 			}
-			if now.Sub(at) > e.d(3600) {
+			if now.Sub(at) > time.Hour {
 				continue
 			}
 		}

@@ -150,7 +150,7 @@ func (e *Emulator) CreateLoadBalancer(in LoadBalancerInput) (LoadBalancer, error
 		}
 	}
 	lb := &loadBalancer{name: in.Name, id: randomHex(16), scheme: in.Scheme, vpc: in.VpcID,
-		subnets: in.Subnets, securityGroups: in.SecurityGroups, idleTimeout: in.IdleTimeoutSeconds, created: time.Now()}
+		subnets: in.Subnets, securityGroups: in.SecurityGroups, idleTimeout: in.IdleTimeoutSeconds, created: e.now()}
 	if lb.scheme == "" {
 		lb.scheme = "internet-facing"
 	}
@@ -176,7 +176,7 @@ func (e *Emulator) CreateTargetGroup(in TargetGroupInput) (TargetGroup, error) {
 	if e.targetGroupByName(in.Name) != nil {
 		return TargetGroup{}, fmt.Errorf("create target group %s: a target group with the same name exists", in.Name)
 	}
-	g := &targetGroup{name: in.Name, id: randomHex(16), vpc: in.VpcID, port: in.Port, created: time.Now()}
+	g := &targetGroup{name: in.Name, id: randomHex(16), vpc: in.VpcID, port: in.Port, created: e.now()}
 	g.arn = e.arn("elasticloadbalancing", g.suffix())
 	cfg := targetGroupConfig(in)
 	cfg.RegistrationSeconds = int(e.registration)

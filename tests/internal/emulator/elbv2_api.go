@@ -33,9 +33,26 @@ func elbValidation(format string, args ...any) *awsError {
 	return queryErr("ValidationError", "ValidationError", http.StatusBadRequest, format, args...)
 }
 
+// elbPage pages an ELBv2 Describe* answer as ELBv2 does: PageSize 1-400 (400 when absent), the
+// page after Marker, and NextMarker for the rest.
+func elbPage[T any](list []T, marker string, size int) ([]T, string, error) {
+	n, ok := pageSize(size, 400, 1, 400)
+	if !ok {
+		return nil, "", elbValidation("1 validation error detected: Value '%d' at 'pageSize' failed to satisfy constraint: "+
+			"Member must have value less than or equal to 400 and greater than or equal to 1", size)
+	}
+	page, next, ok := pageOf(list, marker, n)
+	if !ok {
+		return nil, "", elbValidation("The marker '%s' is not valid", marker)
+	}
+	return page, next, nil
+}
+
 type describeLoadBalancersInput struct {
 	LoadBalancerArns []string
 	Names            []string
+	Marker           string
+	PageSize         int
 }
 
 type lbAZ struct {
@@ -60,7 +77,10 @@ type lbDescription struct {
 	IpAddressType         string
 }
 
-type describeLoadBalancersOutput struct{ LoadBalancers []lbDescription }
+type describeLoadBalancersOutput struct {
+	LoadBalancers []lbDescription
+	NextMarker    string `json:",omitempty"`
+}
 
 func (e *Emulator) describeLoadBalancers(_ context.Context, in *describeLoadBalancersInput) (*describeLoadBalancersOutput, error) {
 	e.mu.Lock()
@@ -88,7 +108,9 @@ func (e *Emulator) describeLoadBalancers(_ context.Context, in *describeLoadBala
 	if len(in.Names) > 0 && len(out.LoadBalancers) < len(in.Names) {
 		return nil, elbNotFound("load balancers", "LoadBalancerNotFound")
 	}
-	return out, nil
+	var err error
+	out.LoadBalancers, out.NextMarker, err = elbPage(out.LoadBalancers, in.Marker, in.PageSize)
+	return out, err
 }
 
 type targetGroupTuple struct {
@@ -141,9 +163,14 @@ func (l *listener) describe() listenerDescription {
 type describeListenersInput struct {
 	LoadBalancerArn string
 	ListenerArns    []string
+	Marker          string
+	PageSize        int
 }
 
-type describeListenersOutput struct{ Listeners []listenerDescription }
+type describeListenersOutput struct {
+	Listeners  []listenerDescription
+	NextMarker string `json:",omitempty"`
+}
 
 func (e *Emulator) describeListeners(_ context.Context, in *describeListenersInput) (*describeListenersOutput, error) {
 	e.mu.Lock()
@@ -160,21 +187,27 @@ func (e *Emulator) describeListeners(_ context.Context, in *describeListenersInp
 		for _, l := range e.listenersOf(lb) {
 			out.Listeners = append(out.Listeners, l.describe())
 		}
-		return out, nil
 	}
 	for _, arn := range in.ListenerArns {
+		if in.LoadBalancerArn != "" {
+			break // the load balancer's listeners answer
+		}
 		l := e.listenerByARN(arn)
 		if l == nil {
 			return nil, elbNotFound("listeners", "ListenerNotFound")
 		}
 		out.Listeners = append(out.Listeners, l.describe())
 	}
-	return out, nil
+	var err error
+	out.Listeners, out.NextMarker, err = elbPage(out.Listeners, in.Marker, in.PageSize)
+	return out, err
 }
 
 type describeRulesInput struct {
 	ListenerArn string
 	RuleArns    []string
+	Marker      string
+	PageSize    int
 }
 
 type ruleDescription struct {
@@ -185,7 +218,10 @@ type ruleDescription struct {
 	IsDefault  bool
 }
 
-type describeRulesOutput struct{ Rules []ruleDescription }
+type describeRulesOutput struct {
+	Rules      []ruleDescription
+	NextMarker string `json:",omitempty"`
+}
 
 // describeRules reports each listener's default rule: the emulator has no other rules.
 func (e *Emulator) describeRules(_ context.Context, in *describeRulesInput) (*describeRulesOutput, error) {
@@ -205,9 +241,11 @@ func (e *Emulator) describeRules(_ context.Context, in *describeRulesInput) (*de
 			return nil, elbNotFound("listeners", "ListenerNotFound")
 		}
 		out.Rules = append(out.Rules, rule(l))
-		return out, nil
 	}
 	for _, arn := range in.RuleArns {
+		if in.ListenerArn != "" {
+			break // the listener's rules answer
+		}
 		var found *listener
 		for _, l := range e.elb.listeners {
 			if l.ruleARN == arn {
@@ -219,13 +257,17 @@ func (e *Emulator) describeRules(_ context.Context, in *describeRulesInput) (*de
 		}
 		out.Rules = append(out.Rules, rule(found))
 	}
-	return out, nil
+	var err error
+	out.Rules, out.NextMarker, err = elbPage(out.Rules, in.Marker, in.PageSize)
+	return out, err
 }
 
 type describeTargetGroupsInput struct {
 	LoadBalancerArn string
 	TargetGroupArns []string
 	Names           []string
+	Marker          string
+	PageSize        int
 }
 
 type matcher struct{ HttpCode string }
@@ -251,7 +293,10 @@ type targetGroupDescription struct {
 	IpAddressType              string
 }
 
-type describeTargetGroupsOutput struct{ TargetGroups []targetGroupDescription }
+type describeTargetGroupsOutput struct {
+	TargetGroups []targetGroupDescription
+	NextMarker   string `json:",omitempty"`
+}
 
 func (e *Emulator) describeTargetGroup(g *targetGroup) targetGroupDescription {
 	hc := g.dp.Config().HealthCheck
@@ -288,7 +333,9 @@ func (e *Emulator) describeTargetGroups(_ context.Context, in *describeTargetGro
 		}
 		out.TargetGroups = append(out.TargetGroups, e.describeTargetGroup(g))
 	}
-	return out, nil
+	var err error
+	out.TargetGroups, out.NextMarker, err = elbPage(out.TargetGroups, in.Marker, in.PageSize)
+	return out, err
 }
 
 type targetDescription struct {

@@ -4,7 +4,10 @@
 // provision resources, and a CodeDeploy ECS blue/green engine that drives the real traffic of
 // tests/internal/emulator/dataplane.
 //
-// Every AWS-configured duration is divided by Options.TimeScale (AWS seconds per real second).
+// The emulator keeps one AWS clock (tests/internal/awsclock) at its time scale: every timestamp it
+// returns and every period it evaluates is AWS time, and the control plane waits on that clock. The
+// data plane carries real traffic on real time and records real instants; the clock converts them
+// to AWS time where the control plane reads them (task states, CloudWatch queries).
 package emulator
 
 import (
@@ -12,6 +15,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -19,23 +23,34 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/awsclock"
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator/dataplane"
 )
 
 // Options configures an Emulator.
 type Options struct {
 	// TimeScale is how many AWS seconds pass per real second (60: one AWS minute per second).
-	// Zero means 1.
+	// Zero means 1. Ignored when Clock is set.
 	TimeScale float64
+	// Clock is the AWS clock; nil makes one at TimeScale, starting at the wall clock's time. An
+	// in-process deployer runs on the same clock (Emulator.Clock).
+	Clock *awsclock.Clock
 	// Region is reported in ARNs and DNS names. Default us-east-1.
 	Region string
 	// AccountID is reported in ARNs. Default 123456789012.
 	AccountID string
 	// Logger receives one line per API call and per lifecycle change. Nil discards.
 	Logger *slog.Logger
+	// Faults are injected into API calls (see ParseFaults); FaultSeed seeds their draws (zero picks a
+	// seed, which Emulator.FaultSeed reports, so that a run can be repeated).
+	Faults    Faults
+	FaultSeed uint64
+	// NoRateLimits turns off the per-account request rates (see rateCategories): no call is throttled
+	// unless a fault says so.
+	NoRateLimits bool
 
-	// The following are AWS-side latencies in AWS seconds (scaled like every AWS duration). Zero takes
-	// the default; a negative value turns the latency off.
+	// The following are AWS-side latencies in AWS seconds (on the AWS clock like every AWS duration).
+	// Zero takes the default; a negative value turns the latency off.
 
 	// MetricPublishDelaySeconds is how long after a request its AWS/ApplicationELB datapoint becomes
 	// visible: GetMetricData returns nothing newer, and alarms evaluate only whole, clock-aligned
@@ -51,6 +66,22 @@ type Options struct {
 	// TargetRegistrationSeconds is how long a newly registered target stays
 	// initial/Elb.RegistrationInProgress before the load balancer health-checks it; default 10.
 	TargetRegistrationSeconds int
+	// StopSeconds is how long after StopDeployment answers Pending the deployment stops (and its
+	// rollback, if any, is created); default 5. AWS documents that a stop may be Pending, not for
+	// how long: an estimate.
+	StopSeconds int
+	// RollbackInfoSeconds is how long after a deployment stops or fails its rollbackInfo shows in
+	// GetDeployment; default 5, an estimate of what is reported: the rollback id appears late.
+	RollbackInfoSeconds int
+	// RollbackSeconds is how long a rollback deployment takes from its creation to Succeeded (traffic
+	// is rerouted within its first seconds); default 60, an estimate of the "seconds to a minute"
+	// reported.
+	RollbackSeconds int
+
+	// InstallIgnoresHealth makes CodeDeploy's Install end once the replacement tasks are RUNNING,
+	// healthy or not, as users report of AWS (aws/containers-roadmap#1941). Off, Install waits for
+	// the task set's steady state: every target healthy.
+	InstallIgnoresHealth bool
 }
 
 // Defaults of the latency Options.
@@ -59,6 +90,9 @@ const (
 	DefaultTaskProvisioningSeconds   = 10
 	DefaultImagePullSeconds          = 30
 	DefaultTargetRegistrationSeconds = 10
+	DefaultStopSeconds               = 5
+	DefaultRollbackInfoSeconds       = 5
+	DefaultRollbackSeconds           = 60
 )
 
 // latency returns an Options latency: the default when zero, none when negative.
@@ -75,11 +109,16 @@ func latency(v, def int) float64 {
 // Emulator serves the AWS APIs and owns every emulated resource. It is an http.Handler.
 type Emulator struct {
 	region, account string
-	scale           dataplane.Scale
+	clock           *awsclock.Clock
+	scale           dataplane.Scale // the clock's scale, for the data plane's AWS-configured durations
 	// AWS-side latencies in AWS seconds, defaults applied (see Options).
 	publishDelay, provisioning, imagePull, registration float64
+	stopDelay, rollbackInfoDelay, rollbackDuration      float64
+	installIgnoresHealth                                bool
 	log                                                 *slog.Logger
 	recorder                                            *dataplane.Recorder
+	faults                                              *faultInjector
+	limiter                                             *rateLimiter // nil: no rate limits
 
 	ctx    context.Context // cancelled by Close; every background loop watches it
 	cancel context.CancelFunc
@@ -98,8 +137,8 @@ type Emulator struct {
 
 // New returns an Emulator with no resources except CodeDeploy's predefined deployment configs.
 func New(opts Options) *Emulator {
-	if opts.TimeScale <= 0 {
-		opts.TimeScale = 1
+	if opts.Clock == nil {
+		opts.Clock = awsclock.New(opts.TimeScale)
 	}
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
@@ -114,16 +153,29 @@ func New(opts Options) *Emulator {
 	e := &Emulator{
 		region:  opts.Region,
 		account: opts.AccountID,
-		scale:   dataplane.Scale(opts.TimeScale),
+		clock:   opts.Clock,
+		scale:   dataplane.Scale(opts.Clock.Scale()),
 		log:     opts.Logger,
 
 		publishDelay: latency(opts.MetricPublishDelaySeconds, DefaultMetricPublishDelaySeconds),
 		provisioning: latency(opts.TaskProvisioningSeconds, DefaultTaskProvisioningSeconds),
 		imagePull:    latency(opts.ImagePullSeconds, DefaultImagePullSeconds),
 		registration: latency(opts.TargetRegistrationSeconds, DefaultTargetRegistrationSeconds),
-		recorder:     dataplane.NewRecorder(),
-		ctx:          ctx,
-		cancel:       cancel,
+
+		stopDelay:            latency(opts.StopSeconds, DefaultStopSeconds),
+		rollbackInfoDelay:    latency(opts.RollbackInfoSeconds, DefaultRollbackInfoSeconds),
+		rollbackDuration:     latency(opts.RollbackSeconds, DefaultRollbackSeconds),
+		installIgnoresHealth: opts.InstallIgnoresHealth,
+		recorder:             dataplane.NewRecorder(),
+		ctx:                  ctx,
+		cancel:               cancel,
+	}
+	if opts.FaultSeed == 0 {
+		opts.FaultSeed = rand.Uint64()
+	}
+	e.faults = newFaultInjector(opts.Faults, opts.FaultSeed)
+	if !opts.NoRateLimits {
+		e.limiter = &rateLimiter{}
 	}
 	e.ecs.init()
 	e.elb.init()
@@ -147,8 +199,23 @@ func (e *Emulator) Recorder() *dataplane.Recorder { return e.recorder }
 // Scale returns the emulator's time scale.
 func (e *Emulator) Scale() dataplane.Scale { return e.scale }
 
-// d converts an AWS-configured duration in seconds to real time.
+// Clock returns the emulator's AWS clock.
+func (e *Emulator) Clock() *awsclock.Clock { return e.clock }
+
+// FaultSeed returns the seed of the injected faults' draws.
+func (e *Emulator) FaultSeed() uint64 { return e.faults.seed }
+
+// Faults returns the injected faults.
+func (e *Emulator) Faults() Faults { return e.faults.faults }
+
+// now is the current AWS time.
+func (e *Emulator) now() time.Time { return e.clock.Now() }
+
+// d converts an AWS-configured duration in seconds to real time, for the real timers of the data plane.
 func (e *Emulator) d(awsSeconds float64) time.Duration { return e.scale.D(awsSeconds) }
+
+// seconds is an AWS duration of s AWS seconds.
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // ServeHTTP routes a request to its service and protocol: X-Amz-Target for JSON, the
 // /service/<name>/operation/<op> path for rpcv2-CBOR, and Action/Version (or the SigV4 credential
@@ -204,6 +271,20 @@ func (e *Emulator) queryService(r *http.Request, form url.Values) *service {
 	return nil
 }
 
+// admit decides whether an API call is served: an injected fault answers it first, then the
+// account's rate limits (on AWS time) may throttle it.
+func (e *Emulator) admit(svc *service, action string) *awsError {
+	if ae := e.faults.inject(svc, action); ae != nil {
+		e.log.Debug("aws call faulted", "service", svc.name, "action", action, "error", ae)
+		return ae
+	}
+	if e.limiter != nil && !e.limiter.admit(rateCategories(svc.name, action), e.now()) {
+		e.log.Debug("aws call throttled", "service", svc.name, "action", action)
+		return throttlingErr(svc)
+	}
+	return nil
+}
+
 func (e *Emulator) logCall(svc *service, action string, err error) {
 	if err != nil {
 		e.log.Debug("aws call", "service", svc.name, "action", action, "error", err)
@@ -242,7 +323,12 @@ func (e *Emulator) goBackground(f func()) {
 	}()
 }
 
-// sleep waits d or until the emulator closes; it reports whether the emulator is still open.
+// sleepAWS waits d of AWS time or until the emulator closes; it reports whether the emulator is
+// still open.
+func (e *Emulator) sleepAWS(d time.Duration) bool { return e.sleep(e.clock.RealDuration(d)) }
+
+// sleep waits d of real time or until the emulator closes; it reports whether the emulator is still
+// open.
 func (e *Emulator) sleep(d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -144,6 +144,9 @@ func (w *world) provision(o worldOptions) {
 	w.eventually(func() bool { return w.healthyTargets(w.blue.ARN) == o.desired }, "blue targets healthy")
 }
 
+// now is the emulator's AWS time: every timestamp its APIs answer is on this clock.
+func (w *world) now() time.Time { return w.emu.Clock().Now() }
+
 // register registers a task definition revision running the model server image tag.
 func (w *world) register(tag string, env map[string]string) TaskDefinition {
 	w.t.Helper()
@@ -243,6 +246,20 @@ func (w *world) waitStatus(id string, want cdtypes.DeploymentStatus) *cdtypes.De
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// rollbackOf waits for a stopped or failed deployment's rollbackInfo, which CodeDeploy shows only
+// a while after the deployment ended, and returns the rollback deployment's id.
+func (w *world) rollbackOf(id string) string {
+	w.t.Helper()
+	var rollback string
+	w.eventually(func() bool {
+		if ri := w.deployment(id).RollbackInfo; ri != nil {
+			rollback = aws.ToString(ri.RollbackDeploymentId)
+		}
+		return rollback != ""
+	}, "the rollback of "+id)
+	return rollback
 }
 
 // eventually polls cond every 5 ms for up to 20 s.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 )
 
@@ -57,25 +56,6 @@ func credentialScopeService(r *http.Request) string {
 		return ""
 	}
 	return parts[3]
-}
-
-// pageOf returns the page of list that token starts (an offset; "" is the first page), at most size
-// long, and the token of the next page ("" after the last). ok is false for a token that is not an
-// offset into list.
-func pageOf(list []string, token string, size int) (page []string, next string, ok bool) {
-	start := 0
-	if token != "" {
-		n, err := strconv.Atoi(token)
-		if err != nil || n < 0 || n > len(list) {
-			return nil, "", false
-		}
-		start = n
-	}
-	end := min(start+size, len(list))
-	if end < len(list) {
-		next = strconv.Itoa(end)
-	}
-	return list[start:end], next, true
 }
 
 // readBody reads a request body with a generous limit.

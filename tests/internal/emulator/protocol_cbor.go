@@ -32,6 +32,10 @@ func (e *Emulator) serveCBOR(w http.ResponseWriter, r *http.Request, svc *servic
 		e.writeCBORError(w, svc, clientErr("UnknownOperationException", "Unknown operation %s", action))
 		return
 	}
+	if ae := e.admit(svc, action); ae != nil {
+		e.writeCBORError(w, svc, ae)
+		return
+	}
 	decode := func(v any) error {
 		if len(body) == 0 {
 			return nil

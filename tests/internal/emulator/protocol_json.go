@@ -22,6 +22,10 @@ func (e *Emulator) serveJSON(w http.ResponseWriter, r *http.Request, svc *servic
 		e.writeJSONError(w, contentType, clientErr("UnknownOperationException", "Unknown operation %s", action))
 		return
 	}
+	if ae := e.admit(svc, action); ae != nil {
+		e.writeJSONError(w, contentType, ae)
+		return
+	}
 	decode := func(v any) error {
 		if len(bytes.TrimSpace(body)) == 0 {
 			return nil

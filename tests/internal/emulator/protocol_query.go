@@ -26,6 +26,10 @@ func (e *Emulator) serveQuery(w http.ResponseWriter, r *http.Request, svc *servi
 			"The action %s is not valid for this web service.", action))
 		return
 	}
+	if ae := e.admit(svc, action); ae != nil {
+		e.writeQueryError(w, svc, reqID, ae)
+		return
+	}
 	decode := func(v any) error {
 		if err := decodeForm(form, "", reflect.ValueOf(v).Elem()); err != nil {
 			return queryErr("ValidationError", "ValidationError", http.StatusBadRequest, "%v", err)

@@ -23,10 +23,14 @@ type Options struct {
 	StackFile string
 	// Addr is where the emulator's AWS endpoint listens ("127.0.0.1:4566"; "127.0.0.1:0" for any port).
 	Addr string
-	// TimeScale is how many AWS seconds pass per real second (60: one CodeDeploy minute per second).
+	// TimeScale is how many AWS seconds pass per real second (60: one CodeDeploy minute per second)
+	// on the emulator's one AWS clock.
 	TimeScale float64
 	// Logger receives the emulator's log; nil discards it.
 	Logger *slog.Logger
+	// Emulator holds the emulator's other options (faults, latencies, behaviours, its own Logger);
+	// its TimeScale, Region and AccountID are those above.
+	Emulator emulator.Options
 }
 
 // Stack is the emulator serving a stack the real program declared.
@@ -54,7 +58,12 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if region == "" {
 		return nil, fmt.Errorf("read %s: aws:region is not set", opts.StackFile)
 	}
-	em := emulator.New(emulator.Options{TimeScale: opts.TimeScale, Region: region, AccountID: AccountID, Logger: opts.Logger})
+	eo := opts.Emulator
+	eo.TimeScale, eo.Region, eo.AccountID = opts.TimeScale, region, AccountID
+	if opts.Logger != nil {
+		eo.Logger = opts.Logger
+	}
+	em := emulator.New(eo)
 	srv, err := em.Start(opts.Addr)
 	if err != nil {
 		em.Close()

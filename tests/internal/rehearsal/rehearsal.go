@@ -1,6 +1,7 @@
 // Package rehearsal rehearses releases end to end with no AWS account: it provisions the emulator from a
 // stack file with the real Pulumi program, sends steady production traffic through the prod listener,
-// runs the real deployer for each release, and reports what users would have seen.
+// runs the real deployer in-process for each release, with its production defaults, on the emulator's
+// one AWS clock, and reports what users would have seen.
 package rehearsal
 
 import (
@@ -15,12 +16,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-
 	"github.com/ai-bluegreen/ai-bluegreen/deployer"
 	"github.com/ai-bluegreen/ai-bluegreen/infra"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/awsclock"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator"
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/provision"
 )
 
@@ -43,29 +42,21 @@ type Release struct {
 // Options configure a rehearsal.
 type Options struct {
 	StackFile string
-	// TimeScale is AWS seconds per real second for the emulator (the deployer is never scaled).
+	// TimeScale is AWS seconds per real second of the one AWS clock the emulator and the deployer
+	// share: the deployer runs with its production defaults, and its 5-minute soak lasts 5 AWS minutes.
 	TimeScale float64
-	// Rate is production requests per second through the prod listener, for the whole run.
+	// Rate is production requests per second through the prod listener, for the whole run (real time:
+	// CloudWatch counts each request TimeScale times, as the same rate would give over an AWS minute).
 	Rate int
 	// Streams are streamed answers held open through the prod listener for the whole run.
 	Streams  Streams
 	Releases []Release
-	// DeployerFlags are added to every deploy (timing flags sized for the time scale).
-	DeployerFlags []string
-	// Settle is how long the load runs before the first release and after the last.
+	// Settle is how long (AWS time) the load runs before the first release and after the last.
 	Settle time.Duration
 	// Progress receives the deployer's progress lines; nil discards them.
 	Progress io.Writer
-}
-
-// DeployerFlags are the deployer's timing flags for a time scale of 60: checks a few times per
-// CodeDeploy "minute", a soak shorter than the scaled 15-minute termination wait, and no wait for
-// CloudWatch's late datapoints (--metrics-lag is real time, while the termination wait it must fit in
-// lasts 15 real seconds here; the deployer's unit tests cover that wait against scripted late data).
-var DeployerFlags = []string{
-	"--poll-interval", "200ms", "--poll-max-interval", "1s",
-	"--check-interval", "300ms", "--soak", "4s", "--soak-interval", "1s", "--metrics-lag", "0s",
-	"--green-start-timeout", "60s", "--gate-timeout", "60s",
+	// Emulator holds the emulator's other options: injected faults, latencies, behaviours.
+	Emulator emulator.Options
 }
 
 // Run provisions the stack, starts the load, runs every release in order and returns the report.
@@ -83,35 +74,26 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if !ok {
 		return nil, fmt.Errorf("read %s: %s:image has no tag to replace", opts.StackFile, infra.Project)
 	}
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
-		if os.Getenv(k) == "" {
-			os.Setenv(k, "rehearsal")
-		}
-	}
+	placeholderCredentials()
 	dir, err := os.MkdirTemp("", "rehearsal-")
 	if err != nil {
 		return nil, fmt.Errorf("create work directory: %w", err)
 	}
 	defer os.RemoveAll(dir)
 
-	stack, err := provision.Start(ctx, provision.Options{StackFile: opts.StackFile, Addr: "127.0.0.1:0", TimeScale: opts.TimeScale})
+	stack, err := provision.Start(ctx, provision.Options{StackFile: opts.StackFile, Addr: "127.0.0.1:0",
+		TimeScale: opts.TimeScale, Emulator: opts.Emulator})
 	if err != nil {
 		return nil, err
 	}
 	defer stack.Close()
-	outputs, suite := filepath.Join(dir, "outputs.json"), filepath.Join(dir, "suite.yaml")
-	var buf bytes.Buffer
-	if err := stack.WriteOutputs(&buf); err != nil {
+	clock := stack.Server.Clock()
+	outputs, suite, err := writeInputs(dir, stack)
+	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(outputs, buf.Bytes(), 0o600); err != nil {
-		return nil, fmt.Errorf("write stack outputs: %w", err)
-	}
-	if err := os.WriteFile(suite, Suite, 0o600); err != nil {
-		return nil, fmt.Errorf("write validation suite: %w", err)
-	}
 	prodURL, _ := stack.Outputs["prodUrl"].(string)
-	if err := waitServing(ctx, stack, time.Minute); err != nil {
+	if err := stack.WaitServing(ctx); err != nil {
 		return nil, err
 	}
 
@@ -121,68 +103,109 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	go func() { lg.run(loadCtx); close(loadDone) }()
 	defer func() { stopLoad(); <-loadDone }()
 
-	rep := &Report{Stack: opts.StackFile, TimeScale: opts.TimeScale, Rate: opts.Rate}
-	sleep(ctx, opts.Settle)
+	rep := &Report{Stack: opts.StackFile, TimeScale: clock.Scale(), Rate: opts.Rate}
+	if fs := stack.Server.Faults(); len(fs) > 0 {
+		rep.Faults, rep.FaultSeed = fs.String(), stack.Server.FaultSeed()
+	}
+	_ = clock.Sleep(ctx, opts.Settle)
 	for _, r := range opts.Releases {
 		if ctx.Err() != nil {
 			break
 		}
-		args := append([]string{"deploy", "--stack-outputs", outputs, "--endpoint-url", stack.Server.URL,
-			"--image", repo + ":" + r.Tag, "--validation-suite", suite, "--output", "json",
-			"--description", "rehearsal: " + r.Why}, opts.DeployerFlags...)
-		for _, e := range r.Env {
-			args = append(args, "--env", e)
-		}
-		rep.addRelease(lg, r, runDeployer(ctx, args, opts.Progress))
+		args := deployArgs(outputs, suite, stack.Server.URL, repo+":"+r.Tag, r)
+		rep.addRelease(lg, r, runDeployer(ctx, args, clock, opts.Progress))
 	}
-	sleep(ctx, opts.Settle)
+	_ = clock.Sleep(ctx, opts.Settle)
 	stopLoad()
 	<-loadDone
 	rep.addLoad(lg.snapshot(), time.Since(lg.start))
 	return rep, ctx.Err()
 }
 
-// deployResult is a deploy's JSON result with the times it ran.
+// placeholderCredentials sets placeholder AWS credentials when none are in the environment, so
+// that the SDK does not go looking for an instance role (the emulator accepts any).
+func placeholderCredentials() {
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		if os.Getenv(k) == "" {
+			os.Setenv(k, "rehearsal")
+		}
+	}
+}
+
+// writeInputs writes the deployer's inputs into dir: the stack outputs and the validation suite.
+func writeInputs(dir string, stack *provision.Stack) (outputs, suite string, err error) {
+	outputs, suite = filepath.Join(dir, "outputs.json"), filepath.Join(dir, "suite.yaml")
+	var buf bytes.Buffer
+	if err := stack.WriteOutputs(&buf); err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(outputs, buf.Bytes(), 0o600); err != nil {
+		return "", "", fmt.Errorf("write stack outputs: %w", err)
+	}
+	if err := os.WriteFile(suite, Suite, 0o600); err != nil {
+		return "", "", fmt.Errorf("write validation suite: %w", err)
+	}
+	return outputs, suite, nil
+}
+
+// deployArgs are the arguments of a release's `deployer deploy`: its inputs, its image and
+// environment, and no timing flag (on the emulator's clock the production defaults hold).
+func deployArgs(outputs, suite, endpoint, image string, r Release) []string {
+	args := []string{"deploy", "--stack-outputs", outputs, "--endpoint-url", endpoint,
+		"--image", image, "--validation-suite", suite, "--output", "json", "--description", "rehearsal: " + r.Why}
+	for _, e := range r.Env {
+		args = append(args, "--env", e)
+	}
+	return args
+}
+
+// deployResult is a deploy's JSON result with the arguments and the (real) times it ran.
 type deployResult struct {
+	args       []string
 	exitCode   int
 	result     deployer.Result
 	start, end time.Time
 	err        error
 }
 
-func runDeployer(ctx context.Context, args []string, progress io.Writer) deployResult {
+// runDeployer runs `deployer <args>` in-process on the emulator's AWS clock. The result's times are
+// AWS time; they are converted to real instants here, so the report's timeline is in real seconds
+// like the load's.
+func runDeployer(ctx context.Context, args []string, clock *awsclock.Clock, progress io.Writer) deployResult {
 	if progress == nil {
 		progress = io.Discard
 	}
 	var out bytes.Buffer
-	r := deployResult{start: time.Now()}
-	r.exitCode = deployer.Main(ctx, args, &out, progress)
+	r := deployResult{args: args, start: time.Now()}
+	r.exitCode = deployer.Run(ctx, args, deployer.Env{Stdout: &out, Stderr: progress, Clock: clock})
 	r.end = time.Now()
 	if err := json.Unmarshal(out.Bytes(), &r.result); err != nil {
 		r.err = fmt.Errorf("read the deployer's JSON result (exit %d): %w", r.exitCode, err)
 	}
+	onRealTime(&r.result, clock)
 	return r
 }
 
-// waitServing waits until the service's first tasks have loaded their model and every target of the
-// group the prod listener serves is healthy, using the SDK's own TargetInService waiter against the
-// emulator's ELBv2 API. It does not poll the prod listener itself: until a target is healthy the ALB
-// answers 503, and a client hammering a fresh stack would set off the stack's ALB 5xx alarm, which
-// then holds the first release in the deployer's --alarm-wait.
-func waitServing(ctx context.Context, stack *provision.Stack, limit time.Duration) error {
-	group, _ := stack.Outputs["blueTargetGroupArn"].(string)
-	client := elbv2.New(elbv2.Options{
-		Region:       stack.Region,
-		BaseEndpoint: aws.String(stack.Server.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("rehearsal", "rehearsal", ""),
-	})
-	waiter := elbv2.NewTargetInServiceWaiter(client, func(o *elbv2.TargetInServiceWaiterOptions) {
-		o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second
-	})
-	if err := waiter.Wait(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(group)}, limit); err != nil {
-		return fmt.Errorf("wait for the service's first targets in %s to be healthy: %w", group, err)
+// onRealTime converts a deployer result's AWS times to the real instants they happened at.
+func onRealTime(res *deployer.Result, clock *awsclock.Clock) {
+	real := func(t *time.Time) {
+		if t != nil && !t.IsZero() {
+			*t = clock.RealTime(*t)
+		}
 	}
-	return nil
+	real(&res.StartedAt)
+	real(&res.EndedAt)
+	for _, g := range res.Gates {
+		real(&g.Start)
+		real(&g.End)
+	}
+	for i := range res.Phases {
+		real(res.Phases[i].Start)
+		real(res.Phases[i].End)
+	}
+	for i := range res.Traffic {
+		real(&res.Traffic[i].At)
+	}
 }
 
 // cutTag splits "repo:tag" (the repository may hold a registry host with a port).
@@ -192,14 +215,4 @@ func cutTag(image string) (repo, tag string, ok bool) {
 		return image, "", false
 	}
 	return image[:i], image[i+1:], true
-}
-
-// sleep waits for d or until ctx ends, whichever is first.
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
 }

@@ -17,6 +17,9 @@ type Report struct {
 	Stack     string  `json:"stack"`
 	TimeScale float64 `json:"timescale"`
 	Rate      int     `json:"target_rps"`
+	// Faults are the API faults the emulator injected and FaultSeed the seed of their draws.
+	Faults    string  `json:"faults,omitempty"`
+	FaultSeed uint64  `json:"fault_seed,omitempty"`
 	DurationS float64 `json:"duration_s"`
 	// Requests are production requests sent through the prod listener; Failed did not get a 200.
 	// FailedOutsideBadAnswers are the failures left once the bad answers of rolled-back releases'
@@ -42,6 +45,7 @@ type ReleaseReport struct {
 	Outcome      string       `json:"outcome"`
 	ExitCode     int          `json:"exit_code"`
 	Why          string       `json:"why"`
+	Args         []string     `json:"args"` // the deployer arguments it ran with (production timing defaults)
 	DeploymentID string       `json:"deployment_id,omitempty"`
 	Reason       string       `json:"reason,omitempty"`
 	StartS       float64      `json:"start_s"`
@@ -91,7 +95,7 @@ type TrafficSummary struct {
 }
 
 func (r *Report) addRelease(lg *load, rel Release, d deployResult) {
-	rr := ReleaseReport{Image: d.result.Image, Outcome: string(d.result.Outcome), ExitCode: d.exitCode, Why: rel.Why,
+	rr := ReleaseReport{Image: d.result.Image, Outcome: string(d.result.Outcome), ExitCode: d.exitCode, Why: rel.Why, Args: d.args,
 		DeploymentID: d.result.DeploymentID, StartS: secs(lg.since(d.start)), EndS: secs(lg.since(d.end))}
 	if rr.Image == "" {
 		rr.Image = rel.Tag

@@ -1,0 +1,89 @@
+// Package awsclock is the one AWS clock of a rehearsal: virtual AWS time, linear in real time,
+// that the emulator stamps and measures everything AWS-side with and an in-process deployer
+// runs on (it implements deployer.Clock and deployer.ScaledClock).
+//
+//	aws = awsStart + (real − realStart) × scale
+//
+// At scale 60 an AWS minute lasts a real second: the stack's 15-minute termination wait lasts
+// 15 real seconds, and a deployer sleeping its 5-minute soak on this clock sleeps 5 real seconds.
+// AWS time starts at the wall clock's time when the clock is made, so at scale 1 it is the wall
+// clock, and a deployer started separately (on the wall clock) sees the same time as the emulator.
+package awsclock
+
+import (
+	"context"
+	"time"
+)
+
+// Clock is a linear virtual AWS clock. Its methods are safe for concurrent use; the zero value
+// is not usable (see New).
+type Clock struct {
+	scale     float64
+	realStart time.Time // with its monotonic reading: real elapsed time is measured on it
+	awsStart  time.Time // without one: AWS times compare by their wall reading only
+}
+
+// New returns a clock that runs scale AWS seconds per real second (a scale of zero or less
+// means 1), reading the wall clock's time now.
+func New(scale float64) *Clock {
+	now := time.Now()
+	return NewAt(scale, now, now)
+}
+
+// NewAt returns a clock whose AWS time is awsStart at the real instant realStart.
+func NewAt(scale float64, realStart, awsStart time.Time) *Clock {
+	if scale <= 0 {
+		scale = 1
+	}
+	// Round(0) drops the monotonic reading: AWS instants are compared with instants parsed from
+	// the wire, which have none.
+	return &Clock{scale: scale, realStart: realStart, awsStart: awsStart.Round(0)}
+}
+
+// Scale returns how many AWS seconds pass per real second.
+func (c *Clock) Scale() float64 { return c.scale }
+
+// Now returns the current AWS time.
+func (c *Clock) Now() time.Time { return c.AWSTime(time.Now()) }
+
+// AWSTime converts a real instant to AWS time.
+func (c *Clock) AWSTime(real time.Time) time.Time {
+	return c.awsStart.Add(c.AWS(real.Sub(c.realStart)))
+}
+
+// RealTime converts an AWS instant to the real instant it happens at.
+func (c *Clock) RealTime(aws time.Time) time.Time {
+	return c.realStart.Add(c.RealDuration(aws.Sub(c.awsStart)))
+}
+
+// RealDuration returns how long d of AWS time lasts in real time: d / scale.
+func (c *Clock) RealDuration(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / c.scale)
+}
+
+// AWS returns how much AWS time passes in the real duration d: d × scale.
+func (c *Clock) AWS(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * c.scale)
+}
+
+// Sleep waits for d of AWS time (d/scale of real time) or until ctx is done, whichever comes
+// first, and returns ctx.Err() in the latter case.
+func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
+	real := c.RealDuration(d)
+	if real <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(real)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// SleepUntil waits until the AWS instant at, or until ctx is done.
+func (c *Clock) SleepUntil(ctx context.Context, at time.Time) error {
+	return c.Sleep(ctx, at.Sub(c.Now()))
+}

@@ -16,9 +16,8 @@ import (
 // newAWSClients builds the SDK clients: default credential chain, shared config
 // profiles, region; AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (ECS,
 // CODEDEPLOY, ELASTIC_LOAD_BALANCING_V2, CLOUDWATCH) are honoured by the SDK, and
-// --endpoint-url overrides them for every service. Retries use the SDK's adaptive
-// mode (client-side rate limiting on throttling), bounded to 6 attempts with at
-// most 20 s between them.
+// --endpoint-url overrides them for every service. Retries use the SDK's
+// standard retryer (see newRetryer).
 func newAWSClients(ctx context.Context, s awsSettings) (Clients, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return newRetryer(s.clock) }),
@@ -64,16 +63,20 @@ func newAWSClients(ctx context.Context, s awsSettings) (Clients, error) {
 	}, nil
 }
 
-// newRetryer is the SDK's adaptive retryer (client-side rate limiting on
-// throttling), bounded to 6 attempts with at most 20 s between them. The SDK
-// sleeps its backoff in real time; on a ScaledClock the delay is converted, so a
-// retry waits the same AWS time as it would on AWS.
+// newRetryer is the SDK's standard retryer (throttling and 5xx retried with
+// jittered exponential backoff, drawing on the client's retry quota), bounded to
+// 6 attempts with at most 20 s between them. Not the adaptive mode: its
+// client-side rate limiter measures and sleeps on the SDK's own real clock, which
+// no Clock can reach, so a rehearsal on a faster AWS clock would be throttled by
+// the client itself (one call per two AWS minutes at 60x after a throttle) and
+// would not rehearse what AWS does; the deployer's own waits already retry
+// failing reads within their deadlines. The SDK sleeps its backoff in real time;
+// on a ScaledClock the delay is converted, so a retry waits the same AWS time as
+// it would on AWS.
 func newRetryer(clock Clock) aws.Retryer {
-	r := retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
-			so.MaxAttempts = 6
-			so.MaxBackoff = 20 * time.Second
-		})
+	r := retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = 6
+		so.MaxBackoff = 20 * time.Second
 	})
 	if sc, ok := clock.(ScaledClock); ok {
 		return scaledRetryer{RetryerV2: r, clock: sc}

@@ -64,11 +64,6 @@ func TestAReleaseAndARollbackCompleteUnderThrottlingAndServerErrors(t *testing.T
 	if testing.Short() {
 		t.Skip("end-to-end rehearsal takes about half a minute")
 	}
-	// The deployer's adaptive retryer limits its own request rate on the SDK's real clock (not the
-	// deployer's Clock): after the first throttle it sends about 0.5 requests per real second, one per
-	// two AWS minutes at 60x, and gate 1 times out. Unskip once deployer/newRetryer uses the standard
-	// retryer on a ScaledClock (verified: this test passes with that change).
-	t.Skip("blocked on deployer/newRetryer: the adaptive mode's client-side rate limiter runs on real time")
 	faults, err := emulator.ParseFaults("throttle=0.3,5xx=0.05")
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

@@ -18,7 +18,8 @@ import (
 
 // TestALBMetricsHaveTheDimensionsAndUnitsAWSPublishes sends 4 requests through the prod listener
 // (blue answers) and 3 through the test listener pointed at green, which has no targets: ALB
-// answers those 503 itself without choosing a target.
+// answers those 503 itself without choosing a target. Counts are in AWS terms: each real request
+// counts testScale times (a real rate over an AWS minute).
 func TestALBMetricsHaveTheDimensionsAndUnitsAWSPublishes(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOptions{desired: 1})
@@ -26,7 +27,7 @@ func TestALBMetricsHaveTheDimensionsAndUnitsAWSPublishes(t *testing.T) {
 	_, err := w.elb.ModifyListener(ctx, &elbv2.ModifyListenerInput{ListenerArn: aws.String(w.test.ARN),
 		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(w.green.ARN)}}})
 	require.NoError(t, err)
-	start := time.Now().Add(-time.Minute)
+	start := w.now().Add(-time.Minute)
 	for range 4 {
 		require.Equal(t, "v1", w.version(w.prod))
 	}
@@ -47,16 +48,16 @@ func TestALBMetricsHaveTheDimensionsAndUnitsAWSPublishes(t *testing.T) {
 			ms.Unit = cwtypes.StandardUnit(unit)
 		}
 		out, err := w.cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(start),
-			EndTime: aws.Time(time.Now().Add(time.Minute)), MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("m"), MetricStat: ms}}})
+			EndTime: aws.Time(w.now().Add(time.Minute)), MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("m"), MetricStat: ms}}})
 		require.NoError(t, err)
 		return out.MetricDataResults[0].Values
 	}
-	w.eventually(func() bool { v := query("HTTPCode_ELB_5XX_Count", "Sum", "", lb); return len(v) == 1 && v[0] == 3 },
+	w.eventually(func() bool { v := query("HTTPCode_ELB_5XX_Count", "Sum", "", lb); return len(v) == 1 && v[0] == 3*testScale },
 		"the 503s published per load balancer")
-	assert.Equal(t, []float64{4}, query("RequestCount", "Sum", "", lb), "the 503s chose no target: RequestCount leaves them out")
-	assert.Equal(t, []float64{4}, query("RequestCount", "Sum", "Count", lb, tg(w.blue)))
+	assert.Equal(t, []float64{4 * testScale}, query("RequestCount", "Sum", "", lb), "the 503s chose no target: RequestCount leaves them out")
+	assert.Equal(t, []float64{4 * testScale}, query("RequestCount", "Sum", "Count", lb, tg(w.blue)))
 	assert.Empty(t, query("RequestCount", "Sum", "", lb, tg(w.green)))
-	assert.Equal(t, []float64{3}, query("HTTPCode_ELB_503_Count", "Sum", "", lb))
+	assert.Equal(t, []float64{3 * testScale}, query("HTTPCode_ELB_503_Count", "Sum", "", lb))
 	assert.Empty(t, query("HTTPCode_ELB_5XX_Count", "Sum", "", lb, tg(w.green)),
 		"HTTPCode_ELB_5XX_Count has only the LoadBalancer (and AvailabilityZone) dimensions")
 	assert.Empty(t, query("RequestCount", "Sum", "", tg(w.blue)), "per target group metrics are published with the LoadBalancer too")

@@ -52,7 +52,10 @@ func TestALBMetricsHaveTheDimensionsAndUnitsAWSPublishes(t *testing.T) {
 		require.NoError(t, err)
 		return out.MetricDataResults[0].Values
 	}
-	w.eventually(func() bool { v := query("HTTPCode_ELB_5XX_Count", "Sum", "", lb); return len(v) == 1 && v[0] == 3*testScale },
+	w.eventually(func() bool {
+		v := query("HTTPCode_ELB_5XX_Count", "Sum", "", lb)
+		return len(v) == 1 && v[0] == 3*testScale
+	},
 		"the 503s published per load balancer")
 	assert.Equal(t, []float64{4 * testScale}, query("RequestCount", "Sum", "", lb), "the 503s chose no target: RequestCount leaves them out")
 	assert.Equal(t, []float64{4 * testScale}, query("RequestCount", "Sum", "Count", lb, tg(w.blue)))

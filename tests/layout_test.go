@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -33,9 +32,6 @@ type layoutViolation struct {
 	rule, path, name string
 	lines            int
 }
-
-// key identifies the violation independently of how far over the limit it is.
-func (v layoutViolation) key() string { return strings.TrimSpace(v.rule + " " + v.path + " " + v.name) }
 
 func (v layoutViolation) String() string {
 	switch v.rule {
@@ -122,15 +118,6 @@ func funcName(fn *ast.FuncDecl) string {
 	return fn.Name.Name
 }
 
-// restructuringInProgress are the violations in files other helpers are restructuring for issue 8
-// (deployer/ and tests/internal/) when this test was added on the infra branch. While every violation
-// found is one of these, the test skips and lists them; any other violation fails it. Delete this list
-// (and the skip) once the restructuring is merged.
-var restructuringInProgress = []string{
-	"func-lines tests/internal/emulator/cloudwatch_eval.go Emulator.evaluateAlarm",
-	"func-lines tests/internal/rehearsal/rehearsal.go Run",
-}
-
 func TestRepositoryKeepsIssue8sLayoutLimits(t *testing.T) {
 	t.Parallel()
 	found, err := layoutViolations("..")
@@ -139,16 +126,10 @@ func TestRepositoryKeepsIssue8sLayoutLimits(t *testing.T) {
 		return
 	}
 	lines := make([]string, len(found))
-	pending := true
 	for i, v := range found {
 		lines[i] = v.String()
-		pending = pending && slices.Contains(restructuringInProgress, v.key())
 	}
 	report := strings.Join(lines, "\n")
-	if pending {
-		t.Skipf("skipped while issue 8's restructuring of deployer/ and tests/internal/ is in progress (only files listed in "+
-			"restructuringInProgress break the limits):\n%s", report)
-	}
 	t.Errorf("%d places break issue 8's layout limits:\n%s", len(found), report)
 }
 

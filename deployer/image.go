@@ -8,6 +8,13 @@ import (
 
 // Image reference grammar, after github.com/distribution/reference:
 // [registry[:port]/]path-component(/path-component)*[:tag][@digest].
+// maxImageRef is the longest reference: a 255-character name, ':', a 128-character
+// tag, '@' and a sha256 digest (71 characters).
+const maxImageRef = 255 + 1 + 128 + 1 + 71
+
+// imageRefWant says what a valid reference looks like.
+const imageRefWant = "want [registry[:port]/]name[:tag][@sha256:digest] with a lowercase name"
+
 var (
 	imageRegistry   = `(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?`
 	imagePathPart   = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
@@ -60,18 +67,18 @@ func parseImage(ref string) (ImageRef, error) {
 	if ref == "" {
 		return ImageRef{}, fmt.Errorf("is required: an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/model-server:v2")
 	}
-	if len(ref) > 255+1+128+72 {
-		return ImageRef{}, fmt.Errorf("%q is too long for an image reference", ref)
+	if len(ref) > maxImageRef {
+		return ImageRef{}, fmt.Errorf("%q is %d characters: an image reference has at most %d", ref, len(ref), maxImageRef)
 	}
 	m := imageRefRegexp.FindStringSubmatch(ref)
 	if m == nil {
-		return ImageRef{}, fmt.Errorf("%q is not a valid image reference: want [registry[:port]/]name[:tag][@sha256:digest] with a lowercase name", ref)
+		return ImageRef{}, fmt.Errorf("%q is not a valid image reference: %s", ref, imageRefWant)
 	}
 	r := ImageRef{Registry: m[1], Path: m[2], Tag: m[3], Digest: m[4]}
 	// "host:5000/name" without a dot or port in the first part is a path, as in docker.
 	if r.Registry != "" && !strings.ContainsAny(r.Registry, ".:") && r.Registry != "localhost" {
 		if !imagePathRegexp.MatchString(r.Registry) {
-			return ImageRef{}, fmt.Errorf("%q is not a valid image reference: path components are lowercase", ref)
+			return ImageRef{}, fmt.Errorf("%q is not a valid image reference: %q is no registry (it has no dot or port), so it is a path component, and those are lowercase; %s", ref, r.Registry, imageRefWant)
 		}
 		r.Path = r.Registry + "/" + r.Path
 		r.Registry = ""

@@ -102,10 +102,15 @@ func (a AppSpec) render() (content, sum string, err error) {
 
 // appSpecTaskDefinition extracts Resources[0].<name>.Properties.TaskDefinition from
 // AppSpec content in YAML or JSON (keys matched case-insensitively, as other tools
-// write them either way).
+// write them either way). JSON is read as JSON: YAML parsers refuse some valid JSON
+// (the escapes \/ and surrogate pairs such as \ud83d\ude00, which JSON encoders write).
 func appSpecTaskDefinition(content string) (string, error) {
 	var doc map[string]any
-	if err := yaml.Unmarshal([]byte(content), &doc); err != nil {
+	unmarshal := yaml.Unmarshal
+	if json.Valid([]byte(content)) {
+		unmarshal = json.Unmarshal
+	}
+	if err := unmarshal([]byte(content), &doc); err != nil {
 		return "", fmt.Errorf("parse appspec: %w", err)
 	}
 	res, ok := lookupFold(doc, "Resources").([]any)

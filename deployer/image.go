@@ -84,7 +84,7 @@ func parseImage(ref string) (ImageRef, error) {
 		r.Registry = ""
 	}
 	if len(r.Registry)+len(r.Path) > 255 {
-		return ImageRef{}, fmt.Errorf("%q: repository name is longer than 255 characters", ref)
+		return ImageRef{}, fmt.Errorf("%q: the repository name (registry and path) is %d characters, at most 255", ref, len(r.Registry)+len(r.Path))
 	}
 	if r.Tag == "" && r.Digest == "" {
 		return ImageRef{}, fmt.Errorf("%q has no tag or digest; a release needs an exact image (name:tag or name@sha256:...), not an implicit :latest", ref)

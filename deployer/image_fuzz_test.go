@@ -61,7 +61,7 @@ func FuzzParseImage(f *testing.F) {
 // value looks like, not only that this one is wrong.
 func assertSaysWhatIsAllowed(t *testing.T, msg string) {
 	t.Helper()
-	for _, hint := range []string{"want", "at most", "is required", "needs", "must"} {
+	for _, hint := range []string{"want", "at most", "is required", "needs", "must", "such as"} {
 		if strings.Contains(msg, hint) {
 			return
 		}

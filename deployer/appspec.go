@@ -89,9 +89,9 @@ func buildAppSpec(svc *ecstypes.Service, taskDefArn, container string, port int3
 	}
 }
 
-// render returns the AppSpec content and its SHA-256 (hex), as CreateDeployment
-// takes them.
-func (a AppSpec) render() (content, sum string, err error) {
+// Render returns the AppSpec content and its SHA-256 (hex), as CreateDeployment
+// takes them. The emulator's tests parse what it renders.
+func (a AppSpec) Render() (content, sum string, err error) {
 	b, err := json.MarshalIndent(a, "", "  ")
 	if err != nil {
 		return "", "", fmt.Errorf("render appspec: %w", err)

@@ -33,7 +33,7 @@ func FuzzAppSpecRoundTrip(f *testing.F) {
 			}
 		}
 		spec := buildAppSpec(fuzzService(platform, fargate, subnet, sg, assign, provider, base, weight), taskDef, container, port)
-		content, sum, err := spec.render()
+		content, sum, err := spec.Render()
 		require.NoError(t, err)
 		h := sha256.Sum256([]byte(content))
 		assert.Equal(t, hex.EncodeToString(h[:]), sum)

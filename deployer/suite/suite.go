@@ -152,8 +152,11 @@ func Load(path string) (*Suite, error) {
 	return Parse(data)
 }
 
-// Parse decodes and validates a suite.
+// Parse decodes and validates a suite: YAML, or JSON (as JSON readers read it).
 func Parse(data []byte) (*Suite, error) {
+	if json.Valid(data) {
+		data = yamlReadableJSON(data)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var s Suite

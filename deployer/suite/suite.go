@@ -169,26 +169,65 @@ func Parse(data []byte) (*Suite, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
+	if err := s.checkVariables(data); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// checkVariables checks every ${...} in the suite's strings, keys included: a known
+// variable, or ${env:NAME} used only in headers. It reads the strings as decoded, with
+// YAML aliases expanded: an anchor set in a header and used in a body (or the other
+// way round) puts the secret in the body.
+func (s *Suite) checkVariables(data []byte) error {
+	var doc any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return err
+	}
 	inFile := map[string]int{}
-	for _, v := range suiteVarRegexp.FindAllStringSubmatch(string(data), -1) {
-		if name, ok := strings.CutPrefix(v[1], "env:"); ok {
-			if !envNameRegexp.MatchString(name) {
-				return nil, fmt.Errorf("${%s}: want ${env:NAME} with NAME matching [A-Za-z_][A-Za-z0-9_]*", v[1])
+	for _, str := range documentStrings(doc, nil) {
+		for _, v := range suiteVarRegexp.FindAllStringSubmatch(str, -1) {
+			if name, ok := strings.CutPrefix(v[1], "env:"); ok {
+				if !envNameRegexp.MatchString(name) {
+					return fmt.Errorf("${%s}: want ${env:NAME} with NAME matching [A-Za-z_][A-Za-z0-9_]*", v[1])
+				}
+				inFile[name]++
+				continue
 			}
-			inFile[name]++
-			continue
-		}
-		if !slices.Contains(suiteVars, v[1]) {
-			return nil, fmt.Errorf("unknown variable ${%s}; allowed: ${%s}, and ${env:NAME} in headers", v[1], strings.Join(suiteVars, "}, ${"))
+			if !slices.Contains(suiteVars, v[1]) {
+				return fmt.Errorf("unknown variable ${%s}; allowed: ${%s}, and ${env:NAME} in headers", v[1], strings.Join(suiteVars, "}, ${"))
+			}
 		}
 	}
 	inHeaders := s.headerEnvRefs()
 	for _, name := range slices.Sorted(maps.Keys(inFile)) {
 		if inFile[name] > inHeaders[name] {
-			return nil, fmt.Errorf("${env:%s} may appear only in headers (the suite's or a request's): its value is a secret, sent to green and blue and redacted from every report", name)
+			return fmt.Errorf("${env:%s} may appear only in headers (the suite's or a request's): its value is a secret, sent to green and blue and redacted from every report", name)
 		}
 	}
-	return &s, nil
+	return nil
+}
+
+// documentStrings appends every string of a decoded YAML document, map keys
+// included, to out.
+func documentStrings(v any, out []string) []string {
+	switch x := v.(type) {
+	case string:
+		out = append(out, x)
+	case []any:
+		for _, e := range x {
+			out = documentStrings(e, out)
+		}
+	case map[string]any:
+		for k, e := range x {
+			out = documentStrings(e, append(out, k))
+		}
+	case map[any]any:
+		for k, e := range x {
+			out = documentStrings(e, documentStrings(k, out))
+		}
+	}
+	return out
 }
 
 // headerEnvRefs counts the ${env:NAME} references in every header value.

@@ -50,6 +50,10 @@ func TestSuiteEnvReferences(t *testing.T) {
 		{"an env reference in a request header is allowed", "version: 1\nchecks: [{request: {path: /, headers: {X-Key: '${env:API_TOKEN}'}}}]", ""},
 		{"an env reference in a path is refused", "version: 1\nchecks: [{request: {path: '/${env:API_TOKEN}'}}]", "${env:API_TOKEN} may appear only in headers"},
 		{"an env reference in an expectation is refused", "version: 1\nchecks: [{request: {path: /}, expect: {json: {v: '${env:API_TOKEN}'}}}]", "only in headers"},
+		{"an env reference reaching a body through a YAML alias is refused",
+			"version: 1\nheaders: {Authorization: &token 'Bearer ${env:API_TOKEN}'}\nchecks: [{request: {path: /, body: *token}}]", "only in headers"},
+		{"an env reference reaching a header through a YAML alias is allowed",
+			"version: 1\nchecks: [{request: {path: /, headers: {X-Key: &token '${env:API_TOKEN}'}}}]\nheaders: {Authorization: *token}", ""},
 		{"a malformed env name is refused", "version: 1\nheaders: {A: '${env:1X}'}\nchecks: [{request: {path: /}}]", "${env:1X}"},
 	}
 	for _, tc := range cases {

@@ -141,7 +141,7 @@ func jsonHasDuplicateKeys(data []byte) bool {
 
 // sectionPrefixes are where a refusal may point: a line, a field path of the suite,
 // a variable.
-var sectionPrefixes = []string{"version", "timeout", "headers", "warmup", "checks[", "compare", "${", "file is empty", "needs at least one", "yaml:"}
+var sectionPrefixes = []string{"version", "timeout", "headers", "unknown variable", "warmup", "checks[", "compare", "${", "file is empty", "needs at least one", "yaml:"}
 
 // assertSaysWhere checks that a refusal says where the problem is.
 func assertSaysWhere(t *testing.T, msg string) {

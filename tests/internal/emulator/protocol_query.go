@@ -46,6 +46,21 @@ func (e *Emulator) serveQuery(w http.ResponseWriter, r *http.Request, svc *servi
 	_, _ = w.Write(buf.Bytes())
 }
 
+// malformedQuery answers a Query request whose form does not parse (a bad %-escape, a ';') with
+// AWS's common error MalformedQueryString, HTTP 404 in AWS's list of common errors, in the XML
+// error shape SDKs read, when the SigV4 scope names a Query service.
+func (e *Emulator) malformedQuery(w http.ResponseWriter, r *http.Request, err error) {
+	svc := e.bySigning[credentialScopeService(r)]
+	if svc == nil || svc.queryVersion == "" {
+		http.Error(w, "malformed query: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	reqID := randomUUID()
+	w.Header().Set("x-amzn-RequestId", reqID)
+	e.writeQueryError(w, svc, reqID, queryErr("MalformedQueryString", "MalformedQueryString", http.StatusNotFound,
+		"The query string contains a syntax error: %v", err))
+}
+
 func (e *Emulator) writeQueryError(w http.ResponseWriter, svc *service, reqID string, ae *awsError) {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>`,

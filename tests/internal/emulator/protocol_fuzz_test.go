@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -54,10 +55,32 @@ func newSDKClients(h aws.HTTPClient) sdkClients {
 	}
 }
 
-// sdkCall is one operation the emulator serves, as an SDK client sends it.
+// sdkCall is one operation the emulator serves, as an SDK client sends it. A Query
+// call also has its API version and action: a Query body names its own action.
 type sdkCall struct {
-	name string
-	call func(ctx context.Context, c sdkClients) error
+	name                 string
+	call                 func(ctx context.Context, c sdkClients) error
+	queryVersion, action string
+}
+
+// servedAs is the call whose answer the emulator gives to body sent as c: a Query
+// body names the action (and, by its Version, the service) the emulator serves, and
+// only that action's SDK client reads the answer as AWS meant it.
+func servedAs(calls []sdkCall, c sdkCall, body []byte) sdkCall {
+	form, err := url.ParseQuery(string(body))
+	if c.queryVersion == "" || err != nil {
+		return c
+	}
+	version := form.Get("Version")
+	if version != "2015-12-01" && version != "2010-08-01" { // the emulator falls back on the SigV4 scope
+		version = c.queryVersion
+	}
+	for _, d := range calls {
+		if d.queryVersion == version && d.action == form.Get("Action") {
+			return d
+		}
+	}
+	return c
 }
 
 // callOf adapts an SDK operation with a fixed input to an sdkCall.
@@ -143,6 +166,11 @@ func sdkCalls() []sdkCall {
 			Type: elbv2types.ActionTypeEnumForward, ForwardConfig: &elbv2types.ForwardActionConfig{TargetGroups: []elbv2types.TargetGroupTuple{
 				{TargetGroupArn: aws.String(fuzzTG), Weight: aws.Int32(100)}, {TargetGroupArn: aws.String(strings.Replace(fuzzTG, "blue", "green", 1)), Weight: aws.Int32(0)}}}}}}),
 	}
+	for i, c := range calls {
+		if svc, action, _ := strings.Cut(c.name, " "); svc == "elbv2" {
+			calls[i].queryVersion, calls[i].action = "2015-12-01", action
+		}
+	}
 	for _, cw := range []struct {
 		protocol string
 		client   func(sdkClients) *cloudwatch.Client
@@ -163,7 +191,11 @@ func fuzzRevision() *cdtypes.RevisionLocation {
 // cloudWatchCalls are the CloudWatch operations the deployer and the tests call.
 func cloudWatchCalls(protocol string, client func(sdkClients) *cloudwatch.Client) []sdkCall {
 	op := func(name string, call func(context.Context, *cloudwatch.Client) error) sdkCall {
-		return sdkCall{name: "cloudwatch(" + protocol + ") " + name, call: func(ctx context.Context, c sdkClients) error { return call(ctx, client(c)) }}
+		c := sdkCall{name: "cloudwatch(" + protocol + ") " + name, call: func(ctx context.Context, c sdkClients) error { return call(ctx, client(c)) }}
+		if protocol == "query" {
+			c.queryVersion, c.action = "2010-08-01", name
+		}
+		return c
 	}
 	dims := []cwtypes.Dimension{{Name: aws.String("TargetGroup"), Value: aws.String("targetgroup/web-green/fedcba9876543210")},
 		{Name: aws.String("LoadBalancer"), Value: aws.String("app/web-alb/0123456789abcdef")}}
@@ -245,7 +277,7 @@ func FuzzRequestDecoders(f *testing.F) {
 		f.Add(uint8(i), p.sent)
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
-		c := calls[int(which)%len(calls)]
+		c := servedAs(calls, calls[int(which)%len(calls)], body)
 		p := &inProcess{handler: newFuzzEmulator(t), body: body}
 		err := c.call(context.Background(), newSDKClients(p))
 		require.NotNil(t, p.answer, "%s: the emulator answered", c.name)

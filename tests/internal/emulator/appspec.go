@@ -151,7 +151,7 @@ func parseAppSpec(content string) (*appSpec, error) {
 	if err := yaml.Unmarshal([]byte(content), &f); err != nil {
 		return nil, fmt.Errorf(appSpecInvalid+"The input AppSpec file is a not well-formed yaml. The template cannot be parsed: %v", err)
 	}
-	if len(f.Resources) != 1 {
+	if len(f.Resources) != 1 || len(f.Resources[0]) != 1 {
 		return nil, fmt.Errorf(appSpecInvalid + "An Amazon ECS AppSpec file must contain exactly one resource.")
 	}
 	spec := &appSpec{Hooks: map[string]string{}}

@@ -45,15 +45,16 @@ func FuzzParseAppSpec(f *testing.F) {
 		assert.Regexp(t, taskDefinitionARN, spec.TaskDefinition)
 		assert.NotEmpty(t, spec.ContainerName)
 		assert.True(t, spec.ContainerPort >= 1 && spec.ContainerPort <= 65535, "port %d", spec.ContainerPort)
-		assert.Equal(t, []string{strconv.Itoa(spec.ContainerPort)}, writtenPorts(t, content), "the port is the integer written:\n%s", content)
+		assert.Equal(t, []int{spec.ContainerPort}, writtenPorts(t, content), "the port is the integer written:\n%s", content)
 		for event := range spec.Hooks {
 			assert.Contains(t, hookEvents, event)
 		}
 	})
 }
 
-// writtenPorts are the ContainerPort values of the resources as written.
-func writtenPorts(t *testing.T, content string) []string {
+// writtenPorts are the ContainerPort values of the resources as written: a YAML
+// integer, or a string of one; -1 for anything else.
+func writtenPorts(t *testing.T, content string) []int {
 	t.Helper()
 	var doc struct {
 		Resources []map[string]struct {
@@ -65,10 +66,21 @@ func writtenPorts(t *testing.T, content string) []string {
 		} `yaml:"Resources"`
 	}
 	require.NoError(t, yaml.Unmarshal([]byte(content), &doc))
-	var out []string
+	var out []int
 	for _, res := range doc.Resources {
 		for _, r := range res {
-			out = append(out, r.Properties.LoadBalancerInfo.ContainerPort.Value)
+			node, port := r.Properties.LoadBalancerInfo.ContainerPort, -1
+			switch node.ShortTag() {
+			case "!!int":
+				if node.Decode(&port) != nil {
+					port = -1
+				}
+			case "!!str":
+				if n, err := strconv.Atoi(node.Value); err == nil {
+					port = n
+				}
+			}
+			out = append(out, port)
 		}
 	}
 	return out

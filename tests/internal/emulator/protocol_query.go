@@ -118,7 +118,10 @@ func decodeForm(form url.Values, prefix string, v reflect.Value) error {
 		}
 		return nil
 	case v.Kind() == reflect.Slice:
-		n := listLength(form, prefix+".member.")
+		n, ok := listLength(form, prefix+".member.")
+		if !ok {
+			return fmt.Errorf("%s: list members are numbered %s.member.1 to %s.member.N without gaps", prefix, prefix, prefix)
+		}
 		if n == 0 {
 			if _, ok := form[prefix]; ok { // "Names=" is an explicitly empty list
 				v.Set(reflect.MakeSlice(v.Type(), 0, 0))
@@ -194,20 +197,23 @@ func formHas(form url.Values, key string) bool {
 	return false
 }
 
-// listLength returns the highest index N of fields "<prefix>N" or "<prefix>N.*".
-func listLength(form url.Values, prefix string) int {
-	n := 0
+// listLength returns the highest index N of fields "<prefix>N" or "<prefix>N.*". ok is false
+// unless every index 1..N is there: the list is made N long, so an index far past the fields
+// given (Names.member.99999999999) would allocate without bound.
+func listLength(form url.Values, prefix string) (n int, ok bool) {
+	seen := map[int]bool{}
 	for k := range form {
 		rest, ok := strings.CutPrefix(k, prefix)
 		if !ok {
 			continue
 		}
 		idx, _, _ := strings.Cut(rest, ".")
-		if i, err := strconv.Atoi(idx); err == nil && i > n {
-			n = i
+		if i, err := strconv.Atoi(idx); err == nil && i > 0 {
+			seen[i] = true
+			n = max(n, i)
 		}
 	}
-	return n
+	return n, n == len(seen)
 }
 
 // encodeXML writes v as the element name in the Query response style: lists as <member> items,

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -263,6 +264,11 @@ func (p *inProcess) Do(r *http.Request) (*http.Response, error) {
 var commonErrorCodes = []string{"SerializationException", "ValidationError", "ValidationException", "InvalidAction", "UnknownOperationException",
 	"MalformedQueryString", "MissingParameter", "InvalidParameterValue", "InvalidParameterCombination", "InvalidQueryParameter"}
 
+// maxAnswerAlloc bounds what serving one fuzzed request may allocate: the seeds take
+// well under a megabyte; a request that names a huge range or count must not cost
+// gigabytes.
+const maxAnswerAlloc = 64 << 20
+
 // FuzzRequestDecoders sends each operation through its SDK client with the body
 // replaced by fuzzed bytes, to an empty emulator: it never panics, and answers
 // either an output the SDK reads or a client error (4xx; 400 when the body does not
@@ -279,8 +285,13 @@ func FuzzRequestDecoders(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		c := servedAs(calls, calls[int(which)%len(calls)], body)
 		p := &inProcess{handler: newFuzzEmulator(t), body: body}
-		err := c.call(context.Background(), newSDKClients(p))
+		clients := newSDKClients(p)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		err := c.call(context.Background(), clients)
+		runtime.ReadMemStats(&after)
 		require.NotNil(t, p.answer, "%s: the emulator answered", c.name)
+		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(maxAnswerAlloc), "%s: an answer's memory is bounded by what was asked, not by a number in the request", c.name)
 		status := p.answer.Code
 		if status == http.StatusOK {
 			require.NoError(t, err, "%s: the SDK reads a 200 answer: %s", c.name, p.answer.Body)

@@ -8,13 +8,6 @@ import (
 
 // Image reference grammar, after github.com/distribution/reference:
 // [registry[:port]/]path-component(/path-component)*[:tag][@digest].
-// maxImageRef is the longest reference: a 255-character name, ':', a 128-character
-// tag, '@' and a sha256 digest (71 characters).
-const maxImageRef = 255 + 1 + 128 + 1 + 71
-
-// imageRefWant says what a valid reference looks like.
-const imageRefWant = "want [registry[:port]/]name[:tag][@sha256:digest] with a lowercase name"
-
 var (
 	imageRegistry   = `(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?`
 	imagePathPart   = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
@@ -23,6 +16,13 @@ var (
 	imageRefRegexp  = regexp.MustCompile(`^(?:(` + imageRegistry + `)/)?(` + imagePathPart + `(?:/` + imagePathPart + `)*)(?::(` + imageTag + `))?(?:@(` + imageDigest + `))?$`)
 	imagePathRegexp = regexp.MustCompile(`^` + imagePathPart + `$`)
 )
+
+// maxImageRef is the longest reference: a 255-character name, ':', a 128-character
+// tag, '@' and a sha256 digest (71 characters).
+const maxImageRef = 255 + 1 + 128 + 1 + 71
+
+// imageRefWant says what a valid reference looks like.
+const imageRefWant = "want [registry[:port]/]name[:tag][@sha256:digest] with a lowercase name"
 
 // ImageRef is a parsed container image reference.
 type ImageRef struct {

@@ -89,9 +89,9 @@ func buildAppSpec(svc *ecstypes.Service, taskDefArn, container string, port int3
 	}
 }
 
-// render returns the AppSpec content and its SHA-256 (hex), as CreateDeployment
-// takes them.
-func (a AppSpec) render() (content, sum string, err error) {
+// Render returns the AppSpec content and its SHA-256 (hex), as CreateDeployment
+// takes them. The emulator's tests parse what it renders.
+func (a AppSpec) Render() (content, sum string, err error) {
 	b, err := json.MarshalIndent(a, "", "  ")
 	if err != nil {
 		return "", "", fmt.Errorf("render appspec: %w", err)
@@ -102,10 +102,15 @@ func (a AppSpec) render() (content, sum string, err error) {
 
 // appSpecTaskDefinition extracts Resources[0].<name>.Properties.TaskDefinition from
 // AppSpec content in YAML or JSON (keys matched case-insensitively, as other tools
-// write them either way).
+// write them either way). JSON is read as JSON: YAML parsers refuse some valid JSON
+// (the escapes \/ and surrogate pairs such as \ud83d\ude00, which JSON encoders write).
 func appSpecTaskDefinition(content string) (string, error) {
 	var doc map[string]any
-	if err := yaml.Unmarshal([]byte(content), &doc); err != nil {
+	unmarshal := yaml.Unmarshal
+	if json.Valid([]byte(content)) {
+		unmarshal = json.Unmarshal
+	}
+	if err := unmarshal([]byte(content), &doc); err != nil {
 		return "", fmt.Errorf("parse appspec: %w", err)
 	}
 	res, ok := lookupFold(doc, "Resources").([]any)

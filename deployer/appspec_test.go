@@ -30,7 +30,7 @@ func fargateService() *ecstypes.Service {
 
 func TestAppSpecGolden(t *testing.T) {
 	t.Parallel()
-	content, sum, err := buildAppSpec(fargateService(), "arn:aws:ecs:us-east-1:123456789012:task-definition/web:8", "model", 8080).render()
+	content, sum, err := buildAppSpec(fargateService(), "arn:aws:ecs:us-east-1:123456789012:task-definition/web:8", "model", 8080).Render()
 	require.NoError(t, err)
 	golden := filepath.Join("testdata", "appspec.golden.json")
 	if *update {
@@ -62,7 +62,7 @@ func TestAppSpecKeepsTheCapacityProviderStrategy(t *testing.T) {
 
 func TestAppSpecTaskDefinitionReadsJSONAndYAML(t *testing.T) {
 	t.Parallel()
-	content, _, err := buildAppSpec(fargateService(), "arn:td:8", "model", 8080).render()
+	content, _, err := buildAppSpec(fargateService(), "arn:td:8", "model", 8080).Render()
 	require.NoError(t, err)
 	got, err := appSpecTaskDefinition(content)
 	require.NoError(t, err)

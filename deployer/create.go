@@ -55,7 +55,7 @@ var errCreateUnchecked = errors.New("could not check whether it was created")
 // followed (and, after an interrupt, stopped) rather than reported as nothing to
 // undo.
 func (d *Deployer) startDeployment(ctx context.Context, res *Result, r *release, spec AppSpec, description string) error {
-	content, sum, err := spec.render()
+	content, sum, err := spec.Render()
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,13 @@ var (
 	imagePathRegexp = regexp.MustCompile(`^` + imagePathPart + `$`)
 )
 
+// maxImageRef is the longest reference: a 255-character name, ':', a 128-character
+// tag, '@' and a sha256 digest (71 characters).
+const maxImageRef = 255 + 1 + 128 + 1 + 71
+
+// imageRefWant says what a valid reference looks like.
+const imageRefWant = "want [registry[:port]/]name[:tag][@sha256:digest] with a lowercase name"
+
 // ImageRef is a parsed container image reference.
 type ImageRef struct {
 	Registry string
@@ -60,24 +67,24 @@ func parseImage(ref string) (ImageRef, error) {
 	if ref == "" {
 		return ImageRef{}, fmt.Errorf("is required: an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/model-server:v2")
 	}
-	if len(ref) > 255+1+128+72 {
-		return ImageRef{}, fmt.Errorf("%q is too long for an image reference", ref)
+	if len(ref) > maxImageRef {
+		return ImageRef{}, fmt.Errorf("%q is %d characters: an image reference has at most %d", ref, len(ref), maxImageRef)
 	}
 	m := imageRefRegexp.FindStringSubmatch(ref)
 	if m == nil {
-		return ImageRef{}, fmt.Errorf("%q is not a valid image reference: want [registry[:port]/]name[:tag][@sha256:digest] with a lowercase name", ref)
+		return ImageRef{}, fmt.Errorf("%q is not a valid image reference: %s", ref, imageRefWant)
 	}
 	r := ImageRef{Registry: m[1], Path: m[2], Tag: m[3], Digest: m[4]}
 	// "host:5000/name" without a dot or port in the first part is a path, as in docker.
 	if r.Registry != "" && !strings.ContainsAny(r.Registry, ".:") && r.Registry != "localhost" {
 		if !imagePathRegexp.MatchString(r.Registry) {
-			return ImageRef{}, fmt.Errorf("%q is not a valid image reference: path components are lowercase", ref)
+			return ImageRef{}, fmt.Errorf("%q is not a valid image reference: %q is no registry (it has no dot or port), so it is a path component, and those are lowercase; %s", ref, r.Registry, imageRefWant)
 		}
 		r.Path = r.Registry + "/" + r.Path
 		r.Registry = ""
 	}
 	if len(r.Registry)+len(r.Path) > 255 {
-		return ImageRef{}, fmt.Errorf("%q: repository name is longer than 255 characters", ref)
+		return ImageRef{}, fmt.Errorf("%q: the repository name (registry and path) is %d characters, at most 255", ref, len(r.Registry)+len(r.Path))
 	}
 	if r.Tag == "" && r.Digest == "" {
 		return ImageRef{}, fmt.Errorf("%q has no tag or digest; a release needs an exact image (name:tag or name@sha256:...), not an implicit :latest", ref)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,11 +86,14 @@ func (c *cliConfig) validate(cmd string, stdin io.Reader, getenv func(string) (s
 }
 
 // checkURL requires scheme://host[:port] with http or https and, unless
-// allowPath, no path.
+// allowPath, no path. The gates append request paths to the URL as text, so it may
+// hold no query or fragment, not even an empty one ("http://host?"), and no path
+// hidden in escapes ("http://host/%2F").
 func checkURL(field, v string, allowPath bool) error {
 	u, err := url.Parse(v)
-	ok := err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.RawQuery == "" && u.Fragment == ""
-	if ok && !allowPath && strings.Trim(u.Path, "/") != "" {
+	ok := err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "" && validPort(u.Port()) &&
+		!strings.ContainsAny(v, "?#")
+	if ok && !allowPath && strings.Trim(u.EscapedPath(), "/") != "" {
 		ok = false
 	}
 	if !ok {
@@ -100,6 +104,15 @@ func checkURL(field, v string, allowPath bool) error {
 		return fmt.Errorf("%s", msg)
 	}
 	return nil
+}
+
+// validPort accepts no port or a port 1-65535.
+func validPort(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // validateOptions checks timing knobs and thresholds.

@@ -209,6 +209,14 @@ func parseStackOutputs(data []byte) (StackOutputs, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("stack outputs must be the JSON object printed by `pulumi stack output --json`: %w", err)
 	}
+	if raw == nil {
+		return nil, fmt.Errorf("stack outputs must be the JSON object printed by `pulumi stack output --json`, not null")
+	}
+	// Text after the object means the file is not what the CLI printed (two outputs
+	// concatenated, a log line): reading only its first part would hide that.
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("stack outputs must be one JSON object, as `pulumi stack output --json` prints it: more follows the object")
+	}
 	out := make(StackOutputs, len(raw))
 	for k, v := range raw {
 		switch x := v.(type) {

@@ -78,7 +78,7 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 		arn = fmt.Sprintf("(new revision of %s, registered by deploy)", aws.ToString(in.Family))
 	}
 	rep.TaskDefinitionDiff = diffTaskDefinitions(withoutProvenance(before), withoutProvenance(in))
-	if rep.AppSpec, _, err = buildAppSpec(st.Service, arn, d.t.ContainerName, d.t.ContainerPort).render(); err != nil {
+	if rep.AppSpec, _, err = buildAppSpec(st.Service, arn, d.t.ContainerName, d.t.ContainerPort).Render(); err != nil {
 		return nil, err
 	}
 	rep.Prod = d.listenerReport(ctx, d.t.ProdListenerArn)

@@ -134,8 +134,8 @@ func parseTaskDefinition(data []byte) (*ecs.RegisterTaskDefinitionInput, error) 
 	if inner, ok := raw["taskDefinition"]; ok {
 		tags := raw["tags"]
 		raw = nil
-		if err := json.Unmarshal(inner, &raw); err != nil {
-			return nil, fmt.Errorf("taskDefinition: %w", err)
+		if err := json.Unmarshal(inner, &raw); err != nil || raw == nil {
+			return nil, fmt.Errorf("taskDefinition: want an object, the task definition of `aws ecs describe-task-definition` output")
 		}
 		if tags != nil {
 			raw["tags"] = tags

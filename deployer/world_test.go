@@ -120,7 +120,7 @@ func (w *world) registerTaskDefinition(arn, image string) {
 func (w *world) deploymentOf(id, arn string, steps ...step) {
 	w.t.Helper()
 	w.addScript(id, steps...)
-	content, _, err := buildAppSpec(fargateService(), arn, "model", 8080).render()
+	content, _, err := buildAppSpec(fargateService(), arn, "model", 8080).Render()
 	require.NoError(w.t, err)
 	w.scripts[id].appSpec = content
 }

@@ -152,8 +152,11 @@ func Load(path string) (*Suite, error) {
 	return Parse(data)
 }
 
-// Parse decodes and validates a suite.
+// Parse decodes and validates a suite: YAML, or JSON (as JSON readers read it).
 func Parse(data []byte) (*Suite, error) {
+	if json.Valid(data) {
+		data = yamlReadableJSON(data)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var s Suite
@@ -166,26 +169,65 @@ func Parse(data []byte) (*Suite, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
+	if err := s.checkVariables(data); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// checkVariables checks every ${...} in the suite's strings, keys included: a known
+// variable, or ${env:NAME} used only in headers. It reads the strings as decoded, with
+// YAML aliases expanded: an anchor set in a header and used in a body (or the other
+// way round) puts the secret in the body.
+func (s *Suite) checkVariables(data []byte) error {
+	var doc any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return err
+	}
 	inFile := map[string]int{}
-	for _, v := range suiteVarRegexp.FindAllStringSubmatch(string(data), -1) {
-		if name, ok := strings.CutPrefix(v[1], "env:"); ok {
-			if !envNameRegexp.MatchString(name) {
-				return nil, fmt.Errorf("${%s}: want ${env:NAME} with NAME matching [A-Za-z_][A-Za-z0-9_]*", v[1])
+	for _, str := range documentStrings(doc, nil) {
+		for _, v := range suiteVarRegexp.FindAllStringSubmatch(str, -1) {
+			if name, ok := strings.CutPrefix(v[1], "env:"); ok {
+				if !envNameRegexp.MatchString(name) {
+					return fmt.Errorf("${%s}: want ${env:NAME} with NAME matching [A-Za-z_][A-Za-z0-9_]*", v[1])
+				}
+				inFile[name]++
+				continue
 			}
-			inFile[name]++
-			continue
-		}
-		if !slices.Contains(suiteVars, v[1]) {
-			return nil, fmt.Errorf("unknown variable ${%s}; allowed: ${%s}, and ${env:NAME} in headers", v[1], strings.Join(suiteVars, "}, ${"))
+			if !slices.Contains(suiteVars, v[1]) {
+				return fmt.Errorf("unknown variable ${%s}; allowed: ${%s}, and ${env:NAME} in headers", v[1], strings.Join(suiteVars, "}, ${"))
+			}
 		}
 	}
 	inHeaders := s.headerEnvRefs()
 	for _, name := range slices.Sorted(maps.Keys(inFile)) {
 		if inFile[name] > inHeaders[name] {
-			return nil, fmt.Errorf("${env:%s} may appear only in headers (the suite's or a request's): its value is a secret, sent to green and blue and redacted from every report", name)
+			return fmt.Errorf("${env:%s} may appear only in headers (the suite's or a request's): its value is a secret, sent to green and blue and redacted from every report", name)
 		}
 	}
-	return &s, nil
+	return nil
+}
+
+// documentStrings appends every string of a decoded YAML document, map keys
+// included, to out.
+func documentStrings(v any, out []string) []string {
+	switch x := v.(type) {
+	case string:
+		out = append(out, x)
+	case []any:
+		for _, e := range x {
+			out = documentStrings(e, out)
+		}
+	case map[string]any:
+		for k, e := range x {
+			out = documentStrings(e, append(out, k))
+		}
+	case map[any]any:
+		for k, e := range x {
+			out = documentStrings(e, documentStrings(k, out))
+		}
+	}
+	return out
 }
 
 // headerEnvRefs counts the ${env:NAME} references in every header value.
@@ -227,84 +269,6 @@ func (s *Suite) ResolveEnv(getenv func(string) (string, bool)) error {
 			return fmt.Errorf("${env:%s}: %s is not set (or empty) in the deployer's environment", name, name)
 		}
 		s.secrets[name] = v
-	}
-	return nil
-}
-
-func (s *Suite) validate() error {
-	if s.Version != 1 {
-		return fmt.Errorf("version: want 1, got %d", s.Version)
-	}
-	if s.Warmup == nil && len(s.Checks) == 0 && s.Compare == nil {
-		return fmt.Errorf("needs at least one of warmup, checks, compare")
-	}
-	if s.Warmup != nil {
-		if s.Warmup.Repeat < 0 || s.Warmup.Repeat > 10000 {
-			return fmt.Errorf("warmup.repeat: want 0..10000, got %d", s.Warmup.Repeat)
-		}
-		if err := validateRequests("warmup.requests", s.Warmup.Requests); err != nil {
-			return err
-		}
-	}
-	for i, c := range s.Checks {
-		where := fmt.Sprintf("checks[%d]", i)
-		if err := validateRequest(where+".request", c.Request); err != nil {
-			return err
-		}
-		if c.Repeat < 0 || c.Repeat > 1000 {
-			return fmt.Errorf("%s.repeat: want 0..1000, got %d", where, c.Repeat)
-		}
-		if c.Expect.Status != 0 && (c.Expect.Status < 100 || c.Expect.Status > 599) {
-			return fmt.Errorf("%s.expect.status: want an HTTP status 100..599, got %d", where, c.Expect.Status)
-		}
-		for p, f := range c.Expect.JSON {
-			if f.Tolerance != nil {
-				if _, ok := f.Equals.(string); ok || f.Equals == nil || *f.Tolerance < 0 {
-					return fmt.Errorf("%s.expect.json.%s: tolerance needs a numeric equals and a tolerance >= 0", where, p)
-				}
-			}
-		}
-	}
-	if c := s.Compare; c != nil {
-		if err := validateRequests("compare.requests", c.Requests); err != nil {
-			return err
-		}
-		if c.MinAgreement != nil && (*c.MinAgreement < 0 || *c.MinAgreement > 1) {
-			return fmt.Errorf("compare.minAgreement: want a fraction 0..1, got %g", *c.MinAgreement)
-		}
-		if c.Repeat < 0 || c.Repeat > 1000 {
-			return fmt.Errorf("compare.repeat: want 0..1000, got %d", c.Repeat)
-		}
-	}
-	if s.Timeout < 0 {
-		return fmt.Errorf("timeout: must be positive")
-	}
-	return nil
-}
-
-func validateRequests(where string, rs []Request) error {
-	if len(rs) == 0 {
-		return fmt.Errorf("%s: needs at least one request", where)
-	}
-	for i, r := range rs {
-		if err := validateRequest(fmt.Sprintf("%s[%d]", where, i), r); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func validateRequest(where string, r Request) error {
-	if !strings.HasPrefix(r.Path, "/") {
-		return fmt.Errorf("%s.path: want a path starting with /, got %q", where, r.Path)
-	}
-	switch strings.ToUpper(r.Method) {
-	case "", http.MethodGet, http.MethodPost, http.MethodPut, http.MethodHead, http.MethodPatch, http.MethodDelete, http.MethodOptions:
-	default:
-		return fmt.Errorf("%s.method: %q is not an HTTP method", where, r.Method)
-	}
-	if r.JSON != nil && r.Body != "" {
-		return fmt.Errorf("%s: give json or body, not both", where)
 	}
 	return nil
 }

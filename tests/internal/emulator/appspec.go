@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -151,7 +152,7 @@ func parseAppSpec(content string) (*appSpec, error) {
 	if err := yaml.Unmarshal([]byte(content), &f); err != nil {
 		return nil, fmt.Errorf(appSpecInvalid+"The input AppSpec file is a not well-formed yaml. The template cannot be parsed: %v", err)
 	}
-	if len(f.Resources) != 1 {
+	if len(f.Resources) != 1 || len(f.Resources[0]) != 1 {
 		return nil, fmt.Errorf(appSpecInvalid + "An Amazon ECS AppSpec file must contain exactly one resource.")
 	}
 	spec := &appSpec{Hooks: map[string]string{}}
@@ -170,8 +171,8 @@ func parseAppSpec(content string) (*appSpec, error) {
 		if p.LoadBalancerInfo.ContainerName == "" || p.LoadBalancerInfo.ContainerPort == nil {
 			return nil, fmt.Errorf(appSpecInvalid + "LoadBalancerInfo ContainerName or ContainerPort is missing.")
 		}
-		var port int
-		if _, err := fmt.Sscan(fmt.Sprint(p.LoadBalancerInfo.ContainerPort), &port); err != nil || port < 1 || port > 65535 {
+		port, ok := appSpecPort(p.LoadBalancerInfo.ContainerPort)
+		if !ok {
 			return nil, fmt.Errorf(appSpecInvalid+"ContainerPort %v is not a valid port.", p.LoadBalancerInfo.ContainerPort)
 		}
 		spec.TaskDefinition, spec.ContainerName, spec.ContainerPort = p.TaskDefinition, p.LoadBalancerInfo.ContainerName, port
@@ -186,6 +187,21 @@ func parseAppSpec(content string) (*appSpec, error) {
 		}
 	}
 	return spec, nil
+}
+
+// appSpecPort reads ContainerPort as decoded from YAML: an integer, or a string holding one
+// (8080.5 or 8080x is no port).
+func appSpecPort(v any) (int, bool) {
+	port := -1
+	switch x := v.(type) {
+	case int:
+		port = x
+	case string:
+		if n, err := strconv.Atoi(x); err == nil {
+			port = n
+		}
+	}
+	return port, port >= 1 && port <= 65535
 }
 
 // hookEvents are the lifecycle events of an ECS deployment that can run a hook.

@@ -187,6 +187,11 @@ func (e *Emulator) metricStatSeries(in *getMetricDataInput) (map[string]timeSeri
 		if end.After(published) {
 			end = published
 		}
+		// Nothing older than CloudWatch keeps is in an answer; without this, a start years back
+		// made the data plane allocate a bucket per period of the whole range.
+		if oldest := end.Add(-metricRetention(p)); start.Before(oldest) {
+			start = oldest.Truncate(min(period, time.Minute))
+		}
 		var ts []time.Time
 		var vs []float64
 		if standardResolution(m.Namespace, p) && end.After(start) {
@@ -195,6 +200,21 @@ func (e *Emulator) metricStatSeries(in *getMetricDataInput) (map[string]timeSeri
 		series[q.Id] = newTimeSeries(ts, vs)
 	}
 	return series, nil
+}
+
+// metricRetention is how long CloudWatch keeps datapoints of a period: under a minute 3 hours,
+// one minute 15 days, five minutes 63 days, an hour 455 days (CloudWatch concepts, metrics retention).
+func metricRetention(period int) time.Duration {
+	const day = 24 * time.Hour
+	switch {
+	case period < 60:
+		return 3 * time.Hour
+	case period < 300:
+		return 15 * day
+	case period < 3600:
+		return 63 * day
+	}
+	return 455 * day
 }
 
 type describeAlarmsInput struct {

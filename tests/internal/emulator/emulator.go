@@ -246,7 +246,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "malformed query: "+err.Error(), http.StatusBadRequest)
+		e.malformedQuery(w, r, err)
 		return
 	}
 	svc := e.queryService(r, r.Form)

@@ -50,6 +50,21 @@ func (e *Emulator) serveQuery(w http.ResponseWriter, r *http.Request, svc *servi
 	_, _ = w.Write(buf.Bytes())
 }
 
+// malformedQuery answers a Query request whose form does not parse (a bad %-escape, a ';') with
+// AWS's common error MalformedQueryString, HTTP 404 in AWS's list of common errors, in the XML
+// error shape SDKs read, when the SigV4 scope names a Query service.
+func (e *Emulator) malformedQuery(w http.ResponseWriter, r *http.Request, err error) {
+	svc := e.bySigning[credentialScopeService(r)]
+	if svc == nil || svc.queryVersion == "" {
+		http.Error(w, "malformed query: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	reqID := randomUUID()
+	w.Header().Set("x-amzn-RequestId", reqID)
+	e.writeQueryError(w, svc, reqID, queryErr("MalformedQueryString", "MalformedQueryString", http.StatusNotFound,
+		"The query string contains a syntax error: %v", err))
+}
+
 func (e *Emulator) writeQueryError(w http.ResponseWriter, svc *service, reqID string, ae *awsError) {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>`,
@@ -107,7 +122,10 @@ func decodeForm(form url.Values, prefix string, v reflect.Value) error {
 		}
 		return nil
 	case v.Kind() == reflect.Slice:
-		n := listLength(form, prefix+".member.")
+		n, ok := listLength(form, prefix+".member.")
+		if !ok {
+			return fmt.Errorf("%s: list members are numbered %s.member.1 to %s.member.N without gaps", prefix, prefix, prefix)
+		}
 		if n == 0 {
 			if _, ok := form[prefix]; ok { // "Names=" is an explicitly empty list
 				v.Set(reflect.MakeSlice(v.Type(), 0, 0))
@@ -183,20 +201,23 @@ func formHas(form url.Values, key string) bool {
 	return false
 }
 
-// listLength returns the highest index N of fields "<prefix>N" or "<prefix>N.*".
-func listLength(form url.Values, prefix string) int {
-	n := 0
+// listLength returns the highest index N of fields "<prefix>N" or "<prefix>N.*". ok is false
+// unless every index 1..N is there: the list is made N long, so an index far past the fields
+// given (Names.member.99999999999) would allocate without bound.
+func listLength(form url.Values, prefix string) (n int, ok bool) {
+	seen := map[int]bool{}
 	for k := range form {
 		rest, ok := strings.CutPrefix(k, prefix)
 		if !ok {
 			continue
 		}
 		idx, _, _ := strings.Cut(rest, ".")
-		if i, err := strconv.Atoi(idx); err == nil && i > n {
-			n = i
+		if i, err := strconv.Atoi(idx); err == nil && i > 0 {
+			seen[i] = true
+			n = max(n, i)
 		}
 	}
-	return n
+	return n, n == len(seen)
 }
 
 // encodeXML writes v as the element name in the Query response style: lists as <member> items,

@@ -1,0 +1,239 @@
+package deployer
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Gate 1 compares green's latency with blue's: the same requests go to blue
+// (production listener) and green (test listener), interleaved, after the
+// warm-up. The failure it is for is the image that silently fell back from the
+// GPU to the CPU: correct answers, 3 to 10 times slower.
+//
+// Default thresholds, per request kind. Green is slower when its p50 is above
+// 1.5× blue's AND more than 50 ms above it, or its p95 above 2× AND more than
+// 100 ms above it; and, either way, a one-sided Mann-Whitney test says green's
+// latencies are larger with p < 0.001.
+//   - 1.5× is half the smallest CPU fallback: a 3× slowdown fails with room to
+//     spare, while two healthy copies of one image differ by 10-20 % at the
+//     median (another instance, warm caches), and blue, which also serves
+//     production, is if anything the slower one.
+//   - The floors keep fast answers from failing on relative noise (2 ms → 4 ms
+//     passes): the runner may be a continent away from the load balancer. A 3×
+//     fallback still fails whenever blue's p50 is 25 ms or more (+2×p50 > 50 ms),
+//     i.e. for any model heavy enough to need a GPU. p95 is the 29th of 30 values:
+//     one TCP+TLS handshake across a continent moves it, hence the wider limit.
+//   - The rank test makes a single slow request (GC, a cold connection) unable
+//     to fail the gate; its p < 0.001 is reached by 30 against 30 as soon as the
+//     orderings are mostly separated, and keeps the chance of failing a healthy
+//     green below 1 % across ten request kinds.
+//   - 30 requests per kind and side: p50 to within a few percent, and enough for
+//     the exact rank test; fewer than latencyMinSamples cannot reach p < 0.001
+//     (7 against 7 in perfect order give p = 0.0003, 6 against 6 only 0.001).
+
+// latencyMinSamples is the fewest requests per kind and side the comparison
+// accepts (flag and suite validation) and judges.
+const latencyMinSamples = 10
+
+// latencySeries is one side's latencies for one request kind.
+type latencySeries struct {
+	Took   []time.Duration
+	Failed int
+}
+
+// add records one request. A failed request (transport error, timeout, 5xx)
+// counts as taking at least the request timeout: a fast error must not make a
+// broken green look fast, and a timed-out one took at least that long.
+func (s *latencySeries) add(took time.Duration, failed bool, timeout time.Duration) {
+	if failed {
+		s.Failed++
+		took = max(took, timeout)
+	}
+	s.Took = append(s.Took, took)
+}
+
+// latencySummary is what the evidence says of one side.
+type latencySummary struct {
+	N, Failed int
+	P50, P95  time.Duration
+}
+
+func (s latencySeries) summary() latencySummary {
+	return latencySummary{N: len(s.Took), Failed: s.Failed, P50: quantile(s.Took, 0.5), P95: quantile(s.Took, 0.95)}
+}
+
+func (s latencySummary) String() string {
+	out := fmt.Sprintf("n=%d p50 %s p95 %s", s.N, fmtLatency(s.P50), fmtLatency(s.P95))
+	if s.Failed > 0 {
+		out += fmt.Sprintf(" (%d failed, counted as the request timeout)", s.Failed)
+	}
+	return out
+}
+
+// fmtLatency rounds a latency for reading: 812ms, 2.3ms, 450µs.
+func fmtLatency(d time.Duration) string {
+	switch {
+	case d >= 10*time.Millisecond:
+		return d.Round(time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}
+
+// latencyKind is one request kind's latencies on both sides.
+type latencyKind struct {
+	Kind        string
+	Blue, Green latencySeries
+}
+
+// latencyLimit is how much slower is too slow: more than Ratio times the
+// baseline AND more than Floor above it.
+type latencyLimit struct {
+	Ratio float64
+	Floor time.Duration
+}
+
+func (l latencyLimit) exceeded(base, got time.Duration) bool {
+	return float64(got) > l.Ratio*float64(base) && got-base > l.Floor
+}
+
+func (l latencyLimit) String() string { return fmt.Sprintf("%g× and +%s", l.Ratio, l.Floor) }
+
+// latencyThresholds tune the latency comparison (flags and suite keys).
+type latencyThresholds struct {
+	P50, P95 latencyLimit
+	Alpha    float64 // one-sided Mann-Whitney significance
+	Samples  int     // requests per kind and side
+}
+
+func defaultLatencyThresholds() latencyThresholds {
+	return latencyThresholds{
+		P50:     latencyLimit{Ratio: 1.5, Floor: 50 * time.Millisecond},
+		P95:     latencyLimit{Ratio: 2, Floor: 100 * time.Millisecond},
+		Alpha:   0.001,
+		Samples: 30,
+	}
+}
+
+// validate says which setting is out of range, by the name the caller gives
+// each (a flag or a suite key).
+func (th latencyThresholds) validate(names latencyThresholdNames) error {
+	for _, l := range []struct {
+		name string
+		l    latencyLimit
+	}{{names.P50, th.P50}, {names.P95, th.P95}} {
+		if l.l.Ratio < 1 || l.l.Floor < 0 {
+			return fmt.Errorf("%s: want a ratio of at least 1 and a floor of at least 0, got %s", l.name, l.l)
+		}
+	}
+	if th.Alpha <= 0 || th.Alpha > 0.5 {
+		return fmt.Errorf("%s: want a significance level in (0, 0.5], got %g", names.Alpha, th.Alpha)
+	}
+	if th.Samples < latencyMinSamples || th.Samples > 1000 {
+		return fmt.Errorf("%s: want %d..1000 requests per kind (fewer cannot show green slower at a useful significance), got %d", names.Samples, latencyMinSamples, th.Samples)
+	}
+	return nil
+}
+
+// latencyThresholdNames name each threshold where the user set it.
+type latencyThresholdNames struct{ P50, P95, Alpha, Samples string }
+
+// latencyShot is one round's pair of requests of one kind: GreenFirst says which
+// side goes first.
+type latencyShot struct {
+	Kind       int
+	GreenFirst bool
+}
+
+// latencyPlan interleaves the comparison: round by round, each kind once to each
+// side, the side that goes first alternating by round and kind, so that neither
+// side always meets a connection the other has just warmed, nor always follows it.
+func latencyPlan(kinds, samples int) []latencyShot {
+	out := make([]latencyShot, 0, kinds*samples)
+	for r := 0; r < samples; r++ {
+		for k := 0; k < kinds; k++ {
+			out = append(out, latencyShot{Kind: k, GreenFirst: (r+k)%2 == 1})
+		}
+	}
+	return out
+}
+
+// latencyVerdict is the comparison's outcome: Reason says why it failed, Evidence
+// lists both sides' figures per kind.
+type latencyVerdict struct {
+	OK       bool
+	Reason   string
+	Evidence []string
+}
+
+// weakLatencySignal is said when there is no validation suite to send.
+const weakLatencySignal = "latency compared on the readiness path only (no validation suite): a weak signal, a readiness endpoint rarely runs the model"
+
+// assessLatency decides whether green is slower than blue beyond the thresholds
+// for any request kind (assessLatencyKind). weak says the only kind is the
+// readiness probe (no validation suite), and the verdict says so.
+func assessLatency(kinds []latencyKind, th latencyThresholds, weak bool) latencyVerdict {
+	v := latencyVerdict{OK: true}
+	var slow []string
+	for _, k := range kinds {
+		slower, line, why := assessLatencyKind(k, th)
+		v.Evidence = append(v.Evidence, line)
+		if slower {
+			slow = append(slow, why)
+		}
+	}
+	if weak {
+		v.Evidence = append(v.Evidence, weakLatencySignal)
+	}
+	if len(slow) > 0 {
+		v.OK = false
+		v.Reason = "latency: green is slower than blue: " + strings.Join(slow, "; ")
+		if weak {
+			v.Reason += " (readiness path only: no validation suite)"
+		}
+	}
+	return v
+}
+
+// assessLatencyKind judges one kind: slower when green's p50 or p95 exceeds its
+// limit over blue's and the rank test says green's latencies are larger. line is
+// the evidence (both sides' figures), why the failure's short form.
+func assessLatencyKind(k latencyKind, th latencyThresholds) (slower bool, line, why string) {
+	b, g := k.Blue.summary(), k.Green.summary()
+	line = fmt.Sprintf("latency %s: blue %s; green %s", k.Kind, b, g)
+	if b.N < latencyMinSamples || g.N < latencyMinSamples {
+		return false, line + fmt.Sprintf("; not judged: fewer than %d requests on a side", latencyMinSamples), ""
+	}
+	p := mannWhitneyGreater(k.Green.Took, k.Blue.Took)
+	line += fmt.Sprintf("; green/blue p50 %s, p95 %s; Mann-Whitney one-sided p=%.2g", ratioText(b.P50, g.P50), ratioText(b.P95, g.P95), p)
+	var over []string
+	if th.P50.exceeded(b.P50, g.P50) {
+		over = append(over, fmt.Sprintf("p50 %s vs %s, %s over %s", fmtLatency(g.P50), fmtLatency(b.P50), ratioText(b.P50, g.P50), th.P50))
+	}
+	if th.P95.exceeded(b.P95, g.P95) {
+		over = append(over, fmt.Sprintf("p95 %s vs %s, %s over %s", fmtLatency(g.P95), fmtLatency(b.P95), ratioText(b.P95, g.P95), th.P95))
+	}
+	switch {
+	case len(over) == 0:
+		return false, line + ": within limits", ""
+	case p >= th.Alpha:
+		return false, line + fmt.Sprintf(": above the limit but not significantly slower (p ≥ %g)", th.Alpha), ""
+	}
+	why = fmt.Sprintf("%s: %s; Mann-Whitney p=%.2g", k.Kind, strings.Join(over, "; "), p)
+	return true, line + ": slower", why
+}
+
+// ratioText says how green compares with a baseline: "4.00× (+609ms)".
+func ratioText(base, got time.Duration) string {
+	diff := got - base
+	sign := "+"
+	if diff < 0 {
+		sign, diff = "-", -diff
+	}
+	if base <= 0 {
+		return fmt.Sprintf("%s%s", sign, fmtLatency(diff))
+	}
+	return fmt.Sprintf("%.2f× (%s%s)", float64(got)/float64(base), sign, fmtLatency(diff))
+}

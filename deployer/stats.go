@@ -170,6 +170,32 @@ func fisherGreater(a, n1, b, n2 int) float64 {
 	return math.Min(p, 1)
 }
 
+// binomialGreater is the one-sided binomial test that a rate is above p0: with k
+// of n failing, the probability of k or more failures if each failed with
+// probability p0. The shift gate uses it only when there is no blue traffic to
+// compare green with, against the rate green may not exceed.
+func binomialGreater(k, n int, p0 float64) float64 {
+	switch {
+	case k <= 0:
+		return 1
+	case p0 <= 0 || k > n:
+		return 0
+	case p0 >= 1:
+		return 1
+	}
+	lp, lq := math.Log(p0), math.Log1p(-p0)
+	mode := int(math.Floor(float64(n+1) * p0))
+	var p float64
+	for i := k; i <= n; i++ {
+		term := math.Exp(logChoose(n, i) + float64(i)*lp + float64(n-i)*lq)
+		p += term
+		if i > mode && term < p*1e-17 {
+			break
+		}
+	}
+	return math.Min(p, 1)
+}
+
 // logChoose is log C(n, k).
 func logChoose(n, k int) float64 {
 	if k < 0 || k > n {

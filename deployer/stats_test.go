@@ -177,6 +177,32 @@ func TestFisherGreaterOfEqualRatesIsAboutAHalf(t *testing.T) {
 	assert.InDelta(t, 0.5156079286558635, fisherGreater(100, 10000, 900, 90000), 1e-9)
 }
 
+func TestBinomialGreater(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		k, n int
+		p0   float64
+		want float64
+	}{
+		{"3 failures in 20 against a 1% limit is just short of 0.001", 3, 20, 0.01, 0.0010035761681001167},
+		{"one failure in 20 is no evidence against 1%", 1, 20, 0.01, 0.18209306240276915},
+		{"5 in 100", 5, 100, 0.01, 0.0034323215877545207},
+		{"1.5% of 1,000 is not significantly above 1%", 15, 1000, 0.01, 0.08241231951608856},
+		{"2% of 1,000 is, at 0.01", 20, 1000, 0.01, 0.0032883597877274573},
+		{"1.3% of 10,000", 130, 10000, 0.01, 0.002175091348918604},
+		{"1.5% of 20,000", 300, 20000, 0.01, 2.100800977776872e-11},
+		{"ten heads in ten tosses", 10, 10, 0.5, 0.0009765625},
+		{"no failure is no evidence", 0, 10, 0.01, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.InDelta(t, tc.want, binomialGreater(tc.k, tc.n, tc.p0), tc.want*1e-9)
+		})
+	}
+}
+
 func TestNormalUpper(t *testing.T) {
 	t.Parallel()
 	assert.InDelta(t, 0.5, normalUpper(0), 1e-15)

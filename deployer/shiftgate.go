@@ -1,0 +1,275 @@
+package deployer
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Gate shift judges green while blue and green both take production traffic
+// (each canary or linear step, and an all-at-once shift until the termination
+// wait), every CloudWatch minute as soon as its datapoints are published.
+//
+// Default thresholds (defaultShiftThresholds), and why:
+//   - 5xx rate: green fails when its rate is above its reference's by more than
+//     1 percentage point (gate 2's default --max-5xx-rate: a green this gate lets
+//     through is not one gate 2 fails at once for the same errors) AND Fisher's
+//     exact one-sided test gives p < 0.001. The rate is cumulative over the
+//     shift's published minutes and judged again as each arrives; over the ~15
+//     looks of a 15-minute shift a green as good as blue fails by chance with
+//     less than 1.5 % probability (Bonferroni), the margin makes it rarer still.
+//   - At least 20 green requests before a rate is judged: under that one error is
+//     5 % or more, and the evidence would read like an outage. Fisher's test needs
+//     no more: 3 failures in a 10 % canary's first 20 requests against none of
+//     blue's 180 already give p = 0.0009.
+//   - Reference: blue in the same minutes when it served 20 requests or more;
+//     else blue before the shift (an all-at-once shift leaves blue nothing);
+//     else nothing to compare with, and a one-sided binomial test against the
+//     1-point margin itself.
+//   - TargetResponseTime: green's p95 above 2× blue's and 100 ms more (gate 1's
+//     p95 limit), or p99 above 2× and 250 ms more (p99 is a minute's ten slowest
+//     of 1,000: one slow second moves it), in any minute where both have the
+//     samples CloudWatch itself wants for that percentile, 10/(1-p): 200 for p95,
+//     1,000 for p99. A quiet canary's percentiles are not judged (the evidence
+//     says how many minutes were); the probes through the test listener are the
+//     latency check then (assessShiftProbes).
+//   - Healthy hosts: a minute in which green had no healthy target at all.
+//
+// In the local emulator each real request counts as many times as the clock
+// runs faster (DESIGN: CloudWatch request counts), so one real failed request at
+// 60× weighs as 60: the tests are as sure as AWS would be of that load.
+
+// shiftSide is one target group's CloudWatch figures (AWS/ApplicationELB) for a
+// minute, or summed over several.
+type shiftSide struct {
+	Requests   float64 // RequestCount
+	Target5xx  float64 // HTTPCode_Target_5XX_Count
+	ConnErrors float64 // TargetConnectionErrorCount
+	P95, P99   float64 // TargetResponseTime, seconds
+	HasP95     bool
+	HasP99     bool
+	Healthy    float64 // HealthyHostCount, Maximum over the minute
+	HasHealthy bool
+}
+
+func (s shiftSide) errors() float64 { return s.Target5xx + s.ConnErrors }
+
+func (s shiftSide) String() string {
+	out := fmt.Sprintf("%g requests, 5xx %g (target %g, connection errors %g)", s.Requests, s.errors(), s.Target5xx, s.ConnErrors)
+	if s.HasP95 {
+		out += ", p95 " + fmtLatency(secondsDuration(s.P95))
+	}
+	if s.HasP99 {
+		out += ", p99 " + fmtLatency(secondsDuration(s.P99))
+	}
+	if s.HasHealthy {
+		out += fmt.Sprintf(", healthy %g", s.Healthy)
+	}
+	return out
+}
+
+func secondsDuration(s float64) time.Duration {
+	return time.Duration(math.Round(s * float64(time.Second)))
+}
+
+// shiftMinute is one published CloudWatch minute of the shift.
+type shiftMinute struct {
+	Start       time.Time
+	Blue, Green shiftSide
+	ELB5xx      float64 // HTTPCode_ELB_5XX_Count: the whole load balancer's (no TargetGroup dimension)
+}
+
+func (m shiftMinute) String() string {
+	return fmt.Sprintf("%s: green %s; blue %s; load balancer 5xx %g", m.Start.UTC().Format("15:04Z"), m.Green, m.Blue, m.ELB5xx)
+}
+
+// shiftBaseline is blue, and the load balancer, over the whole minutes before
+// the shift (one CloudWatch period): what green is compared with when blue has
+// no traffic in the shift, and whether the load balancer's own 5xx can be laid at
+// green's door.
+type shiftBaseline struct {
+	Blue   shiftSide
+	ELB5xx float64
+}
+
+// shiftThresholds tune the shift gate.
+type shiftThresholds struct {
+	Alpha         float64 // one-sided significance of the rate tests
+	MinRequests   int     // green requests before a rate is judged; also what makes a reference
+	MaxExcessRate float64 // how far green's 5xx rate may exceed its reference's (0.01: 1 point)
+	P95, P99      latencyLimit
+}
+
+func defaultShiftThresholds() shiftThresholds {
+	return shiftThresholds{
+		Alpha: 0.001, MinRequests: 20, MaxExcessRate: 0.01,
+		P95: latencyLimit{Ratio: 2, Floor: 100 * time.Millisecond},
+		P99: latencyLimit{Ratio: 2, Floor: 250 * time.Millisecond},
+	}
+}
+
+// shiftVerdict is one judgement of the shift gate: Reason says why green failed;
+// RatesJudged is false while green has served too few requests for a rate.
+type shiftVerdict struct {
+	OK          bool
+	Reason      string
+	Evidence    []string
+	RatesJudged bool
+}
+
+// assessShiftMinutes judges green over the shift's published minutes so far: any
+// minute without a healthy green target or with a percentile over its limit, or
+// the cumulative 5xx rate worse than the reference's (assessShiftRates). The
+// evidence has every minute's figures for both sides, the rate line and whether
+// the load balancer's own 5xx were counted against green.
+func assessShiftMinutes(minutes []shiftMinute, base shiftBaseline, th shiftThresholds) shiftVerdict {
+	v := shiftVerdict{OK: true}
+	attribute, attribution := assessELBAttribution(base, th.MinRequests)
+	judged := 0
+	for _, m := range minutes {
+		v.Evidence = append(v.Evidence, m.String())
+		reason, n := assessShiftMinute(m, base, th)
+		judged += n
+		if reason != "" && v.OK {
+			v.OK, v.Reason = false, reason
+		}
+	}
+	ok, rates, line := assessShiftRates(sumShiftMinutes(minutes, attribute), base, th)
+	v.RatesJudged = rates
+	v.Evidence = append(v.Evidence, line, attribution,
+		fmt.Sprintf("TargetResponseTime percentiles judged %d times in %d minute(s): p95 needs %g requests a side in a minute, p99 %g", judged, len(minutes), shiftPercentiles[0].need, shiftPercentiles[1].need))
+	if !ok && v.OK {
+		v.OK, v.Reason = false, line
+	}
+	return v
+}
+
+// assessELBAttribution decides whether the load balancer's own 5xx
+// (HTTPCode_ELB_5XX_Count, which has no TargetGroup dimension) count against
+// green: only when CloudWatch can tell, i.e. the load balancer generated none
+// before the shift, over enough requests for that to mean something.
+func assessELBAttribution(base shiftBaseline, minRequests int) (bool, string) {
+	switch {
+	case base.Blue.Requests < float64(minRequests):
+		return false, fmt.Sprintf("load balancer 5xx not counted against green: too few requests before the shift (%g) to know they are new", base.Blue.Requests)
+	case base.ELB5xx > 0:
+		return false, fmt.Sprintf("load balancer 5xx not counted against green: the load balancer generated %g before the shift too (in %g requests)", base.ELB5xx, base.Blue.Requests)
+	}
+	return true, fmt.Sprintf("load balancer 5xx counted against green: none in the %g requests before the shift", base.Blue.Requests)
+}
+
+// shiftTotals are the shift's counts so far.
+type shiftTotals struct {
+	Minutes                 int
+	Green, Blue             shiftSide
+	GreenErrors, BlueErrors float64
+}
+
+// sumShiftMinutes adds up the minutes. Green's failures are its 5xx plus, each
+// minute, the larger of its connection errors and (when attributed) the load
+// balancer's 5xx less blue's connection errors: a failed connection surfaces as
+// an ELB 502/503 too, so the larger, not the sum, and blue's own are not green's.
+func sumShiftMinutes(minutes []shiftMinute, attributeELB bool) shiftTotals {
+	var t shiftTotals
+	for _, m := range minutes {
+		t.Minutes++
+		t.Green.Requests += m.Green.Requests
+		t.Green.Target5xx += m.Green.Target5xx
+		t.Green.ConnErrors += m.Green.ConnErrors
+		t.Blue.Requests += m.Blue.Requests
+		t.Blue.Target5xx += m.Blue.Target5xx
+		t.Blue.ConnErrors += m.Blue.ConnErrors
+		extra := m.Green.ConnErrors
+		if attributeELB {
+			extra = math.Max(extra, m.ELB5xx-m.Blue.ConnErrors)
+		}
+		t.GreenErrors += m.Green.Target5xx + extra
+		t.BlueErrors += m.Blue.errors()
+	}
+	return t
+}
+
+// assessShiftRates compares green's cumulative 5xx rate with its reference (see
+// the defaults above). ok is false when green is worse beyond the margin and
+// significantly so; judged is false while green has served too few requests.
+func assessShiftRates(t shiftTotals, base shiftBaseline, th shiftThresholds) (ok, judged bool, line string) {
+	// ELB-generated 503s (no healthy target) never reach a target and are not in
+	// RequestCount: errors may outnumber requests.
+	gN := math.Max(t.Green.Requests, t.GreenErrors)
+	if gN < float64(th.MinRequests) {
+		return true, false, fmt.Sprintf("5xx rate not judged yet: green served %g requests in %d minute(s), fewer than %d", t.Green.Requests, t.Minutes, th.MinRequests)
+	}
+	gRate := t.GreenErrors / gN
+	var p, refRate float64
+	var ref string
+	switch {
+	case t.Blue.Requests >= float64(th.MinRequests):
+		bN := math.Max(t.Blue.Requests, t.BlueErrors)
+		refRate = t.BlueErrors / bN
+		p = fisherGreater(wholeRequests(t.GreenErrors), wholeRequests(gN), wholeRequests(t.BlueErrors), wholeRequests(bN))
+		ref = fmt.Sprintf("blue %g/%g (%.2f%%); Fisher one-sided p=%.2g", t.BlueErrors, bN, refRate*100, p)
+	case base.Blue.Requests >= float64(th.MinRequests):
+		bN := math.Max(base.Blue.Requests, base.Blue.errors())
+		refRate = base.Blue.errors() / bN
+		p = fisherGreater(wholeRequests(t.GreenErrors), wholeRequests(gN), wholeRequests(base.Blue.errors()), wholeRequests(bN))
+		ref = fmt.Sprintf("blue before the shift %g/%g (%.2f%%); Fisher one-sided p=%.2g", base.Blue.errors(), bN, refRate*100, p)
+	default:
+		p = binomialGreater(wholeRequests(t.GreenErrors), wholeRequests(gN), th.MaxExcessRate)
+		ref = fmt.Sprintf("no blue traffic to compare with; binomial one-sided p=%.2g against %.2f%%", p, th.MaxExcessRate*100)
+	}
+	line = fmt.Sprintf("5xx rate over %d minute(s): green %g/%g (%.2f%%), %s", t.Minutes, t.GreenErrors, gN, gRate*100, ref)
+	if excess := gRate - refRate; excess > th.MaxExcessRate && p < th.Alpha {
+		return false, true, line + fmt.Sprintf(": green worse by %.2f points, more than %.2f", excess*100, th.MaxExcessRate*100)
+	}
+	return true, true, line
+}
+
+// wholeRequests rounds a CloudWatch sum to whole requests.
+func wholeRequests(f float64) int { return int(math.Round(f)) }
+
+// shiftPercentiles are the TargetResponseTime percentiles the gate judges, with
+// the samples a minute needs on a side, 10/(1-p) as CloudWatch's own
+// low-sample rule for percentiles.
+var shiftPercentiles = []struct {
+	name  string
+	need  float64
+	get   func(shiftSide) (float64, bool)
+	limit func(shiftThresholds) latencyLimit
+}{
+	{"p95", 200, func(s shiftSide) (float64, bool) { return s.P95, s.HasP95 }, func(th shiftThresholds) latencyLimit { return th.P95 }},
+	{"p99", 1000, func(s shiftSide) (float64, bool) { return s.P99, s.HasP99 }, func(th shiftThresholds) latencyLimit { return th.P99 }},
+}
+
+// assessShiftMinute judges one minute: green without a healthy target, or a
+// percentile over its limit against blue in the same minute (or, when blue had
+// too few samples, blue before the shift). judged counts the percentiles it
+// could judge.
+func assessShiftMinute(m shiftMinute, base shiftBaseline, th shiftThresholds) (reason string, judged int) {
+	at := m.Start.UTC().Format("15:04Z")
+	if m.Green.HasHealthy && m.Green.Healthy <= 0 {
+		return fmt.Sprintf("no healthy green target throughout the minute %s (HealthyHostCount maximum 0)", at), 0
+	}
+	var reasons []string
+	for _, pc := range shiftPercentiles {
+		g, ok := pc.get(m.Green)
+		if !ok || m.Green.Requests < pc.need {
+			continue
+		}
+		refName, ref, refN := "blue", 0.0, 0.0
+		if b, ok := pc.get(m.Blue); ok && m.Blue.Requests >= pc.need {
+			ref, refN = b, m.Blue.Requests
+		} else if b, ok := pc.get(base.Blue); ok && base.Blue.Requests >= pc.need {
+			refName, ref, refN = "blue before the shift", b, base.Blue.Requests
+		} else {
+			continue
+		}
+		judged++
+		gd, rd, lim := secondsDuration(g), secondsDuration(ref), pc.limit(th)
+		if lim.exceeded(rd, gd) {
+			reasons = append(reasons, fmt.Sprintf("%s TargetResponseTime in the minute %s: green %s vs %s %s, %s over %s (green %g requests, %s %g)",
+				pc.name, at, fmtLatency(gd), refName, fmtLatency(rd), ratioText(rd, gd), lim, m.Green.Requests, refName, refN))
+		}
+	}
+	return strings.Join(reasons, "; "), judged
+}

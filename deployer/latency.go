@@ -197,17 +197,23 @@ func assessLatency(kinds []latencyKind, th latencyThresholds, weak bool) latency
 	return v
 }
 
-// assessLatencyKind judges one kind: slower when green's p50 or p95 exceeds its
-// limit over blue's and the rank test says green's latencies are larger. line is
-// the evidence (both sides' figures), why the failure's short form.
+// assessLatencyKind judges one kind, green against blue (compareLatency).
 func assessLatencyKind(k latencyKind, th latencyThresholds) (slower bool, line, why string) {
-	b, g := k.Blue.summary(), k.Green.summary()
-	line = fmt.Sprintf("latency %s: blue %s; green %s", k.Kind, b, g)
+	return compareLatency(k.Kind, k.Blue, k.Green, [2]string{"blue", "green"}, th)
+}
+
+// compareLatency judges one kind's latencies got against base (named by names,
+// base first): slower when got's p50 or p95 exceeds its limit over base's and
+// the rank test says got's latencies are larger. line is the evidence (both
+// sides' figures), why the failure's short form.
+func compareLatency(kind string, base, got latencySeries, names [2]string, th latencyThresholds) (slower bool, line, why string) {
+	b, g := base.summary(), got.summary()
+	line = fmt.Sprintf("latency %s: %s %s; %s %s", kind, names[0], b, names[1], g)
 	if b.N < latencyMinSamples || g.N < latencyMinSamples {
 		return false, line + fmt.Sprintf("; not judged: fewer than %d requests on a side", latencyMinSamples), ""
 	}
-	p := mannWhitneyGreater(k.Green.Took, k.Blue.Took)
-	line += fmt.Sprintf("; green/blue p50 %s, p95 %s; Mann-Whitney one-sided p=%.2g", ratioText(b.P50, g.P50), ratioText(b.P95, g.P95), p)
+	p := mannWhitneyGreater(got.Took, base.Took)
+	line += fmt.Sprintf("; %s/%s p50 %s, p95 %s; Mann-Whitney one-sided p=%.2g", names[1], names[0], ratioText(b.P50, g.P50), ratioText(b.P95, g.P95), p)
 	var over []string
 	if th.P50.exceeded(b.P50, g.P50) {
 		over = append(over, fmt.Sprintf("p50 %s vs %s, %s over %s", fmtLatency(g.P50), fmtLatency(b.P50), ratioText(b.P50, g.P50), th.P50))
@@ -221,7 +227,7 @@ func assessLatencyKind(k latencyKind, th latencyThresholds) (slower bool, line, 
 	case p >= th.Alpha:
 		return false, line + fmt.Sprintf(": above the limit but not significantly slower (p ≥ %g)", th.Alpha), ""
 	}
-	why = fmt.Sprintf("%s: %s; Mann-Whitney p=%.2g", k.Kind, strings.Join(over, "; "), p)
+	why = fmt.Sprintf("%s: %s; Mann-Whitney p=%.2g", kind, strings.Join(over, "; "), p)
 	return true, line + ": slower", why
 }
 

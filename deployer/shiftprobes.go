@@ -1,0 +1,178 @@
+package deployer
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// CloudWatch speaks once a minute, a minute or more late. Between its
+// datapoints the shift gate keeps probing green through the test listener, which
+// still forwards to green during the shift, with the suite's requests, and
+// compares what it sees with what gate 1 measured, so that a green that slows
+// down or fails under its share of production traffic is seen in seconds.
+//
+// The baseline of each kind is the slower side of gate 1's comparison (by p50):
+// blue was measured under full production traffic, green idle, and green under
+// its share of production should be no slower than blue was under all of it.
+// Defaults (defaultShiftProbeThresholds): the last 20 probes of each kind (about
+// a minute of probing), judged with gate 1's latency limits and rank test; the
+// failure rate of those probes with Fisher's test against gate 1's green
+// failures, at the shift's 1-point margin and p < 0.001; and --consecutive
+// failed probes in a row, as target health fails on --consecutive unhealthy
+// checks.
+
+// shiftProbe is one of the suite's requests sent to green during the shift.
+type shiftProbe struct {
+	Kind   string
+	Took   time.Duration
+	Failed bool   // transport error, timeout or 5xx
+	Detail string // how it failed ("503", "timeout"), for the reason
+}
+
+// shiftProbeThresholds tune assessShiftProbes.
+type shiftProbeThresholds struct {
+	Latency       latencyThresholds // limits and significance, as gate 1's
+	Window        int               // the most recent probes of each kind judged
+	Consecutive   int               // failed probes in a row that fail the gate
+	Alpha         float64           // significance of the failure-rate test
+	MaxExcessRate float64           // how far the failure rate may exceed gate 1's
+	Timeout       time.Duration     // a failed probe counts as taking this long (the request timeout)
+}
+
+func defaultShiftProbeThresholds() shiftProbeThresholds {
+	return shiftProbeThresholds{Latency: defaultLatencyThresholds(), Window: 20, Consecutive: 3, Alpha: 0.001, MaxExcessRate: 0.01, Timeout: 10 * time.Second}
+}
+
+// assessShiftProbes judges green's recent probes (oldest first) against gate 1's
+// latency comparison: failed probes in a row, then the failure rate, then each
+// kind's latency. The first failure is the reason; the evidence has every check.
+func assessShiftProbes(gate1 []latencyKind, probes []shiftProbe, th shiftProbeThresholds) shiftVerdict {
+	v := shiftVerdict{OK: true}
+	fail := func(reason string) {
+		if v.OK {
+			v.OK, v.Reason = false, reason
+		}
+	}
+	if reason := assessProbeStreak(probes, th.Consecutive); reason != "" {
+		fail(reason)
+	}
+	recent := recentProbes(probes, th.Window)
+	ok, line := assessProbeFailures(gate1, recent, th)
+	v.Evidence = append(v.Evidence, line)
+	if !ok {
+		fail(line)
+	}
+	for _, kind := range probeKinds(probes) {
+		base, baseName, found := probeBaseline(gate1, kind)
+		if !found {
+			v.Evidence = append(v.Evidence, fmt.Sprintf("latency %s: not judged: gate 1 measured no baseline for it", kind))
+			continue
+		}
+		var now latencySeries
+		for _, p := range recent[kind] {
+			now.add(p.Took, p.Failed, th.Timeout)
+		}
+		slower, line, why := compareLatency(kind, base, now, [2]string{baseName, "green now"}, th.Latency)
+		v.Evidence = append(v.Evidence, line)
+		if slower {
+			fail("latency: green is slower now than in gate 1: " + why)
+		}
+	}
+	return v
+}
+
+// assessProbeStreak fails when the last consecutive probes all failed.
+func assessProbeStreak(probes []shiftProbe, consecutive int) string {
+	if consecutive <= 0 || len(probes) < consecutive {
+		return ""
+	}
+	last := probes[len(probes)-consecutive:]
+	var details []string
+	for _, p := range last {
+		if !p.Failed {
+			return ""
+		}
+		details = append(details, p.Kind+": "+p.Detail)
+	}
+	return fmt.Sprintf("green failed the last %d probes through the test listener: %s", consecutive, strings.Join(details, "; "))
+}
+
+// recentProbes keeps the last window probes of each kind.
+func recentProbes(probes []shiftProbe, window int) map[string][]shiftProbe {
+	out := map[string][]shiftProbe{}
+	for _, p := range probes {
+		out[p.Kind] = append(out[p.Kind], p)
+	}
+	for k, ps := range out {
+		if window > 0 && len(ps) > window {
+			out[k] = ps[len(ps)-window:]
+		}
+	}
+	return out
+}
+
+// probeKinds lists the probed kinds in the order first probed.
+func probeKinds(probes []shiftProbe) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range probes {
+		if !seen[p.Kind] {
+			seen[p.Kind] = true
+			out = append(out, p.Kind)
+		}
+	}
+	return out
+}
+
+// assessProbeFailures compares the recent probes' failure rate with green's in
+// gate 1 (Fisher), or, when gate 1 sent green nothing to compare with, with the
+// margin itself (binomial).
+func assessProbeFailures(gate1 []latencyKind, recent map[string][]shiftProbe, th shiftProbeThresholds) (bool, string) {
+	failed, n := 0, 0
+	for _, ps := range recent {
+		for _, p := range ps {
+			n++
+			if p.Failed {
+				failed++
+			}
+		}
+	}
+	base, baseN := 0, 0
+	for _, k := range gate1 {
+		base, baseN = base+k.Green.Failed, baseN+len(k.Green.Took)
+	}
+	if n == 0 {
+		return true, "probes: none sent yet"
+	}
+	rate, baseRate := float64(failed)/float64(n), 0.0
+	var p float64
+	var ref string
+	if baseN > 0 {
+		baseRate = float64(base) / float64(baseN)
+		p = fisherGreater(failed, n, base, baseN)
+		ref = fmt.Sprintf("%d/%d in gate 1 (%.2f%%); Fisher one-sided p=%.2g", base, baseN, baseRate*100, p)
+	} else {
+		p = binomialGreater(failed, n, th.MaxExcessRate)
+		ref = fmt.Sprintf("gate 1 sent green nothing to compare with; binomial one-sided p=%.2g against %.2f%%", p, th.MaxExcessRate*100)
+	}
+	line := fmt.Sprintf("probe failures: green now %d/%d (%.2f%%) vs %s", failed, n, rate*100, ref)
+	if rate-baseRate > th.MaxExcessRate && p < th.Alpha {
+		return false, line
+	}
+	return true, line
+}
+
+// probeBaseline is gate 1's slower side of a kind, by p50, and its name.
+func probeBaseline(gate1 []latencyKind, kind string) (latencySeries, string, bool) {
+	for _, k := range gate1 {
+		if k.Kind != kind {
+			continue
+		}
+		if quantile(k.Green.Took, 0.5) > quantile(k.Blue.Took, 0.5) {
+			return k.Green, "gate 1 green", true
+		}
+		return k.Blue, "gate 1 blue", true
+	}
+	return latencySeries{}, "", false
+}

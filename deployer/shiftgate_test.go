@@ -85,15 +85,21 @@ func TestAssessShiftMinutes(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			v := assessShiftMinutes(tc.minutes, tc.base, defaultShiftThresholds())
-			require.Equal(t, tc.wantOK, v.OK, "reason %q, evidence %q", v.Reason, v.Evidence)
-			if tc.wantOK {
-				assert.Contains(t, strings.Join(v.Evidence, "\n"), tc.wantReason)
-				return
-			}
-			assert.Contains(t, v.Reason, tc.wantReason)
+			assertShiftVerdict(t, assessShiftMinutes(tc.minutes, tc.base, defaultShiftThresholds()), tc.wantOK, tc.wantReason)
 		})
 	}
+}
+
+// assertShiftVerdict checks a verdict's outcome and, when it failed, that its
+// reason holds want, or, when it passed, that a line of its evidence does.
+func assertShiftVerdict(t *testing.T, v shiftVerdict, wantOK bool, want string) {
+	t.Helper()
+	require.Equal(t, wantOK, v.OK, "reason %q, evidence %q", v.Reason, v.Evidence)
+	if wantOK {
+		assert.Contains(t, strings.Join(v.Evidence, "\n"), want)
+		return
+	}
+	assert.Contains(t, v.Reason, want)
 }
 
 func TestAssessShiftMinutesListsEveryMinuteForBothSides(t *testing.T) {

@@ -1,12 +1,10 @@
 package deployer
 
 import (
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // probesOf turns latencies into probes of one kind; the indexes in failed
@@ -61,13 +59,7 @@ func TestAssessShiftProbes(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			v := assessShiftProbes(tc.gate1, tc.probes, defaultShiftProbeThresholds())
-			require.Equal(t, tc.wantOK, v.OK, "reason %q, evidence %q", v.Reason, v.Evidence)
-			if tc.wantOK {
-				assert.Contains(t, strings.Join(v.Evidence, "\n"), tc.want)
-				return
-			}
-			assert.Contains(t, v.Reason, tc.want)
+			assertShiftVerdict(t, assessShiftProbes(tc.gate1, tc.probes, defaultShiftProbeThresholds()), tc.wantOK, tc.want)
 		})
 	}
 }

@@ -15,10 +15,11 @@ import (
 //   - 5xx rate: green fails when its rate is above its reference's by more than
 //     1 percentage point (gate 2's default --max-5xx-rate: a green this gate lets
 //     through is not one gate 2 fails at once for the same errors) AND Fisher's
-//     exact one-sided test gives p < 0.001. The rate is cumulative over the
-//     shift's published minutes and judged again as each arrives; over the ~15
-//     looks of a 15-minute shift a green as good as blue fails by chance with
-//     less than 1.5 % probability (Bonferroni), the margin makes it rarer still.
+//     exact one-sided test gives p < 0.001. The rate over the shift's published
+//     minutes and that of the latest minute alone are judged as each minute
+//     arrives: over the ~30 tests of a 15-minute shift a green as good as blue
+//     fails by chance with less than 3 % probability (Bonferroni), and the
+//     margin, which chance must cross too, makes it rarer still.
 //   - At least 20 green requests before a rate is judged: under that one error is
 //     5 % or more, and the evidence would read like an outage. Fisher's test needs
 //     no more: 3 failures in a 10 % canary's first 20 requests against none of
@@ -120,28 +121,40 @@ type shiftVerdict struct {
 
 // assessShiftMinutes judges green over the shift's published minutes so far: any
 // minute without a healthy green target or with a percentile over its limit, or
-// the cumulative 5xx rate worse than the reference's (assessShiftRates). The
-// evidence has every minute's figures for both sides, the rate line and whether
-// the load balancer's own 5xx were counted against green.
+// the 5xx rate worse than the reference's (assessShiftRates), over all the
+// minutes and over the latest alone, so that a green that turns bad after good
+// minutes is not diluted by them. The evidence has every minute's figures for
+// both sides, the rate lines and whether the load balancer's own 5xx were counted
+// against green.
 func assessShiftMinutes(minutes []shiftMinute, base shiftBaseline, th shiftThresholds) shiftVerdict {
 	v := shiftVerdict{OK: true}
+	fail := func(reason string) {
+		if v.OK {
+			v.OK, v.Reason = false, reason
+		}
+	}
 	attribute, attribution := assessELBAttribution(base, th.MinRequests)
 	judged := 0
 	for _, m := range minutes {
 		v.Evidence = append(v.Evidence, m.String())
 		reason, n := assessShiftMinute(m, base, th)
-		judged += n
-		if reason != "" && v.OK {
-			v.OK, v.Reason = false, reason
+		if judged += n; reason != "" {
+			fail(reason)
 		}
 	}
-	ok, rates, line := assessShiftRates(sumShiftMinutes(minutes, attribute), base, th)
-	v.RatesJudged = rates
-	v.Evidence = append(v.Evidence, line, attribution,
-		fmt.Sprintf("TargetResponseTime percentiles judged %d times in %d minute(s): p95 needs %g requests a side in a minute, p99 %g", judged, len(minutes), shiftPercentiles[0].need, shiftPercentiles[1].need))
-	if !ok && v.OK {
-		v.OK, v.Reason = false, line
+	ok, rates, line := assessShiftRates(fmt.Sprintf("over %d minute(s)", len(minutes)), sumShiftMinutes(minutes, attribute), base, th)
+	if v.RatesJudged, v.Evidence = rates, append(v.Evidence, line); !ok {
+		fail(line)
 	}
+	if n := len(minutes); n > 1 {
+		last := minutes[n-1:]
+		ok, _, line := assessShiftRates("in the latest minute, "+last[0].Start.UTC().Format("15:04Z"), sumShiftMinutes(last, attribute), base, th)
+		if v.Evidence = append(v.Evidence, line); !ok {
+			fail(line)
+		}
+	}
+	v.Evidence = append(v.Evidence, attribution,
+		fmt.Sprintf("TargetResponseTime percentiles judged %d times in %d minute(s): p95 needs %g requests a side in a minute, p99 %g", judged, len(minutes), shiftPercentiles[0].need, shiftPercentiles[1].need))
 	return v
 }
 
@@ -161,7 +174,6 @@ func assessELBAttribution(base shiftBaseline, minRequests int) (bool, string) {
 
 // shiftTotals are the shift's counts so far.
 type shiftTotals struct {
-	Minutes                 int
 	Green, Blue             shiftSide
 	GreenErrors, BlueErrors float64
 }
@@ -173,7 +185,6 @@ type shiftTotals struct {
 func sumShiftMinutes(minutes []shiftMinute, attributeELB bool) shiftTotals {
 	var t shiftTotals
 	for _, m := range minutes {
-		t.Minutes++
 		t.Green.Requests += m.Green.Requests
 		t.Green.Target5xx += m.Green.Target5xx
 		t.Green.ConnErrors += m.Green.ConnErrors
@@ -190,15 +201,16 @@ func sumShiftMinutes(minutes []shiftMinute, attributeELB bool) shiftTotals {
 	return t
 }
 
-// assessShiftRates compares green's cumulative 5xx rate with its reference (see
-// the defaults above). ok is false when green is worse beyond the margin and
-// significantly so; judged is false while green has served too few requests.
-func assessShiftRates(t shiftTotals, base shiftBaseline, th shiftThresholds) (ok, judged bool, line string) {
+// assessShiftRates compares green's 5xx rate over the minutes summed in t (span
+// says which, for the line) with its reference (see the defaults above). ok is
+// false when green is worse beyond the margin and significantly so; judged is
+// false while green has served too few requests.
+func assessShiftRates(span string, t shiftTotals, base shiftBaseline, th shiftThresholds) (ok, judged bool, line string) {
 	// ELB-generated 503s (no healthy target) never reach a target and are not in
 	// RequestCount: errors may outnumber requests.
 	gN := math.Max(t.Green.Requests, t.GreenErrors)
 	if gN < float64(th.MinRequests) {
-		return true, false, fmt.Sprintf("5xx rate not judged yet: green served %g requests in %d minute(s), fewer than %d", t.Green.Requests, t.Minutes, th.MinRequests)
+		return true, false, fmt.Sprintf("5xx rate %s not judged: green served %g requests, fewer than %d", span, t.Green.Requests, th.MinRequests)
 	}
 	gRate := t.GreenErrors / gN
 	var p, refRate float64
@@ -218,7 +230,7 @@ func assessShiftRates(t shiftTotals, base shiftBaseline, th shiftThresholds) (ok
 		p = binomialGreater(wholeRequests(t.GreenErrors), wholeRequests(gN), th.MaxExcessRate)
 		ref = fmt.Sprintf("no blue traffic to compare with; binomial one-sided p=%.2g against %.2f%%", p, th.MaxExcessRate*100)
 	}
-	line = fmt.Sprintf("5xx rate over %d minute(s): green %g/%g (%.2f%%), %s", t.Minutes, t.GreenErrors, gN, gRate*100, ref)
+	line = fmt.Sprintf("5xx rate %s: green %g/%g (%.2f%%), %s", span, t.GreenErrors, gN, gRate*100, ref)
 	if excess := gRate - refRate; excess > th.MaxExcessRate && p < th.Alpha {
 		return false, true, line + fmt.Sprintf(": green worse by %.2f points, more than %.2f", excess*100, th.MaxExcessRate*100)
 	}

@@ -49,7 +49,7 @@ func TestAssessShiftMinutes(t *testing.T) {
 		{"0.5% against none is significant but within the 1-point margin", minutes(1, tgMinute(2000, 10, 0.3, 0.5), tgMinute(18000, 0, 0.3, 0.5), 0), busyBefore, true,
 			"green 10/2000 (0.50%), blue 0/18000 (0.00%); Fisher one-sided p=9.8e-11"},
 		{"a quiet canary's one error neither fails it nor passes it silently", minutes(1, tgMinute(3, 1, 0.3, 0.5), tgMinute(27, 0, 0.3, 0.5), 0), busyBefore, true,
-			"5xx rate not judged yet: green served 3 requests in 1 minute(s), fewer than 20"},
+			"5xx rate over 1 minute(s) not judged: green served 3 requests, fewer than 20"},
 		{"load balancer 5xx count against green when it had none before the shift", minutes(1, tgMinute(500, 0, 0.3, 0.5), tgMinute(4500, 0, 0.3, 0.5), 30), busyBefore, false,
 			"green 30/500 (6.00%), blue 0/4500 (0.00%); Fisher one-sided p=4.5e-31"},
 		{"load balancer 5xx are not green's when it generated some before the shift too", minutes(1, tgMinute(500, 0, 0.3, 0.5), tgMinute(4500, 0, 0.3, 0.5), 30),
@@ -80,7 +80,7 @@ func TestAssessShiftMinutes(t *testing.T) {
 			"green 900ms vs blue before the shift 300ms"},
 		{"a minute without a healthy green target fails", minutes(1, shiftSide{Requests: 50, HasHealthy: true}, tgMinute(450, 0, 0.3, 0.5), 0), busyBefore, false,
 			"no healthy green target throughout the minute 12:01Z (HealthyHostCount maximum 0)"},
-		{"no minute published yet passes and says rates were not judged", nil, busyBefore, true, "5xx rate not judged yet: green served 0 requests in 0 minute(s)"},
+		{"no minute published yet passes and says rates were not judged", nil, busyBefore, true, "5xx rate over 0 minute(s) not judged: green served 0 requests, fewer than 20"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,9 +114,23 @@ func TestAssessShiftMinutesListsEveryMinuteForBothSides(t *testing.T) {
 		"12:01Z: green 500 requests, 5xx 1 (target 1, connection errors 0), p95 310ms, p99 520ms, healthy 2; blue 4500 requests, 5xx 9 (target 9, connection errors 0), p95 300ms, p99 500ms, healthy 2; load balancer 5xx 2",
 		"12:02Z: green 500 requests, 5xx 1 (target 1, connection errors 0), p95 310ms, p99 520ms, healthy 2; blue 4500 requests, 5xx 9 (target 9, connection errors 0), p95 300ms, p99 500ms, healthy 2; load balancer 5xx 2",
 		"5xx rate over 2 minute(s): green 6/1000 (0.60%), blue 18/9000 (0.20%); Fisher one-sided p=0.027",
+		"5xx rate in the latest minute, 12:02Z: green 3/500 (0.60%), blue 9/4500 (0.20%); Fisher one-sided p=0.11",
 		"load balancer 5xx counted against green: none in the 5000 requests before the shift",
 		"TargetResponseTime percentiles judged 2 times in 2 minute(s): p95 needs 200 requests a side in a minute, p99 1000",
 	}, v.Evidence)
+}
+
+func TestAssessShiftMinutesFailsAGreenThatTurnsBadAfterGoodMinutes(t *testing.T) {
+	t.Parallel()
+	ms := append(minutes(4, tgMinute(1000, 1, 0.3, 0.5), tgMinute(9000, 9, 0.3, 0.5), 0),
+		shiftMinute{Start: shiftStart.Add(4 * time.Minute), Green: tgMinute(1000, 50, 0.3, 0.5), Blue: tgMinute(9000, 9, 0.3, 0.5)})
+
+	v := assessShiftMinutes(ms, busyBefore, defaultShiftThresholds())
+
+	assert.False(t, v.OK)
+	assert.Contains(t, v.Evidence, "5xx rate over 5 minute(s): green 54/5000 (1.08%), blue 45/45000 (0.10%); Fisher one-sided p=2.6e-28",
+		"over all five minutes green is within the 1-point margin")
+	assert.Equal(t, "5xx rate in the latest minute, 12:05Z: green 50/1000 (5.00%), blue 9/9000 (0.10%); Fisher one-sided p=1.7e-41: green worse by 4.90 points, more than 1.00", v.Reason)
 }
 
 func TestAssessShiftMinutesSaysWhenRatesWereNotJudged(t *testing.T) {

@@ -11,10 +11,10 @@ import (
 // traffic. A threshold on a point estimate alone flaps on such samples, so a
 // verdict of "slower" or "fails more" also needs a one-sided test: Mann-Whitney U
 // for latencies (a rank test: no assumption about their distribution, which is
-// skewed and heavy-tailed) and Fisher's exact test for error counts (exact at any
-// sample size; a normal approximation is wrong exactly where a canary is quiet).
-// Both are written here rather than imported: they are short, and the deployer
-// keeps to the AWS SDK.
+// skewed and heavy-tailed) and, for error counts, Fisher's exact test and the
+// binomial test with a Wilson bound (exact at any sample size; a normal
+// approximation is wrong exactly where a canary is quiet). They are written here
+// rather than imported: they are short, and the deployer keeps to the AWS SDK.
 
 // quantile estimates the q-quantile (0..1) of xs by linear interpolation between
 // order statistics (Hyndman and Fan's type 7, the default of R and NumPy), so a
@@ -82,38 +82,51 @@ func mannWhitneyU(x, y []time.Duration) (u float64, ties bool) {
 
 // mannWhitneyExactUpper is P(U >= u) for samples of m and n without ties, from the
 // distribution of U under the null hypothesis: every one of the C(m+n, m)
-// orderings equally likely. It uses the recurrence on the largest pooled value,
-// which is either an x (then it beats all n y's) or a y:
-// P(m, n, u) = m/(m+n)·P(m-1, n, u-n) + n/(m+n)·P(m, n-1, u),
-// in probabilities rather than counts, so nothing overflows.
+// orderings equally likely. By symmetry (U and mn-U are alike) it sums whichever
+// tail is the smaller, from U = 0 up, where the counts are small integers that
+// float64 holds exactly.
 func mannWhitneyExactUpper(m, n, u int) float64 {
-	// prev[j] is the distribution for (i-1, j), cur[j] for (i, j).
-	prev := make([][]float64, n+1)
-	for j := range prev {
-		prev[j] = []float64{1} // zero x's: U is 0
+	mn := m * n
+	switch {
+	case u <= 0:
+		return 1
+	case u > mn:
+		return 0
 	}
+	total := 1.0 // C(m+n, m)
 	for i := 1; i <= m; i++ {
-		cur := make([][]float64, n+1)
-		cur[0] = []float64{1} // zero y's: U is 0
-		for j := 1; j <= n; j++ {
-			d := make([]float64, i*j+1)
-			px, py := float64(i)/float64(i+j), float64(j)/float64(i+j)
-			for k, p := range prev[j] {
-				d[k+j] += px * p
-			}
-			for k, p := range cur[j-1] {
-				d[k] += py * p
-			}
-			cur[j] = d
+		total = total * float64(n+i) / float64(i)
+	}
+	if k := mn - u; k < u { // P(U >= u) = P(U <= mn-u)
+		return math.Min(sumFloats(mannWhitneyCounts(m, n, k))/total, 1)
+	}
+	return math.Max(1-sumFloats(mannWhitneyCounts(m, n, u-1))/total, 0)
+}
+
+// mannWhitneyCounts counts the orderings of m x's and n y's with U = 0..k: the
+// coefficients of the Gaussian binomial [m+n choose m]_q, the product over
+// i = 1..m of (1 − q^(n+i)) / (1 − q^i), each factor applied to the polynomial cut
+// at degree k (both steps only look down, so the cut changes nothing below it).
+func mannWhitneyCounts(m, n, k int) []float64 {
+	c := make([]float64, k+1)
+	c[0] = 1
+	for i := 1; i <= m; i++ {
+		for j := k; j >= n+i; j-- { // × (1 − q^(n+i))
+			c[j] -= c[j-n-i]
 		}
-		prev = cur
+		for j := i; j <= k; j++ { // ÷ (1 − q^i), i.e. × (1 + q^i + q^2i + …)
+			c[j] += c[j-i]
+		}
 	}
-	dist := prev[n]
-	var p float64
-	for k := max(u, 0); k < len(dist); k++ {
-		p += dist[k]
+	return c
+}
+
+func sumFloats(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
 	}
-	return math.Min(p, 1)
+	return s
 }
 
 // mannWhitneyNormalUpper is the normal approximation of P(U >= u): mean mn/2,
@@ -145,6 +158,37 @@ func mannWhitneyNormalUpper(x, y []time.Duration, u float64) float64 {
 // normalUpper is P(Z >= z) for a standard normal Z.
 func normalUpper(z float64) float64 { return 0.5 * math.Erfc(z/math.Sqrt2) }
 
+// normalUpperQuantile is the z with P(Z >= z) = p, for 0 < p < 1, by bisection
+// on normalUpper (which falls as z grows) to well below float64's resolution of
+// the p-values used here.
+func normalUpperQuantile(p float64) float64 {
+	lo, hi := -40.0, 40.0
+	for i := 0; i < 200 && hi-lo > 1e-12; i++ {
+		mid := (lo + hi) / 2
+		if normalUpper(mid) > p {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return (lo + hi) / 2
+}
+
+// wilsonUpper is the upper end of the one-sided Wilson score interval for a rate
+// of k in n at confidence 1-alpha: how high the true rate may be, given what was
+// seen. Unlike k/n ± a normal error it stays inside [0, 1] and is not 0 for no
+// failures (0 of 10 at 97.5 %: 0.28). No observation (n 0) bounds nothing: 1.
+func wilsonUpper(k, n int, alpha float64) float64 {
+	if n <= 0 {
+		return 1
+	}
+	z := normalUpperQuantile(alpha)
+	p, nf := float64(k)/float64(n), float64(n)
+	centre := p + z*z/(2*nf)
+	spread := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf))
+	return math.Min((centre+spread)/(1+z*z/nf), 1)
+}
+
 // fisherGreater is the one-sided Fisher exact test that the first group fails more
 // often than the second: with a of n1 failing in the first and b of n2 in the
 // second, the probability, when both fail alike, that the first group gets a or
@@ -155,25 +199,23 @@ func fisherGreater(a, n1, b, n2 int) float64 {
 		return 1
 	}
 	total, failed := n1+n2, a+b
-	top := min(failed, n1)
-	logDenom := logChoose(total, n1)
-	var p float64
-	mode := int(math.Floor(float64((failed+1)*(n1+1)) / float64(total+2)))
-	for k := a; k <= top; k++ {
-		term := math.Exp(logChoose(failed, k) + logChoose(total-failed, n1-k) - logDenom)
-		p += term
-		// Past the mode the terms only shrink: stop once they no longer count.
-		if k > mode && term < p*1e-17 {
-			break
-		}
+	lo, hi := max(0, n1-(total-failed)), min(failed, n1)
+	logPMF := func(x int) float64 {
+		return logChoose(failed, x) + logChoose(total-failed, n1-x) - logChoose(total, n1)
 	}
-	return math.Min(p, 1)
+	up := func(x int) float64 { // log f(x+1)/f(x)
+		return math.Log(float64((failed-x)*(n1-x))) - math.Log(float64((x+1)*(total-failed-n1+x+1)))
+	}
+	down := func(x int) float64 { // log f(x-1)/f(x)
+		return math.Log(float64(x*(total-failed-n1+x))) - math.Log(float64((failed-x+1)*(n1-x+1)))
+	}
+	mode := int(math.Floor(float64(failed+1) * float64(n1+1) / float64(total+2)))
+	return upperTail(a, lo, hi, mode, logPMF, up, down)
 }
 
 // binomialGreater is the one-sided binomial test that a rate is above p0: with k
 // of n failing, the probability of k or more failures if each failed with
-// probability p0. The shift gate uses it only when there is no blue traffic to
-// compare green with, against the rate green may not exceed.
+// probability p0.
 func binomialGreater(k, n int, p0 float64) float64 {
 	switch {
 	case k <= 0:
@@ -183,17 +225,42 @@ func binomialGreater(k, n int, p0 float64) float64 {
 	case p0 >= 1:
 		return 1
 	}
-	lp, lq := math.Log(p0), math.Log1p(-p0)
-	mode := int(math.Floor(float64(n+1) * p0))
-	var p float64
-	for i := k; i <= n; i++ {
-		term := math.Exp(logChoose(n, i) + float64(i)*lp + float64(n-i)*lq)
-		p += term
-		if i > mode && term < p*1e-17 {
+	odds := math.Log(p0) - math.Log1p(-p0)
+	logPMF := func(x int) float64 { return logChoose(n, x) + float64(x)*math.Log(p0) + float64(n-x)*math.Log1p(-p0) }
+	up := func(x int) float64 { return math.Log(float64(n-x)) - math.Log(float64(x+1)) + odds }
+	down := func(x int) float64 { return math.Log(float64(x)) - math.Log(float64(n-x+1)) - odds }
+	return upperTail(k, 0, n, int(math.Floor(float64(n+1)*p0)), logPMF, up, down)
+}
+
+// upperTail is P(X >= k) for a unimodal distribution on [lo, hi] with its mode
+// at mode, given log f(x) and the log ratios to the next value up and down. It
+// sums whichever tail lies away from the mode, from k outwards, so that the terms
+// only shrink and the sum stops once they no longer count: past the mode
+// P(X >= k) itself, else 1 − P(X <= k-1), which is then at most about a half and
+// loses nothing to the subtraction.
+func upperTail(k, lo, hi, mode int, logPMF, up, down func(int) float64) float64 {
+	if k <= lo {
+		return 1
+	}
+	if k > hi {
+		return 0
+	}
+	x, step, next := k, 1, up
+	if k <= mode {
+		x, step, next = k-1, -1, down
+	}
+	var sum float64
+	for l := logPMF(x); x >= lo && x <= hi; x += step {
+		term := math.Exp(l)
+		if sum += term; term == 0 || term < sum*1e-17 {
 			break
 		}
+		l += next(x)
 	}
-	return math.Min(p, 1)
+	if step < 0 {
+		return math.Min(math.Max(1-sum, 0), 1)
+	}
+	return math.Min(sum, 1)
 }
 
 // logChoose is log C(n, k).

@@ -18,9 +18,10 @@ func msList(vs ...float64) []time.Duration {
 	return out
 }
 
-// The reference p-values below were computed with SciPy 1.10.1
-// (scipy.stats.fisher_exact and scipy.stats.mannwhitneyu, alternative="greater")
-// and NumPy's default quantile, on Debian 12's python3-scipy.
+// The reference values below were computed with SciPy 1.10.1
+// (scipy.stats.fisher_exact, mannwhitneyu and binomtest with alternative="greater",
+// norm.sf and norm.isf), NumPy's default quantile, and the Wilson score formula
+// in Python, on Debian 12's python3-scipy.
 
 func TestQuantile(t *testing.T) {
 	t.Parallel()
@@ -135,6 +136,50 @@ func TestMannWhitneyExactMatchesEnumeration(t *testing.T) {
 	}
 }
 
+// The counts of the larger sizes are checked against the distribution built
+// another way: the recurrence on the largest pooled value, which is either an x
+// (then it beats all n y's) or a y, P(m, n, u) = m/(m+n)·P(m-1, n, u-n) +
+// n/(m+n)·P(m, n-1, u), in probabilities: slower, but only additions of
+// positive numbers.
+func TestMannWhitneyExactMatchesTheRecurrence(t *testing.T) {
+	t.Parallel()
+	for _, size := range [][2]int{{10, 10}, {12, 30}, {30, 30}, {20, 50}, {50, 50}} {
+		m, n := size[0], size[1]
+		dist := mannWhitneyByRecurrence(m, n)
+		tail := 0.0
+		for u := m * n; u >= 0; u-- {
+			tail += dist[u]
+			got := mannWhitneyExactUpper(m, n, u)
+			if !assert.InEpsilon(t, tail, got, 1e-9, "m=%d n=%d u=%d", m, n, u) {
+				return
+			}
+		}
+	}
+}
+
+func mannWhitneyByRecurrence(m, n int) []float64 {
+	prev := make([][]float64, n+1) // the distributions for (i-1, j)
+	for j := range prev {
+		prev[j] = []float64{1}
+	}
+	for i := 1; i <= m; i++ {
+		cur := make([][]float64, n+1)
+		cur[0] = []float64{1}
+		for j := 1; j <= n; j++ {
+			d := make([]float64, i*j+1)
+			for k, p := range prev[j] {
+				d[k+j] += float64(i) / float64(i+j) * p
+			}
+			for k, p := range cur[j-1] {
+				d[k] += float64(j) / float64(i+j) * p
+			}
+			cur[j] = d
+		}
+		prev = cur
+	}
+	return prev[n]
+}
+
 func popcount(x int) int {
 	n := 0
 	for ; x != 0; x &= x - 1 {
@@ -208,4 +253,34 @@ func TestNormalUpper(t *testing.T) {
 	assert.InDelta(t, 0.5, normalUpper(0), 1e-15)
 	assert.InDelta(t, 0.022750131948179195, normalUpper(2), 1e-15)
 	assert.InDelta(t, 0.9986501019683699, normalUpper(-3), 1e-15)
+}
+
+func TestNormalUpperQuantile(t *testing.T) {
+	t.Parallel()
+	assert.InDelta(t, 3.090232306167813, normalUpperQuantile(0.001), 1e-9)
+	assert.InDelta(t, 2.3263478740408408, normalUpperQuantile(0.01), 1e-9)
+	assert.InDelta(t, 1.9599639845400545, normalUpperQuantile(0.025), 1e-9)
+	assert.InDelta(t, 0, normalUpperQuantile(0.5), 1e-9)
+}
+
+func TestWilsonUpper(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		k, n  int
+		alpha float64
+		want  float64
+	}{
+		{"no failure in 10 may still be a 28% rate (97.5%)", 0, 10, 0.025, 0.27753279986288926},
+		{"the textbook 5 in 10 (97.5%)", 5, 10, 0.025, 0.763406909487436},
+		{"blue's 27 in 5,400 at 99.9%", 27, 5400, 0.001, 0.00896348857469741},
+		{"9 in 300 at 99.9%", 9, 300, 0.001, 0.07778544849136361},
+		{"nothing seen bounds nothing", 0, 0, 0.001, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.InDelta(t, tc.want, wilsonUpper(tc.k, tc.n, tc.alpha), 1e-9)
+		})
+	}
 }

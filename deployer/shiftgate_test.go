@@ -1,6 +1,9 @@
 package deployer
 
 import (
+	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,11 +44,11 @@ func TestAssessShiftMinutes(t *testing.T) {
 		{"a green as good as blue passes", minutes(3, tgMinute(500, 1, 0.3, 0.5), tgMinute(4500, 9, 0.3, 0.5), 0), busyBefore, true,
 			"5xx rate over 3 minute(s): green 3/1500 (0.20%), blue 27/13500 (0.20%)"},
 		{"5% of green's requests failing against blue's 0.1% fails", minutes(1, tgMinute(500, 25, 0.3, 0.5), tgMinute(4500, 5, 0.3, 0.5), 0), busyBefore, false,
-			"5xx rate over 1 minute(s): green 25/500 (5.00%), blue 5/4500 (0.11%); Fisher one-sided p=5.1e-21: green worse by 4.89 points, more than 1.00"},
+			"5xx rate over 1 minute(s): green 25/500 (5.00%), blue 5/4500 (0.11%); Fisher one-sided p=5.1e-21, binomial one-sided p=6.5e-09 against 1.23%: worse beyond the 1-point margin"},
 		{"3% against 0.1% is not significant in one minute of a small canary", minutes(1, tgMinute(100, 3, 0.3, 0.5), tgMinute(900, 1, 0.3, 0.5), 0), busyBefore, true,
 			"Fisher one-sided p=0.0036"},
-		{"but is over three", minutes(3, tgMinute(100, 3, 0.3, 0.5), tgMinute(900, 1, 0.3, 0.5), 0), busyBefore, false,
-			"green 9/300 (3.00%), blue 3/2700 (0.11%); Fisher one-sided p=1.5e-07: green worse by 2.89 points"},
+		{"but is over ten", minutes(10, tgMinute(100, 3, 0.3, 0.5), tgMinute(900, 1, 0.3, 0.5), 0), busyBefore, false,
+			"5xx rate over 10 minute(s): green 30/1000 (3.00%), blue 10/9000 (0.11%); Fisher one-sided p=2.1e-22, binomial one-sided p=6e-06 against 1.19%: worse beyond the 1-point margin"},
 		{"0.5% against none is significant but within the 1-point margin", minutes(1, tgMinute(2000, 10, 0.3, 0.5), tgMinute(18000, 0, 0.3, 0.5), 0), busyBefore, true,
 			"green 10/2000 (0.50%), blue 0/18000 (0.00%); Fisher one-sided p=9.8e-11"},
 		{"a quiet canary's one error neither fails it nor passes it silently", minutes(1, tgMinute(3, 1, 0.3, 0.5), tgMinute(27, 0, 0.3, 0.5), 0), busyBefore, true,
@@ -113,8 +116,8 @@ func TestAssessShiftMinutesListsEveryMinuteForBothSides(t *testing.T) {
 	assert.Equal(t, []string{
 		"12:01Z: green 500 requests, 5xx 1 (target 1, connection errors 0), p95 310ms, p99 520ms, healthy 2; blue 4500 requests, 5xx 9 (target 9, connection errors 0), p95 300ms, p99 500ms, healthy 2; load balancer 5xx 2",
 		"12:02Z: green 500 requests, 5xx 1 (target 1, connection errors 0), p95 310ms, p99 520ms, healthy 2; blue 4500 requests, 5xx 9 (target 9, connection errors 0), p95 300ms, p99 500ms, healthy 2; load balancer 5xx 2",
-		"5xx rate over 2 minute(s): green 6/1000 (0.60%), blue 18/9000 (0.20%); Fisher one-sided p=0.027",
-		"5xx rate in the latest minute, 12:02Z: green 3/500 (0.60%), blue 9/4500 (0.20%); Fisher one-sided p=0.11",
+		"5xx rate over 2 minute(s): green 6/1000 (0.60%), blue 18/9000 (0.20%); Fisher one-sided p=0.027, binomial one-sided p=0.99 against 1.29%",
+		"5xx rate in the latest minute, 12:02Z: green 3/500 (0.60%), blue 9/4500 (0.20%); Fisher one-sided p=0.11, binomial one-sided p=0.96 against 1.34%",
 		"load balancer 5xx counted against green: none in the 5000 requests before the shift",
 		"TargetResponseTime percentiles judged 2 times in 2 minute(s): p95 needs 200 requests a side in a minute, p99 1000",
 	}, v.Evidence)
@@ -128,9 +131,9 @@ func TestAssessShiftMinutesFailsAGreenThatTurnsBadAfterGoodMinutes(t *testing.T)
 	v := assessShiftMinutes(ms, busyBefore, defaultShiftThresholds())
 
 	assert.False(t, v.OK)
-	assert.Contains(t, v.Evidence, "5xx rate over 5 minute(s): green 54/5000 (1.08%), blue 45/45000 (0.10%); Fisher one-sided p=2.6e-28",
+	assert.Contains(t, v.Evidence, "5xx rate over 5 minute(s): green 54/5000 (1.08%), blue 45/45000 (0.10%); Fisher one-sided p=2.6e-28, binomial one-sided p=0.64 against 1.13%",
 		"over all five minutes green is within the 1-point margin")
-	assert.Equal(t, "5xx rate in the latest minute, 12:05Z: green 50/1000 (5.00%), blue 9/9000 (0.10%); Fisher one-sided p=1.7e-41: green worse by 4.90 points, more than 1.00", v.Reason)
+	assert.Equal(t, "5xx rate in the latest minute, 12:05Z: green 50/1000 (5.00%), blue 9/9000 (0.10%); Fisher one-sided p=1.7e-41, binomial one-sided p=4.6e-17 against 1.17%: worse beyond the 1-point margin", v.Reason)
 }
 
 func TestAssessShiftMinutesSaysWhenRatesWereNotJudged(t *testing.T) {
@@ -139,4 +142,67 @@ func TestAssessShiftMinutesSaysWhenRatesWereNotJudged(t *testing.T) {
 
 	assert.True(t, v.OK)
 	assert.False(t, v.RatesJudged, "the caller records that a quiet canary's rates were never judged")
+}
+
+// simulateShifts runs shifts of 15 minutes with green taking share of perMinute
+// requests a minute, each failing with its side's probability, judges them after
+// every minute as the gate does, and reports how many shifts failed and the
+// median minute at which they did (0: none did).
+func simulateShifts(rng *rand.Rand, runs, perMinute int, share, blueRate, greenRate float64) (failed float64, medianMinute int) {
+	binomial := func(n int, p float64) float64 { // by the gaps between failures, geometric
+		k := 0
+		for i := math.Floor(math.Log(1-rng.Float64()) / math.Log1p(-p)); i < float64(n); i += 1 + math.Floor(math.Log(1-rng.Float64())/math.Log1p(-p)) {
+			k++
+		}
+		return float64(k)
+	}
+	gN, bN := int(float64(perMinute)*share), perMinute-int(float64(perMinute)*share)
+	var when []int
+	for r := 0; r < runs; r++ {
+		var ms []shiftMinute
+		for i := 0; i < 15; i++ {
+			ms = append(ms, shiftMinute{Start: shiftStart.Add(time.Duration(i) * time.Minute),
+				Green: shiftSide{Requests: float64(gN), Target5xx: binomial(gN, greenRate)}, Blue: shiftSide{Requests: float64(bN), Target5xx: binomial(bN, blueRate)}})
+			if !assessShiftMinutes(ms, busyBefore, defaultShiftThresholds()).OK {
+				when = append(when, i+1)
+				break
+			}
+		}
+	}
+	if len(when) == 0 {
+		return 0, 0
+	}
+	slices.Sort(when)
+	return float64(len(when)) / float64(runs), when[len(when)/2]
+}
+
+// The rate test's defaults on simulated 15-minute shifts (fixed seed): a green
+// as good as blue is not rolled back, one clearly worse is, within minutes.
+func TestAssessShiftMinutesDefaultsOnSimulatedShifts(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(15, 2026))
+	cases := []struct {
+		name               string
+		perMinute          int
+		share, blue, green float64
+		atLeast, most      float64
+		detectedBy         int
+	}{
+		{"a 10% canary of 600 a minute as good as blue (0.5%) is not rolled back", 600, 0.1, 0.005, 0.005, 0, 0.01, 0},
+		{"a 10% canary of 6,000 a minute as good as blue (0.5%) is not rolled back", 6000, 0.1, 0.005, 0.005, 0, 0.01, 0},
+		{"a 10% canary of 60 a minute as good as blue (0.5%) is not rolled back", 60, 0.1, 0.005, 0.005, 0, 0.01, 0},
+		{"a 10% canary of 600 a minute as good as a blue failing 3% is not rolled back", 600, 0.1, 0.03, 0.03, 0, 0.01, 0},
+		{"a 50% step of 600 a minute as good as a blue failing 3% is not rolled back", 600, 0.5, 0.03, 0.03, 0, 0.01, 0},
+		{"a 10% canary of 600 a minute half a point beyond the margin is rarely rolled back: 60 requests a minute cannot tell", 600, 0.1, 0.005, 0.02, 0, 0.1, 15},
+		{"a 10% canary of 600 a minute failing 5% is rolled back, around its fifth minute", 600, 0.1, 0.005, 0.05, 0.99, 1, 6},
+		{"a 10% canary of 6,000 a minute failing 5% is rolled back in its first minute", 6000, 0.1, 0.005, 0.05, 1, 1, 1},
+		{"a 10% canary of 60 a minute failing 20% is rolled back", 60, 0.1, 0.005, 0.2, 0.99, 1, 6},
+	}
+	for _, tc := range cases {
+		failed, minute := simulateShifts(rng, 500, tc.perMinute, tc.share, tc.blue, tc.green)
+		t.Logf("%s: %.1f%% of 500 shifts rolled back, median at minute %d", tc.name, failed*100, minute)
+		assert.GreaterOrEqual(t, failed, tc.atLeast, tc.name)
+		assert.LessOrEqual(t, failed, tc.most, tc.name)
+		assert.LessOrEqual(t, minute, tc.detectedBy, tc.name)
+	}
 }

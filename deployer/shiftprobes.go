@@ -17,10 +17,10 @@ import (
 // its share of production should be no slower than blue was under all of it.
 // Defaults (defaultShiftProbeThresholds): the last 20 probes of each kind (about
 // a minute of probing), judged with gate 1's latency limits and rank test; the
-// failure rate of those probes with Fisher's test against gate 1's green
-// failures, at the shift's 1-point margin and p < 0.001; and --consecutive
-// failed probes in a row, as target health fails on --consecutive unhealthy
-// checks.
+// failure rate of those probes against gate 1's green failures as the shift
+// judges 5xx rates (assessWorseRate: p < 0.001, 1-point margin); and
+// --consecutive failed probes in a row, as target health fails on --consecutive
+// unhealthy checks.
 
 // shiftProbe is one of the suite's requests sent to green during the shift.
 type shiftProbe struct {
@@ -126,8 +126,9 @@ func probeKinds(probes []shiftProbe) []string {
 }
 
 // assessProbeFailures compares the recent probes' failure rate with green's in
-// gate 1 (Fisher), or, when gate 1 sent green nothing to compare with, with the
-// margin itself (binomial).
+// gate 1, as the shift compares rates (assessWorseRate): Fisher's test against
+// gate 1's counts and a binomial test against its plausible rate plus the
+// margin; when gate 1 sent green nothing to compare with, against the margin.
 func assessProbeFailures(gate1 []latencyKind, recent map[string][]shiftProbe, th shiftProbeThresholds) (bool, string) {
 	failed, n := 0, 0
 	for _, ps := range recent {
@@ -138,29 +139,21 @@ func assessProbeFailures(gate1 []latencyKind, recent map[string][]shiftProbe, th
 			}
 		}
 	}
+	if n == 0 {
+		return true, "probes: none sent yet"
+	}
 	base, baseN := 0, 0
 	for _, k := range gate1 {
 		base, baseN = base+k.Green.Failed, baseN+len(k.Green.Took)
 	}
-	if n == 0 {
-		return true, "probes: none sent yet"
-	}
-	rate, baseRate := float64(failed)/float64(n), 0.0
-	var p float64
-	var ref string
+	line := fmt.Sprintf("probe failures: green now %d/%d (%.2f%%) vs ", failed, n, float64(failed)/float64(n)*100)
 	if baseN > 0 {
-		baseRate = float64(base) / float64(baseN)
-		p = fisherGreater(failed, n, base, baseN)
-		ref = fmt.Sprintf("%d/%d in gate 1 (%.2f%%); Fisher one-sided p=%.2g", base, baseN, baseRate*100, p)
+		line += fmt.Sprintf("%d/%d in gate 1 (%.2f%%); ", base, baseN, float64(base)/float64(baseN)*100)
 	} else {
-		p = binomialGreater(failed, n, th.MaxExcessRate)
-		ref = fmt.Sprintf("gate 1 sent green nothing to compare with; binomial one-sided p=%.2g against %.2f%%", p, th.MaxExcessRate*100)
+		line += "gate 1 sent green nothing to compare with; "
 	}
-	line := fmt.Sprintf("probe failures: green now %d/%d (%.2f%%) vs %s", failed, n, rate*100, ref)
-	if rate-baseRate > th.MaxExcessRate && p < th.Alpha {
-		return false, line
-	}
-	return true, line
+	worse, tests := assessWorseRate(failed, n, base, baseN, th.MaxExcessRate, th.Alpha)
+	return !worse, line + tests
 }
 
 // probeBaseline is gate 1's slower side of a kind, by p50, and its name.

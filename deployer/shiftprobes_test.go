@@ -43,9 +43,9 @@ func TestAssessShiftProbes(t *testing.T) {
 		{"three failed probes in a row fail", gate1Predict, probesOf("POST /predict", latAround(200*ms, 13), 10, 11, 12), false,
 			"green failed the last 3 probes through the test listener: POST /predict: 503; POST /predict: 503; POST /predict: 503"},
 		{"two failed probes in a row do not", gate1Predict, probesOf("POST /predict", latAround(200*ms, 12), 10, 11), true,
-			"probe failures: green now 2/12 (16.67%) vs 0/30 in gate 1 (0.00%); Fisher one-sided p=0.077"},
+			"probe failures: green now 2/12 (16.67%) vs 0/30 in gate 1 (0.00%); Fisher one-sided p=0.077, binomial one-sided p=0.31 against 9.27%"},
 		{"every other probe failing fails on the failure rate", gate1Predict, probesOf("POST /predict", latAround(200*ms, 20), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18), false,
-			"probe failures: green now 10/20 (50.00%) vs 0/30 in gate 1 (0.00%); Fisher one-sided p=1.8e-05"},
+			"probe failures: green now 10/20 (50.00%) vs 0/30 in gate 1 (0.00%); Fisher one-sided p=1.8e-05, binomial one-sided p=3.6e-06 against 9.27%: worse beyond the 1-point margin"},
 		{"fewer than 10 recent probes of a kind are not judged on latency", gate1Predict, probesOf("POST /predict", latAround(600*ms, 9)), true,
 			"not judged: fewer than 10 requests on a side"},
 		{"a kind gate 1 did not measure is not judged on latency", gate1Predict, probesOf("GET /other", latAround(600*ms, 20)), true,
@@ -54,7 +54,7 @@ func TestAssessShiftProbes(t *testing.T) {
 			probesOf("POST /predict", append(latAround(900*ms, 30), latAround(200*ms, 20)...)), true, "green now n=20 p50 200ms"},
 		{"no probe yet passes and says so", gate1Predict, nil, true, "probes: none sent yet"},
 		{"without gate 1's green the failure rate is tested against the margin", nil, probesOf("q", latAround(200*ms, 20), 1, 5, 9, 13, 17), false,
-			"probe failures: green now 5/20 (25.00%) vs gate 1 sent green nothing to compare with; binomial one-sided p="},
+			"probe failures: green now 5/20 (25.00%) vs gate 1 sent green nothing to compare with; binomial one-sided p=1.4e-06 against 1.00%: worse beyond the 1-point margin"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

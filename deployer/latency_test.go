@@ -1,6 +1,8 @@
 package deployer
 
 import (
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -173,4 +175,50 @@ func TestFmtLatency(t *testing.T) {
 	assert.Equal(t, "2.3ms", fmtLatency(2345*time.Microsecond))
 	assert.Equal(t, "450µs", fmtLatency(450200*time.Nanosecond))
 	assert.Equal(t, "1.5s", fmtLatency(1500*time.Millisecond))
+}
+
+// The defaults are meant to fail a CPU fallback every time and a healthy green
+// (almost) never: by construction at most the rank test's 0.1 % per kind, since
+// a failure needs p < 0.001. Simulated on lognormal latencies (median 200 ms,
+// σ 0.3: a p95/p50 of 1.6; σ 0.6: 2.7), 30 per side, 1,000 runs, fixed seed.
+func TestAssessLatencyDefaultsOnSimulatedComparisons(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(10, 2026))
+	draw := func(median time.Duration, sigma float64) latencySeries {
+		var s latencySeries
+		for i := 0; i < 30; i++ {
+			s.Took = append(s.Took, time.Duration(float64(median)*math.Exp(sigma*rng.NormFloat64())))
+		}
+		return s
+	}
+	failRate := func(slowdown float64, sigma float64, runs int) float64 {
+		failed := 0
+		for i := 0; i < runs; i++ {
+			blue, green := draw(200*time.Millisecond, sigma), draw(time.Duration(slowdown*float64(200*time.Millisecond)), sigma)
+			if !assessLatency([]latencyKind{{Kind: "k", Blue: blue, Green: green}}, defaultLatencyThresholds(), false).OK {
+				failed++
+			}
+		}
+		return float64(failed) / float64(runs)
+	}
+	cases := []struct {
+		name          string
+		slowdown      float64
+		sigma         float64
+		atLeast, most float64
+	}{
+		{"a green like blue does not fail", 1, 0.3, 0, 0.001},
+		{"a green like blue with twice the spread fails at most about as often as the rank test allows (0.1%)", 1, 0.6, 0, 0.005},
+		{"a green 20% slower rarely fails", 1.2, 0.3, 0, 0.02},
+		{"a green 1.5 times slower fails about half the time: the limit", 1.5, 0.3, 0.2, 0.8},
+		{"a 2× slowdown fails nearly always", 2, 0.3, 0.98, 1},
+		{"a 3× CPU fallback always fails", 3, 0.3, 1, 1},
+		{"a 3× CPU fallback fails even with twice the spread", 3, 0.6, 0.99, 1},
+	}
+	for _, tc := range cases {
+		got := failRate(tc.slowdown, tc.sigma, 1000)
+		t.Logf("%s: failed %.1f%% of 1000", tc.name, got*100)
+		assert.GreaterOrEqual(t, got, tc.atLeast, tc.name)
+		assert.LessOrEqual(t, got, tc.most, tc.name)
+	}
 }

@@ -181,6 +181,8 @@ func TestFmtLatency(t *testing.T) {
 // (almost) never: by construction at most the rank test's 0.1 % per kind, since
 // a failure needs p < 0.001. Simulated on lognormal latencies (median 200 ms,
 // σ 0.3: a p95/p50 of 1.6; σ 0.6: 2.7), 30 per side, 1,000 runs, fixed seed.
+var latencySimulationRuns = 1000 // per case; fewer under the race detector (race_test.go)
+
 func TestAssessLatencyDefaultsOnSimulatedComparisons(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(10, 2026))
@@ -216,8 +218,8 @@ func TestAssessLatencyDefaultsOnSimulatedComparisons(t *testing.T) {
 		{"a 3× CPU fallback fails even with twice the spread", 3, 0.6, 0.99, 1},
 	}
 	for _, tc := range cases {
-		got := failRate(tc.slowdown, tc.sigma, 1000)
-		t.Logf("%s: failed %.1f%% of 1000", tc.name, got*100)
+		got := failRate(tc.slowdown, tc.sigma, latencySimulationRuns)
+		t.Logf("%s: failed %.1f%% of %d", tc.name, got*100, latencySimulationRuns)
 		assert.GreaterOrEqual(t, got, tc.atLeast, tc.name)
 		assert.LessOrEqual(t, got, tc.most, tc.name)
 	}

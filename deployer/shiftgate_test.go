@@ -178,6 +178,8 @@ func simulateShifts(rng *rand.Rand, runs, perMinute int, share, blueRate, greenR
 
 // The rate test's defaults on simulated 15-minute shifts (fixed seed): a green
 // as good as blue is not rolled back, one clearly worse is, within minutes.
+var shiftSimulationRuns = 500 // per case; fewer under the race detector (race_test.go)
+
 func TestAssessShiftMinutesDefaultsOnSimulatedShifts(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(15, 2026))
@@ -199,8 +201,8 @@ func TestAssessShiftMinutesDefaultsOnSimulatedShifts(t *testing.T) {
 		{"a 10% canary of 60 a minute failing 20% is rolled back", 60, 0.1, 0.005, 0.2, 0.99, 1, 6},
 	}
 	for _, tc := range cases {
-		failed, minute := simulateShifts(rng, 500, tc.perMinute, tc.share, tc.blue, tc.green)
-		t.Logf("%s: %.1f%% of 500 shifts rolled back, median at minute %d", tc.name, failed*100, minute)
+		failed, minute := simulateShifts(rng, shiftSimulationRuns, tc.perMinute, tc.share, tc.blue, tc.green)
+		t.Logf("%s: %.1f%% of %d shifts rolled back, median at minute %d", tc.name, failed*100, shiftSimulationRuns, minute)
 		assert.GreaterOrEqual(t, failed, tc.atLeast, tc.name)
 		assert.LessOrEqual(t, failed, tc.most, tc.name)
 		assert.LessOrEqual(t, minute, tc.detectedBy, tc.name)

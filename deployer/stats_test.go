@@ -141,9 +141,11 @@ func TestMannWhitneyExactMatchesEnumeration(t *testing.T) {
 // (then it beats all n y's) or a y, P(m, n, u) = m/(m+n)·P(m-1, n, u-n) +
 // n/(m+n)·P(m, n-1, u), in probabilities: slower, but only additions of
 // positive numbers.
+var recurrenceSizes = [][2]int{{10, 10}, {12, 30}, {30, 30}, {20, 50}, {50, 50}}
+
 func TestMannWhitneyExactMatchesTheRecurrence(t *testing.T) {
 	t.Parallel()
-	for _, size := range [][2]int{{10, 10}, {12, 30}, {30, 30}, {20, 50}, {50, 50}} {
+	for _, size := range recurrenceSizes {
 		m, n := size[0], size[1]
 		dist := mannWhitneyByRecurrence(m, n)
 		tail := 0.0

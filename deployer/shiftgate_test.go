@@ -208,3 +208,11 @@ func TestAssessShiftMinutesDefaultsOnSimulatedShifts(t *testing.T) {
 		assert.LessOrEqual(t, minute, tc.detectedBy, tc.name)
 	}
 }
+
+func TestAssessShiftMinutesJudgesACanarysFirst20Requests(t *testing.T) {
+	t.Parallel()
+	for failed, wantOK := range map[float64]bool{4: true, 5: false} {
+		v := assessShiftMinutes(minutes(1, tgMinute(20, failed, 0.3, 0.5), tgMinute(180, 0, 0.3, 0.5), 0), busyBefore, defaultShiftThresholds())
+		assert.Equal(t, wantOK, v.OK, "%g of 20 failing against none of 180: %s", failed, v.Evidence)
+	}
+}

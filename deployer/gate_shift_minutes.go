@@ -236,7 +236,7 @@ func assessShiftRates(span string, t shiftTotals, base shiftBaseline, th shiftTh
 
 // referenceBoundAlpha sets how high assessWorseRate takes a reference's rate
 // may truly be: its one-sided 95 % Wilson upper bound. On simulated 15-minute
-// shifts (shiftgate_test.go) the point estimate instead rolled back a canary as
+// shifts (gate_shift_minutes_test.go) the point estimate instead rolled back a canary as
 // good as a blue failing 3 % in 0.6 % of the shifts; a 99.9 % bound delayed
 // catching a 10 % canary failing 5 % at 1 request/s from minute 5 to 6.
 const referenceBoundAlpha = 0.05

@@ -22,14 +22,6 @@ var shiftMetricStats = []struct{ id, metric, stat string }{
 	{"healthy", "HealthyHostCount", "Maximum"},
 }
 
-// albMetricQuery is one AWS/ApplicationELB statistic.
-func albMetricQuery(id, metric, stat string, period int32, dims ...cwtypes.Dimension) cwtypes.MetricDataQuery {
-	return cwtypes.MetricDataQuery{Id: aws.String(id), MetricStat: &cwtypes.MetricStat{
-		Metric: &cwtypes.Metric{Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String(metric), Dimensions: dims},
-		Period: aws.Int32(period), Stat: aws.String(stat),
-	}}
-}
-
 // shiftQueries are the shift gate's CloudWatch queries: shiftMetricStats for
 // blue ("b_…") and green ("g_…"), and the load balancer's own 5xx ("elb5xx"),
 // which has no TargetGroup dimension. period is 60 for the shift's minutes, or

@@ -138,18 +138,12 @@ func assessTerminationWaitEnd(t *cdtypes.ECSTarget, wait time.Duration, seen tim
 func soakQueries(lbArn, tgArn string, period int32) []cwtypes.MetricDataQuery {
 	lb := cwtypes.Dimension{Name: aws.String("LoadBalancer"), Value: aws.String(arnResource(lbArn))}
 	tg := cwtypes.Dimension{Name: aws.String("TargetGroup"), Value: aws.String(arnResource(tgArn))}
-	q := func(id, metric, stat string, period int32, dims ...cwtypes.Dimension) cwtypes.MetricDataQuery {
-		return cwtypes.MetricDataQuery{Id: aws.String(id), MetricStat: &cwtypes.MetricStat{
-			Metric: &cwtypes.Metric{Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String(metric), Dimensions: dims},
-			Period: aws.Int32(period), Stat: aws.String(stat),
-		}}
-	}
 	return []cwtypes.MetricDataQuery{
-		q("requests", "RequestCount", "Sum", period, lb, tg),
-		q("errors", "HTTPCode_Target_5XX_Count", "Sum", period, lb, tg),
-		q("elb5xx", "HTTPCode_ELB_5XX_Count", "Sum", period, lb),
-		q("connErrors", "TargetConnectionErrorCount", "Sum", period, lb, tg),
-		q("p99", "TargetResponseTime", "p99", period, lb, tg),
-		q("recent", "RequestCount", "Sum", 60, lb, tg),
+		albMetricQuery("requests", "RequestCount", "Sum", period, lb, tg),
+		albMetricQuery("errors", "HTTPCode_Target_5XX_Count", "Sum", period, lb, tg),
+		albMetricQuery("elb5xx", "HTTPCode_ELB_5XX_Count", "Sum", period, lb),
+		albMetricQuery("connErrors", "TargetConnectionErrorCount", "Sum", period, lb, tg),
+		albMetricQuery("p99", "TargetResponseTime", "p99", period, lb, tg),
+		albMetricQuery("recent", "RequestCount", "Sum", 60, lb, tg),
 	}
 }

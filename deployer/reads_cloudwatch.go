@@ -99,3 +99,11 @@ func (d *Deployer) readSoakMetrics(ctx context.Context, lbArn, tgArn string, sta
 		in.NextToken = out.NextToken
 	}
 }
+
+// albMetricQuery is one AWS/ApplicationELB statistic.
+func albMetricQuery(id, metric, stat string, period int32, dims ...cwtypes.Dimension) cwtypes.MetricDataQuery {
+	return cwtypes.MetricDataQuery{Id: aws.String(id), MetricStat: &cwtypes.MetricStat{
+		Metric: &cwtypes.Metric{Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String(metric), Dimensions: dims},
+		Period: aws.Int32(period), Stat: aws.String(stat),
+	}}
+}

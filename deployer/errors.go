@@ -188,6 +188,17 @@ func readError(op string, err error) error {
 	return &ReadError{Err: e}
 }
 
+// retryableRead reports whether err is a read that failed and may be tried again
+// (a *ReadError). A *BlindError wraps the read that made it give up, but it is a
+// verdict already: the wait that gave up has ended the release as blind, and no
+// outer wait may retry it (that doubled its message and re-ran gate 1 past its
+// deadline).
+func retryableRead(err error) bool {
+	var re *ReadError
+	var blind *BlindError
+	return errors.As(err, &re) && !errors.As(err, &blind)
+}
+
 // BlindError ends a release the deployer could no longer see: a read failed for
 // good (auth, not found), or kept failing until the deadline. The deployment is
 // left as it is: not seeing is no reason to roll back a release that may be

@@ -18,8 +18,7 @@ func (d *Deployer) passReadyGate(ctx context.Context, res *Result, r *release, s
 	d.log.Info("gate ready: checking green before production traffic", "deployment", r.ID)
 	err := d.runReadyGate(ctx, res, g, r, s)
 	g.End = d.clock.Now()
-	var re *ReadError
-	if errors.As(err, &re) { // before the gate could look: the follow retries it
+	if retryableRead(err) { // before the gate could look: the follow retries it
 		return err
 	}
 	res.Gates = append(res.Gates, g)

@@ -2,7 +2,6 @@ package deployer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -26,8 +25,7 @@ func (d *Deployer) passSoakGate(ctx context.Context, res *Result, r *release, s 
 	}
 	cut, err := d.runSoak(ctx, res, g, r, s)
 	g.End = d.clock.Now()
-	var re *ReadError
-	if errors.As(err, &re) { // before the gate could look: the follow retries it
+	if retryableRead(err) { // before the gate could look: the follow retries it
 		return err
 	}
 	res.Gates, r.gate2Done = append(res.Gates, g), true

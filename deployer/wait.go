@@ -2,7 +2,6 @@ package deployer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -176,8 +175,8 @@ func assessReadFailure(err error, f readFailures, now time.Time, limit blindLimi
 // the wait is over, sleeping on the deployer's clock between looks (cut short by
 // ctx). A look that could not read (a *ReadError) has observed nothing: it is
 // retried as assessReadFailure decides, and ends the wait as a *BlindError at
-// limit. Any other error a look returns ends the wait; so does an error returned
-// with waitOver.
+// limit. Any other error a look returns ends the wait, a *BlindError from a wait
+// inside the look included; so does an error returned with waitOver.
 func (d *Deployer) waitFor(ctx context.Context, limit blindLimit, look func(context.Context) (next, error)) error {
 	var failing readFailures
 	for {
@@ -185,14 +184,13 @@ func (d *Deployer) waitFor(ctx context.Context, limit blindLimit, look func(cont
 		if n.done {
 			return err
 		}
-		var re *ReadError
 		switch {
 		case err == nil:
 			failing = readFailures{}
 			if err := d.clock.Sleep(ctx, n.after); err != nil {
 				return err
 			}
-		case !errors.As(err, &re) || ctx.Err() != nil:
+		case !retryableRead(err) || ctx.Err() != nil:
 			return err
 		default:
 			now := d.clock.Now()

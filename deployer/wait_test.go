@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -271,4 +272,39 @@ func TestATimeoutEndsOnClocksThatRunInRealTime(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestTheWaitLoopEndsOnABlindErrorFromAWaitInsideTheLook(t *testing.T) {
+	t.Parallel()
+	d, clock, _ := waitDeployer(t)
+	start := clock.Now()
+	blind := &BlindError{Since: start, Err: readError("describe target health of web-green", serverError(503))}
+	err := d.waitFor(context.Background(), blindAt(start.Add(time.Hour)), func(context.Context) (next, error) {
+		return next{}, blind
+	})
+	assert.Same(t, blind, err, "a wait that gave up on its reads has decided: no outer wait retries it")
+	assert.Equal(t, start, clock.Now(), "no sleep")
+}
+
+func TestGateOneGivingUpOnFailingReadsEndsTheReleaseAsBlindOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	w.expectRollback("d-NEW")
+	log, logs := newLog(t)
+	d := flakyDeployer(t, w, func(op string, n int) error {
+		if op == "DescribeTargetHealth" && n >= 4 { // gate 1's health checks, after install
+			return serverError(503)
+		}
+		return nil
+	}, func(o *Options) { o.GateTimeout, o.Logger = 10*time.Minute, log })
+	res := d.Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeFailed, res.Outcome)
+	assert.Empty(t, w.stops, "left as it is")
+	assert.Empty(t, w.continues, "not promoted")
+	assert.Equal(t, 1, strings.Count(res.Message, "could not read the release's state"), res.Message)
+	require.Len(t, res.Gates, 1)
+	assert.Equal(t, "incomplete", res.Gates[0].Verdict)
+	assert.Equal(t, 1, strings.Count(logs.String(), "gate ready: checking green"), "gate 1 ran once, not again past its deadline")
 }

@@ -120,6 +120,8 @@ func (r runner) parse(cmd *command, args []string) (*invocation, int) {
 	if err := fillFromEnv(fs, r.getenv); err != nil {
 		return nil, r.badInput(c.output, cmd.name, err)
 	}
+	c.given = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { c.given[f.Name] = true })
 	inv, err := c.validate(cmd.name, r.stdin, r.getenv)
 	if err != nil {
 		return nil, r.badInput(c.output, cmd.name, err)

@@ -42,6 +42,11 @@ type Options struct {
 	ReadyPath           string        // readiness probe path; "" = the green target group's health-check path
 	RequestTimeout      time.Duration // per HTTP request of probes and the suite
 	Suite               *suite.Suite  // optional validation suite
+	LatencySamples      int           // gate 1: requests of each kind to each side for the latency comparison; 0 = off
+	MaxP50Ratio         float64       // gate 1: green's p50 may be at most this many times blue's …
+	MinP50Increase      time.Duration // … or at most this much above it (green fails only beyond both)
+	MaxP95Ratio         float64       // the same for p95
+	MinP95Increase      time.Duration
 	HoldAtReady         bool          // after gate 1 passes, leave the deployment waiting in Ready (no ContinueDeployment)
 	AllowUngatedTraffic bool          // release through a group that does not wait in Ready (no gate 1)
 	Soak                time.Duration // gate 2 window; 0 = no soak, wait out the group's termination wait
@@ -67,6 +72,7 @@ func DefaultOptions() Options {
 	return Options{
 		PollInterval: time.Second, PollMaxInterval: 5 * time.Second, Consecutive: 3,
 		CheckInterval: 5 * time.Second, RequestTimeout: 10 * time.Second,
+		LatencySamples: 30, MaxP50Ratio: 1.5, MinP50Increase: 50 * time.Millisecond, MaxP95Ratio: 2, MinP95Increase: 100 * time.Millisecond,
 		Soak: 5 * time.Minute, SoakInterval: 15 * time.Second, Max5xxRate: 0.01, MaxP99: 2 * time.Second, MetricsLag: 3 * time.Minute,
 		RollbackTimeout: 15 * time.Minute, OnInterrupt: "rollback", InterruptGrace: 7 * time.Second,
 	}

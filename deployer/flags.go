@@ -26,6 +26,7 @@ type cliConfig struct {
 	follow                  bool
 	suiteFile               string
 	opts                    Options
+	given                   map[string]bool // flags set on the command line or from DEPLOYER_<FLAG>: they win over the suite
 }
 
 // envFlag collects repeated --env K=V.
@@ -88,6 +89,12 @@ var (
 		fs.StringVar(&o.ReadyPath, "ready-path", o.ReadyPath, "readiness probe `PATH` via the test listener (default: the green target group's health-check path)")
 		fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout, "timeout of each probe and validation request")
 		fs.StringVar(&c.suiteFile, "validation-suite", "", "validation suite `FILE` (YAML or JSON, see docs/validation-suite.md) run against green in gate 1")
+		fs.IntVar(&o.LatencySamples, "latency-samples", o.LatencySamples, "gate 1: requests of each kind sent to blue (prod listener) and to green (test listener), interleaved, to compare their latencies: "+
+			"the suite's latency or compare requests, else the readiness path (a weak signal). 0 = no latency comparison; else 10-1000. The suite's latency.samples wins over the default, a flag given wins over the suite")
+		fs.Float64Var(&o.MaxP50Ratio, "max-p50-ratio", o.MaxP50Ratio, "gate 1: green fails when its p50 is more than this many times blue's AND more than --min-p50-increase above it (and a rank test says it is slower, p < 0.001)")
+		fs.DurationVar(&o.MinP50Increase, "min-p50-increase", o.MinP50Increase, "gate 1: a p50 this little above blue's never fails, whatever the ratio (2ms -> 4ms is noise)")
+		fs.Float64Var(&o.MaxP95Ratio, "max-p95-ratio", o.MaxP95Ratio, "gate 1: as --max-p50-ratio for p95; also the shift gate's p95 limit against blue per CloudWatch minute")
+		fs.DurationVar(&o.MinP95Increase, "min-p95-increase", o.MinP95Increase, "gate 1: as --min-p50-increase for p95")
 		fs.DurationVar(&o.Soak, "soak", o.Soak, "gate 2: how long green must hold under production traffic before blue is terminated (0 = skip, wait out the group's termination wait)")
 		fs.DurationVar(&o.SoakInterval, "soak-interval", o.SoakInterval, "gate 2 check interval")
 		fs.Float64Var(&o.Max5xxRate, "max-5xx-rate", o.Max5xxRate, "gate 2: max fraction of green's requests that failed: 5xx from green's targets, plus 5xx the load balancer generated or failed connections to green, over the whole minutes that begin inside the soak (0-1)")

@@ -62,7 +62,8 @@ func (d *Deployer) stillReady(ctx context.Context, res *Result, r *release) (sna
 
 // runReadyGate runs gate 1's steps in order: all desired green targets healthy K
 // times in a row, the readiness probe through the test listener K times in a row,
-// then the validation suite (warm-up, checks, blue-vs-green comparison).
+// the validation suite (warm-up, checks, blue-vs-green comparison), then green's
+// latency against blue's.
 func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult, r *release, s snapshot) error {
 	tg, err := d.greenTargetGroup(ctx, r, s)
 	if err != nil {
@@ -84,10 +85,12 @@ func (d *Deployer) runReadyGate(ctx context.Context, res *Result, g *GateResult,
 		}
 		g.Evidence = append(g.Evidence, ev)
 	}
-	if d.o.Suite == nil {
-		return nil
+	if d.o.Suite != nil {
+		if err := d.runSuite(ctx, g, p); err != nil {
+			return err
+		}
 	}
-	return d.runSuite(ctx, g, p)
+	return d.runLatencyComparison(ctx, g, r, p, path, deadline)
 }
 
 // check is one look of a gate's streak: whether green passed, what was seen, or

@@ -1,9 +1,12 @@
 package deployer
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ai-bluegreen/ai-bluegreen/deployer/suite"
 )
 
 // Gate 1 compares green's latency with blue's: the same requests go to blue
@@ -108,37 +111,47 @@ type latencyThresholds struct {
 	Samples  int     // requests per kind and side
 }
 
-func defaultLatencyThresholds() latencyThresholds {
+func defaultLatencyThresholds() latencyThresholds { return DefaultOptions().latencyThresholds() }
+
+// latencyAlpha is the rank test's significance (see the defaults above); no knob:
+// the ratios and increases say how much slower is too slow, this only how sure.
+const latencyAlpha = 0.001
+
+// latencyThresholds are gate 1's latency limits as the options set them.
+func (o Options) latencyThresholds() latencyThresholds {
 	return latencyThresholds{
-		P50:     latencyLimit{Ratio: 1.5, Floor: 50 * time.Millisecond},
-		P95:     latencyLimit{Ratio: 2, Floor: 100 * time.Millisecond},
-		Alpha:   0.001,
-		Samples: 30,
+		P50:     latencyLimit{Ratio: o.MaxP50Ratio, Floor: o.MinP50Increase},
+		P95:     latencyLimit{Ratio: o.MaxP95Ratio, Floor: o.MinP95Increase},
+		Alpha:   latencyAlpha,
+		Samples: o.LatencySamples,
 	}
 }
 
 // validate says which setting is out of range, by the name the caller gives
-// each (a flag or a suite key).
+// each (a flag or a suite key). Samples 0 turns the comparison off.
 func (th latencyThresholds) validate(names latencyThresholdNames) error {
 	for _, l := range []struct {
-		name string
-		l    latencyLimit
-	}{{names.P50, th.P50}, {names.P95, th.P95}} {
-		if l.l.Ratio < 1 || l.l.Floor < 0 {
-			return fmt.Errorf("%s: want a ratio of at least 1 and a floor of at least 0, got %s", l.name, l.l)
+		ratio, increase string
+		l               latencyLimit
+	}{{names.P50Ratio, names.P50Increase, th.P50}, {names.P95Ratio, names.P95Increase, th.P95}} {
+		if l.l.Ratio < 1 || l.l.Ratio > 1000 {
+			return fmt.Errorf("%s: want a ratio of 1 to 1000 (below 1 would fail a green as fast as blue), got %g", l.ratio, l.l.Ratio)
+		}
+		if l.l.Floor < 0 || l.l.Floor > time.Hour {
+			return fmt.Errorf("%s: want 0 to 1h, got %s", l.increase, l.l.Floor)
 		}
 	}
 	if th.Alpha <= 0 || th.Alpha > 0.5 {
 		return fmt.Errorf("%s: want a significance level in (0, 0.5], got %g", names.Alpha, th.Alpha)
 	}
-	if th.Samples < latencyMinSamples || th.Samples > 1000 {
-		return fmt.Errorf("%s: want %d..1000 requests per kind (fewer cannot show green slower at a useful significance), got %d", names.Samples, latencyMinSamples, th.Samples)
+	if th.Samples != 0 && (th.Samples < latencyMinSamples || th.Samples > 1000) {
+		return fmt.Errorf("%s: want 0 (off) or %d..1000 requests per kind (fewer cannot show green slower at a useful significance), got %d", names.Samples, latencyMinSamples, th.Samples)
 	}
 	return nil
 }
 
 // latencyThresholdNames name each threshold where the user set it.
-type latencyThresholdNames struct{ P50, P95, Alpha, Samples string }
+type latencyThresholdNames struct{ P50Ratio, P50Increase, P95Ratio, P95Increase, Alpha, Samples string }
 
 // latencyShot is one round's pair of requests of one kind: GreenFirst says which
 // side goes first.
@@ -242,4 +255,89 @@ func ratioText(base, got time.Duration) string {
 		return fmt.Sprintf("%s%s", sign, fmtLatency(diff))
 	}
 	return fmt.Sprintf("%.2f× (%s%s)", float64(got)/float64(base), sign, fmtLatency(diff))
+}
+
+// latencyRequests are the request kinds gate 1 times: the suite's
+// (suite.LatencyRequests), else the readiness path, which weak says.
+func (d *Deployer) latencyRequests(path string) (reqs []suite.Request, weak bool) {
+	if reqs = d.o.Suite.LatencyRequests(); len(reqs) > 0 {
+		return reqs, false
+	}
+	return []suite.Request{{Path: path}}, true
+}
+
+// runLatencyComparison is gate 1's last step: the latency requests to blue
+// (production URL) and green (test URL), interleaved (latencyPlan), judged by
+// assessLatency. It must finish by the gate's deadline; what it measured stays
+// on the release for the shift gate's probes.
+func (d *Deployer) runLatencyComparison(ctx context.Context, g *GateResult, r *release, p *suite.Prober, path string, deadline time.Time) error {
+	th := d.o.latencyThresholds()
+	if th.Samples == 0 {
+		g.Evidence = append(g.Evidence, "latency not compared (--latency-samples 0)")
+		return nil
+	}
+	reqs, weak := d.latencyRequests(path)
+	d.log.Info("gate ready: comparing green's latency with blue's", "kinds", len(reqs), "samplesPerKindAndSide", th.Samples)
+	mctx, cancel := withTimeout(ctx, d.clock, deadline.Sub(d.clock.Now()))
+	defer cancel()
+	kinds, sent := measureLatency(mctx, p, reqs, th.Samples, d.t.ProdURL, d.t.TestURL)
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case mctx.Err() != nil:
+		return &GateError{Gate: GateReady, Reason: fmt.Sprintf("latency: the comparison did not finish within %s: %d of %d requests sent; "+
+			"a slow model needs a longer --gate-timeout or fewer --latency-samples", r.gateLimit, sent, 2*th.Samples*len(reqs))}
+	}
+	r.latency, r.latencyReqs = kinds, reqs
+	v := assessLatency(kinds, th, weak)
+	g.Evidence = append(g.Evidence, v.Evidence...)
+	if !v.OK {
+		return &GateError{Gate: GateReady, Reason: v.Reason}
+	}
+	return nil
+}
+
+// measureLatency sends each kind samples times to blue and to green, in
+// latencyPlan's order, and returns each kind's latencies and how many requests
+// it sent. A request cut short by ctx is not counted.
+func measureLatency(ctx context.Context, p *suite.Prober, reqs []suite.Request, samples int, blueURL, greenURL string) ([]latencyKind, int) {
+	kinds := make([]latencyKind, len(reqs))
+	for i, req := range reqs {
+		kinds[i].Kind = latencyKindName(reqs, i, req)
+	}
+	sent := 0
+	for _, shot := range latencyPlan(len(reqs), samples) {
+		k := &kinds[shot.Kind]
+		sides := []struct {
+			url    string
+			series *latencySeries
+		}{{blueURL, &k.Blue}, {greenURL, &k.Green}}
+		if shot.GreenFirst {
+			sides[0], sides[1] = sides[1], sides[0]
+		}
+		for _, side := range sides {
+			res := p.Send(ctx, side.url, reqs[shot.Kind])
+			if ctx.Err() != nil {
+				return kinds, sent
+			}
+			sent++
+			side.series.add(res.Took, res.Failed(), p.Timeout())
+		}
+	}
+	return kinds, sent
+}
+
+// latencyKindName is the request's label, numbered when an earlier request has
+// the same one.
+func latencyKindName(reqs []suite.Request, i int, req suite.Request) string {
+	n := 1
+	for _, other := range reqs[:i] {
+		if other.Label() == req.Label() {
+			n++
+		}
+	}
+	if n > 1 {
+		return fmt.Sprintf("%s #%d", req.Label(), n)
+	}
+	return req.Label()
 }

@@ -1,12 +1,16 @@
 package deployer
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ai-bluegreen/ai-bluegreen/deployer/suite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -142,17 +146,19 @@ func TestLatencyPlanInterleavesAndAlternatesWhoGoesFirst(t *testing.T) {
 
 func TestLatencyThresholdsValidate(t *testing.T) {
 	t.Parallel()
-	names := latencyThresholdNames{P50: "--latency-p50", P95: "--latency-p95", Alpha: "--latency-alpha", Samples: "--latency-samples"}
+	names := latencyThresholdNames{P50Ratio: "--max-p50-ratio", P50Increase: "--min-p50-increase", P95Ratio: "--max-p95-ratio", P95Increase: "--min-p95-increase",
+		Alpha: "alpha", Samples: "--latency-samples"}
 	cases := []struct {
 		name    string
 		change  func(*latencyThresholds)
 		wantErr string
 	}{
 		{"the defaults are valid", func(*latencyThresholds) {}, ""},
-		{"a ratio under 1 would fail a faster green", func(th *latencyThresholds) { th.P50.Ratio = 0.9 }, "--latency-p50: want a ratio of at least 1"},
-		{"a negative floor is refused", func(th *latencyThresholds) { th.P95.Floor = -time.Millisecond }, "--latency-p95"},
-		{"a significance of 0 could never fail", func(th *latencyThresholds) { th.Alpha = 0 }, "--latency-alpha"},
-		{"fewer than 10 samples cannot show green slower", func(th *latencyThresholds) { th.Samples = 9 }, "--latency-samples: want 10..1000"},
+		{"a ratio under 1 would fail a green as fast as blue", func(th *latencyThresholds) { th.P50.Ratio = 0.9 }, "--max-p50-ratio: want a ratio of 1 to 1000"},
+		{"a negative increase is refused", func(th *latencyThresholds) { th.P95.Floor = -time.Millisecond }, "--min-p95-increase: want 0 to 1h"},
+		{"a significance of 0 could never fail", func(th *latencyThresholds) { th.Alpha = 0 }, "alpha"},
+		{"fewer than 10 samples cannot show green slower", func(th *latencyThresholds) { th.Samples = 9 }, "--latency-samples: want 0 (off) or 10..1000"},
+		{"0 samples turn the comparison off", func(th *latencyThresholds) { th.Samples = 0 }, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -223,4 +229,99 @@ func TestAssessLatencyDefaultsOnSimulatedComparisons(t *testing.T) {
 		assert.GreaterOrEqual(t, got, tc.atLeast, tc.name)
 		assert.LessOrEqual(t, got, tc.most, tc.name)
 	}
+}
+
+// delayed answers like srv after sleeping delay (real time: request latencies
+// stay real on any clock).
+func delayed(t *testing.T, srv *httptest.Server, delay time.Duration) *httptest.Server {
+	t.Helper()
+	d := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(delay)
+		srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(d.Close)
+	return d
+}
+
+// latencyDeployer is the world's deployer with blue and green answering after
+// the given delays, and 10 requests per kind and side.
+func latencyDeployer(t *testing.T, w *world, blue, green time.Duration, opts ...func(*Options)) *Deployer {
+	t.Helper()
+	d := w.deployer(t, true, append([]func(*Options){func(o *Options) { o.LatencySamples = 10 }}, opts...)...)
+	d.t.ProdURL = delayed(t, modelServer(t, "v1", 0, true), blue).URL
+	d.t.TestURL = delayed(t, modelServer(t, "v2", 0, true), green).URL
+	return d
+}
+
+func TestGateOneRollsBackAGreenThatIsCorrectButSeveralTimesSlower(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	w.expectRollback("d-NEW")
+	res := latencyDeployer(t, w, 0, 250*time.Millisecond).Deploy(context.Background(), deployV2()) // a gap no loaded machine closes
+
+	assert.Equal(t, OutcomeRolledBack, res.Outcome)
+	assert.Empty(t, w.continues, "production never moved to the slow green")
+	require.NotEmpty(t, res.Gates)
+	g := res.Gates[0]
+	assert.Equal(t, "fail", g.Verdict)
+	assert.Contains(t, g.Reason, "latency: green is slower than blue: GET /health/ready: p50")
+	assert.Contains(t, g.Reason, "(readiness path only: no validation suite)")
+	require.NotEmpty(t, g.Evidence)
+	line := g.Evidence[len(g.Evidence)-2]
+	assert.Contains(t, line, "latency GET /health/ready: blue n=10 p50 ")
+	assert.Contains(t, line, "; green n=10 p50 ")
+	assert.Equal(t, weakLatencySignal, g.Evidence[len(g.Evidence)-1])
+}
+
+func TestGateOnePassesAGreenAsFastAsBlueAndListsBothSidesFigures(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	s, err := suite.Parse([]byte("version: 1\ncompare:\n  requests:\n    - {name: small, path: /predict, json: {features: [1]}}\n    - {name: large, path: /predict, json: {features: [1, 2, 3]}}\n  fields: {prediction: {tolerance: 0.001}}\n"))
+	require.NoError(t, err)
+	res := latencyDeployer(t, w, 3*time.Millisecond, 3*time.Millisecond, func(o *Options) { o.Suite = s }).Deploy(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
+	ev := strings.Join(res.Gates[0].Evidence, "\n")
+	assert.Contains(t, ev, "latency small: blue n=10 p50 ")
+	assert.Contains(t, ev, "latency large: blue n=10 p50 ")
+	assert.NotContains(t, ev, weakLatencySignal, "the suite's comparison requests were timed")
+}
+
+func TestGateOneComparesNoLatencyWithZeroSamples(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	res := latencyDeployer(t, w, 0, 80*time.Millisecond, func(o *Options) { o.LatencySamples = 0 }).Deploy(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
+	assert.Contains(t, res.Gates[0].Evidence, "latency not compared (--latency-samples 0)")
+}
+
+func TestGateOnesLatencyComparisonEndsAtTheGatesDeadline(t *testing.T) {
+	t.Parallel()
+	log, _ := newLog(t)
+	o := DefaultOptions()
+	o.Logger = log // the wall clock: the comparison's requests take real time
+	blue, green := delayed(t, modelServer(t, "v1", 0, true), 20*time.Millisecond), modelServer(t, "v2", 0, true)
+	d := New(Clients{}, Target{ProdURL: blue.URL, TestURL: green.URL}, o)
+	r := &release{gateLimit: "--gate-timeout 100ms"}
+	err := d.runLatencyComparison(context.Background(), &GateResult{}, r, d.prober(r), "/health/ready", d.clock.Now().Add(100*time.Millisecond))
+
+	var ge *GateError
+	require.ErrorAs(t, err, &ge)
+	assert.Contains(t, ge.Reason, "latency: the comparison did not finish within --gate-timeout 100ms")
+	assert.Contains(t, ge.Reason, "of 60 requests sent")
+	assert.Nil(t, r.latency, "no baseline for the shift gate from a comparison cut short")
+}
+
+func TestLatencyKindsAreNamedByTheirRequestsAndNumberedWhenNamesRepeat(t *testing.T) {
+	t.Parallel()
+	reqs := []suite.Request{{Path: "/a"}, {Name: "big", Path: "/b"}, {Path: "/a"}}
+	var got []string
+	for i, r := range reqs {
+		got = append(got, latencyKindName(reqs, i, r))
+	}
+	assert.Equal(t, []string{"GET /a", "big", "GET /a #2"}, got)
 }

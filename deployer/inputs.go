@@ -73,6 +73,9 @@ func (c *cliConfig) validate(cmd string, stdin io.Reader, getenv func(string) (s
 			return nil, inputErrorf("--validation-suite", "%s: %v", c.suiteFile, err)
 		}
 		inv.opts.Suite = s
+		if err := applySuiteLatency(&inv.opts, s.Latency, c.given); err != nil {
+			return nil, inputErrorf("--validation-suite", "%s: %v", c.suiteFile, err)
+		}
 	}
 	if cmd == "deploy" || cmd == "plan" {
 		if err := c.validateRelease(inv, getenv); err != nil {
@@ -154,7 +157,44 @@ func validateOptions(cmd string, o *Options) error {
 	case o.ReadyPath != "" && !strings.HasPrefix(o.ReadyPath, "/"):
 		return inputErrorf("--ready-path", "%q: want a path starting with /", o.ReadyPath)
 	}
+	if err := o.latencyThresholds().validate(latencyFlagNames); err != nil {
+		return &InputError{Field: "gate 1 latency", Problem: err.Error()}
+	}
 	return nil
+}
+
+// latencyFlagNames name gate 1's latency thresholds by their flags.
+var latencyFlagNames = latencyThresholdNames{P50Ratio: "--max-p50-ratio", P50Increase: "--min-p50-increase",
+	P95Ratio: "--max-p95-ratio", P95Increase: "--min-p95-increase", Alpha: "latency significance", Samples: "--latency-samples"}
+
+// applySuiteLatency sets gate 1's latency thresholds from the suite's latency
+// section where the command line (or DEPLOYER_<FLAG>) did not set them: a flag
+// given wins over the suite, the suite over the defaults.
+func applySuiteLatency(o *Options, l *suite.Latency, given map[string]bool) error {
+	if l == nil {
+		return nil
+	}
+	if l.Samples != nil && !given["latency-samples"] {
+		o.LatencySamples = *l.Samples
+	}
+	for _, p := range []struct {
+		l               *suite.LatencyLimit
+		ratioFlag, incr string
+		ratio           *float64
+		increase        *time.Duration
+	}{{l.P50, "max-p50-ratio", "min-p50-increase", &o.MaxP50Ratio, &o.MinP50Increase}, {l.P95, "max-p95-ratio", "min-p95-increase", &o.MaxP95Ratio, &o.MinP95Increase}} {
+		if p.l == nil {
+			continue
+		}
+		if p.l.MaxRatio != nil && !given[p.ratioFlag] {
+			*p.ratio = *p.l.MaxRatio
+		}
+		if p.l.MinIncrease != nil && !given[p.incr] {
+			*p.increase = time.Duration(*p.l.MinIncrease)
+		}
+	}
+	return o.latencyThresholds().validate(latencyThresholdNames{P50Ratio: "latency.p50.maxRatio", P50Increase: "latency.p50.minIncrease",
+		P95Ratio: "latency.p95.maxRatio", P95Increase: "latency.p95.minIncrease", Alpha: "latency significance", Samples: "latency.samples"})
 }
 
 // durationRange checks a duration flag.

@@ -1,9 +1,11 @@
 package deployer
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,6 +29,8 @@ func TestBadInputExitsTwoBeforeAnyAWSCall(t *testing.T) {
 	require.NoError(t, os.WriteFile(badSuite, []byte("version: 2\n"), 0o644))
 	otherTD := filepath.Join(t.TempDir(), "td.json")
 	require.NoError(t, os.WriteFile(otherTD, []byte(`{"family":"web","containerDefinitions":[{"name":"api","image":"x:1"}]}`), 0o644))
+	fewSamples := filepath.Join(t.TempDir(), "suite.yaml")
+	require.NoError(t, os.WriteFile(fewSamples, []byte("version: 1\ncompare: {requests: [{path: /}]}\nlatency: {samples: 5}\n"), 0o644))
 	garbage := filepath.Join(t.TempDir(), "garbage.json")
 	require.NoError(t, os.WriteFile(garbage, []byte("Current stack is dev:"), 0o644))
 	cases := []struct {
@@ -55,6 +59,9 @@ func TestBadInputExitsTwoBeforeAnyAWSCall(t *testing.T) {
 		{"a metrics lag past half an hour is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--metrics-lag", "1h"}, "--metrics-lag: 1h0m0s is out of range"},
 		{"an unknown interrupt action is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--on-interrupt", "ignore"}, "--on-interrupt"},
 		{"a malformed validation suite is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--validation-suite", badSuite}, "--validation-suite: " + badSuite + ": version: want 1, got 2"},
+		{"too few latency samples are refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--latency-samples", "5"}, "--latency-samples: want 0 (off) or 10..1000"},
+		{"a latency ratio under 1 is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--max-p95-ratio", "0.5"}, "--max-p95-ratio: want a ratio of 1 to 1000"},
+		{"too few latency samples in the suite name its key", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--validation-suite", fewSamples}, fewSamples + ": latency.samples: want 0 (off) or 10..1000"},
 		{"a bad env override is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--env", "1X=y"}, "--env"},
 		{"a task definition without the container is refused", nil, []string{"deploy", "--stack-outputs", good, "--task-definition", otherTD}, `no container "model"`},
 		{"a bad environment value names the variable", map[string]string{"DEPLOYER_CONSECUTIVE": "many"}, []string{"deploy", "--stack-outputs", good, "--image", newImage}, "DEPLOYER_CONSECUTIVE"},
@@ -90,4 +97,29 @@ func TestASuiteNamingAnUnsetVariableIsBadInput(t *testing.T) {
 
 	assert.Equal(t, ExitBadInput, code)
 	assert.Contains(t, stderr, "--validation-suite: "+path+": ${env:API_TOKEN}: API_TOKEN is not set")
+}
+
+func TestTheSuitesLatencyKeysWinOverTheDefaultsAndAFlagGivenWinsOverTheSuite(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "suite.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("version: 1\ncompare: {requests: [{path: /}]}\nlatency: {samples: 50, p50: {maxRatio: 1.2, minIncrease: 20ms}, p95: {maxRatio: 3}}\n"), 0o644))
+	outputs := writeJSON(t, stackOutputsJSON(t))
+	parse := func(env map[string]string, args ...string) Options {
+		t.Helper()
+		r := runner{getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, stdout: io.Discard, stderr: io.Discard}
+		inv, code := r.parse(findCommand("plan"), append([]string{"--stack-outputs", outputs, "--image", newImage, "--validation-suite", path}, args...))
+		require.NotNil(t, inv, "exit %d", code)
+		return inv.opts
+	}
+	o := parse(nil)
+	assert.Equal(t, 50, o.LatencySamples)
+	assert.Equal(t, 1.2, o.MaxP50Ratio)
+	assert.Equal(t, 20*time.Millisecond, o.MinP50Increase)
+	assert.Equal(t, 3.0, o.MaxP95Ratio)
+	assert.Equal(t, 100*time.Millisecond, o.MinP95Increase, "a key the suite leaves out keeps the default")
+
+	o = parse(map[string]string{"DEPLOYER_MAX_P95_RATIO": "4"}, "--latency-samples", "20")
+	assert.Equal(t, 20, o.LatencySamples, "a flag given wins over the suite")
+	assert.Equal(t, 4.0, o.MaxP95Ratio, "so does DEPLOYER_<FLAG>")
+	assert.Equal(t, 1.2, o.MaxP50Ratio)
 }

@@ -167,6 +167,9 @@ func (d *Deployer) describeGates(g GroupSettings, l limits) []string {
 			ready += ", blue-vs-green comparison"
 		}
 	}
+	if th := o.latencyThresholds(); th.Samples > 0 {
+		ready += fmt.Sprintf("; latency against blue: %d requests per kind and side, green fails at p50 over %s or p95 over %s (and a rank test, p < %g)", th.Samples, th.P50, th.P95, th.Alpha)
+	}
 	if !g.gatesBeforeTraffic() {
 		ready = "gate 1: NOT possible: the group continues without waiting in Ready (deploy refuses unless --allow-ungated-traffic)"
 	}

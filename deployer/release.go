@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/ai-bluegreen/ai-bluegreen/deployer/suite"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
@@ -32,6 +33,8 @@ type release struct {
 	held             bool // gate 1 passed and --hold-at-ready left the deployment in Ready
 	alarmsOverridden bool // created with the group's alarms turned off (rollback redeploy): gate 2 does not judge them
 	weights          [2]float64
+	latency          []latencyKind   // gate 1's latency comparison: the shift gate's probes are judged against it
+	latencyReqs      []suite.Request // the request kinds it timed, which the shift gate's probes send
 	facts            map[string]string
 }
 

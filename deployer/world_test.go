@@ -87,6 +87,7 @@ func (w *world) options(log *slog.Logger) Options {
 	o := DefaultOptions()
 	o.Clock, o.Logger = w.clock, log
 	o.Soak, o.SoakInterval = 2*time.Minute, 15*time.Second
+	o.LatencySamples = latencyMinSamples // gate 1's latency comparison, at its least
 	return o
 }
 

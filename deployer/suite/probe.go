@@ -25,7 +25,14 @@ type Response struct {
 	JSON    any
 	JSONErr error
 	Err     error
+	// Took is how long the request took, in real time (request latencies stay
+	// real on any clock), until the body was read or the request failed.
+	Took time.Duration
 }
+
+// Failed says the request failed as a request: no answer (a transport error or
+// the timeout) or a 5xx. A 4xx is an answer, for the checks to judge.
+func (r Response) Failed() bool { return r.Err != nil || r.Status >= 500 }
 
 // Summary renders the answer for evidence lines.
 func (r Response) Summary() string {
@@ -89,6 +96,9 @@ func NewProber(client *http.Client, timeout time.Duration, vars map[string]strin
 	return p
 }
 
+// Timeout is how long one request may take.
+func (p *Prober) Timeout() time.Duration { return p.timeout }
+
 // Send issues req against base (scheme://host:port).
 func (p *Prober) Send(ctx context.Context, base string, req Request) Response {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
@@ -119,13 +129,14 @@ func (p *Prober) Send(ctx context.Context, base string, req Request) Response {
 			hr.Header.Set(k, expandVars(v, hv))
 		}
 	}
+	start := time.Now()
 	resp, err := p.client.Do(hr)
 	if err != nil {
-		return Response{Err: err}
+		return Response{Err: err, Took: time.Since(start)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
-	res := Response{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: err}
+	res := Response{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: err, Took: time.Since(start)}
 	if len(bytes.TrimSpace(data)) > 0 {
 		res.JSONErr = json.Unmarshal(data, &res.JSON)
 	}

@@ -41,3 +41,21 @@ func TestASuitesTimeoutWinsOverTheRequestTimeout(t *testing.T) {
 	assert.Equal(t, 5*time.Second, NewProber(http.DefaultClient, 5*time.Second, nil, nil).timeout)
 	assert.Equal(t, 2*time.Second, NewProber(http.DefaultClient, 5*time.Second, nil, &Suite{Timeout: Duration(2 * time.Second)}).timeout)
 }
+
+func TestAResponseSaysHowLongItTookAndWhetherItFailed(t *testing.T) {
+	t.Parallel()
+	srv := modelServer(t, "v2", 0, false)
+	p := testProber(nil)
+	ok := p.Send(context.Background(), srv.URL, Request{Path: "/health/live"})
+	notReady := p.Send(context.Background(), srv.URL, Request{Path: "/health/ready"})
+	missing := p.Send(context.Background(), srv.URL, Request{Path: "/nope"})
+	refused := p.Send(context.Background(), "http://127.0.0.1:1", Request{Path: "/"})
+
+	assert.Positive(t, ok.Took)
+	assert.Positive(t, refused.Took, "a failed request took time too")
+	assert.False(t, ok.Failed())
+	assert.True(t, notReady.Failed(), "503")
+	assert.False(t, missing.Failed(), "a 404 is an answer")
+	assert.True(t, refused.Failed())
+	assert.Equal(t, 5*time.Second, p.Timeout())
+}

@@ -24,7 +24,8 @@ import (
 
 // Suite is a validation suite: requests sent through the test listener (green)
 // before production traffic moves, with expectations, plus an optional comparison
-// of the same requests through the production listener (blue). The format is
+// of the same requests through the production listener (blue), whose latencies
+// gate 1 also compares (Latency tunes that). The format is
 // documented in docs/validation-suite.md. YAML or JSON; unknown keys are errors.
 type Suite struct {
 	Version int               `yaml:"version"`
@@ -33,6 +34,7 @@ type Suite struct {
 	Warmup  *Warmup           `yaml:"warmup"`
 	Checks  []Check           `yaml:"checks"`
 	Compare *Compare          `yaml:"compare"`
+	Latency *Latency          `yaml:"latency"`
 
 	secrets map[string]string // ${env:NAME} values by NAME (resolveEnv): sent in headers, redacted everywhere else
 }
@@ -253,6 +255,11 @@ func (s *Suite) headerEnvRefs() map[string]int {
 	}
 	if s.Compare != nil {
 		for _, r := range s.Compare.Requests {
+			count(r.Headers)
+		}
+	}
+	if s.Latency != nil {
+		for _, r := range s.Latency.Requests {
 			count(r.Headers)
 		}
 	}

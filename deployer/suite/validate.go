@@ -45,7 +45,7 @@ func (s *Suite) validate() error {
 	if s.Timeout < 0 {
 		return fmt.Errorf("timeout: must be positive")
 	}
-	return nil
+	return s.Latency.validate()
 }
 
 func validateCheck(where string, c Check) error {

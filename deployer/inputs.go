@@ -157,6 +157,9 @@ func validateOptions(cmd string, o *Options) error {
 	case o.ReadyPath != "" && !strings.HasPrefix(o.ReadyPath, "/"):
 		return inputErrorf("--ready-path", "%q: want a path starting with /", o.ReadyPath)
 	}
+	if err := assessSoakSchedule(o.Soak, o.SoakInterval, o.Consecutive); err != nil {
+		return inputErrorf("--soak", "%v", err)
+	}
 	if err := o.latencyThresholds().validate(latencyFlagNames); err != nil {
 		return &InputError{Field: "gate 1 latency", Problem: err.Error()}
 	}

@@ -1,9 +1,11 @@
 package deployer
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +58,10 @@ func TestBadInputExitsTwoBeforeAnyAWSCall(t *testing.T) {
 		{"a negative request minimum is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--min-requests", "-1"}, "--min-requests: -1: want 0-1000000000"},
 		{"a request minimum that a soak shorter than a minute cannot count is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--min-requests", "10", "--soak", "30s"},
 			"--min-requests: needs --soak of at least 1m0s"},
+		{"a soak too short for --consecutive checks at --soak-interval is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--soak", "5s", "--soak-interval", "15s"},
+			"--soak: 5s is too short for --consecutive 3 checks at --soak-interval 15s"},
+		{"plan refuses it the same way", nil, []string{"plan", "--stack-outputs", good, "--image", newImage, "--soak", "5s"}, "use --soak of at least 30s, or --soak-interval of at most 2.5s"},
+		{"so does a rollback redeploy through the gates", nil, []string{"rollback", "--stack-outputs", good, "--soak", "20s", "--consecutive", "4"}, "--soak: 20s is too short for --consecutive 4 checks"},
 		{"a metrics lag past half an hour is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--metrics-lag", "1h"}, "--metrics-lag: 1h0m0s is out of range"},
 		{"an unknown interrupt action is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--on-interrupt", "ignore"}, "--on-interrupt"},
 		{"a malformed validation suite is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--validation-suite", badSuite}, "--validation-suite: " + badSuite + ": version: want 1, got 2"},
@@ -122,4 +128,19 @@ func TestTheSuitesLatencyKeysWinOverTheDefaultsAndAFlagGivenWinsOverTheSuite(t *
 	assert.Equal(t, 20, o.LatencySamples, "a flag given wins over the suite")
 	assert.Equal(t, 4.0, o.MaxP95Ratio, "so does DEPLOYER_<FLAG>")
 	assert.Equal(t, 1.2, o.MaxP50Ratio)
+}
+
+func TestADeployWhoseSoakCannotFailExitsTwoBeforeAnyClientIsBuilt(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr strings.Builder
+	built := 0
+	r := runner{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) (string, bool) { return "", false },
+		newClients: func(context.Context, awsSettings) (Clients, error) { built++; return Clients{}, nil }}
+	code := r.run(context.Background(), []string{"deploy", "--stack-outputs", writeJSON(t, stackOutputsJSON(t)), "--image", newImage,
+		"--soak", "5s", "--soak-interval", "15s", "--output", "json"})
+
+	assert.Equal(t, ExitBadInput, code)
+	assert.Zero(t, built, "no AWS client, so no AWS call, let alone a write")
+	assert.Contains(t, stderr.String(), "could never see 3 unhealthy checks in a row")
+	assert.Contains(t, stdout.String(), `"outcome": "bad_input"`)
 }

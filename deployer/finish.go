@@ -17,7 +17,7 @@ func (d *Deployer) finish(ctx context.Context, res *Result, r *release, s snapsh
 	if phase == PhaseSucceeded {
 		if !r.gate2Done && d.o.Soak > 0 {
 			now := d.clock.Now()
-			res.Gates = append(res.Gates, &GateResult{Name: GateSoak, Verdict: "incomplete", Start: now, End: now,
+			res.Gates = append(res.Gates, &GateResult{Name: GateSoak, Verdict: "incomplete", Start: now, End: now, MinutesJudged: intPtr(0),
 				Reason: "the deployment left the termination wait before gate 2 began (continued by hand, or a termination wait shorter than a poll)"})
 		}
 		d.verifyReleased(ctx, res, r, s)

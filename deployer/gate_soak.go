@@ -14,7 +14,7 @@ import (
 func (d *Deployer) passSoakGate(ctx context.Context, res *Result, r *release, s snapshot) error {
 	g := &GateResult{Name: GateSoak, Start: d.clock.Now()}
 	if d.o.Soak <= 0 {
-		g.End, g.Verdict, g.Reason = g.Start, "skipped", "--soak 0: the group's termination wait runs its course"
+		g.End, g.Verdict, g.Reason, g.MinutesJudged = g.Start, "skipped", "--soak 0: the group's termination wait runs its course", intPtr(0)
 		res.Gates, r.gate2Done = append(res.Gates, g), true
 		d.log.Info("gate soak skipped; waiting for CodeDeploy to end the termination wait", "terminationWait", r.Group.TerminationWait.String())
 		return nil
@@ -39,7 +39,7 @@ func (d *Deployer) passSoakGate(ctx context.Context, res *Result, r *release, s 
 		return nil
 	}
 	g.Verdict = "pass"
-	d.log.Info("gate soak passed; ending the termination wait", "deployment", r.ID)
+	d.log.Info("gate soak passed; ending the termination wait", "deployment", r.ID, "minutesJudged", *g.MinutesJudged)
 	return d.continueDeployment(ctx, r.ID, cdtypes.DeploymentWaitTypeTerminationWait)
 }
 
@@ -122,55 +122,99 @@ func (d *Deployer) newSoakWindow(ctx context.Context, r *release, s snapshot) (*
 	return w, nil
 }
 
+// soakState is what gate 2 carries from one check to the next.
+type soakState struct {
+	streak    int // unhealthy checks in a row, carried over from the shift
+	checks    int
+	last      string // the last check's line, logged when it changes
+	waiting   bool   // the window is over: waiting for CloudWatch's last minute
+	nextCheck time.Time
+	metrics   soakMetrics // the last read, for minutesJudged
+}
+
 // runSoak checks green every SoakInterval for the soak window, then keeps checking
 // health and alarms while it waits for CloudWatch's late datapoints of the
 // window's last minute (at most --metrics-lag, and never into the last minute of
-// the termination wait), and judges the whole window. When the deployment left the
-// termination wait on its own, cut says in which phase of the gate
-// (assessSoakCut).
+// the termination wait), and judges the whole window. Between checks it keeps
+// reading the deployment at the poll interval, so that a deployment that leaves
+// the termination wait (CodeDeploy's alarm rollback, a hand continue) ends the
+// gate within a poll, not at the next check; cut then says in which phase of the
+// gate (assessSoakCut). The unhealthy streak starts from the shift's.
 func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *release, s snapshot) (cut string, err error) {
 	w, err := d.newSoakWindow(ctx, r, s)
 	if err != nil {
 		return "", err
 	}
-	streak, checks, last, waiting := 0, 0, "", false
+	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
+	st := &soakState{streak: r.unhealthyStreak, nextCheck: w.start}
+	defer func() { g.MinutesJudged = intPtr(minutesJudged(w.start, w.end, st.metrics.Latest)) }()
 	err = d.waitFor(ctx, blindAt(w.readDeadline), func(ctx context.Context) (next, error) {
-		snap, obs, err := d.soakCheck(ctx, res, r, w)
+		snap, err := d.poll(ctx, r.ID)
 		if err != nil {
 			return next{}, err
 		}
-		now := d.clock.Now()
-		if snap == nil {
-			cut = assessSoakCut(w, now, d.o.MetricsLag)
+		if d.observe(res, r, snap) {
+			p.changed()
+		}
+		if phase := assessDeployment(snap.Deployment, snap.Target); phase != PhaseTerminationWait {
+			cut = assessSoakCut(w, d.clock.Now(), d.o.MetricsLag, phase)
 			return waitOver, nil
 		}
-		streak, checks = assessStreak(streak, !obs.Health.OK), checks+1
-		obs.UnhealthyStreak = streak
-		ok, line := assessSoak(obs, d.o)
-		if line != last {
-			d.log.Info("soak check", "ok", ok, "detail", line, "remaining", max(w.end.Sub(now), 0).Round(time.Second).String())
-			last = line
-		}
-		if !ok {
-			g.Evidence = append(g.Evidence, line)
-			return waitOver, &GateError{Gate: GateSoak, Reason: line}
-		}
-		if !now.Before(w.end) {
-			if done, err := d.judgeSoakWindow(g, w, obs.Metrics, now, fmt.Sprintf("%d checks over %s; last: %s", checks, now.Sub(w.start).Round(time.Second), line)); done {
+		if !d.clock.Now().Before(st.nextCheck) {
+			done, err := d.soakCheck(ctx, g, r, w, snap, st)
+			switch {
+			case done:
 				return waitOver, err
-			}
-			if !waiting {
-				d.log.Info("soak window over; still checking health and alarms while CloudWatch's datapoints of its last minute arrive",
-					"until", w.lagEnd.Sub(now).Round(time.Second).String())
-				waiting = true
+			case err != nil:
+				return next{}, err
 			}
 		}
-		if now.After(r.deadline) {
-			return waitOver, errBudgetExceeded
-		}
-		return lookAgainIn(w.nextCheck(now, d.o.SoakInterval)), nil
+		return lookAgainIn(max(min(p.next(), st.nextCheck.Sub(d.clock.Now())), 0)), nil
 	})
 	return cut, err
+}
+
+// soakCheck is one gate-2 check of green, the deployment just seen in the
+// termination wait: it observes green over [start, min(now, end)), fails it
+// (assessSoak), or once the window is over judges the whole window when
+// CloudWatch has its last minute. done says gate 2 has its verdict (err: a
+// *GateError when it failed); else st.nextCheck says when to check again.
+func (d *Deployer) soakCheck(ctx context.Context, g *GateResult, r *release, w *soakWindow, snap snapshot, st *soakState) (bool, error) {
+	// Autoscaling may scale green in or out during the soak: judge against the task
+	// set's desired count now.
+	desired := desiredOf(taskSet(snap.Target, cdtypes.TargetLabelGreen), r)
+	obs, err := d.observeSoak(ctx, r, w.tg, w.lb, desired, w.start, minTime(d.clock.Now(), w.end))
+	if err != nil {
+		return false, err
+	}
+	now := d.clock.Now()
+	st.metrics = obs.Metrics
+	st.streak, st.checks = assessStreak(st.streak, !obs.Health.OK), st.checks+1
+	obs.UnhealthyStreak, r.unhealthyStreak = st.streak, st.streak
+	ok, line := assessSoak(obs, d.o)
+	if line != st.last {
+		d.log.Info("soak check", "ok", ok, "detail", line, "remaining", max(w.end.Sub(now), 0).Round(time.Second).String())
+		st.last = line
+	}
+	if !ok {
+		g.Evidence = append(g.Evidence, line)
+		return true, &GateError{Gate: GateSoak, Reason: line}
+	}
+	if !now.Before(w.end) {
+		if done, err := d.judgeSoakWindow(g, w, obs.Metrics, now, fmt.Sprintf("%d checks over %s; last: %s", st.checks, now.Sub(w.start).Round(time.Second), line)); done {
+			return true, err
+		}
+		if !st.waiting {
+			d.log.Info("soak window over; still checking health and alarms while CloudWatch's datapoints of its last minute arrive",
+				"until", w.lagEnd.Sub(now).Round(time.Second).String())
+			st.waiting = true
+		}
+	}
+	if now.After(r.deadline) {
+		return true, errBudgetExceeded
+	}
+	st.nextCheck = now.Add(w.nextCheck(now, d.o.SoakInterval))
+	return false, nil
 }
 
 // nextCheck is how long after now gate 2 checks again: every interval, but not
@@ -184,13 +228,18 @@ func (w *soakWindow) nextCheck(now time.Time, interval time.Duration) time.Durat
 }
 
 // assessSoakCut says how far gate 2 had got when the deployment left the
-// termination wait on its own at now (continued by hand, or a wait shorter than it
-// looked): inside the soak window, or after it, when every check had passed and the
-// deployer was only waiting for CloudWatch's late datapoints of the window's last
-// minute, so the whole window's metrics were never judged.
-func assessSoakCut(w *soakWindow, now time.Time, lag time.Duration) string {
+// termination wait on its own at now, in phase: CodeDeploy ended it (an alarm, an
+// operator's stop: it rolls back), or it went on (continued by hand, or a wait
+// shorter than it looked) inside the soak window, or after it, when every check
+// had passed and the deployer was only waiting for CloudWatch's late datapoints
+// of the window's last minute, so the whole window's metrics were never judged.
+func assessSoakCut(w *soakWindow, now time.Time, lag time.Duration, phase Phase) string {
 	soak := w.end.Sub(w.start)
-	if now.Before(w.end) {
+	switch {
+	case phase == PhaseFailed || phase == PhaseStopped:
+		return fmt.Sprintf("CodeDeploy ended the deployment (%s: a group alarm, an operator's stop) %s into the %s soak; it rolls back to blue",
+			phase, now.Sub(w.start).Round(time.Second), soak)
+	case now.Before(w.end):
 		return fmt.Sprintf("the termination wait ended before the soak finished (%s into the %s soak)", now.Sub(w.start).Round(time.Second), soak)
 	}
 	return fmt.Sprintf("the termination wait ended after the %s soak window, whose checks had all passed, while the deployer waited for CloudWatch's late datapoints of its last minute "+
@@ -211,25 +260,6 @@ func (d *Deployer) judgeSoakWindow(g *GateResult, w *soakWindow, m soakMetrics, 
 		return true, &GateError{Gate: GateSoak, Reason: evidence[len(evidence)-1]}
 	}
 	return true, nil
-}
-
-// soakCheck polls the deployment and, while it is still in the termination wait,
-// observes green over [start, min(now, end)). A nil snapshot means the deployment
-// left the termination wait.
-func (d *Deployer) soakCheck(ctx context.Context, res *Result, r *release, w *soakWindow) (*snapshot, soakObservation, error) {
-	snap, err := d.poll(ctx, r.ID)
-	if err != nil {
-		return nil, soakObservation{}, err
-	}
-	d.observe(res, r, snap)
-	if assessDeployment(snap.Deployment, snap.Target) != PhaseTerminationWait {
-		return nil, soakObservation{}, nil
-	}
-	// Autoscaling may scale green in or out during the soak: judge against the task
-	// set's desired count now.
-	desired := desiredOf(taskSet(snap.Target, cdtypes.TargetLabelGreen), r)
-	obs, err := d.observeSoak(ctx, r, w.tg, w.lb, desired, w.start, minTime(d.clock.Now(), w.end))
-	return &snap, obs, err
 }
 
 // observeSoak gathers one gate-2 observation.

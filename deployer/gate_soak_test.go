@@ -2,12 +2,14 @@ package deployer
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -133,6 +135,48 @@ func TestSoakStopsWaitingForLateMetricsBeforeTheTerminationWaitEnds(t *testing.T
 	soak := res.Gates[1]
 	assert.LessOrEqual(t, soak.End.Sub(soak.Start), 4*time.Minute+15*time.Second, "the 5 min termination wait less a minute for ContinueDeployment")
 	assert.Contains(t, strings.Join(soak.Evidence, "\n"), "no datapoint for the window's last minute")
+	require.NotNil(t, soak.MinutesJudged)
+	assert.Zero(t, *soak.MinutesJudged, "CloudWatch published none of its minutes")
+}
+
+func TestGateTwoRecordsTheWholeCloudWatchMinutesItJudged(t *testing.T) {
+	t.Parallel()
+	w := soakWorld(t, map[string]float64{"requests": 1000, "errors": 0, "p99": 0.1})
+	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
+	soak := res.Gates[1]
+	require.NotNil(t, soak.MinutesJudged)
+	assert.Equal(t, 2, *soak.MinutesJudged, "a 2m soak that began mid-minute holds the two whole minutes after it")
+	data, err := json.Marshal(soak)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"minutesJudged":2`)
+	assert.Nil(t, res.Gates[0].MinutesJudged, "gate ready judges no CloudWatch minute")
+}
+
+func TestACodeDeployAlarmRollbackMidSoakIsNoticedWithinAPollNotAtTheNextCheck(t *testing.T) {
+	t.Parallel()
+	w := soakWorld(t, map[string]float64{"requests": 1000, "errors": 0, "p99": 0.1})
+	var stoppedAt, seenAt time.Time
+	tw := stepTermWait // CodeDeploy's alarm fires 37 s into the soak: between the checks at 30 s and 45 s
+	tw.waitFor, tw.lasts = "", 37*time.Second
+	tw.enter = func(w *world) { stoppedAt = w.clock.Now().Add(37 * time.Second) }
+	stopped := step{status: "Stopped", target: stepTermWait.target, errInfo: &cdtypes.ErrorInformation{Code: "ALARM_ACTIVE", Message: aws.String("alarm web-5xx fired")},
+		rollback: &cdtypes.RollbackInfo{RollbackDeploymentId: aws.String("d-RB")}, enter: func(w *world) { seenAt = w.clock.Now() }}
+	w.addScript("d-NEW", stepCreated, stepInstalling, stepTestTraffic, stepReady, stepShifting, tw, stopped)
+	w.addScript("d-RB", step{status: S, enter: func(w *world) { w.setProd(tgBlue) }})
+	d := w.deployer(t, true, func(o *Options) { o.PollInterval, o.PollMaxInterval = time.Second, time.Second })
+	res := d.Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeRolledBack, res.Outcome)
+	assert.Empty(t, w.stops, "CodeDeploy stopped it, not the deployer")
+	// The fake serves a step's end from the poll after the one at which it came
+	// due: the change is seen within one poll of the first poll that could see it.
+	assert.LessOrEqual(t, seenAt.Sub(stoppedAt), 2*d.o.PollMaxInterval, "read between the soak's checks")
+	soak := res.Gates[1]
+	assert.Equal(t, "incomplete", soak.Verdict)
+	assert.Contains(t, soak.Reason, "CodeDeploy ended the deployment (stopped")
+	assert.Less(t, soak.End.Sub(soak.Start), 45*time.Second, "not at the next soak check")
 }
 
 func TestGateOnesOwnProbesDoNotMeetMinRequests(t *testing.T) {
@@ -171,17 +215,20 @@ func TestAssessSoakCut(t *testing.T) {
 	start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	w := &soakWindow{start: start, end: start.Add(5 * time.Minute), lagEnd: start.Add(8 * time.Minute)}
 	cases := []struct {
-		name string
-		now  time.Time
-		want string
+		name  string
+		now   time.Time
+		phase Phase
+		want  string
 	}{
-		{"inside the soak window it ended before the soak finished", start.Add(2 * time.Minute), "the termination wait ended before the soak finished (2m0s into the 5m0s soak)"},
-		{"after the window it ended while waiting for CloudWatch", start.Add(6 * time.Minute), "after the 5m0s soak window, whose checks had all passed, while the deployer waited for CloudWatch's late datapoints of its last minute (1m0s into --metrics-lag 3m0s)"},
+		{"inside the soak window it ended before the soak finished", start.Add(2 * time.Minute), PhaseSucceeded, "the termination wait ended before the soak finished (2m0s into the 5m0s soak)"},
+		{"after the window it ended while waiting for CloudWatch", start.Add(6 * time.Minute), PhaseSucceeded, "after the 5m0s soak window, whose checks had all passed, while the deployer waited for CloudWatch's late datapoints of its last minute (1m0s into --metrics-lag 3m0s)"},
+		{"CodeDeploy stopping it is said as such", start.Add(2 * time.Minute), PhaseStopped, "CodeDeploy ended the deployment (stopped: a group alarm, an operator's stop) 2m0s into the 5m0s soak; it rolls back to blue"},
+		{"so is CodeDeploy failing it", start.Add(6 * time.Minute), PhaseFailed, "CodeDeploy ended the deployment (failed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			assert.Contains(t, assessSoakCut(w, tc.now, 3*time.Minute), tc.want)
+			assert.Contains(t, assessSoakCut(w, tc.now, 3*time.Minute, tc.phase), tc.want)
 		})
 	}
 }

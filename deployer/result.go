@@ -94,7 +94,13 @@ type GateResult struct {
 	End           time.Time `json:"end"`
 	Evidence      []string  `json:"evidence,omitempty"`
 	Disagreements []string  `json:"disagreements,omitempty"`
+	// MinutesJudged is, for gates shift and soak, how many whole CloudWatch minutes
+	// the gate judged (minutesJudged); nil for the other gates.
+	MinutesJudged *int `json:"minutesJudged,omitempty"`
 }
+
+// intPtr is &n, for GateResult.MinutesJudged.
+func intPtr(n int) *int { return &n }
 
 // TrafficStep is the production weight split at a moment.
 type TrafficStep struct {

@@ -25,9 +25,10 @@ func TestDeployReleasesWhenBothGatesPass(t *testing.T) {
 	assert.Equal(t, liveTD, res.PreviousTaskDefinitionArn)
 	assert.Equal(t, []string{"READY_WAIT", "TERMINATION_WAIT"}, w.continues, "gate 1 then gate 2 continue the deployment")
 	assert.Empty(t, w.stops)
-	require.Len(t, res.Gates, 2)
+	require.Len(t, res.Gates, 3)
+	assert.Equal(t, []string{GateReady, GateShift, GateSoak}, gateNames(res))
 	assert.Equal(t, "pass", res.Gates[0].Verdict)
-	assert.Equal(t, "pass", res.Gates[1].Verdict)
+	assert.Equal(t, "pass", gateNamed(t, res, GateSoak).Verdict)
 	assert.Contains(t, strings.Join(res.Gates[0].Evidence, "\n"), "readiness probe GET /health/ready via the test listener: 200")
 	assert.Equal(t, []TrafficStep{{At: res.Traffic[0].At, Blue: 100, Green: 0}, {At: res.Traffic[1].At, Blue: 0, Green: 100}}, res.Traffic)
 }
@@ -87,11 +88,11 @@ func TestDeployWithAllowUngatedTrafficRecordsGateOneAsNotRun(t *testing.T) {
 	res := w.deployer(t, false, func(o *Options) { o.AllowUngatedTraffic = true }).Deploy(context.Background(), deployV2())
 
 	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
-	require.Len(t, res.Gates, 2)
+	require.Len(t, res.Gates, 3)
 	assert.Equal(t, GateReady, res.Gates[0].Name)
 	assert.Equal(t, "not_run", res.Gates[0].Verdict)
 	assert.Contains(t, res.Gates[0].Reason, "--allow-ungated-traffic")
-	assert.Equal(t, "pass", res.Gates[1].Verdict, "gate 2 still soaks")
+	assert.Equal(t, "pass", gateNamed(t, res, GateSoak).Verdict, "gate 2 still soaks")
 	assert.Equal(t, []string{"TERMINATION_WAIT"}, w.continues)
 }
 

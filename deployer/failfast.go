@@ -7,10 +7,10 @@ import (
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 )
 
-// failFast checks green while it starts or takes traffic: failed task stops, no
-// healthy target within the green start timeout, and (during the shift) K
-// consecutive unhealthy checks.
-func (d *Deployer) failFast(ctx context.Context, r *release, s snapshot, phase Phase) error {
+// failFast checks green while it starts: failed task stops, and no healthy
+// target within the green start timeout. While production traffic moves, gate
+// shift checks it.
+func (d *Deployer) failFast(ctx context.Context, r *release, s snapshot) error {
 	green := taskSet(s.Target, cdtypes.TargetLabelGreen)
 	if green == nil {
 		return d.checkGreenStart(r, nil)
@@ -29,19 +29,7 @@ func (d *Deployer) failFast(ctx context.Context, r *release, s snapshot, phase P
 	if v.Healthy > 0 {
 		r.greenHealthy = true
 	}
-	if phase == PhaseShifting {
-		return d.checkShiftHealth(r, tg, v)
-	}
 	return d.checkGreenStart(r, &v)
-}
-
-// checkShiftHealth fails when green's targets are unhealthy K checks in a row
-// while production traffic moves to it.
-func (d *Deployer) checkShiftHealth(r *release, tg *targetGroupInfo, v healthVerdict) error {
-	if r.unhealthyStreak = assessStreak(r.unhealthyStreak, !v.OK); r.unhealthyStreak >= d.o.Consecutive {
-		return &GateError{Gate: "traffic-shift", Reason: fmt.Sprintf("green target group %s unhealthy for %d consecutive checks: %s", tg.Name, r.unhealthyStreak, v)}
-	}
-	return nil
 }
 
 // checkGreenStart fails when no green target has been healthy within the green

@@ -93,5 +93,5 @@ func TestAGreenThatTurnsUnhealthyWhileTrafficShiftsIsRolledBack(t *testing.T) {
 	assert.Equal(t, OutcomeRolledBack, res.Outcome)
 	assert.Equal(t, []string{"READY_WAIT"}, w.continues, "gate 1 passed")
 	assert.Equal(t, []string{"d-NEW"}, w.stops)
-	assert.Contains(t, res.Message, "gate traffic-shift failed: green target group web-green unhealthy for 3 consecutive checks: 1/2 healthy; 10.0.0.1:8080 unhealthy (Target.Timeout)")
+	assert.Contains(t, res.Message, "gate shift failed: green target group web-green unhealthy for 3 consecutive checks 5s apart: 1/2 healthy; 10.0.0.1:8080 unhealthy (Target.Timeout)")
 }

@@ -171,8 +171,13 @@ type world struct {
 	// earlyUntil: traffic of the minute the soak began in, from before it.
 	earlyMetrics map[string]float64
 	earlyUntil   time.Time
-	calls        []string
-	callAt       []time.Time // fake-clock time of each call
+	// shiftData, when set, answers gate shift's per-minute queries: a minute's
+	// figures, or false for a minute without any datapoint. A minute is published
+	// shiftLag after it ends.
+	shiftData func(minute time.Time) (shiftMinute, bool)
+	shiftLag  time.Duration
+	calls     []string
+	callAt    []time.Time // fake-clock time of each call
 	// listTasksPage, when set, makes ListTasks answer that many task ARNs per page.
 	listTasksPage int
 }
@@ -506,6 +511,9 @@ func (f *fakeCloudWatch) GetMetricData(_ context.Context, in *cloudwatch.GetMetr
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
 	now := f.w.clock.Now()
+	if slices.ContainsFunc(in.MetricDataQueries, func(q cwtypes.MetricDataQuery) bool { return strings.HasPrefix(*q.Id, "g_") }) {
+		return f.w.shiftMetricData(in, now), nil
+	}
 	out := &cloudwatch.GetMetricDataOutput{}
 	for _, q := range in.MetricDataQueries {
 		var dims []string
@@ -552,6 +560,56 @@ func (f *fakeCloudWatch) GetMetricData(_ context.Context, in *cloudwatch.GetMetr
 		out.MetricDataResults = append(out.MetricDataResults, res)
 	}
 	return out, nil
+}
+
+// shiftMetricData answers gate shift's queries from w.shiftData, minute by
+// minute, for the minutes published by now. w.mu is held.
+func (w *world) shiftMetricData(in *cloudwatch.GetMetricDataInput, now time.Time) *cloudwatch.GetMetricDataOutput {
+	out := &cloudwatch.GetMetricDataOutput{}
+	for _, q := range in.MetricDataQueries {
+		if *q.MetricStat.Period != 60 {
+			w.t.Errorf("gate shift reads per minute, not per %d s", *q.MetricStat.Period)
+		}
+		res := cwtypes.MetricDataResult{Id: q.Id}
+		for b := *in.StartTime; b.Before(*in.EndTime) && w.shiftData != nil; b = b.Add(time.Minute) {
+			m, ok := w.shiftData(b)
+			if !ok || b.Add(time.Minute+w.shiftLag).After(now) {
+				continue
+			}
+			if v, ok := shiftFigure(m, *q.Id); ok {
+				res.Timestamps, res.Values = append(res.Timestamps, b), append(res.Values, v)
+			}
+		}
+		out.MetricDataResults = append(out.MetricDataResults, res)
+	}
+	return out
+}
+
+// shiftFigure is the datapoint of query id in m, as CloudWatch would have it: no
+// count datapoint without requests, a percentile only when set.
+func shiftFigure(m shiftMinute, id string) (float64, bool) {
+	if id == "elb5xx" {
+		return m.ELB5xx, m.ELB5xx > 0
+	}
+	side := m.Blue
+	if strings.HasPrefix(id, "g_") {
+		side = m.Green
+	}
+	switch id[2:] {
+	case "requests":
+		return side.Requests, side.Requests > 0
+	case "t5xx":
+		return side.Target5xx, side.Requests > 0
+	case "conn":
+		return side.ConnErrors, side.Requests > 0
+	case "p95":
+		return side.P95, side.HasP95
+	case "p99":
+		return side.P99, side.HasP99
+	case "healthy":
+		return side.Healthy, side.HasHealthy
+	}
+	return 0, false
 }
 
 func apiError(code, msg string) error {

@@ -74,7 +74,7 @@ func TestDeployWhoseTerminationWaitEndedBeforeTheSoakIsReleasedUnverified(t *tes
 
 	assert.Equal(t, OutcomeReleasedUnverified, res.Outcome)
 	assert.Equal(t, ExitFailed, res.ExitCode, "CI must see that blue went before green was shown to hold")
-	assert.Equal(t, "incomplete", res.Gates[1].Verdict)
+	assert.Equal(t, "incomplete", gateNamed(t, res, GateSoak).Verdict)
 	assert.Contains(t, res.Message, "released repo/model-server:v2 but gate 2 did not verify it: the termination wait ended before the soak finished")
 	assert.Empty(t, w.stops, "nothing to roll back to: blue is gone")
 }
@@ -87,9 +87,9 @@ func TestDeployThatNeverSawTheTerminationWaitIsReleasedUnverified(t *testing.T) 
 
 	assert.Equal(t, OutcomeReleasedUnverified, res.Outcome)
 	assert.Equal(t, ExitFailed, res.ExitCode)
-	require.Len(t, res.Gates, 2)
-	assert.Equal(t, "incomplete", res.Gates[1].Verdict)
-	assert.Contains(t, res.Gates[1].Reason, "the deployment left the termination wait before gate 2 began")
+	require.Len(t, res.Gates, 3)
+	assert.Equal(t, "incomplete", gateNamed(t, res, GateSoak).Verdict)
+	assert.Contains(t, gateNamed(t, res, GateSoak).Reason, "the deployment left the termination wait before gate 2 began")
 }
 
 func TestAssessReleaseVerified(t *testing.T) {

@@ -1,6 +1,7 @@
 package deployer
 
 import (
+	"context"
 	"math"
 	"slices"
 	"strings"
@@ -117,4 +118,43 @@ func shiftBaselineOf(periods []shiftMinute) shiftBaseline {
 		}
 	}
 	return b
+}
+
+// shiftThresholds are the defaults with gate 1's p95 limit (--max-p95-ratio,
+// --min-p95-increase): a green that gate 1 would call slow at p95 is slow in a
+// CloudWatch minute too.
+func (d *Deployer) shiftThresholds() shiftThresholds {
+	th := defaultShiftThresholds()
+	th.P95 = latencyLimit{Ratio: d.o.MaxP95Ratio, Floor: d.o.MinP95Increase}
+	return th
+}
+
+// shiftMinutesCheck reads blue's baseline and the shift's whole minutes so far
+// (only minutes that have ended: a minute in progress has partial datapoints)
+// and judges them (assessShiftMinutes). The minute the shift began in holds
+// both before and after: it is neither baseline nor judged.
+func (d *Deployer) shiftMinutesCheck(ctx context.Context, sw *shiftWatch) error {
+	results, err := d.readShiftMetrics(ctx, sw.lb, sw.blue.Arn, sw.green.Arn, sw.baseFrom, d.clock.Now().Truncate(time.Minute))
+	if err != nil {
+		return err
+	}
+	all, _ := parseShiftMetrics(results, sw.baseFrom)
+	startMinute := sw.start.Truncate(time.Minute)
+	from, _, _ := soakMinutes(sw.start, sw.start.Add(time.Minute))
+	var before, during []shiftMinute
+	for _, m := range all {
+		switch {
+		case m.Start.Before(startMinute):
+			before = append(before, m)
+		case !m.Start.Before(from):
+			during = append(during, m)
+			sw.latest = maxTime(sw.latest, m.Start)
+		}
+	}
+	v := assessShiftMinutes(during, shiftBaselineOf(before), d.shiftThresholds())
+	sw.minutes = &v
+	if !v.OK {
+		return &GateError{Gate: GateShift, Reason: "CloudWatch: " + v.Reason}
+	}
+	return nil
 }

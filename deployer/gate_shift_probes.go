@@ -1,9 +1,13 @@
 package deployer
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/ai-bluegreen/ai-bluegreen/deployer/suite"
 )
 
 // CloudWatch speaks once a minute, a minute or more late. Between its
@@ -168,4 +172,58 @@ func probeBaseline(gate1 []latencyKind, kind string) (latencySeries, string, boo
 		return k.Blue, "gate 1 blue", true
 	}
 	return latencySeries{}, "", false
+}
+
+// shiftProbe sends each probe kind once to green through the test listener, once
+// it is seen to forward to green (re-checked every minute: a probe that reached
+// blue would prove nothing about green), and judges the recent probes
+// (assessShiftProbes).
+func (d *Deployer) shiftProbe(ctx context.Context, r *release, sw *shiftWatch) error {
+	if now := d.clock.Now(); !now.Before(sw.nextListener) {
+		fw, err := d.listenerForwards(ctx, d.t.TestListenerArn)
+		if err != nil {
+			return err
+		}
+		live, lerr := assessLiveTargetGroup(fw)
+		if sw.probesOn = lerr == nil && live == sw.green.Arn; !sw.probesOn {
+			sw.probeNote = fmt.Sprintf("probes not sent: the test listener forwards %s, not to green %s", formatForwards(fw), sw.green.Name)
+		}
+		sw.nextListener = now.Add(time.Minute)
+	}
+	if !sw.probesOn || d.t.TestURL == "" {
+		return nil
+	}
+	for i, req := range sw.probeReqs {
+		res := sw.prober.Send(ctx, d.t.TestURL, req)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		sw.probes = append(sw.probes, shiftProbe{Kind: sw.probeNames[i], Took: res.Took, Failed: res.Failed(), Detail: probeDetail(sw.prober, res)})
+	}
+	th := d.shiftProbeThresholds(sw.prober.Timeout())
+	if keep := th.Window * len(sw.probeReqs); len(sw.probes) > 2*keep { // the decider looks at the last window of each kind
+		sw.probes = slices.Clone(sw.probes[len(sw.probes)-keep:])
+	}
+	v := assessShiftProbes(r.latency, sw.probes, th)
+	sw.probeVerdict = &v
+	if !v.OK {
+		return &GateError{Gate: GateShift, Reason: "probes through the test listener: " + v.Reason}
+	}
+	return nil
+}
+
+// shiftProbeThresholds are gate 1's latency limits, --consecutive failed probes
+// in a row, and the prober's timeout for a failed probe.
+func (d *Deployer) shiftProbeThresholds(timeout time.Duration) shiftProbeThresholds {
+	th := defaultShiftProbeThresholds()
+	th.Latency, th.Consecutive, th.Timeout = d.o.latencyThresholds(), d.o.Consecutive, timeout
+	return th
+}
+
+// probeDetail says how a probe failed ("503", "error: …"), redacted.
+func probeDetail(p *suite.Prober, res suite.Response) string {
+	if res.Err != nil {
+		return p.Redact("error: " + res.Err.Error())
+	}
+	return fmt.Sprint(res.Status)
 }

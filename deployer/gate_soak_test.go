@@ -64,7 +64,7 @@ func TestSoakZeroWaitsOutTheTerminationWait(t *testing.T) {
 
 	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
 	assert.Equal(t, []string{"READY_WAIT"}, w.continues)
-	assert.Equal(t, "skipped", res.Gates[1].Verdict)
+	assert.Equal(t, "skipped", gateNamed(t, res, GateSoak).Verdict)
 }
 
 func TestSoakCountsELBGenerated5xxAgainstGreen(t *testing.T) {
@@ -93,7 +93,7 @@ func TestSoakWithoutRequestDataJudgesOnHealthAndAlarmsAndSaysSo(t *testing.T) {
 	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
 
 	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
-	soak := res.Gates[1]
+	soak := gateNamed(t, res, GateSoak)
 	assert.Equal(t, "pass", soak.Verdict)
 	evidence := strings.Join(soak.Evidence, "\n")
 	assert.Contains(t, evidence, "no request data: judged on target health and alarms only")
@@ -119,7 +119,7 @@ func TestSoakWaitsForTheLateDatapointsOfItsLastMinuteAndJudgesTheWholeWindow(t *
 
 	assert.Equal(t, OutcomeRolledBack, res.Outcome, "the 5xx that arrived after the soak window still count")
 	assert.Contains(t, res.Message, "target 0, ELB 40, connection errors 0")
-	soak := res.Gates[1]
+	soak := gateNamed(t, res, GateSoak)
 	assert.GreaterOrEqual(t, soak.End.Sub(soak.Start), 2*time.Minute+time.Minute)
 	assert.Less(t, soak.End.Sub(soak.Start), 2*time.Minute+3*time.Minute, "judged as soon as the last minute was covered")
 }
@@ -132,7 +132,7 @@ func TestSoakStopsWaitingForLateMetricsBeforeTheTerminationWaitEnds(t *testing.T
 	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
 
 	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
-	soak := res.Gates[1]
+	soak := gateNamed(t, res, GateSoak)
 	assert.LessOrEqual(t, soak.End.Sub(soak.Start), 4*time.Minute+15*time.Second, "the 5 min termination wait less a minute for ContinueDeployment")
 	assert.Contains(t, strings.Join(soak.Evidence, "\n"), "no datapoint for the window's last minute")
 	require.NotNil(t, soak.MinutesJudged)
@@ -145,7 +145,7 @@ func TestGateTwoRecordsTheWholeCloudWatchMinutesItJudged(t *testing.T) {
 	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
 
 	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
-	soak := res.Gates[1]
+	soak := gateNamed(t, res, GateSoak)
 	require.NotNil(t, soak.MinutesJudged)
 	assert.Equal(t, 2, *soak.MinutesJudged, "a 2m soak that began mid-minute holds the two whole minutes after it")
 	data, err := json.Marshal(soak)
@@ -173,7 +173,7 @@ func TestACodeDeployAlarmRollbackMidSoakIsNoticedWithinAPollNotAtTheNextCheck(t 
 	// The fake serves a step's end from the poll after the one at which it came
 	// due: the change is seen within one poll of the first poll that could see it.
 	assert.LessOrEqual(t, seenAt.Sub(stoppedAt), 2*d.o.PollMaxInterval, "read between the soak's checks")
-	soak := res.Gates[1]
+	soak := gateNamed(t, res, GateSoak)
 	assert.Equal(t, "incomplete", soak.Verdict)
 	assert.Contains(t, soak.Reason, "CodeDeploy ended the deployment (stopped")
 	assert.Less(t, soak.End.Sub(soak.Start), 45*time.Second, "not at the next soak check")
@@ -190,7 +190,7 @@ func TestGateOnesOwnProbesDoNotMeetMinRequests(t *testing.T) {
 
 	assert.Equal(t, OutcomeRolledBack, res.Outcome)
 	assert.Contains(t, res.Message, "only 0 requests reached green during the soak, --min-requests 100")
-	assert.Contains(t, strings.Join(res.Gates[1].Evidence, "\n"), "the whole minutes that began inside the soak")
+	assert.Contains(t, strings.Join(gateNamed(t, res, GateSoak).Evidence, "\n"), "the whole minutes that began inside the soak")
 }
 
 func TestDeployWhoseTerminationWaitEndedWhileWaitingForLateMetricsSaysTheSoakHadPassed(t *testing.T) {
@@ -203,10 +203,10 @@ func TestDeployWhoseTerminationWaitEndedWhileWaitingForLateMetricsSaysTheSoakHad
 	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
 
 	assert.Equal(t, OutcomeReleasedUnverified, res.Outcome)
-	require.Len(t, res.Gates, 2)
-	assert.Equal(t, "incomplete", res.Gates[1].Verdict)
-	assert.NotContains(t, res.Gates[1].Reason, "before the soak finished")
-	assert.Contains(t, res.Gates[1].Reason, "the termination wait ended after the 2m0s soak window, whose checks had all passed, while the deployer waited for CloudWatch's late datapoints of its last minute")
+	require.Len(t, res.Gates, 3)
+	assert.Equal(t, "incomplete", gateNamed(t, res, GateSoak).Verdict)
+	assert.NotContains(t, gateNamed(t, res, GateSoak).Reason, "before the soak finished")
+	assert.Contains(t, gateNamed(t, res, GateSoak).Reason, "the termination wait ended after the 2m0s soak window, whose checks had all passed, while the deployer waited for CloudWatch's late datapoints of its last minute")
 	assert.Contains(t, res.Message, "into --metrics-lag 3m0s): the whole window's metrics were not judged")
 }
 

@@ -12,6 +12,7 @@ import (
 // Gate names, as they appear in results.
 const (
 	GateReady = "ready" // gate 1: before production traffic
+	GateShift = "shift" // while production traffic moves: green against blue, minute by minute
 	GateSoak  = "soak"  // gate 2: before blue is terminated
 )
 

@@ -78,7 +78,7 @@ func TestAScaleInDuringTheSoakDoesNotFailGateTwo(t *testing.T) {
 
 	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
 	assert.Empty(t, w.stops)
-	assert.Equal(t, "pass", res.Gates[1].Verdict)
+	assert.Equal(t, "pass", gateNamed(t, res, GateSoak).Verdict)
 }
 
 func TestAScaleInWhileGateOneWaitsDoesNotFailIt(t *testing.T) {

@@ -74,9 +74,9 @@ func TestDeployRerunAfterAHoldAttachesRechecksGateOnePromotesAndSoaks(t *testing
 	assert.True(t, res.Attached)
 	assert.Len(t, w.creates, 1, "the promoting run creates nothing")
 	assert.Equal(t, []string{"READY_WAIT", "TERMINATION_WAIT"}, w.continues)
-	require.Len(t, res.Gates, 2)
+	require.Len(t, res.Gates, 3)
 	assert.Equal(t, GateReady, res.Gates[0].Name, "gate 1 is checked again before production traffic")
-	assert.Equal(t, "pass", res.Gates[1].Verdict, "gate 2 soak still runs")
+	assert.Equal(t, "pass", gateNamed(t, res, GateSoak).Verdict, "gate 2 soak still runs")
 }
 
 func TestDeployHoldAtReadyRefusesAGroupThatDoesNotWaitInReadyAsBadInput(t *testing.T) {

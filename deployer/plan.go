@@ -181,9 +181,13 @@ func (d *Deployer) describeGates(g GroupSettings, l limits) []string {
 	if o.HoldAtReady {
 		soak = "then hold in Ready (--hold-at-ready): production stays on blue; gate 2 runs when deploy is re-run without it to promote"
 	}
+	shift := fmt.Sprintf("gate shift (while production traffic moves): green's targets every %s (%d unhealthy in a row fail), a probe of each kind through the test listener as often "+
+		"(%d failed in a row, a failure rate or latency worse than gate 1's fail), and every CloudWatch minute once published, against blue: 5xx rate (worse beyond 1 point, p < 0.001), "+
+		"p95 over %s (from 200 requests a side), p99 over %s (from 1,000), a minute without a healthy green target",
+		o.CheckInterval, o.Consecutive, o.Consecutive, d.shiftThresholds().P95, defaultShiftThresholds().P99)
 	return []string{
 		fmt.Sprintf("fail fast: failed green task stops > %d, or no healthy green target within %s", o.MaxGreenTaskStops, l.GreenStartTimeout),
-		ready, soak,
+		ready, shift, soak,
 	}
 }
 

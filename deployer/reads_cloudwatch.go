@@ -107,3 +107,21 @@ func albMetricQuery(id, metric, stat string, period int32, dims ...cwtypes.Dimen
 		Period: aws.Int32(period), Stat: aws.String(stat),
 	}}
 }
+
+// readShiftMetrics reads gate shift's per-minute figures (shiftQueries) over
+// [from, to), every page.
+func (d *Deployer) readShiftMetrics(ctx context.Context, lbArn, blueTG, greenTG string, from, to time.Time) ([]cwtypes.MetricDataResult, error) {
+	in := &cloudwatch.GetMetricDataInput{StartTime: aws.Time(from), EndTime: aws.Time(to), MetricDataQueries: shiftQueries(lbArn, blueTG, greenTG, 60)}
+	var out []cwtypes.MetricDataResult
+	for {
+		page, err := d.c.CloudWatch.GetMetricData(ctx, in)
+		if err != nil {
+			return nil, readError("get metric data for "+targetGroupName(greenTG)+" and "+targetGroupName(blueTG), err)
+		}
+		out = append(out, page.MetricDataResults...)
+		if page.NextToken == nil {
+			return out, nil
+		}
+		in.NextToken = page.NextToken
+	}
+}

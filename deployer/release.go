@@ -29,6 +29,7 @@ type release struct {
 	stopped          []StoppedTask
 	gateLimit        string // how gate 1's deadline was set, for its failure message
 	gate1Done        bool
+	shiftDone        bool
 	gate2Done        bool
 	held             bool // gate 1 passed and --hold-at-ready left the deployment in Ready
 	alarmsOverridden bool // created with the group's alarms turned off (rollback redeploy): gate 2 does not judge them
@@ -60,8 +61,8 @@ func (d *Deployer) follow(ctx context.Context, res *Result, r *release) error {
 }
 
 // followStep polls the deployment once and acts on its phase: fail fast while
-// green starts or takes traffic, gate 1 in Ready, gate 2 in the termination wait,
-// or finish. done says the follow is over; err then says how it ended.
+// green starts, gate 1 in Ready, gate shift while production traffic moves, gate
+// 2 in the termination wait, or finish. done says the follow is over; err then says how it ended.
 func (d *Deployer) followStep(ctx context.Context, res *Result, r *release, p *poller) (bool, error) {
 	snap, err := d.poll(ctx, r.ID)
 	if err != nil {
@@ -70,11 +71,27 @@ func (d *Deployer) followStep(ctx context.Context, res *Result, r *release, p *p
 	if d.observe(res, r, snap) {
 		p.changed()
 	}
+	return d.actOn(ctx, res, r, p, snap)
+}
+
+// actOn acts on the deployment's phase in snap (see followStep).
+func (d *Deployer) actOn(ctx context.Context, res *Result, r *release, p *poller, snap snapshot) (bool, error) {
 	switch phase := assessDeployment(snap.Deployment, snap.Target); phase {
 	case PhaseSucceeded, PhaseFailed, PhaseStopped:
 		return true, d.finish(ctx, res, r, snap, phase)
-	case PhaseInstalling, PhaseShifting:
-		return false, d.failFast(ctx, r, snap, phase)
+	case PhaseInstalling:
+		return false, d.failFast(ctx, r, snap)
+	case PhaseShifting:
+		if !r.shiftDone {
+			p.changed()
+			// The poll that saw the shift end is acted on at once: a termination
+			// wait shorter than a poll still gets gate 2.
+			after, err := d.passShiftGate(ctx, res, r, snap)
+			if err != nil || after == nil {
+				return false, err
+			}
+			return d.actOn(ctx, res, r, p, *after)
+		}
 	case PhaseReady:
 		if !r.gate1Done {
 			p.changed()

@@ -78,8 +78,8 @@ func TestRollbackAfterBlueIsGoneRollsOutWhileProductionAlarmsFire(t *testing.T) 
 	assert.NotContains(t, w.callsBetween(res.StartedAt, created.Add(time.Nanosecond)), "cloudwatch:DescribeAlarms")
 	assert.Zero(t, res.Budget.AlarmWait)
 	assert.Contains(t, logs.String(), "rollback redeploy: not waiting for the group's alarms, and creating the deployment with them turned off (OverrideAlarmConfiguration)")
-	assert.Equal(t, "pass", res.Gates[1].Verdict, "gate 2 judges green on its own health and metrics, not on alarms the failed release set off")
-	assert.Contains(t, strings.Join(res.Gates[1].Evidence, "\n"), "group alarms not judged: this rollback redeploy turned them off")
+	assert.Equal(t, "pass", gateNamed(t, res, GateSoak).Verdict, "gate 2 judges green on its own health and metrics, not on alarms the failed release set off")
+	assert.Contains(t, strings.Join(gateNamed(t, res, GateSoak).Evidence, "\n"), "group alarms not judged: this rollback redeploy turned them off")
 }
 
 func TestRollbackThatMayNotOverrideTheGroupsAlarmsNamesThePermission(t *testing.T) {

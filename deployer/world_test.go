@@ -291,3 +291,24 @@ func mustParseImage(ref string) ImageRef {
 
 // modelServer answers like the contract's simulated model server.
 var modelServer = suitetest.ModelServer
+
+// gateNamed is the result's gate of that name; the test fails without one.
+func gateNamed(t *testing.T, res *Result, name string) *GateResult {
+	t.Helper()
+	for _, g := range res.Gates {
+		if g.Name == name {
+			return g
+		}
+	}
+	require.Failf(t, "no gate "+name, "gates: %v (%s)", gateNames(res), res.Message)
+	return nil
+}
+
+// gateNames are the result's gates' names, in order.
+func gateNames(res *Result) []string {
+	var out []string
+	for _, g := range res.Gates {
+		out = append(out, g.Name)
+	}
+	return out
+}

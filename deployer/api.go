@@ -38,6 +38,8 @@ type ELBv2API interface {
 	elbv2.DescribeRulesAPIClient
 	elbv2.DescribeTargetGroupsAPIClient
 	elbv2.DescribeTargetHealthAPIClient
+	DescribeTargetGroupAttributes(ctx context.Context, params *elbv2.DescribeTargetGroupAttributesInput, optFns ...func(*elbv2.Options)) (*elbv2.DescribeTargetGroupAttributesOutput, error)
+	DescribeLoadBalancerAttributes(ctx context.Context, params *elbv2.DescribeLoadBalancerAttributesInput, optFns ...func(*elbv2.Options)) (*elbv2.DescribeLoadBalancerAttributesOutput, error)
 }
 
 // CloudWatchAPI lists the CloudWatch operations the deployer calls (gate 2 only).

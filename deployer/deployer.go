@@ -27,6 +27,7 @@ type Target struct {
 	LoadBalancerArn string // optional: read from the target group when empty
 	ProdURL         string
 	TestURL         string
+	MaxRequest      time.Duration // optional: the longest request or stream the model serves (service.maxRequestSeconds), for the stream check
 }
 
 // Options are the deployer's timing knobs and thresholds. Durations are real time.

@@ -153,6 +153,11 @@ type world struct {
 	prod, test []forward
 	groups     map[string]elbv2types.TargetGroup
 	health     func(tgArn string) []elbv2types.TargetHealthDescription
+	// deregistrationDelay and idleTimeout are the target groups' and the load
+	// balancer's attributes, in seconds ("" = unset); attrErr fails their reads.
+	deregistrationDelay map[string]string
+	idleTimeout         string
+	attrErr             error
 
 	lastTarget *cdtypes.ECSTarget
 	// contentOnlyFromRevision makes GetDeployment report the AppSpec's sha256 only,
@@ -488,6 +493,30 @@ func (f *fakeELB) DescribeTargetGroups(_ context.Context, in *elbv2.DescribeTarg
 func (f *fakeELB) DescribeTargetHealth(_ context.Context, in *elbv2.DescribeTargetHealthInput, _ ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error) {
 	f.w.record("elb:DescribeTargetHealth " + targetGroupName(*in.TargetGroupArn))
 	return &elbv2.DescribeTargetHealthOutput{TargetHealthDescriptions: f.w.health(*in.TargetGroupArn)}, nil
+}
+
+func (f *fakeELB) DescribeTargetGroupAttributes(_ context.Context, in *elbv2.DescribeTargetGroupAttributesInput, _ ...func(*elbv2.Options)) (*elbv2.DescribeTargetGroupAttributesOutput, error) {
+	f.w.record("elb:DescribeTargetGroupAttributes " + targetGroupName(*in.TargetGroupArn))
+	if f.w.attrErr != nil {
+		return nil, f.w.attrErr
+	}
+	out := &elbv2.DescribeTargetGroupAttributesOutput{Attributes: []elbv2types.TargetGroupAttribute{{Key: aws.String("slow_start.duration_seconds"), Value: aws.String("0")}}}
+	if v, ok := f.w.deregistrationDelay[*in.TargetGroupArn]; ok {
+		out.Attributes = append(out.Attributes, elbv2types.TargetGroupAttribute{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String(v)})
+	}
+	return out, nil
+}
+
+func (f *fakeELB) DescribeLoadBalancerAttributes(_ context.Context, in *elbv2.DescribeLoadBalancerAttributesInput, _ ...func(*elbv2.Options)) (*elbv2.DescribeLoadBalancerAttributesOutput, error) {
+	f.w.record("elb:DescribeLoadBalancerAttributes " + *in.LoadBalancerArn)
+	if f.w.attrErr != nil {
+		return nil, f.w.attrErr
+	}
+	out := &elbv2.DescribeLoadBalancerAttributesOutput{}
+	if f.w.idleTimeout != "" {
+		out.Attributes = []elbv2types.LoadBalancerAttribute{{Key: aws.String("idle_timeout.timeout_seconds"), Value: aws.String(f.w.idleTimeout)}}
+	}
+	return out, nil
 }
 
 // fakeCloudWatch serves alarm states and soak metrics.

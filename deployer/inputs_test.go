@@ -62,6 +62,7 @@ func TestBadInputExitsTwoBeforeAnyAWSCall(t *testing.T) {
 			"--soak: 5s is too short for --consecutive 3 checks at --soak-interval 15s"},
 		{"plan refuses it the same way", nil, []string{"plan", "--stack-outputs", good, "--image", newImage, "--soak", "5s"}, "use --soak of at least 30s, or --soak-interval of at most 2.5s"},
 		{"so does a rollback redeploy through the gates", nil, []string{"rollback", "--stack-outputs", good, "--soak", "20s", "--consecutive", "4"}, "--soak: 20s is too short for --consecutive 4 checks"},
+		{"a longest request that is not whole seconds is refused", nil, []string{"plan", "--stack-outputs", with("maxRequestSeconds", "10m"), "--image", newImage}, `stack output maxRequestSeconds: "10m": want whole seconds 1-86400`},
 		{"a metrics lag past half an hour is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--metrics-lag", "1h"}, "--metrics-lag: 1h0m0s is out of range"},
 		{"an unknown interrupt action is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--on-interrupt", "ignore"}, "--on-interrupt"},
 		{"a malformed validation suite is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", newImage, "--validation-suite", badSuite}, "--validation-suite: " + badSuite + ": version: want 1, got 2"},
@@ -143,4 +144,21 @@ func TestADeployWhoseSoakCannotFailExitsTwoBeforeAnyClientIsBuilt(t *testing.T) 
 	assert.Zero(t, built, "no AWS client, so no AWS call, let alone a write")
 	assert.Contains(t, stderr.String(), "could never see 3 unhealthy checks in a row")
 	assert.Contains(t, stdout.String(), `"outcome": "bad_input"`)
+}
+
+func TestTheLongestRequestComesFromTheStackOutputsAndTheFlagWins(t *testing.T) {
+	t.Parallel()
+	m := stackOutputsJSON(t)
+	m["maxRequestSeconds"] = 600
+	outputs := writeJSON(t, m)
+	r := runner{getenv: func(string) (string, bool) { return "", false }, stdout: io.Discard, stderr: io.Discard}
+	inv, _ := r.parse(findCommand("plan"), []string{"--stack-outputs", outputs, "--image", newImage})
+	require.NotNil(t, inv)
+	assert.Equal(t, 600*time.Second, inv.target.MaxRequest)
+	inv, _ = r.parse(findCommand("plan"), []string{"--stack-outputs", outputs, "--image", newImage, "--max-request-seconds", "90"})
+	require.NotNil(t, inv)
+	assert.Equal(t, 90*time.Second, inv.target.MaxRequest)
+	inv, _ = r.parse(findCommand("plan"), []string{"--stack-outputs", writeJSON(t, stackOutputsJSON(t)), "--image", newImage})
+	require.NotNil(t, inv)
+	assert.Zero(t, inv.target.MaxRequest, "optional: older stacks lack it")
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Stack output names the deployer reads from `pulumi stack output --json`. They
@@ -32,6 +33,7 @@ const (
 	OutputLoadBalancerArn           = "loadBalancerArn"
 	OutputProdURL                   = "prodUrl"
 	OutputTestURL                   = "testUrl"
+	OutputMaxRequestSeconds         = "maxRequestSeconds"
 )
 
 // ReadOutputNames lists the stack outputs the deployer reads (each one fills the
@@ -80,6 +82,8 @@ var targetOutputs = []targetOutput{
 	{OutputLoadBalancerArn, "load-balancer-arn", "ALB ARN (CloudWatch dimensions)", nil, textField(func(t *Target) *string { return &t.LoadBalancerArn }, checkLoadBalancerArn)},
 	{OutputProdURL, "prod-url", "production URL, scheme://host:port", probeCommands, urlField(func(t *Target) *string { return &t.ProdURL })},
 	{OutputTestURL, "test-url", "test listener URL, scheme://host:port", probeCommands, urlField(func(t *Target) *string { return &t.TestURL })},
+	{OutputMaxRequestSeconds, "max-request-seconds", "the longest request or stream the model serves, in seconds: plan and deploy warn when the live drain, stop or idle timeouts would cut one (optional: stacks before it was exported lack it)",
+		nil, setMaxRequest},
 }
 
 var (
@@ -115,6 +119,15 @@ func setContainerPort(t *Target, v string) error {
 		return fmt.Errorf("%q: want a port 1-65535", v)
 	}
 	t.ContainerPort = int32(n)
+	return nil
+}
+
+func setMaxRequest(t *Target, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 86400 {
+		return fmt.Errorf("%q: want whole seconds 1-86400", v)
+	}
+	t.MaxRequest = time.Duration(n) * time.Second
 	return nil
 }
 

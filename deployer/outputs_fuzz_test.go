@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -56,6 +57,12 @@ var targetValues = map[string]func(Target) string{
 	OutputProdListenerArn: func(t Target) string { return t.ProdListenerArn }, OutputTestListenerArn: func(t Target) string { return t.TestListenerArn },
 	OutputLoadBalancerArn: func(t Target) string { return t.LoadBalancerArn }, OutputProdURL: func(t Target) string { return t.ProdURL },
 	OutputTestURL: func(t Target) string { return t.TestURL },
+	OutputMaxRequestSeconds: func(t Target) string {
+		if t.MaxRequest == 0 {
+			return ""
+		}
+		return strconv.Itoa(int(t.MaxRequest / time.Second))
+	},
 }
 
 // FuzzStackOutputs feeds a `pulumi stack output --json` file to a command: an
@@ -137,6 +144,8 @@ func assertTargetValid(t *testing.T, command string, tgt Target) {
 			assert.True(t, strings.HasPrefix(v, "arn:") && strings.Contains(v, ":loadbalancer/"), "%s %q", o.output, v)
 		case OutputProdURL, OutputTestURL:
 			assertBaseURL(t, o.output, v)
+		case OutputMaxRequestSeconds:
+			assert.True(t, tgt.MaxRequest >= time.Second && tgt.MaxRequest <= 24*time.Hour && tgt.MaxRequest%time.Second == 0, "%s %s", o.output, tgt.MaxRequest)
 		default:
 			assert.Regexp(t, `^[A-Za-z0-9][!-~]{0,254}$`, v, "%s is a printable name", o.output)
 		}

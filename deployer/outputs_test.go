@@ -27,6 +27,7 @@ func TestReadOutputNamesListsOnlyOutputsThatFillTheTarget(t *testing.T) {
 		OutputCodeDeployApplication: "application-1", OutputCodeDeployDeploymentGroup: "group-1",
 		OutputProdListenerArn: "arn:aws:elasticloadbalancing:eu-west-3:1:listener/app/x/prod-1", OutputTestListenerArn: "arn:aws:elasticloadbalancing:eu-west-3:1:listener/app/x/test-1",
 		OutputLoadBalancerArn: "arn:aws:elasticloadbalancing:eu-west-3:1:loadbalancer/app/x/lb-1", OutputProdURL: "http://prod-1:80", OutputTestURL: "http://test-1:8443",
+		OutputMaxRequestSeconds: 59, // the target holds it as 59s
 	}
 	_, c := findCommand("deploy").newFlagSet()
 	c.stackOutputs = writeJSON(t, outputs)

@@ -27,6 +27,7 @@ type PlanReport struct {
 	AlarmsInAlarm         []string       `json:"alarmsInAlarm,omitempty"` // the group's alarms in ALARM now ("name: reason"): deploy would wait up to Budget.AlarmWait for them
 	Gates                 []string       `json:"gates"`
 	Warnings              []string       `json:"warnings,omitempty"`
+	Streams               []string       `json:"streams,omitempty"` // live settings that would cut a request of --max-request-seconds at the cutover (streamWarnings)
 	Refusal               string         `json:"refusal,omitempty"` // why deploy would refuse (exit 2) before writing anything
 }
 
@@ -67,6 +68,7 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 	if err := d.planRefusal(ctx, rep, st.Group); err != nil {
 		return nil, err
 	}
+	rep.Streams = d.streamWarnings(ctx, st)
 	before := cloneTaskDefinition(st.TaskDef, st.TaskDefTags)
 	if in == nil {
 		td, tags, err := d.describeTaskDefinition(ctx, arn)
@@ -212,6 +214,9 @@ func (p *PlanReport) writeText(w io.Writer) {
 	}
 	for _, l := range p.Warnings {
 		fmt.Fprintf(w, "warning          %s\n", l)
+	}
+	for _, l := range p.Streams {
+		fmt.Fprintf(w, "streams          %s\n", l)
 	}
 	if p.Refusal != "" {
 		fmt.Fprintf(w, "DEPLOY REFUSES   %s\n", p.Refusal)

@@ -61,3 +61,34 @@ func (d *Deployer) describeTargetGroup(ctx context.Context, in *elbv2.DescribeTa
 	tg := out.TargetGroups[0]
 	return &targetGroupInfo{Arn: aws.ToString(tg.TargetGroupArn), Name: aws.ToString(tg.TargetGroupName), HealthCheckPath: aws.ToString(tg.HealthCheckPath), LoadBalancerArns: tg.LoadBalancerArns}, nil
 }
+
+// targetGroupAttribute reads one attribute of a target group ("" when unset).
+func (d *Deployer) targetGroupAttribute(ctx context.Context, arn, key string) (string, error) {
+	out, err := d.c.ELB.DescribeTargetGroupAttributes(ctx, &elbv2.DescribeTargetGroupAttributesInput{TargetGroupArn: &arn})
+	if err != nil {
+		return "", readError("describe attributes of target group "+targetGroupName(arn), err)
+	}
+	return attributeValue(out.Attributes, key), nil
+}
+
+// loadBalancerAttribute reads one attribute of a load balancer ("" when unset).
+func (d *Deployer) loadBalancerAttribute(ctx context.Context, arn, key string) (string, error) {
+	out, err := d.c.ELB.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: &arn})
+	if err != nil {
+		return "", readError("describe attributes of load balancer "+arn, err)
+	}
+	var attrs []elbv2types.TargetGroupAttribute
+	for _, a := range out.Attributes {
+		attrs = append(attrs, elbv2types.TargetGroupAttribute{Key: a.Key, Value: a.Value})
+	}
+	return attributeValue(attrs, key), nil
+}
+
+func attributeValue(attrs []elbv2types.TargetGroupAttribute, key string) string {
+	for _, a := range attrs {
+		if aws.ToString(a.Key) == key {
+			return aws.ToString(a.Value)
+		}
+	}
+	return ""
+}

@@ -1,8 +1,16 @@
 package deployer
 
 import (
+	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 )
 
 // ECS's container stop timeout: 30 s when the task definition sets none, and at
@@ -72,3 +80,106 @@ func assessStreamSettings(s streamSettings) []string {
 
 // stackSeconds renders a duration as the stack keys take it: "300s".
 func stackSeconds(d time.Duration) string { return fmt.Sprintf("%gs", d.Seconds()) }
+
+// streamWarnings are plan's and deploy's warnings about the live settings that
+// would cut a request or stream of --max-request-seconds at this release's
+// cutover (assessStreamSettings). Without --max-request-seconds (stack output
+// maxRequestSeconds; stacks before it lack it) nothing is read. The check only
+// warns: a read that fails (a deployer policy from before the attribute reads,
+// a throttle) says the settings were not checked, and the release goes on.
+func (d *Deployer) streamWarnings(ctx context.Context, st *serviceState) []string {
+	if d.t.MaxRequest <= 0 {
+		return nil
+	}
+	s, err := d.readStreamSettings(ctx, st)
+	if err != nil {
+		return []string{fmt.Sprintf("stream settings not checked against service.maxRequestSeconds %s: %v", stackSeconds(d.t.MaxRequest), err)}
+	}
+	return assessStreamSettings(s)
+}
+
+// readStreamSettings reads the shortest deregistration delay of the listeners'
+// target groups (the one blue drains from at this cutover is among them; the
+// other drains at the next), the load balancer's idle timeout, and the stop
+// timeout and launch type of the task definition the cutover stops.
+func (d *Deployer) readStreamSettings(ctx context.Context, st *serviceState) (streamSettings, error) {
+	s := streamSettings{MaxRequest: d.t.MaxRequest, Fargate: onFargate(st.Service)}
+	if c := slices.IndexFunc(st.TaskDef.ContainerDefinitions, func(c ecstypes.ContainerDefinition) bool { return aws.ToString(c.Name) == d.t.ContainerName }); c >= 0 {
+		if t := st.TaskDef.ContainerDefinitions[c].StopTimeout; t != nil {
+			s.StopTimeout = time.Duration(*t) * time.Second
+		}
+	}
+	groups, err := d.listenerTargetGroups(ctx)
+	if err != nil {
+		return s, err
+	}
+	for i, tg := range groups {
+		v, err := d.targetGroupAttribute(ctx, tg, "deregistration_delay.timeout_seconds")
+		if err != nil {
+			return s, err
+		}
+		if delay, err := attributeSeconds(v, 300); err != nil {
+			return s, fmt.Errorf("target group %s: deregistration_delay.timeout_seconds %w", targetGroupName(tg), err)
+		} else if i == 0 || delay < s.DeregistrationDelay {
+			s.DeregistrationDelay = delay
+		}
+	}
+	lb := d.t.LoadBalancerArn
+	if lb == "" {
+		tg, err := d.describeTargetGroup(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: groups[:1]})
+		if err != nil || len(tg.LoadBalancerArns) == 0 {
+			return s, fmt.Errorf("find the load balancer of target group %s: %v", targetGroupName(groups[0]), err)
+		}
+		lb = tg.LoadBalancerArns[0]
+	}
+	v, err := d.loadBalancerAttribute(ctx, lb, "idle_timeout.timeout_seconds")
+	if err != nil {
+		return s, err
+	}
+	s.IdleTimeout, err = attributeSeconds(v, 60)
+	return s, err
+}
+
+// listenerTargetGroups are the target groups the production and test listeners
+// forward to (at any weight): the deployment group's two.
+func (d *Deployer) listenerTargetGroups(ctx context.Context) ([]string, error) {
+	var out []string
+	for _, l := range []string{d.t.ProdListenerArn, d.t.TestListenerArn} {
+		fw, err := d.listenerForwards(ctx, l)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fw {
+			if !slices.Contains(out, f.TargetGroupArn) {
+				out = append(out, f.TargetGroupArn)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("the listeners forward to no target group")
+	}
+	return out, nil
+}
+
+// attributeSeconds parses an attribute in whole seconds; unset is AWS's default.
+func attributeSeconds(v string, def int) (time.Duration, error) {
+	if v == "" {
+		return time.Duration(def) * time.Second, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not whole seconds", v)
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
+// onFargate says the service's tasks run on Fargate (launch type, or a FARGATE
+// capacity provider), where the stop timeout is at most 120 s.
+func onFargate(svc *ecstypes.Service) bool {
+	if svc.LaunchType == ecstypes.LaunchTypeFargate {
+		return true
+	}
+	return slices.ContainsFunc(svc.CapacityProviderStrategy, func(c ecstypes.CapacityProviderStrategyItem) bool {
+		return strings.HasPrefix(aws.ToString(c.CapacityProvider), "FARGATE")
+	})
+}

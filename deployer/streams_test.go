@@ -1,10 +1,15 @@
 package deployer
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestAssessStreamSettings(t *testing.T) {
@@ -52,4 +57,90 @@ func TestAssessStreamSettingsWarnsOnceForEachSettingTooShort(t *testing.T) {
 		assert.Contains(t, got[1], "service.stopTimeout 10s")
 		assert.Contains(t, got[2], "loadBalancer.idleTimeout 60s")
 	}
+}
+
+// streamWorld is a release whose live settings would cut a 600 s stream: blue's
+// and green's groups drain for 300 s and 900 s, the load balancer's idle timeout
+// is 60 s, and the container sets no stop timeout on Fargate.
+func streamWorld(t *testing.T) (*world, *Deployer) {
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	w.deregistrationDelay = map[string]string{tgBlue: "300", tgGreen: "900"}
+	w.idleTimeout = "60"
+	d := w.deployer(t, true)
+	d.t.MaxRequest = 600 * time.Second
+	return w, d
+}
+
+func TestPlanListsTheLiveSettingsThatWouldCutStreams(t *testing.T) {
+	t.Parallel()
+	_, d := streamWorld(t)
+	res := d.Plan(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeOK, res.Outcome, res.Message)
+	assert.Contains(t, res.Plan.Streams, "loadBalancer.deregistrationDelay 300s is shorter than service.maxRequestSeconds 600s: when blue's targets are deregistered after the cutover, "+
+		"a request or stream still open at the end of the drain is cut; set loadBalancer.deregistrationDelay to at least 600s", "the shorter of the two groups' drains")
+	assert.Contains(t, res.Plan.Streams, "service.stopTimeout 30s (unset: ECS's default) is shorter than service.maxRequestSeconds 600s: a task told to stop while it still serves a request is killed 30s after SIGTERM; "+
+		"set service.stopTimeout to 120s (Fargate's maximum)")
+	assert.Len(t, res.Plan.Streams, 3, "and the idle timeout: %q", res.Plan.Streams)
+	var text strings.Builder
+	res.Plan.writeText(&text)
+	assert.Contains(t, text.String(), "\nstreams          loadBalancer.idleTimeout 60s is shorter than service.maxRequestSeconds 600s")
+}
+
+func TestDeployWarnsOfSettingsThatWouldCutStreamsAndReleases(t *testing.T) {
+	t.Parallel()
+	w, d := streamWorld(t)
+	log, logs := newLog(t)
+	d.log = log
+	w.taskDefs[liveTD].ContainerDefinitions[0].StopTimeout = aws.Int32(120)
+	w.idleTimeout = "900"
+	res := d.Deploy(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
+	assert.Contains(t, logs.String(), `msg="streams: loadBalancer.deregistrationDelay 300s is shorter than service.maxRequestSeconds 600s`)
+	assert.NotContains(t, logs.String(), "service.stopTimeout 120s", "Fargate's maximum is all that can be asked")
+	assert.NotContains(t, logs.String(), "loadBalancer.idleTimeout")
+}
+
+func TestStreamSettingsAreNotReadWithoutMaxRequestSeconds(t *testing.T) {
+	t.Parallel()
+	w, d := streamWorld(t)
+	d.t.MaxRequest = 0 // a stack from before maxRequestSeconds was exported
+	res := d.Plan(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeOK, res.Outcome, res.Message)
+	assert.Empty(t, res.Plan.Streams)
+	assert.Zero(t, w.called("elb:DescribeTargetGroupAttributes")+w.called("elb:DescribeLoadBalancerAttributes"))
+}
+
+func TestStreamSettingsThatCannotBeReadAreSaidNotCheckedAndTheReleaseGoesOn(t *testing.T) {
+	t.Parallel()
+	w, d := streamWorld(t)
+	w.attrErr = apiError("AccessDenied", "not authorized to perform: elasticloadbalancing:DescribeTargetGroupAttributes")
+	res := d.Plan(context.Background(), deployV2())
+
+	require.Equal(t, OutcomeOK, res.Outcome, res.Message)
+	require.Len(t, res.Plan.Streams, 1)
+	assert.Contains(t, res.Plan.Streams[0], "stream settings not checked against service.maxRequestSeconds 600s: describe attributes of target group web-blue: AccessDenied")
+}
+
+func TestOnFargateIsTheLaunchTypeOrAFargateCapacityProvider(t *testing.T) {
+	t.Parallel()
+	assert.True(t, onFargate(&ecstypes.Service{LaunchType: ecstypes.LaunchTypeFargate}))
+	assert.True(t, onFargate(&ecstypes.Service{CapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT")}}}))
+	assert.False(t, onFargate(&ecstypes.Service{CapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("gpu-asg")}}}))
+	assert.False(t, onFargate(&ecstypes.Service{LaunchType: ecstypes.LaunchTypeEc2}))
+}
+
+func TestAttributeSecondsDefaultsWhenUnset(t *testing.T) {
+	t.Parallel()
+	v, err := attributeSeconds("", 300)
+	require.NoError(t, err)
+	assert.Equal(t, 300*time.Second, v)
+	v, err = attributeSeconds("45", 300)
+	require.NoError(t, err)
+	assert.Equal(t, 45*time.Second, v)
+	_, err = attributeSeconds("soon", 300)
+	assert.ErrorContains(t, err, `"soon" is not whole seconds`)
 }

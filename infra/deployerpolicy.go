@@ -76,6 +76,7 @@ var deployerStatements = []deployerStatement{
 	{"ReadLoadBalancing", []string{
 		"elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
 		"elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth",
+		"elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeLoadBalancerAttributes",
 	}, scopeAnyResource},
 	// GetMetricData has no resource types: AWS requires "*".
 	{"ReadMetrics", []string{"cloudwatch:GetMetricData"}, scopeAnyResource},

@@ -44,6 +44,7 @@ func TestDeployerPolicyUsesStarResourcesOnlyWhereAWSRequiresThem(t *testing.T) {
 		"codedeploy:ContinueDeployment", "codedeploy:GetDeploymentTarget", "codedeploy:StopDeployment",
 		"elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
 		"elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth",
+		"elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeLoadBalancerAttributes",
 		"cloudwatch:GetMetricData",
 	}, star)
 }

@@ -135,6 +135,9 @@ type world struct {
 	tags      map[string][]ecstypes.Tag
 	registers []*ecs.RegisterTaskDefinitionInput
 	stopped   []ecstypes.Task
+	// running are the service's running tasks; nil: one of the released task
+	// definition in green's task set behind each of green's targets.
+	running []ecstypes.Task
 
 	group   cdtypes.DeploymentGroupInfo
 	config  cdtypes.DeploymentConfigInfo
@@ -273,29 +276,72 @@ func (f *fakeECS) RegisterTaskDefinition(_ context.Context, in *ecs.RegisterTask
 
 func (f *fakeECS) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
 	f.w.record("ecs:ListTasks")
+	running := f.w.runningTasks()
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
+	tasks := f.w.stopped
+	if in.DesiredStatus != ecstypes.DesiredStatusStopped {
+		tasks = running
+	}
 	out := &ecs.ListTasksOutput{}
 	first := 0
 	if in.NextToken != nil {
 		first, _ = strconv.Atoi(*in.NextToken)
 	}
-	for i := first; i < len(f.w.stopped); i++ {
+	for i := first; i < len(tasks); i++ {
 		if f.w.listTasksPage > 0 && len(out.TaskArns) == f.w.listTasksPage {
 			out.NextToken = aws.String(strconv.Itoa(i))
 			break
 		}
-		out.TaskArns = append(out.TaskArns, *f.w.stopped[i].TaskArn)
+		out.TaskArns = append(out.TaskArns, *tasks[i].TaskArn)
 	}
 	return out, nil
 }
 
+// runningTasks are w.running, else one task of the released task definition
+// in green's task set behind each of green's targets.
+func (w *world) runningTasks() []ecstypes.Task {
+	w.mu.Lock()
+	running, td := w.running, w.releasedTaskDefinition()
+	w.mu.Unlock()
+	if running != nil {
+		return running
+	}
+	for i, h := range w.health(tgGreen) {
+		running = append(running, runningTask(fmt.Sprintf("green%d", i), aws.ToString(h.Target.Id), td, "ecs-svc/2"))
+	}
+	return running
+}
+
+// runningTask is a running task with an ENI address, of task definition td,
+// started by a task set.
+func runningTask(id, ip, td, startedBy string) ecstypes.Task {
+	return ecstypes.Task{TaskArn: aws.String("arn:aws:ecs:us-east-1:123456789012:task/ml/" + id), TaskDefinitionArn: aws.String(td), StartedBy: aws.String(startedBy),
+		LastStatus: aws.String("RUNNING"), Attachments: []ecstypes.Attachment{{Type: aws.String("ElasticNetworkInterface"),
+			Details: []ecstypes.KeyValuePair{{Name: aws.String("privateIPv4Address"), Value: aws.String(ip)}}}}}
+}
+
+// releasedTaskDefinition is the task definition in the AppSpec of the
+// deployment the deployer creates, else of the group's in-flight one. w.mu is held.
+func (w *world) releasedTaskDefinition() string {
+	ids := append([]string{w.newID}, w.active...)
+	for _, id := range ids {
+		if s := w.scripts[id]; s != nil {
+			if arn, err := appSpecTaskDefinition(s.appSpec); err == nil && arn != "" {
+				return arn
+			}
+		}
+	}
+	return newTD
+}
+
 func (f *fakeECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _ ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
 	f.w.record("ecs:DescribeTasks")
+	running := f.w.runningTasks()
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
 	out := &ecs.DescribeTasksOutput{}
-	for _, t := range f.w.stopped {
+	for _, t := range append(slices.Clone(f.w.stopped), running...) {
 		for _, arn := range in.Tasks {
 			if arn == *t.TaskArn {
 				out.Tasks = append(out.Tasks, t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -43,8 +44,9 @@ func (d *Deployer) finish(ctx context.Context, res *Result, r *release, s snapsh
 }
 
 // verifyReleased checks what CodeDeploy reports as success: production forwards to
-// green and green's targets are healthy (CodeDeploy has reported success with
-// unhealthy replacement tasks, aws/containers-roadmap#1941). Unhealthy targets are
+// green, serves only the released task set's tasks (otherTargets), and green's
+// targets are healthy (CodeDeploy has reported success with unhealthy
+// replacement tasks, aws/containers-roadmap#1941). Unhealthy targets are
 // outcome unhealthy_after_release: blue is gone, only a redeploy undoes it.
 func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release, s snapshot) {
 	fail := func(msg string) {
@@ -69,11 +71,8 @@ func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release, 
 		fail("CodeDeploy reports success but " + err.Error())
 		return
 	}
-	var v healthVerdict
-	if err := d.waitForRead(ctx, blindAt(deadline), func(ctx context.Context) (err error) {
-		v, err = d.targetHealth(ctx, live, d.desiredNow(ctx, r, s))
-		return err
-	}); err != nil {
+	v, other, err := d.readLiveTargets(ctx, r, s, live, deadline)
+	if err != nil {
 		fail("CodeDeploy reports success but production could not be verified: " + err.Error())
 		return
 	}
@@ -84,6 +83,13 @@ func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release, 
 		res.Outcome = OutcomeUnhealthyAfterRelease
 		res.Message += "; blue is already gone, so there is no fast rollback: run `" + undoCommand(res.PreviousTaskDefinitionArn) +
 			"` now (add your --stack-outputs and CI's gate flags) to redeploy the previous task definition through the gates"
+		return
+	}
+	if len(other) > 0 {
+		res.failure().TargetHealth = other
+		fail(fmt.Sprintf("CodeDeploy reports success but production target group %s also serves tasks that are not the released task set's (%s): %s; "+
+			"production answers with more than one version (tasks left from an earlier release, or a deployment stopped without rollback): "+
+			"see them with `deployer status`, then release again", targetGroupName(live), arnTail(r.TaskDefArn), strings.Join(other, "; ")))
 		return
 	}
 	if ok, why := assessReleaseVerified(res.Gates, d.o.Soak); !ok {
@@ -97,6 +103,22 @@ func (d *Deployer) verifyReleased(ctx context.Context, res *Result, r *release, 
 	res.Outcome, res.ExitCode = OutcomeReleased, ExitReleased
 	res.Message = fmt.Sprintf("released %s: production forwards to %s, %s", r.Image, targetGroupName(live), v)
 	d.log.Info(res.Message, "deployment", r.ID)
+}
+
+// readLiveTargets reads production's target group live: its health against the
+// service's desired count now, and its targets that are not the release's
+// (otherTargets), retrying failed reads until deadline.
+func (d *Deployer) readLiveTargets(ctx context.Context, r *release, s snapshot, live string, deadline time.Time) (v healthVerdict, other []string, err error) {
+	err = d.waitForRead(ctx, blindAt(deadline), func(ctx context.Context) error {
+		descs, err := d.describeTargetHealth(ctx, live)
+		if err != nil {
+			return err
+		}
+		v = assessTargetHealth(descs, d.desiredNow(ctx, r, s))
+		other, err = d.otherTargets(ctx, r, s, descs)
+		return err
+	})
+	return v, other, err
 }
 
 // verifyTimeout bounds the retries of the reads that check production after

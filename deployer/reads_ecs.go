@@ -3,6 +3,7 @@ package deployer
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -71,16 +72,17 @@ func (d *Deployer) describeTaskDefinition(ctx context.Context, arn string) (*ecs
 	return out.TaskDefinition, out.Tags, nil
 }
 
-// listStoppedTasks lists the ARNs of the service's stopped tasks, every page: ECS
-// keeps stopped tasks listed for about an hour, 100 per page, and blue's scale-in
-// and earlier releases can push green's crashes past the first page.
-func (d *Deployer) listStoppedTasks(ctx context.Context) ([]string, error) {
+// listTasks lists the ARNs of the service's tasks of a desired status, every
+// page. ECS keeps stopped tasks listed for about an hour, 100 per page, and
+// blue's scale-in and earlier releases can push green's crashes past the first
+// page; running tasks are both task sets'.
+func (d *Deployer) listTasks(ctx context.Context, status ecstypes.DesiredStatus) ([]string, error) {
 	var arns []string
-	pages := ecs.NewListTasksPaginator(d.c.ECS, &ecs.ListTasksInput{Cluster: &d.t.Cluster, ServiceName: &d.t.Service, DesiredStatus: ecstypes.DesiredStatusStopped})
+	pages := ecs.NewListTasksPaginator(d.c.ECS, &ecs.ListTasksInput{Cluster: &d.t.Cluster, ServiceName: &d.t.Service, DesiredStatus: status})
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, readError("list stopped tasks of service "+d.t.Service, err)
+			return nil, readError(fmt.Sprintf("list %s tasks of service %s", strings.ToLower(string(status)), d.t.Service), err)
 		}
 		arns = append(arns, out.TaskArns...)
 	}
@@ -91,7 +93,20 @@ func (d *Deployer) listStoppedTasks(ctx context.Context) ([]string, error) {
 func (d *Deployer) describeTasks(ctx context.Context, arns []string) ([]ecstypes.Task, error) {
 	out, err := d.c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: &d.t.Cluster, Tasks: arns})
 	if err != nil {
-		return nil, readError("describe stopped tasks", err)
+		return nil, readError(fmt.Sprintf("describe %d tasks of service %s", len(arns), d.t.Service), err)
 	}
 	return out.Tasks, nil
+}
+
+// describeAllTasks describes the tasks, 100 per call.
+func (d *Deployer) describeAllTasks(ctx context.Context, arns []string) ([]ecstypes.Task, error) {
+	var tasks []ecstypes.Task
+	for i := 0; i < len(arns); i += 100 {
+		described, err := d.describeTasks(ctx, arns[i:min(i+100, len(arns))])
+		if err != nil {
+			return nil, err
+		}
+		tasks = append(tasks, described...)
+	}
+	return tasks, nil
 }

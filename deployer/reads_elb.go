@@ -12,11 +12,20 @@ import (
 
 // targetHealth reads and assesses a target group's health.
 func (d *Deployer) targetHealth(ctx context.Context, arn string, desired int) (healthVerdict, error) {
+	descs, err := d.describeTargetHealth(ctx, arn)
+	if err != nil {
+		return healthVerdict{}, err
+	}
+	return assessTargetHealth(descs, desired), nil
+}
+
+// describeTargetHealth reads a target group's targets and their health.
+func (d *Deployer) describeTargetHealth(ctx context.Context, arn string) ([]elbv2types.TargetHealthDescription, error) {
 	out, err := d.c.ELB.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: &arn})
 	if err != nil {
-		return healthVerdict{}, readError("describe target health of "+targetGroupName(arn), err)
+		return nil, readError("describe target health of "+targetGroupName(arn), err)
 	}
-	return assessTargetHealth(out.TargetHealthDescriptions, desired), nil
+	return out.TargetHealthDescriptions, nil
 }
 
 // describeListener reads one listener.

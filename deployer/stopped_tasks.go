@@ -29,7 +29,7 @@ type StoppedDetails struct {
 
 // String renders "task abc: EssentialContainerExited: Essential container in task exited; model exit 137 (OOM?)".
 func (s StoppedTask) String() string {
-	parts := []string{"task " + shortTaskID(s.TaskArn) + ": " + s.StopCode}
+	parts := []string{"task " + arnTail(s.TaskArn) + ": " + s.StopCode}
 	if s.StoppedReason != "" {
 		parts[0] += ": " + s.StoppedReason
 	}
@@ -52,7 +52,9 @@ func (s StoppedTask) String() string {
 	return strings.Join(parts, "; ")
 }
 
-func shortTaskID(arn string) string {
+// arnTail is what follows an ARN's last slash: a task's id, a task
+// definition's family:revision.
+func arnTail(arn string) string {
 	if i := strings.LastIndex(arn, "/"); i >= 0 {
 		return arn[i+1:]
 	}
@@ -107,7 +109,7 @@ func taskFailed(t ecstypes.Task) bool {
 // checkStoppedTasks looks for green tasks that stopped because they failed. Only
 // newly stopped task ARNs are described.
 func (d *Deployer) checkStoppedTasks(ctx context.Context, r *release) error {
-	arns, err := d.listStoppedTasks(ctx)
+	arns, err := d.listTasks(ctx, ecstypes.DesiredStatusStopped)
 	if err != nil {
 		return err
 	}
@@ -141,7 +143,7 @@ func (d *Deployer) checkStoppedTasks(ctx context.Context, r *release) error {
 	}
 	since = since.Add(-time.Minute) // clock skew between us and AWS
 	for _, st := range assessStoppedTasks(tasks, r.TaskDefArn, since) {
-		d.log.Warn("green task stopped", "task", shortTaskID(st.TaskArn), "detail", st.String())
+		d.log.Warn("green task stopped", "task", arnTail(st.TaskArn), "detail", st.String())
 		r.stopped = append(r.stopped, st)
 	}
 	if len(r.stopped) > d.o.MaxGreenTaskStops {

@@ -165,3 +165,13 @@ func TestDeployInterruptedWithDetachLeavesTheDeploymentRunning(t *testing.T) {
 	assert.Empty(t, w.stops)
 	assert.Contains(t, res.Message, "Resume gating by running the same `deployer deploy` command")
 }
+
+func TestTheReleaseVerificationCatchesAGreenCodeDeployMovedOnWithWhileItsTargetsAreUnhealthy(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	installMovesOnUnhealthy(w, stepShifting, unattended(stepTermWait)[0], stepSucceeded)
+	res := w.deployer(t, true, ungated, func(o *Options) { o.Soak = 0 }).Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeUnhealthyAfterRelease, res.Outcome, "no gate judged it (no Ready wait, --soak 0): CodeDeploy's success is still not taken on trust")
+	assert.Contains(t, res.Message, "CodeDeploy reports success but production target group web-green is not healthy (0/2 healthy")
+}

@@ -75,7 +75,7 @@ func (d *Deployer) passShiftGate(ctx context.Context, res *Result, r *release, s
 	}
 	d.log.Info("gate shift: judging green against blue while production traffic moves", "deployment", r.ID,
 		"checkInterval", d.o.CheckInterval.String(), "cloudWatchEvery", shiftMetricsInterval.String())
-	after, cut, err := d.watchShift(ctx, res, r, sw)
+	after, cut, err := d.watchShift(ctx, res, r, sw, s)
 	g.End = d.clock.Now()
 	g.Evidence, g.MinutesJudged = sw.evidence(d.o.CheckInterval), intPtr(minutesJudged(sw.start, g.End, sw.latest))
 	res.Gates, r.shiftDone = append(res.Gates, g), true
@@ -158,17 +158,24 @@ func (d *Deployer) blueTargetGroup(ctx context.Context, s snapshot, green *targe
 
 // watchShift looks at the deployment at the poll interval and, when due, at
 // green (shiftLook), until the deployment leaves the shift; after is the poll
-// that saw it leave. cut says CodeDeploy ended the deployment meanwhile.
-func (d *Deployer) watchShift(ctx context.Context, res *Result, r *release, sw *shiftWatch) (after *snapshot, cut string, err error) {
+// that saw it leave. cut says CodeDeploy ended the deployment meanwhile. The
+// first look judges green on first, the poll that saw the shift begin: an
+// all-at-once shift may last no longer than a poll.
+func (d *Deployer) watchShift(ctx context.Context, res *Result, r *release, sw *shiftWatch, first snapshot) (after *snapshot, cut string, err error) {
 	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
+	polled := false
 	err = d.waitFor(ctx, blindAt(r.deadline), func(ctx context.Context) (next, error) {
-		snap, err := d.poll(ctx, r.ID)
-		if err != nil {
-			return next{}, err
+		snap := first
+		if polled {
+			var err error
+			if snap, err = d.poll(ctx, r.ID); err != nil {
+				return next{}, err
+			}
+			if d.observe(res, r, snap) {
+				p.changed()
+			}
 		}
-		if d.observe(res, r, snap) {
-			p.changed()
-		}
+		polled = true
 		switch phase := assessDeployment(snap.Deployment, snap.Target); {
 		case phase == PhaseFailed || phase == PhaseStopped:
 			after, cut = &snap, fmt.Sprintf("CodeDeploy ended the deployment (%s: a group alarm, an operator's stop) %s into the shift; it rolls back to blue",

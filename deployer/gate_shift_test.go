@@ -270,3 +270,17 @@ func TestAssessShiftStartIsAllowTrafficsStart(t *testing.T) {
 	assert.Equal(t, seen.Add(-20*time.Second), assessShiftStart(&cdtypes.ECSTarget{LifecycleEvents: evs}, seen))
 	assert.Equal(t, seen, assessShiftStart(nil, seen))
 }
+
+func TestGateShiftRollsBackAGreenCodeDeployMovedOnWithWhileItsTargetsAreUnhealthy(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	installMovesOnUnhealthy(w, stepCanary(10*time.Minute), stepShifting, stepTermWait, stepSucceeded)
+	res := w.deployer(t, true, ungated).Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeRolledBack, res.Outcome)
+	assert.Empty(t, w.continues, "never reached the termination wait")
+	assert.Equal(t, []string{"d-NEW"}, w.stops)
+	g := gateNamed(t, res, GateShift)
+	assert.Contains(t, g.Reason, "green target group web-green unhealthy for 3 consecutive checks 5s apart: 0/2 healthy")
+	assert.LessOrEqual(t, g.End.Sub(g.Start), 10*time.Second, "within the canary's first seconds")
+}

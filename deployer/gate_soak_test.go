@@ -275,3 +275,18 @@ func TestSoakChecksNeverSleepPastTheWindowOrTheMetricsLag(t *testing.T) {
 	assert.Equal(t, 10*time.Second, w.nextCheck(start.Add(8*time.Minute-10*time.Second), 15*time.Second), "then until the metrics lag ends")
 	assert.Zero(t, w.nextCheck(start.Add(9*time.Minute), 15*time.Second), "never a negative sleep")
 }
+
+func TestGateTwoRollsBackAGreenCodeDeployMovedOnWithWhileItsTargetsAreUnhealthy(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	installMovesOnUnhealthy(w, stepShifting, stepTermWait, stepSucceeded) // all at once: the shift lasts a poll
+	res := w.deployer(t, true, ungated).Deploy(context.Background(), deployV2())
+
+	assert.Equal(t, OutcomeRolledBack, res.Outcome)
+	assert.Empty(t, w.continues, "blue is kept")
+	assert.Equal(t, "pass", gateNamed(t, res, GateShift).Verdict, "one unhealthy check in the shift")
+	soak := gateNamed(t, res, GateSoak)
+	assert.Equal(t, "fail", soak.Verdict)
+	assert.Contains(t, soak.Reason, "green unhealthy for 3 consecutive checks: 0/2 healthy")
+	assert.Less(t, soak.End.Sub(soak.Start), 2*15*time.Second, "the shift's unhealthy check counts: two soak checks, not three")
+}

@@ -312,3 +312,19 @@ func gateNames(res *Result) []string {
 	}
 	return out
 }
+
+// installMovesOnUnhealthy is CodeDeploy moving past Install while green's
+// targets are unhealthy (aws/containers-roadmap#1941), through a group that does
+// not wait in Ready (released with --allow-ungated-traffic, so gate 1 cannot
+// catch it): steps follow the test traffic step.
+func installMovesOnUnhealthy(w *world, steps ...step) {
+	w.group.BlueGreenDeploymentConfiguration.DeploymentReadyOption = &cdtypes.DeploymentReadyOption{ActionOnTimeout: cdtypes.DeploymentReadyActionContinueDeployment}
+	w.health = func(string) []elbv2types.TargetHealthDescription {
+		return []elbv2types.TargetHealthDescription{target("10.0.0.1", "unhealthy", "Target.ResponseCodeMismatch"), target("10.0.0.2", "unhealthy", "Target.ResponseCodeMismatch")}
+	}
+	w.addScript("d-NEW", append([]step{stepCreated, stepInstalling, stepTestTraffic}, steps...)...)
+	w.expectRollback("d-NEW")
+}
+
+// ungated allows a release through a group that does not wait in Ready.
+func ungated(o *Options) { o.AllowUngatedTraffic = true }

@@ -83,6 +83,10 @@ func ParseAnchor(s string) (Anchor, error) {
 	return Anchor{Scale: scale, RealStart: time.Unix(0, ns[0]), AWSStart: time.Unix(0, ns[1])}, nil
 }
 
+// AnchorEnv is the environment variable that carries a clock's anchor (Anchor.String) to a
+// process started on it.
+const AnchorEnv = "AWSCLOCK_ANCHOR"
+
 // FromAnchor returns the clock a.
 func FromAnchor(a Anchor) *Clock { return NewAt(a.Scale, a.RealStart, a.AWSStart) }
 

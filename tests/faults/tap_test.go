@@ -127,6 +127,18 @@ func (t *tap) hold(client string, seen func(call) bool) <-chan *heldCall {
 	return held
 }
 
+// when returns a channel closed once client has been answered a call that matches seen.
+func (t *tap) when(client string, seen func(call) bool) <-chan struct{} {
+	done := make(chan struct{})
+	var once sync.Once
+	t.observe(func(c call) {
+		if c.client == client && seen(c) {
+			once.Do(func() { close(done) })
+		}
+	})
+	return done
+}
+
 // observe calls f with every call once it is answered.
 func (t *tap) observe(f func(call)) {
 	t.mu.Lock()

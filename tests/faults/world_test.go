@@ -177,8 +177,10 @@ func (w *world) addRow(rep *rehearsal.Report, created, rollbacks int) {
 		exits = append(exits, fmt.Sprint(run.ExitCode))
 	}
 	// Runs that overlap (two pipelines at once) count the same answers: count each stretch once.
+	releases := append([]rehearsal.ReleaseReport(nil), rep.Releases...)
+	sort.Slice(releases, func(i, j int) bool { return releases[i].StartS < releases[j].StartS })
 	counted := -1.0
-	for _, rel := range rep.Releases {
+	for _, rel := range releases {
 		if rel.StartS >= counted {
 			r.failedByImage += rel.FailedByImage
 			r.servedByImage += rel.ServedByImage

@@ -31,16 +31,19 @@ type proc struct {
 	cmd    *exec.Cmd
 	stdout bytes.Buffer
 	stderr syncBuffer
-	// signalled receives the line the process writes once a SIGINT or SIGTERM cancelled its context.
-	signalled chan string
-	exited    chan struct{}
-	run       rehearsal.DeployRun
+	// signalled receives the line the process writes once a SIGINT or SIGTERM cancelled its context;
+	// notifyDone closes once the process can write no more.
+	signalled  chan string
+	notifyDone chan struct{}
+	exited     chan struct{}
+	run        rehearsal.DeployRun
 }
 
 // startProc starts `deployer <args>` as a process named name, on clock.
 func startProc(t *testing.T, name string, clock *awsclock.Clock, args []string) *proc {
 	t.Helper()
-	p := &proc{t: t, name: name, args: args, signalled: make(chan string, 1), exited: make(chan struct{})}
+	p := &proc{t: t, name: name, args: args, signalled: make(chan string, 1), notifyDone: make(chan struct{}),
+		exited: make(chan struct{})}
 	p.cmd = exec.Command(deployerBin, args...)
 	p.cmd.Env = append(deployerEnv(), awsclock.AnchorEnv+"="+clock.Anchor().String(), "DEPLOYERPROC_NOTIFY_FD=3")
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
@@ -51,6 +54,7 @@ func startProc(t *testing.T, name string, clock *awsclock.Clock, args []string) 
 	require.NoError(t, p.cmd.Start(), "start the deployer process")
 	notifyW.Close()
 	go func() {
+		defer close(p.notifyDone)
 		defer notifyR.Close()
 		if line, err := bufio.NewReader(notifyR).ReadString('\n'); err == nil {
 			p.signalled <- strings.TrimSpace(line)
@@ -126,8 +130,14 @@ func (p *proc) interrupt(sig syscall.Signal) {
 	select {
 	case <-landed:
 	case <-p.exited:
-		if sig != syscall.SIGKILL {
-			p.t.Fatalf("%s: the deployer exited (code %d) before %v cancelled its context", p.name, p.run.ExitCode, sig)
+		if sig == syscall.SIGKILL {
+			return
+		}
+		<-p.notifyDone // it wrote before it exited, if at all
+		select {
+		case <-landed:
+		default:
+			p.t.Fatalf("%s: the deployer exited (code %d) and %v never cancelled its context", p.name, p.run.ExitCode, sig)
 		}
 	case <-time.After(30 * time.Second):
 		p.t.Fatalf("%s: %v did not land within 30 s", p.name, sig)

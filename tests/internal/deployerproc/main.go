@@ -31,27 +31,30 @@ func main() {
 	}
 	// As deployer/cmd/deployer: the first SIGINT/SIGTERM cancels the context, later ones are caught.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	go notify(ctx, done)
+	done, notified := make(chan struct{}), make(chan struct{})
+	go func() { notify(ctx, done); close(notified) }()
 	code := deployer.Run(ctx, os.Args[1:], deployer.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv: os.LookupEnv, Clock: awsclock.FromAnchor(anchor)})
 	close(done)
+	<-notified // a deployer that ends quickly after a signal (detaching) still reports it
 	stop()
 	os.Exit(code)
 }
 
-// notify writes a line to NotifyFDEnv's descriptor once a signal cancels ctx (not when the deployer
-// merely finishes).
+// notify writes a line to NotifyFDEnv's descriptor once a signal cancels ctx, or when done closes
+// after one did; not when the deployer merely finishes (stop has not cancelled ctx yet).
 func notify(ctx context.Context, done <-chan struct{}) {
 	fd, err := strconv.Atoi(os.Getenv(NotifyFDEnv))
 	if err != nil {
 		return
 	}
 	f := os.NewFile(uintptr(fd), "notify")
+	defer f.Close()
 	select {
 	case <-ctx.Done():
-		fmt.Fprintf(f, "%v\n", context.Cause(ctx))
 	case <-done:
 	}
-	f.Close()
+	if ctx.Err() != nil {
+		fmt.Fprintf(f, "%v\n", context.Cause(ctx))
+	}
 }

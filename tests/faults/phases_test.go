@@ -23,13 +23,15 @@ type phase struct {
 	held string
 	// created says whether the deployment exists once the signal has landed.
 	created func(syscall.Signal) bool
+	// linear runs the case on the dev stack with a linear shift (10% a minute) instead of its canary.
+	linear bool
 }
 
 // always says a deployment exists whatever the signal.
 func always(syscall.Signal) bool { return true }
 
 // phases of the dev stack's release (canary 10% for 5 minutes, 10-minute ready wait, 15-minute
-// termination wait).
+// termination wait), and a step of a linear shift.
 var phases = []phase{
 	{name: "after registering the task definition", seen: answered("RegisterTaskDefinition"), held: "CreateDeployment",
 		// Killed, its CreateDeployment never reaches CodeDeploy; interrupted, it is sent all the same
@@ -40,6 +42,7 @@ var phases = []phase{
 	{name: "in Ready with gate ready running", seen: targetIs("Ready"), created: always},
 	{name: "in the canary's 10% step", step: shiftTo(10), seen: shifted(10), created: always},
 	{name: "in the canary's 100% step", step: shiftTo(100), seen: shifted(100), created: always},
+	{name: "in a linear shift's 30% step", step: shiftTo(30), seen: shifted(30), created: always, linear: true},
 	{name: "at AfterAllowTraffic", step: eventStarts("AfterAllowTraffic"), seen: eventIs("AfterAllowTraffic", "InProgress"), created: always},
 	{name: "in the termination wait with gate soak running", seen: targetIs("Succeeded"), created: always},
 }
@@ -146,7 +149,11 @@ func TestADeployerStoppedAtEachPhase(t *testing.T) {
 }
 
 func stoppedAt(t *testing.T, ph phase, in interruption) {
-	w := newWorld(t, worldOptions{})
+	var o worldOptions
+	if ph.linear {
+		o.stackFile = linearStack(t)
+	}
+	w := newWorld(t, o)
 	rel := release("v2", "a good model; its deployer gets "+in.name+" "+ph.name)
 	var extra []string
 	if in.detach {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -31,15 +33,20 @@ type world struct {
 
 // worldOptions vary a case's world.
 type worldOptions struct {
-	streams  rehearsal.Streams
-	emulator emulator.Options
+	// stackFile is the stack to provision; empty is the dev stack.
+	stackFile string
+	streams   rehearsal.Streams
+	emulator  emulator.Options
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
 	t.Helper()
 	steps := &stepHold{}
 	o.emulator.OnStep = steps.onStep
-	s, err := rehearsal.Start(context.Background(), rehearsal.Options{StackFile: stackFile, TimeScale: timeScale,
+	if o.stackFile == "" {
+		o.stackFile = stackFile
+	}
+	s, err := rehearsal.Start(context.Background(), rehearsal.Options{StackFile: o.stackFile, TimeScale: timeScale,
 		Rate: rate, Streams: o.streams, Settle: settle, Emulator: o.emulator})
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
@@ -49,6 +56,22 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	t.Cleanup(w.tap.close)
 	t.Cleanup(steps.close)
 	return w
+}
+
+// linearStack writes the dev stack shifting production traffic linearly, 10% a minute, and returns
+// its path.
+func linearStack(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(stackFile)
+	require.NoError(t, err)
+	text := string(data)
+	for old, new := range map[string]string{"trafficShift: canary": "trafficShift: linear", "shiftMinutes: 5": "shiftMinutes: 1"} {
+		require.Equal(t, 1, strings.Count(text, old), "the dev stack's %q", old)
+		text = strings.Replace(text, old, new, 1)
+	}
+	path := filepath.Join(t.TempDir(), "Pulumi.dev-linear.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	return path
 }
 
 // release is a rehearsal release of the stack's image with tag.

@@ -1,6 +1,9 @@
 package faults
 
 import (
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,6 +16,9 @@ type badGreen struct {
 	name string
 	env  []string
 	emu  emulator.Options
+	// degradeAt, when set, degrades the green (SIM_DEGRADE_WHEN_FILE) at the first step it matches:
+	// when production traffic first reaches it, say, however many probes the gates sent it before.
+	degradeAt func(emulator.Step) bool
 	// servesProduction says the bad green takes production traffic before it is caught; the others
 	// must never answer a production request. failsRequests says some of its answers fail (the
 	// others are slow, not failed).
@@ -23,9 +29,10 @@ type badGreen struct {
 	needs string
 }
 
-// Gate 1's validation suite sends a green about 10 predictions through the test listener (warm-up
-// 5, check 1, comparison 4), about 5 a task; a 10% canary at the matrix's 60 requests/s gives each
-// of the 2 tasks 3 a second for its 5 real seconds.
+func terminationWait(s emulator.Step) bool {
+	return !s.Rollback && s.Event == emulator.StepTerminationWait
+}
+
 var badGreens = []badGreen{
 	{name: "never ready", env: []string{"SIM_NEVER_READY=true"}},
 	{name: "crash-looping", env: []string{"SIM_CRASH_ON_START=true"}},
@@ -34,16 +41,26 @@ var badGreens = []badGreen{
 	{name: "slower than blue", env: []string{"SIM_LATENCY_MS=300"},
 		needs: "needs gate 1's latency comparison of green with blue (gates branch): on main gate 1 judges no latency, and 300 ms is under every alarm's and gate 2's absolute p99 limit, so the release is released"},
 	{name: "degrading with errors once it takes production traffic", servesProduction: true, failsRequests: true,
-		env: []string{"SIM_DEGRADE_AFTER_REQUESTS=12", "SIM_DEGRADE_ERROR_RATE=0.3"}},
+		degradeAt: shiftTo(10), env: []string{"SIM_DEGRADE_ERROR_RATE=0.3"}},
 	{name: "degrading in latency once it takes production traffic", servesProduction: true,
-		env:   []string{"SIM_DEGRADE_AFTER_REQUESTS=12", "SIM_DEGRADE_LATENCY_MS=400"},
+		degradeAt: shiftTo(10), env: []string{"SIM_DEGRADE_LATENCY_MS=400"},
 		needs: "needs gate shift, green judged against blue while production traffic moves (gates branch): on main 400 ms is under every alarm's and gate 2's absolute p99 limit, so the release is released"},
-	// About 20 predictions a task before the termination wait, then 30 a second: the 80th comes
-	// 2 AWS minutes into gate 2's 5-minute soak, whatever the gates took.
 	{name: "degrading during the termination wait", servesProduction: true, failsRequests: true, inTerminationWait: true,
-		env: []string{"SIM_DEGRADE_AFTER_REQUESTS=80", "SIM_DEGRADE_ERROR_RATE=0.2"}},
+		degradeAt: terminationWait, env: []string{"SIM_DEGRADE_ERROR_RATE=0.2"}},
 	{name: "Install moving on with an unhealthy green", env: []string{"SIM_NEVER_READY=true"},
 		emu: emulator.Options{InstallIgnoresHealth: true}},
+}
+
+// degradeWhen returns the env that degrades a green once the world reaches a step matching at.
+func (w *world) degradeWhen(at func(emulator.Step) bool) string {
+	file := filepath.Join(w.t.TempDir(), "degrade")
+	var once sync.Once
+	w.steps.listen(func(s emulator.Step) {
+		if at(s) {
+			once.Do(func() { assert.NoError(w.t, os.WriteFile(file, nil, 0o600)) }) // the engine's goroutine: no FailNow
+		}
+	})
+	return "SIM_DEGRADE_WHEN_FILE=" + file
 }
 
 // Every kind of bad green is rolled back to the still-warm blue with exit 1; production loses no
@@ -57,7 +74,11 @@ func TestABadGreenIsRolledBackToWarmBlue(t *testing.T) {
 				t.Skip(bg.needs)
 			}
 			w := newWorld(t, worldOptions{emulator: bg.emu})
-			rel := release("v2", "a bad green: "+bg.name, bg.env...)
+			env := bg.env
+			if bg.degradeAt != nil {
+				env = append(env[:len(env):len(env)], w.degradeWhen(bg.degradeAt))
+			}
+			rel := release("v2", "a bad green: "+bg.name, env...)
 			run := w.record(rel, w.start("deploy", rel).wait())
 			assert.Equal(t, 1, run.ExitCode, run.Result.Message)
 			assert.Equal(t, "rolled_back", string(run.Result.Outcome), run.Result.Message)

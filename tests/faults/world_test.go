@@ -216,13 +216,22 @@ func (w *world) addRow(rep *rehearsal.Report, created, rollbacks int) {
 	addRow(r)
 }
 
-// stepHold holds the emulator's engine at one step (Options.OnStep) until the test lets it go.
+// stepHold holds the emulator's engine at one step (Options.OnStep) until the test lets it go, and
+// tells its listeners of every step.
 type stepHold struct {
-	mu      sync.Mutex
-	match   func(emulator.Step) bool
-	reached chan emulator.Step
-	release chan struct{}
-	closed  bool
+	mu        sync.Mutex
+	match     func(emulator.Step) bool
+	reached   chan emulator.Step
+	release   chan struct{}
+	closed    bool
+	listeners []func(emulator.Step)
+}
+
+// listen calls f at every step, before the engine goes on.
+func (h *stepHold) listen(f func(emulator.Step)) {
+	h.mu.Lock()
+	h.listeners = append(h.listeners, f)
+	h.mu.Unlock()
 }
 
 // arm makes the next step that matches wait; it arrives on the returned channel.
@@ -251,6 +260,12 @@ func (h *stepHold) close() {
 }
 
 func (h *stepHold) onStep(s emulator.Step) {
+	h.mu.Lock()
+	listeners := append([]func(emulator.Step){}, h.listeners...)
+	h.mu.Unlock()
+	for _, f := range listeners {
+		f(s)
+	}
 	h.mu.Lock()
 	if h.closed || h.match == nil || !h.match(s) {
 		h.mu.Unlock()

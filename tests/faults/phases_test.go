@@ -94,14 +94,7 @@ func (w *world) arm(client string, ph phase) *trigger {
 func (tr *trigger) fire(p *proc, sig syscall.Signal) {
 	t := tr.w.t
 	t.Helper()
-	var h *heldCall
-	select {
-	case h = <-tr.held:
-	case <-p.exited:
-		t.Fatalf("%s: the deployer exited (code %d) before it was %s", p.name, p.run.ExitCode, tr.ph.name)
-	case <-time.After(procTimeout):
-		t.Fatalf("%s: the deployer was not %s within %s", p.name, tr.ph.name, procTimeout)
-	}
+	h := waitHeld(t, tr.held, p, tr.ph.name)
 	if tr.reached != nil {
 		select {
 		case <-tr.reached:
@@ -116,6 +109,20 @@ func (tr *trigger) fire(p *proc, sig syscall.Signal) {
 	p.interrupt(sig)
 	h.release <- sig != syscall.SIGKILL
 	tr.w.steps.letGo()
+}
+
+// waitHeld waits for the call a trap holds, failing the case if p exits first or it takes too long.
+func waitHeld(t *testing.T, held <-chan *heldCall, p *proc, what string) *heldCall {
+	t.Helper()
+	select {
+	case h := <-held:
+		return h
+	case <-p.exited:
+		t.Fatalf("%s: the deployer exited (code %d) before it was %s", p.name, p.run.ExitCode, what)
+	case <-time.After(procTimeout):
+		t.Fatalf("%s: the deployer was not %s within %s", p.name, what, procTimeout)
+	}
+	return nil
 }
 
 // interruption is how a deployer is stopped: the signal, and whether it was asked to detach.
@@ -142,14 +149,50 @@ func TestADeployerStoppedAtEachPhase(t *testing.T) {
 		for _, in := range interruptions {
 			t.Run(in.name+" "+ph.name, func(t *testing.T) {
 				t.Parallel()
-				stoppedAt(t, ph, in)
+				stoppedAt(t, ph, in, worldOptions{})
 			})
 		}
 	}
 }
 
-func stoppedAt(t *testing.T, ph phase, in interruption) {
-	var o worldOptions
+// Under an unkind AWS (30 % of calls throttled, 5 % answered 500 or 503, on top of the rate limits)
+// the same holds: the re-run's retries, the attach and the interrupted rollback get through.
+func TestADeployerStoppedUnderThrottlingAndServerErrors(t *testing.T) {
+	matrix(t)
+	faults, err := emulator.ParseFaults("throttle=0.3,5xx=0.05")
+	require.NoError(t, err)
+	for i, c := range []struct{ interruption, phase string }{
+		{"SIGKILL", "after registering the task definition"},
+		{"SIGKILL", "in Ready with gate ready running"},
+		{"SIGINT", "in Ready with gate ready running"},
+		{"SIGTERM", "in the termination wait with gate soak running"},
+		{"SIGINT with --on-interrupt detach", "in the termination wait with gate soak running"},
+	} {
+		in, ph := named(t, interruptions, c.interruption), named(t, phases, c.phase)
+		t.Run(in.name+" "+ph.name, func(t *testing.T) {
+			t.Parallel()
+			stoppedAt(t, ph, in, worldOptions{emulator: emulator.Options{Faults: faults, FaultSeed: uint64(11 + i)}})
+		})
+	}
+}
+
+// named finds the phase or interruption of that name.
+func named[T interface{ label() string }](t *testing.T, list []T, name string) T {
+	t.Helper()
+	for _, x := range list {
+		if x.label() == name {
+			return x
+		}
+	}
+	t.Fatalf("no %q", name)
+	var zero T
+	return zero
+}
+
+func (p phase) label() string        { return p.name }
+func (i interruption) label() string { return i.name }
+
+func stoppedAt(t *testing.T, ph phase, in interruption, o worldOptions) {
 	if ph.linear {
 		o.stackFile = linearStack(t)
 	}

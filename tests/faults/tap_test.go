@@ -61,15 +61,15 @@ func (t *ecsTarget) greenWeight() float64 {
 }
 
 // tap is an http.Handler in front of the emulator that records every API call the deployers make,
-// tells observers of each, and can hold one call: once a client has been answered what a phase
-// needs (trap.seen), its next call waits until the test lets it go. The deployer is then provably
-// inside that phase, doing what it does there, when the test signals it.
+// tells observers of each, and holds calls: once a client has been answered what a trap waits for
+// (trap.seen), its next call waits until the test lets it go. A deployer is then provably inside
+// that phase, doing what it does there, when the test signals it.
 type tap struct {
 	emu http.Handler
 
 	mu        sync.Mutex
 	calls     []call
-	trap      *trap
+	traps     []*trap
 	observers []func(call)
 	servers   []*httptest.Server
 	held      []*heldCall // calls held, so that close can let them go
@@ -122,7 +122,7 @@ func (t *tap) close() {
 func (t *tap) hold(client string, seen func(call) bool) <-chan *heldCall {
 	held := make(chan *heldCall, 1)
 	t.mu.Lock()
-	t.trap = &trap{client: client, seen: seen, held: held}
+	t.traps = append(t.traps, &trap{client: client, seen: seen, held: held})
 	t.mu.Unlock()
 	return held
 }
@@ -191,15 +191,21 @@ func (t *tap) handler(client string) http.Handler {
 	})
 }
 
-// trapped holds c when the trap is armed for its client, handing it to the test.
+// trapped holds c when a trap is armed for its client, handing it to the test.
 func (t *tap) trapped(c call) *heldCall {
 	t.mu.Lock()
-	tr := t.trap
-	if tr == nil || !tr.armed || tr.client != c.client {
+	var tr *trap
+	for i, x := range t.traps {
+		if x.armed && x.client == c.client {
+			tr = x
+			t.traps = append(t.traps[:i:i], t.traps[i+1:]...)
+			break
+		}
+	}
+	if tr == nil {
 		t.mu.Unlock()
 		return nil
 	}
-	t.trap = nil
 	h := &heldCall{call: c, release: make(chan bool, 1)}
 	t.held = append(t.held, h)
 	t.mu.Unlock()
@@ -207,12 +213,14 @@ func (t *tap) trapped(c call) *heldCall {
 	return h
 }
 
-// answered records c, arms the trap when c is what it waits to see, and tells the observers.
+// answered records c, arms the traps waiting to see it, and tells the observers.
 func (t *tap) answered(c call) {
 	t.mu.Lock()
 	t.calls = append(t.calls, c)
-	if tr := t.trap; tr != nil && tr.client == c.client && !tr.armed && tr.seen(c) {
-		tr.armed = true
+	for _, tr := range t.traps {
+		if tr.client == c.client && !tr.armed && tr.seen(c) {
+			tr.armed = true
+		}
 	}
 	observers := append([]func(call){}, t.observers...)
 	t.mu.Unlock()

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,12 +24,12 @@ const procTimeout = 3 * time.Minute
 
 // proc is a real deployer process (tests/internal/deployerproc) on the emulator's AWS clock.
 type proc struct {
-	t      *testing.T
-	name   string
-	args   []string
-	cmd    *exec.Cmd
-	stdout bytes.Buffer
-	stderr syncBuffer
+	t    *testing.T
+	name string
+	args []string
+	cmd  *exec.Cmd
+	// stdout and stderr are read once the process has exited (Wait has copied everything).
+	stdout, stderr bytes.Buffer
 	// signalled receives the line the process writes once a SIGINT or SIGTERM cancelled its context;
 	// notifyDone closes once the process can write no more.
 	signalled  chan string
@@ -142,22 +141,4 @@ func (p *proc) interrupt(sig syscall.Signal) {
 	case <-time.After(30 * time.Second):
 		p.t.Fatalf("%s: %v did not land within 30 s", p.name, sig)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's writer and a reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -12,6 +12,9 @@ package awsclock
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -39,6 +42,53 @@ func NewAt(scale float64, realStart, awsStart time.Time) *Clock {
 	// the wire, which have none.
 	return &Clock{scale: scale, realStart: realStart, awsStart: awsStart.Round(0)}
 }
+
+// Anchor is what fixes a clock: its scale, and the AWS instant AWSStart at the real instant
+// RealStart. Two processes on one machine given the same anchor share one clock exactly (the wall
+// clock's readings stand in for the monotonic one across processes).
+type Anchor struct {
+	Scale     float64
+	RealStart time.Time
+	AWSStart  time.Time
+}
+
+// Anchor returns the clock's anchor, to hand to another process (Anchor.String, ParseAnchor).
+func (c *Clock) Anchor() Anchor {
+	return Anchor{Scale: c.scale, RealStart: c.realStart.Round(0), AWSStart: c.awsStart}
+}
+
+// String encodes the anchor as "scale,realStartUnixNano,awsStartUnixNano", for an environment
+// variable.
+func (a Anchor) String() string {
+	return strconv.FormatFloat(a.Scale, 'g', -1, 64) + "," + strconv.FormatInt(a.RealStart.UnixNano(), 10) + "," +
+		strconv.FormatInt(a.AWSStart.UnixNano(), 10)
+}
+
+// ParseAnchor decodes Anchor.String's encoding.
+func ParseAnchor(s string) (Anchor, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 3 {
+		return Anchor{}, fmt.Errorf("clock anchor %q: want scale,realStartUnixNano,awsStartUnixNano", s)
+	}
+	scale, err := strconv.ParseFloat(parts[0], 64)
+	if err != nil || scale <= 0 {
+		return Anchor{}, fmt.Errorf("clock anchor %q: scale must be a positive number", s)
+	}
+	var ns [2]int64
+	for i, p := range parts[1:] {
+		if ns[i], err = strconv.ParseInt(p, 10, 64); err != nil {
+			return Anchor{}, fmt.Errorf("clock anchor %q: %w", s, err)
+		}
+	}
+	return Anchor{Scale: scale, RealStart: time.Unix(0, ns[0]), AWSStart: time.Unix(0, ns[1])}, nil
+}
+
+// AnchorEnv is the environment variable that carries a clock's anchor (Anchor.String) to a
+// process started on it.
+const AnchorEnv = "AWSCLOCK_ANCHOR"
+
+// FromAnchor returns the clock a.
+func FromAnchor(a Anchor) *Clock { return NewAt(a.Scale, a.RealStart, a.AWSStart) }
 
 // Scale returns how many AWS seconds pass per real second.
 func (c *Clock) Scale() float64 { return c.scale }

@@ -77,3 +77,24 @@ func TestSleepUntilWaitsForTheAWSInstant(t *testing.T) {
 	require.NoError(t, c.SleepUntil(context.Background(), at))
 	assert.False(t, c.Now().Before(at))
 }
+
+func TestAClockRebuiltFromItsAnchorReadsTheSameTime(t *testing.T) {
+	t.Parallel()
+	c := New(60)
+	a, err := ParseAnchor(c.Anchor().String())
+	require.NoError(t, err)
+	other := FromAnchor(a)
+	assert.Equal(t, 60.0, other.Scale())
+	// Another process reads the wall clock where this one reads the monotonic one: the two agree
+	// within the wall clock's drift over the test, a few microseconds of real time.
+	at := time.Now()
+	assert.WithinDuration(t, c.AWSTime(at), other.AWSTime(at), c.AWS(time.Millisecond))
+}
+
+func TestAMalformedAnchorIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"", "60", "60,1,x", "0,1,2", "-1,1,2", "sixty,1,2"} {
+		_, err := ParseAnchor(s)
+		assert.Error(t, err, s)
+	}
+}

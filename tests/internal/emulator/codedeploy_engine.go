@@ -133,6 +133,7 @@ func (e *Emulator) runEvent(d *deployment, name string, run func(*deployment) (b
 	ev.status, ev.start = "InProgress", e.now()
 	d.current = name
 	e.mu.Unlock()
+	e.step(d, name, 0)
 	skipped, err := run(d)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -267,6 +268,7 @@ func (e *Emulator) readyWait(d *deployment) (bool, error) {
 	d.current = ""
 	e.log.Info("codedeploy deployment ready: waiting for ContinueDeployment", "deployment", d.id, "minutes", spec.ReadyWaitMinutes)
 	e.mu.Unlock()
+	e.step(d, StepReady, 0)
 	err := e.waitFor(d, time.Duration(spec.ReadyWaitMinutes)*time.Minute, func() bool { return d.readyContinued })
 	if errors.Is(err, errWaitExpired) {
 		return false, &outcome{status: statusStopped, code: "TIMEOUT", rollbackEvent: "DEPLOYMENT_STOP_ON_REQUEST",
@@ -303,6 +305,7 @@ func (e *Emulator) allowTraffic(d *deployment) (bool, error) {
 		e.route(d.group.spec.ProdListenerARNs, d.replacement.tg, d.original.tg, w)
 		e.log.Info("codedeploy traffic shifted", "deployment", d.id, "replacementWeight", w)
 		e.mu.Unlock()
+		e.step(d, StepShift, w)
 		wait := time.Second
 		if i < len(steps)-1 {
 			wait = time.Duration(r.IntervalMinutes) * time.Minute
@@ -325,6 +328,7 @@ func (e *Emulator) terminationWait(d *deployment) error {
 	d.current = ""
 	minutes := d.group.spec.TerminationWaitMinutes
 	e.mu.Unlock()
+	e.step(d, StepTerminationWait, 0)
 	err := e.waitFor(d, time.Duration(minutes)*time.Minute, func() bool { return d.terminationContinued })
 	if errors.Is(err, errWaitExpired) {
 		return nil

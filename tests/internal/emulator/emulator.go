@@ -82,6 +82,14 @@ type Options struct {
 	// healthy or not, as users report of AWS (aws/containers-roadmap#1941). Off, Install waits for
 	// the task set's steady state: every target healthy.
 	InstallIgnoresHealth bool
+
+	// OnStep, when set, is called at each Step of every deployment (a lifecycle event starting, the
+	// ready or termination wait beginning, each move of production traffic) from the engine's
+	// goroutine, with no lock held; that deployment's engine waits for it to return while API calls
+	// are served. Test support: a test acts at an instant too short to catch by polling
+	// (AllowTestTraffic lasts an AWS second), say by signalling a deployer, before the deployment
+	// moves on.
+	OnStep func(Step)
 }
 
 // Defaults of the latency Options.
@@ -115,6 +123,7 @@ type Emulator struct {
 	publishDelay, provisioning, imagePull, registration float64
 	stopDelay, rollbackInfoDelay, rollbackDuration      float64
 	installIgnoresHealth                                bool
+	onStep                                              func(Step)
 	log                                                 *slog.Logger
 	recorder                                            *dataplane.Recorder
 	faults                                              *faultInjector
@@ -166,6 +175,7 @@ func New(opts Options) *Emulator {
 		rollbackInfoDelay:    latency(opts.RollbackInfoSeconds, DefaultRollbackInfoSeconds),
 		rollbackDuration:     latency(opts.RollbackSeconds, DefaultRollbackSeconds),
 		installIgnoresHealth: opts.InstallIgnoresHealth,
+		onStep:               opts.OnStep,
 		recorder:             dataplane.NewRecorder(),
 		ctx:                  ctx,
 		cancel:               cancel,

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/ai-bluegreen/ai-bluegreen/deployer"
-	"github.com/ai-bluegreen/ai-bluegreen/infra"
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/awsclock"
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator"
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/provision"
@@ -59,67 +58,21 @@ type Options struct {
 	Emulator emulator.Options
 }
 
-// Run provisions the stack, starts the load, runs every release in order and returns the report.
-// The emulator accepts any credentials; Run sets placeholder ones when none are in the environment
-// so that the SDK does not go looking for an instance role.
+// Run provisions the stack, starts the load, runs every release in order, in-process, and returns
+// the report.
 func Run(ctx context.Context, opts Options) (*Report, error) {
-	if opts.Rate <= 0 {
-		return nil, fmt.Errorf("rate %d: must be at least 1 request per second", opts.Rate)
-	}
-	cfg, err := infra.ReadStackConfig(opts.StackFile)
+	s, err := Start(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	repo, _, ok := cutTag(cfg[infra.Project+":image"])
-	if !ok {
-		return nil, fmt.Errorf("read %s: %s:image has no tag to replace", opts.StackFile, infra.Project)
-	}
-	placeholderCredentials()
-	dir, err := os.MkdirTemp("", "rehearsal-")
-	if err != nil {
-		return nil, fmt.Errorf("create work directory: %w", err)
-	}
-	defer os.RemoveAll(dir)
-
-	stack, err := provision.Start(ctx, provision.Options{StackFile: opts.StackFile, Addr: "127.0.0.1:0",
-		TimeScale: opts.TimeScale, Emulator: opts.Emulator})
-	if err != nil {
-		return nil, err
-	}
-	defer stack.Close()
-	clock := stack.Server.Clock()
-	outputs, suite, err := writeInputs(dir, stack)
-	if err != nil {
-		return nil, err
-	}
-	prodURL, _ := stack.Outputs["prodUrl"].(string)
-	if err := stack.WaitServing(ctx); err != nil {
-		return nil, err
-	}
-
-	lg := newLoad(prodURL, opts.Rate, opts.Streams)
-	loadCtx, stopLoad := context.WithCancel(context.WithoutCancel(ctx))
-	loadDone := make(chan struct{})
-	go func() { lg.run(loadCtx); close(loadDone) }()
-	defer func() { stopLoad(); <-loadDone }()
-
-	rep := &Report{Stack: opts.StackFile, TimeScale: clock.Scale(), Rate: opts.Rate}
-	if fs := stack.Server.Faults(); len(fs) > 0 {
-		rep.Faults, rep.FaultSeed = fs.String(), stack.Server.FaultSeed()
-	}
-	_ = clock.Sleep(ctx, opts.Settle)
+	defer s.Close()
 	for _, r := range opts.Releases {
 		if ctx.Err() != nil {
 			break
 		}
-		args := deployArgs(outputs, suite, stack.Server.URL, repo+":"+r.Tag, r)
-		rep.addRelease(lg, r, runDeployer(ctx, args, clock, opts.Progress))
+		s.Deploy(ctx, r)
 	}
-	_ = clock.Sleep(ctx, opts.Settle)
-	stopLoad()
-	<-loadDone
-	rep.addLoad(lg.snapshot(), time.Since(lg.start))
-	return rep, ctx.Err()
+	return s.Finish(ctx)
 }
 
 // placeholderCredentials sets placeholder AWS credentials when none are in the environment, so
@@ -159,31 +112,37 @@ func deployArgs(outputs, suite, endpoint, image string, r Release) []string {
 	return args
 }
 
-// deployResult is a deploy's JSON result with the arguments and the (real) times it ran.
-type deployResult struct {
-	args       []string
-	exitCode   int
-	result     deployer.Result
-	start, end time.Time
-	err        error
+// DeployRun is one run of the deployer: the arguments, the exit code, its JSON result (times in AWS
+// time, as the deployer prints them) and the real times it ran between. Err says the result could
+// not be read (a killed deployer prints none).
+type DeployRun struct {
+	Args       []string
+	ExitCode   int
+	Result     deployer.Result
+	Start, End time.Time
+	Err        error
 }
 
-// runDeployer runs `deployer <args>` in-process on the emulator's AWS clock. The result's times are
-// AWS time; they are converted to real instants here, so the report's timeline is in real seconds
-// like the load's.
-func runDeployer(ctx context.Context, args []string, clock *awsclock.Clock, progress io.Writer) deployResult {
+// runDeployer runs `deployer <args>` in-process on the emulator's AWS clock.
+func runDeployer(ctx context.Context, args []string, clock *awsclock.Clock, progress io.Writer) DeployRun {
 	if progress == nil {
 		progress = io.Discard
 	}
 	var out bytes.Buffer
-	r := deployResult{args: args, start: time.Now()}
-	r.exitCode = deployer.Run(ctx, args, deployer.Env{Stdout: &out, Stderr: progress, Clock: clock})
-	r.end = time.Now()
-	if err := json.Unmarshal(out.Bytes(), &r.result); err != nil {
-		r.err = fmt.Errorf("read the deployer's JSON result (exit %d): %w", r.exitCode, err)
-	}
-	onRealTime(&r.result, clock)
+	r := DeployRun{Args: args, Start: time.Now()}
+	r.ExitCode = deployer.Run(ctx, args, deployer.Env{Stdout: &out, Stderr: progress, Clock: clock})
+	r.End = time.Now()
+	r.Result, r.Err = ReadResult(out.Bytes(), r.ExitCode)
 	return r
+}
+
+// ReadResult reads a deployer's JSON result (--output json) from what it printed on stdout.
+func ReadResult(stdout []byte, exitCode int) (deployer.Result, error) {
+	var res deployer.Result
+	if err := json.Unmarshal(stdout, &res); err != nil {
+		return res, fmt.Errorf("read the deployer's JSON result (exit %d): %w", exitCode, err)
+	}
+	return res, nil
 }
 
 // onRealTime converts a deployer result's AWS times to the real instants they happened at.

@@ -94,33 +94,33 @@ type TrafficSummary struct {
 	Share    map[string]float64 `json:"share"`
 }
 
-func (r *Report) addRelease(lg *load, rel Release, d deployResult) {
-	rr := ReleaseReport{Image: d.result.Image, Outcome: string(d.result.Outcome), ExitCode: d.exitCode, Why: rel.Why, Args: d.args,
-		DeploymentID: d.result.DeploymentID, StartS: secs(lg.since(d.start)), EndS: secs(lg.since(d.end))}
+func (r *Report) addRelease(lg *load, rel Release, d DeployRun) {
+	rr := ReleaseReport{Image: d.Result.Image, Outcome: string(d.Result.Outcome), ExitCode: d.ExitCode, Why: rel.Why, Args: d.Args,
+		DeploymentID: d.Result.DeploymentID, StartS: secs(lg.since(d.Start)), EndS: secs(lg.since(d.End))}
 	if rr.Image == "" {
 		rr.Image = rel.Tag
 	}
-	if d.err != nil {
-		rr.Outcome, rr.Reason = "error", d.err.Error()
+	if d.Err != nil {
+		rr.Outcome, rr.Reason = "error", d.Err.Error()
 	}
-	if f := d.result.Failure; f != nil {
+	if f := d.Result.Failure; f != nil {
 		rr.Reason = f.Reason
 	}
-	for _, g := range d.result.Gates {
+	for _, g := range d.Result.Gates {
 		rr.Gates = append(rr.Gates, GateReport{Name: g.Name, Verdict: g.Verdict, Reason: g.Reason})
 		r.event(lg.since(g.End), fmt.Sprintf("%s gate %s: %s", tagOf(rr.Image), g.Name, g.Verdict))
 	}
-	r.event(lg.since(d.start), "deploy "+rr.Image+" ("+rel.Why+")")
-	for _, p := range d.result.Phases {
+	r.event(lg.since(d.Start), "deploy "+rr.Image+" ("+rel.Why+")")
+	for _, p := range d.Result.Phases {
 		if p.Start != nil {
 			r.event(lg.since(*p.Start), fmt.Sprintf("%s %s", tagOf(rr.Image), p.Name))
 		}
 		rr.ReachedTerminationWait = rr.ReachedTerminationWait || (p.Name == "AfterAllowTraffic" && p.Status == "Succeeded")
 	}
-	if rb := d.result.Rollback; rb != nil && rb.DeploymentID != "" {
-		r.event(lg.since(d.end), fmt.Sprintf("%s rolled back by %s (%s)", tagOf(rr.Image), rb.DeploymentID, rb.Status))
+	if rb := d.Result.Rollback; rb != nil && rb.DeploymentID != "" {
+		r.event(lg.since(d.End), fmt.Sprintf("%s rolled back by %s (%s)", tagOf(rr.Image), rb.DeploymentID, rb.Status))
 	}
-	r.event(lg.since(d.end), fmt.Sprintf("%s %s, exit %d", tagOf(rr.Image), rr.Outcome, rr.ExitCode))
+	r.event(lg.since(d.End), fmt.Sprintf("%s %s, exit %d", tagOf(rr.Image), rr.Outcome, rr.ExitCode))
 	r.Releases = append(r.Releases, rr)
 }
 

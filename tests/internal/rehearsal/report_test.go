@@ -60,7 +60,7 @@ func TestAReleaseReachedTheTerminationWaitWhenAfterAllowTrafficSucceeded(t *test
 		reached bool
 	}{{"Succeeded", true}, {"InProgress", false}} {
 		r := &Report{}
-		r.addRelease(lg, Release{Tag: "v2"}, deployResult{start: start, end: start, result: deployer.Result{
+		r.addRelease(lg, Release{Tag: "v2"}, DeployRun{Start: start, End: start, Result: deployer.Result{
 			Phases: []deployer.PhaseRecord{{Name: "AllowTraffic", Status: "Succeeded"}, {Name: "AfterAllowTraffic", Status: c.status}}}})
 		assert.Equal(t, c.reached, r.Releases[0].ReachedTerminationWait, c.status)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -34,6 +35,7 @@ type simConfig struct {
 type degradeConfig struct {
 	afterTime     time.Duration // since the container started; <0 never
 	afterRequests int64         // predictions served once ready; 0 never
+	whenFile      string        // from the moment this file exists; "" never
 	latency       time.Duration
 	errorRate     float64
 	soft          bool // latency or errorRate was set
@@ -84,6 +86,7 @@ func parseSimConfig(spec TaskSpec, scale Scale) (simConfig, error) {
 		return b
 	}
 	cfg.neverReady, cfg.crashOnStart = flag("SIM_NEVER_READY"), flag("SIM_CRASH_ON_START")
+	cfg.degrade.whenFile = strings.TrimSpace(spec.Env["SIM_DEGRADE_WHEN_FILE"])
 	if len(errs) > 0 {
 		return cfg, fmt.Errorf("parse model server environment: %s", strings.Join(errs, "; "))
 	}
@@ -162,7 +165,13 @@ func (m *modelServer) loaded(now time.Time) bool {
 // degradedAt reports whether the server has degraded by now for its nth prediction.
 func (m *modelServer) degradedAt(now time.Time, n int64) bool {
 	d := m.cfg.degrade
-	return (d.afterTime >= 0 && now.Sub(m.started) >= d.afterTime) || (d.afterRequests > 0 && n > d.afterRequests)
+	return (d.afterTime >= 0 && now.Sub(m.started) >= d.afterTime) || (d.afterRequests > 0 && n > d.afterRequests) ||
+		(d.whenFile != "" && fileExists(d.whenFile))
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // ServeHTTP answers the model server's endpoints; every response carries X-Model-Version.

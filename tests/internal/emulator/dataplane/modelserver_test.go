@@ -3,6 +3,8 @@ package dataplane
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -109,6 +111,22 @@ func TestModelServerDegradesAfterServingNRequestsOnceReady(t *testing.T) {
 	require.Equal(t, http.StatusOK, mustPredict(t, taskAddr(hard), 1).code)
 	assert.Equal(t, http.StatusInternalServerError, mustPredict(t, taskAddr(hard), 1).code)
 	assert.Equal(t, http.StatusServiceUnavailable, get(t, taskURL(hard, "/health/ready")), "without a degraded latency or error rate it breaks")
+}
+
+// A test degrades a model at an instant it picks (a deployment step), whatever the gates sent it
+// before: the server degrades from the moment the file exists.
+func TestModelServerDegradesOnceItsFileExists(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "degrade")
+	task := modelTask(t, "v6", map[string]string{"SIM_STARTUP_SECONDS": "0", "SIM_DEGRADE_WHEN_FILE": file,
+		"SIM_DEGRADE_ERROR_RATE": "1"})
+	addr := taskAddr(task)
+	for range 20 {
+		require.Equal(t, http.StatusOK, mustPredict(t, addr, 1).code, "healthy until the file exists")
+	}
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	assert.Equal(t, http.StatusInternalServerError, mustPredict(t, addr, 1).code)
+	assert.Equal(t, http.StatusOK, get(t, taskURL(task, "/health/ready")), "softly degraded: still ready")
 }
 
 func TestLatencyAppliesToPredictOnly(t *testing.T) {

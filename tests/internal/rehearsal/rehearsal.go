@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/ai-bluegreen/ai-bluegreen/deployer"
-	"github.com/ai-bluegreen/ai-bluegreen/infra"
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/awsclock"
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator"
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/provision"
@@ -37,6 +36,8 @@ type Release struct {
 	Env []string
 	// Why says what the release shows, for the report.
 	Why string
+	// By, when set, makes the release instead of the in-process deployer.
+	By Tool
 }
 
 // Options configure a rehearsal.
@@ -60,66 +61,19 @@ type Options struct {
 }
 
 // Run provisions the stack, starts the load, runs every release in order and returns the report.
-// The emulator accepts any credentials; Run sets placeholder ones when none are in the environment
-// so that the SDK does not go looking for an instance role.
 func Run(ctx context.Context, opts Options) (*Report, error) {
-	if opts.Rate <= 0 {
-		return nil, fmt.Errorf("rate %d: must be at least 1 request per second", opts.Rate)
-	}
-	cfg, err := infra.ReadStackConfig(opts.StackFile)
+	s, err := Start(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	repo, _, ok := cutTag(cfg[infra.Project+":image"])
-	if !ok {
-		return nil, fmt.Errorf("read %s: %s:image has no tag to replace", opts.StackFile, infra.Project)
-	}
-	placeholderCredentials()
-	dir, err := os.MkdirTemp("", "rehearsal-")
-	if err != nil {
-		return nil, fmt.Errorf("create work directory: %w", err)
-	}
-	defer os.RemoveAll(dir)
-
-	stack, err := provision.Start(ctx, provision.Options{StackFile: opts.StackFile, Addr: "127.0.0.1:0",
-		TimeScale: opts.TimeScale, Emulator: opts.Emulator})
-	if err != nil {
-		return nil, err
-	}
-	defer stack.Close()
-	clock := stack.Server.Clock()
-	outputs, suite, err := writeInputs(dir, stack)
-	if err != nil {
-		return nil, err
-	}
-	prodURL, _ := stack.Outputs["prodUrl"].(string)
-	if err := stack.WaitServing(ctx); err != nil {
-		return nil, err
-	}
-
-	lg := newLoad(prodURL, opts.Rate, opts.Streams)
-	loadCtx, stopLoad := context.WithCancel(context.WithoutCancel(ctx))
-	loadDone := make(chan struct{})
-	go func() { lg.run(loadCtx); close(loadDone) }()
-	defer func() { stopLoad(); <-loadDone }()
-
-	rep := &Report{Stack: opts.StackFile, TimeScale: clock.Scale(), Rate: opts.Rate}
-	if fs := stack.Server.Faults(); len(fs) > 0 {
-		rep.Faults, rep.FaultSeed = fs.String(), stack.Server.FaultSeed()
-	}
-	_ = clock.Sleep(ctx, opts.Settle)
+	defer s.Close()
 	for _, r := range opts.Releases {
 		if ctx.Err() != nil {
 			break
 		}
-		args := deployArgs(outputs, suite, stack.Server.URL, repo+":"+r.Tag, r)
-		rep.addRelease(lg, r, runDeployer(ctx, args, clock, opts.Progress))
+		s.Release(ctx, r)
 	}
-	_ = clock.Sleep(ctx, opts.Settle)
-	stopLoad()
-	<-loadDone
-	rep.addLoad(lg.snapshot(), time.Since(lg.start))
-	return rep, ctx.Err()
+	return s.Finish(ctx), ctx.Err()
 }
 
 // placeholderCredentials sets placeholder AWS credentials when none are in the environment, so

@@ -83,3 +83,13 @@ func TestTheFirstBadAnswerIsPlacedInItsPhase(t *testing.T) {
 	assert.Equal(t, "after the deployment ended +10s", when(f, at(1510)))
 	assert.Equal(t, "", when(f, at(5)), "before the deployment")
 }
+
+func TestADeploymentStoppedMidShiftEndsItsShiftWhenItEnded(t *testing.T) {
+	t.Parallel()
+	f := goodRelease()
+	f.Status, f.Completed = "Stopped", at(450)
+	f.Events["AfterAllowTraffic"] = span{}
+	f.Events["AllowTraffic"] = span{at(300), time.Time{}}
+	assert.Equal(t, "production traffic shift +1m40s", when(f, at(400)))
+	assert.Equal(t, "after the deployment ended +10s", when(f, at(460)))
+}

@@ -43,7 +43,9 @@ func (r *Results) writeHeader(b *strings.Builder) {
 		"AWS time on the emulator's one AWS clock, which the deployer (in-process) and the `aws` CLI (through " +
 		"`tests/internal/bench/sitecustomize.py`) share, unless they say real. Figures are ratios and counts of this run; " +
 		"they move with the machine's load, which the table gives.\n\n")
-	deployer := m.DeployerHead
+	// The commit's subject is prose: a code span of "deployer …" would read as a command to the docs test.
+	sha, subject, _ := strings.Cut(m.DeployerHead, " ")
+	deployer := "`" + shortSHA(sha) + "` " + subject
 	if m.DeployerDirty {
 		deployer += " (with uncommitted changes)"
 	}
@@ -52,7 +54,7 @@ func (r *Results) writeHeader(b *strings.Builder) {
 		{"load average (1, 5, 15 min)", fmt.Sprintf("%s at the start, %s at the end", m.LoadStart, m.LoadEnd)},
 		{"Go", m.GoVersion},
 		{"aws CLI", orNone(m.AWSCLI, "not installed: no comparison")},
-		{"deployer measured", "`" + deployer + "` (the last commit that changed `deployer/`; repository at `" + shortSHA(m.Commit) + "`)"},
+		{"deployer measured", deployer + " (the last commit that changed `deployer/`; repository at `" + shortSHA(m.Commit) + "`)"},
 		{"time scale", fmt.Sprintf("%g AWS seconds per real second", c.TimeScale)},
 		{"production load", fmt.Sprintf("%d requests/s (open loop), and 4 streamed answers of one AWS minute each held open in the good releases", c.Rate)},
 		{"steady state", fmt.Sprintf("%s of load before each release (and after it)", d(c.Settle))},
@@ -82,7 +84,8 @@ func shortSHA(s string) string {
 
 func (r *Results) writeZeroDowntime(b *strings.Builder) {
 	b.WriteString("## Zero downtime\n\nA good model (it loads in 2 AWS minutes) released under load. The steady p99 is " +
-		"the latency of the production requests before the release began; the shift's is theirs from the first " +
+		"the latency of the production requests before the release began (after the load's first minute, while " +
+		"its connections open); the shift's is theirs from the first " +
 		"production weight change to a minute after the last.\n\n")
 	b.WriteString("| release | tool | outcome | requests sent (rate) | failed | p99 steady | p99 during the shift | ratio | streams started | streams cut |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")

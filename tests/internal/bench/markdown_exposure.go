@@ -102,7 +102,7 @@ func (r *Results) writeRollback(b *strings.Builder) {
 	fmt.Fprintf(b, "\nThe arithmetic, from `Pulumi.dev.yaml`: the service's health check grace period is %s; a target is "+
 		"unhealthy after %d failed checks %d s apart (%s); the unhealthy-hosts alarm needs %d of %d periods of %d s "+
 		"(%s) after the grace period, and CloudWatch publishes ALB metrics a minute or more late; CodeDeploy gives Install "+
-		"60 minutes before it fails the deployment; the deployer fails a green with no healthy target after "+
+		"60 minutes before it fails the deployment; a green with no healthy target runs out the deployer's "+
 		"`--green-start-timeout`, by default the larger of 10m and the grace period + 5m (%s). The ready wait is %d "+
 		"minutes and the termination wait %d.\n\n", d(grace), hc.UnhealthyThreshold, hc.Interval, d(checks),
 		al.DatapointsToAlarm, al.EvaluationPeriods, al.PeriodSeconds, d(window), d(max(10*time.Minute, grace+5*time.Minute)),

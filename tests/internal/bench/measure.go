@@ -42,6 +42,10 @@ func within(answers []answer, from, to time.Time) []answer {
 // all-at-once shift, seconds long, gets enough answers for a percentile).
 const shiftSettle = time.Minute
 
+// warmUp is how long after the load's first answer the steady state begins: its first requests open
+// their connections, and a machine still busy with provisioning delays them.
+const warmUp = time.Minute
+
 // zeroDowntimeRow is one release's traffic figures.
 type zeroDowntimeRow struct {
 	Name, Tool, Outcome    string
@@ -62,14 +66,16 @@ func (r zeroDowntimeRow) ratio() float64 {
 }
 
 // zeroDowntime measures a release's traffic: every request and stream of the run, the p99 before
-// the release began (the steady state) and while production traffic moved.
+// the release began (the steady state, after the load's warm-up) and while production traffic moved.
 func zeroDowntime(o *outcome) zeroDowntimeRow {
 	r := zeroDowntimeRow{Name: o.Name, Tool: o.Tool, Outcome: o.Outcome, Requests: o.Report.Requests, Failed: o.Report.Failed,
 		StreamsStarted: o.Report.Streams.Started, Cut: o.Report.Streams.Cut, FailedOutsideBadAnswer: o.Report.FailedOutsideBadAnswers}
 	if o.Report.DurationS > 0 {
 		r.Rate = float64(o.Report.Requests) / o.Report.DurationS
 	}
-	r.SteadyP99, r.SteadyN = p99(within(o.Answers, time.Time{}, o.Start))
+	if len(o.Answers) > 0 {
+		r.SteadyP99, r.SteadyN = p99(within(o.Answers, o.Answers[0].At.Add(warmUp), o.Start))
+	}
 	if sh := o.Deployment.shift(); !sh.Start.IsZero() {
 		r.ShiftP99, r.ShiftN = p99(within(o.Answers, sh.Start, sh.End.Add(shiftSettle)))
 	}
@@ -160,14 +166,20 @@ func ratesByPhase(calls []emulator.Call, phases []phase) []phaseRate {
 	return out
 }
 
-// releasePhases are a deployment's phases from its creation to the tool's exit.
+// releasePhases are a deployment's phases from its creation to the tool's exit. A phase the
+// deployment never left (it was stopped in it) ends when the deployment did.
 func releasePhases(f deploymentFacts, created, exit time.Time) []phase {
-	sh := f.shift()
-	end := f.Completed
+	sh, end := f.shift(), f.Completed
+	or := func(t time.Time) time.Time {
+		if t.IsZero() {
+			return end
+		}
+		return t
+	}
 	return []phase{
-		{"install and test traffic", created, f.readyAt()},
-		{"waiting in Ready", f.readyAt(), sh.Start},
-		{"production traffic shift", sh.Start, sh.End},
+		{"install and test traffic", created, or(f.readyAt())},
+		{"waiting in Ready", f.readyAt(), or(sh.Start)},
+		{"production traffic shift", sh.Start, or(sh.End)},
 		{"termination wait", sh.End, end},
 		{"after the deployment ended", end, exit},
 	}

@@ -70,6 +70,9 @@ func TestZeroDowntimeComparesTheShiftWithTheSteadyState(t *testing.T) {
 	var answers []answer
 	for s := 0.0; s < 600; s++ {
 		lat := 10 * time.Millisecond
+		if s < 60 {
+			lat = time.Second // the warm-up
+		}
 		if s >= 300 && s < 420 {
 			lat = 30 * time.Millisecond
 		}
@@ -80,7 +83,7 @@ func TestZeroDowntimeComparesTheShiftWithTheSteadyState(t *testing.T) {
 		Deployment: deploymentFacts{Events: map[string]span{"AllowTraffic": {at(300), at(350)}, "AfterAllowTraffic": {at(350), at(360)}}}}
 	z := zeroDowntime(o)
 	assert.Equal(t, 10*time.Millisecond, z.SteadyP99)
-	assert.Equal(t, 100, z.SteadyN)
+	assert.Equal(t, 40, z.SteadyN, "from a minute after the first answer to the release's start")
 	assert.Equal(t, 30*time.Millisecond, z.ShiftP99)
 	assert.Equal(t, 120, z.ShiftN, "300 s to 360 s + 60 s")
 	assert.InDelta(t, 3.0, z.ratio(), 1e-9)

@@ -48,6 +48,10 @@ type Options struct {
 	// NoRateLimits turns off the per-account request rates (see rateCategories): no call is throttled
 	// unless a fault says so.
 	NoRateLimits bool
+	// OnCall, when set, receives every API call the emulator answered (throttled and faulted ones
+	// included), as it answers them: calls arrive concurrently, so it must be safe for concurrent
+	// use, and quick.
+	OnCall func(Call)
 
 	// The following are AWS-side latencies in AWS seconds (on the AWS clock like every AWS duration).
 	// Zero takes the default; a negative value turns the latency off.
@@ -128,6 +132,7 @@ type Emulator struct {
 	recorder                                            *dataplane.Recorder
 	faults                                              *faultInjector
 	limiter                                             *rateLimiter // nil: no rate limits
+	onCall                                              func(Call)
 
 	ctx    context.Context // cancelled by Close; every background loop watches it
 	cancel context.CancelFunc
@@ -177,6 +182,7 @@ func New(opts Options) *Emulator {
 		installIgnoresHealth: opts.InstallIgnoresHealth,
 		onStep:               opts.OnStep,
 		recorder:             dataplane.NewRecorder(),
+		onCall:               opts.OnCall,
 		ctx:                  ctx,
 		cancel:               cancel,
 	}

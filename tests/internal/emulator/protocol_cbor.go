@@ -32,7 +32,9 @@ func (e *Emulator) serveCBOR(w http.ResponseWriter, r *http.Request, svc *servic
 		e.writeCBORError(w, svc, clientErr("UnknownOperationException", "Unknown operation %s", action))
 		return
 	}
+	at := e.now()
 	if ae := e.admit(svc, action); ae != nil {
+		e.record(r, svc, action, at, body, nil, ae)
 		e.writeCBORError(w, svc, ae)
 		return
 	}
@@ -47,6 +49,7 @@ func (e *Emulator) serveCBOR(w http.ResponseWriter, r *http.Request, svc *servic
 	}
 	out, err := operation(r.Context(), decode)
 	e.logCall(svc, action, err)
+	e.record(r, svc, action, at, body, out, err)
 	if err != nil {
 		e.writeCBORError(w, svc, asAWSError(err, svc.internalShape))
 		return

@@ -22,7 +22,9 @@ func (e *Emulator) serveJSON(w http.ResponseWriter, r *http.Request, svc *servic
 		e.writeJSONError(w, contentType, clientErr("UnknownOperationException", "Unknown operation %s", action))
 		return
 	}
+	at := e.now()
 	if ae := e.admit(svc, action); ae != nil {
+		e.record(r, svc, action, at, body, nil, ae)
 		e.writeJSONError(w, contentType, ae)
 		return
 	}
@@ -37,6 +39,7 @@ func (e *Emulator) serveJSON(w http.ResponseWriter, r *http.Request, svc *servic
 	}
 	out, err := operation(r.Context(), decode)
 	e.logCall(svc, action, err)
+	e.record(r, svc, action, at, body, out, err)
 	if err != nil {
 		e.writeJSONError(w, contentType, asAWSError(err, svc.internalShape))
 		return

@@ -26,7 +26,9 @@ func (e *Emulator) serveQuery(w http.ResponseWriter, r *http.Request, svc *servi
 			"The action %s is not valid for this web service.", action))
 		return
 	}
+	at := e.now()
 	if ae := e.admit(svc, action); ae != nil {
+		e.record(r, svc, action, at, []byte(form.Encode()), nil, ae)
 		e.writeQueryError(w, svc, reqID, ae)
 		return
 	}
@@ -38,6 +40,7 @@ func (e *Emulator) serveQuery(w http.ResponseWriter, r *http.Request, svc *servi
 	}
 	out, err := operation(r.Context(), decode)
 	e.logCall(svc, action, err)
+	e.record(r, svc, action, at, []byte(form.Encode()), out, err)
 	if err != nil {
 		e.writeQueryError(w, svc, reqID, asAWSError(err, svc.internalShape))
 		return

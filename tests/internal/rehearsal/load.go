@@ -71,20 +71,31 @@ func (l *load) run(ctx context.Context) {
 	}
 	tick := time.NewTicker(time.Second / time.Duration(l.rate))
 	defer tick.Stop()
-	for i := 0; ; i++ {
+	began, sent := time.Now(), 0
+	for {
 		select {
 		case <-ctx.Done():
 			l.wg.Wait()
 			l.client.CloseIdleConnections()
 			return
-		case <-tick.C:
-			l.wg.Add(1)
-			go func(i int) {
-				defer l.wg.Done()
-				l.record(l.send(i))
-			}(i)
+		case now := <-tick.C:
+			// A ticker drops the ticks a busy machine could not take in time: send every request due
+			// since the load began, so that the rate holds on average (users do not wait for the
+			// machine either).
+			for due := requestsDue(now.Sub(began), l.rate); sent < due; sent++ {
+				l.wg.Add(1)
+				go func(i int) {
+					defer l.wg.Done()
+					l.record(l.send(i))
+				}(sent)
+			}
 		}
 	}
+}
+
+// requestsDue is how many requests an open loop at rate per second has sent after elapsed.
+func requestsDue(elapsed time.Duration, rate int) int {
+	return int(elapsed.Seconds() * float64(rate))
 }
 
 // send posts one prediction request; requests are not tied to ctx, so that stopping the load lets

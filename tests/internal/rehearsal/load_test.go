@@ -99,3 +99,13 @@ func readAll(r *http.Request) string {
 	b, _ := io.ReadAll(r.Body)
 	return string(b)
 }
+
+// The load keeps its rate when the machine cannot wake it for every tick: what a dropped tick
+// did not send, the next one does.
+func TestRequestsDueFollowTheRateNotTheTicks(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, 0, requestsDue(0, 150))
+	assert.Equal(t, 1, requestsDue(7*time.Millisecond, 150))
+	assert.Equal(t, 150, requestsDue(time.Second, 150), "a whole second late: the whole second's requests")
+	assert.Equal(t, 375, requestsDue(2500*time.Millisecond, 150))
+}

@@ -36,6 +36,8 @@ type Release struct {
 	Env []string
 	// Why says what the release shows, for the report.
 	Why string
+	// By, when set, makes the release instead of the in-process deployer.
+	By Tool
 }
 
 // Options configure a rehearsal.
@@ -58,8 +60,7 @@ type Options struct {
 	Emulator emulator.Options
 }
 
-// Run provisions the stack, starts the load, runs every release in order, in-process, and returns
-// the report.
+// Run provisions the stack, starts the load, runs every release in order and returns the report.
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	s, err := Start(ctx, opts)
 	if err != nil {

@@ -37,6 +37,34 @@ type Report struct {
 	Releases []ReleaseReport  `json:"releases"`
 	Timeline []Event          `json:"timeline"`
 	Traffic  []TrafficSummary `json:"traffic"`
+	// Answers are every production request and stream as the user saw them, in answer order, for
+	// figures of one's own (a benchmark's percentiles and exposures).
+	Answers []Answer `json:"-"`
+}
+
+// Answer is one production request or stream as a user saw it.
+type Answer struct {
+	// At is the real instant the answer came back (or the request failed).
+	At      time.Time
+	Latency time.Duration
+	// Status is the HTTP status, 0 when the request failed before one.
+	Status int
+	// Version is the answer's X-Model-Version: the image tag that answered.
+	Version string
+	// Err is why the user got no answer (a transport error, a status other than 200, a body cut
+	// off); "" for a good answer.
+	Err string
+	// Stream is a streamed answer held open alongside the requests.
+	Stream bool
+}
+
+// answersOf converts the load's samples, timed from its start, to answers at real instants.
+func answersOf(start time.Time, samples []sample) []Answer {
+	out := make([]Answer, len(samples))
+	for i, s := range samples {
+		out[i] = Answer{At: start.Add(s.at), Latency: s.latency, Status: s.status, Version: s.version, Err: s.err, Stream: s.stream}
+	}
+	return out
 }
 
 // ReleaseReport is one release: the deployer's verdict and what production saw meanwhile.

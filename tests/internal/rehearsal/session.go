@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ai-bluegreen/ai-bluegreen/deployer"
 	"github.com/ai-bluegreen/ai-bluegreen/infra"
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/awsclock"
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/provision"
@@ -14,7 +15,8 @@ import (
 // Session is a rehearsal in progress: the stack provisioned on the emulator, the deployer's inputs
 // written, and the production load running. Run is a Session that deploys its releases in-process;
 // a test that drives the deployer itself (a process it signals, say) starts one, runs the deployer
-// with Args and hands each run to Record, then Finish reports.
+// with Args and hands each run to Record, and a benchmark releases with other tools (Release.By);
+// then Finish reports.
 type Session struct {
 	// Stack is the emulator serving the stack; Clock is its AWS clock.
 	Stack *provision.Stack
@@ -93,26 +95,63 @@ func (s *Session) Args(endpoint string, r Release) []string {
 	return deployArgs(s.outputsFile, s.suiteFile, endpoint, s.Image(r.Tag), r)
 }
 
-// Deploy runs r's `deployer deploy` in-process on the emulator's clock and records it.
+// Deploy makes release r and records it: with r.By when set, else with `deployer deploy` in-process
+// on the emulator's clock.
 func (s *Session) Deploy(ctx context.Context, r Release) DeployRun {
-	run := runDeployer(ctx, s.Args(s.Stack.Server.URL, r), s.Clock, s.opts.Progress)
-	s.Record(r, run)
+	var run DeployRun
+	if r.By != nil {
+		run = runTool(ctx, r.By, s.Image(r.Tag), r.Env)
+	} else {
+		run = runDeployer(ctx, s.Args(s.Stack.Server.URL, r), s.Clock, s.opts.Progress)
+	}
+	return s.Record(r, run)
+}
+
+// Tool makes a release in place of the in-process deployer (the aws CLI, a script) and says how it
+// ended. image is the full image reference to release, env its K=V environment overrides.
+type Tool func(ctx context.Context, image string, env []string) ToolResult
+
+// ToolResult is how a Tool's release ended, in the deployer's terms where they apply.
+type ToolResult struct {
+	Outcome      string
+	ExitCode     int
+	DeploymentID string
+	Reason       string
+	// Args is the command the tool ran, for the report.
+	Args []string
+}
+
+// runTool runs a Tool's release; its result carries only the outcome, exit code, image, deployment
+// and reason.
+func runTool(ctx context.Context, tool Tool, image string, env []string) DeployRun {
+	run := DeployRun{Start: time.Now()}
+	out := tool(ctx, image, env)
+	run.End = time.Now()
+	run.Args, run.ExitCode = out.Args, out.ExitCode
+	run.Result = deployer.Result{Outcome: deployer.Outcome(out.Outcome), ExitCode: out.ExitCode, Image: image, DeploymentID: out.DeploymentID}
+	if out.Reason != "" {
+		run.Result.Failure = &deployer.Failure{Reason: out.Reason}
+	}
 	return run
 }
 
-// Record adds a deployer run to the report: its result's AWS times become the real instants they
-// happened at, like the load's.
-func (s *Session) Record(r Release, run DeployRun) {
+// Record adds a deployer run to the report and returns it as recorded: its result's AWS times
+// become the real instants they happened at, like the load's.
+func (s *Session) Record(r Release, run DeployRun) DeployRun {
 	onRealTime(&run.Result, s.Clock)
 	s.rep.addRelease(s.lg, r, run)
+	return run
 }
 
-// Finish lets the load run for Options.Settle more, stops it and returns the report.
+// Finish lets the load run for Options.Settle more, stops it and returns the report; every
+// production answer is in its Answers. The stack keeps serving until Close.
 func (s *Session) Finish(ctx context.Context) (*Report, error) {
 	_ = s.Clock.Sleep(ctx, s.opts.Settle)
 	s.stopLoad()
 	<-s.loadDone
-	s.rep.addLoad(s.lg.snapshot(), time.Since(s.lg.start))
+	samples := s.lg.snapshot()
+	s.rep.addLoad(samples, time.Since(s.lg.start))
+	s.rep.Answers = answersOf(s.lg.start, samples)
 	return s.rep, ctx.Err()
 }
 

@@ -1,0 +1,79 @@
+package bench
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator"
+)
+
+// goodModel is every release's model: it takes two AWS minutes to load, like the demo's.
+var goodModel = []string{"SIM_STARTUP_SECONDS=120"}
+
+// degradeErrorRate is the share of predictions a degraded green fails while its readiness still
+// passes (health checks do not see it).
+const degradeErrorRate = 0.2
+
+// badGreen is a kind of bad release: how its model server behaves, and which of its production
+// answers users got wrong.
+type badGreen struct {
+	Name, What string
+	Env        func(c calibration) []string
+	// Bad says whether an answer of this green was wrong for the user; nil: every answer was
+	// (a wrong prediction, or one far slower than blue's).
+	Bad func(a answer) bool
+}
+
+// calibration is what some kinds need to know of the release they are in.
+type calibration struct {
+	rate, desired, shiftPercent, shiftMinutes int
+	scale                                     float64
+	// terminationWaitAt is, per tool, how long after Install started a good release reached the
+	// termination wait (measured in this run).
+	terminationWaitAt map[string]time.Duration
+	tool              string
+}
+
+func failed(a answer) bool { return a.Err != "" }
+
+// badGreens are the bad releases an SRE would try before trusting a release tool with production.
+var badGreens = []badGreen{
+	{Name: "never ready", What: "`SIM_NEVER_READY`: the model never loads; readiness answers 503",
+		Env: fixed("SIM_NEVER_READY=true")},
+	{Name: "crash-looping", What: "`SIM_CRASH_ON_START`: exits (137) when loading would have finished; ECS starts it again",
+		Env: fixed("SIM_CRASH_ON_START=true")},
+	{Name: "failing the validation suite", What: "`SIM_ERROR_RATE=1`: every prediction a 500 while its health checks pass",
+		Env: fixed("SIM_ERROR_RATE=1"), Bad: failed},
+	{Name: "disagreeing with blue", What: "`SIM_PREDICTION_BIAS=0.5`: healthy, every prediction off by 0.5",
+		Env: fixed("SIM_PREDICTION_BIAS=0.5")},
+	{Name: "slower than blue", What: "`SIM_LATENCY_MS=400`: 400 ms per prediction against blue's 5 ms, under the 2.5 s p99 alarm",
+		Env: fixed("SIM_LATENCY_MS=400")},
+	{Name: "degrading under production traffic", What: "`SIM_DEGRADE_AFTER_REQUESTS`: fails a fifth of its predictions once it has served a quarter of its canary share (readiness still passes)",
+		Env: degradeUnderTraffic, Bad: failed},
+	{Name: "degrading in the termination wait", What: "`SIM_DEGRADE_AFTER_SECONDS`: fails a fifth of its predictions from 2 AWS minutes into the termination wait (readiness still passes)",
+		Env: degradeInTerminationWait, Bad: failed},
+}
+
+func fixed(env ...string) func(calibration) []string {
+	return func(calibration) []string { return env }
+}
+
+// degradeUnderTraffic degrades each green task after the predictions gate 1 sends it (about ten
+// between warm-up, checks and comparison, shared by the tasks) and a quarter of what the canary
+// sends it: a count, because the model server counts requests, not time.
+func degradeUnderTraffic(c calibration) []string {
+	perTask := float64(c.rate) * float64(c.shiftPercent) / 100 / float64(max(c.desired, 1))
+	canary := perTask * float64(c.shiftMinutes) * 60 / c.scale
+	n := 20 + int(math.Ceil(canary/4))
+	return []string{fmt.Sprintf("SIM_DEGRADE_AFTER_REQUESTS=%d", n), fmt.Sprintf("SIM_DEGRADE_ERROR_RATE=%g", degradeErrorRate)}
+}
+
+// degradeInTerminationWait degrades two AWS minutes into the termination wait, as measured for the
+// same tool's good release: the model server counts from its own start, which comes Fargate's
+// provisioning and the image pull after Install starts.
+func degradeInTerminationWait(c calibration) []string {
+	start := time.Duration(emulator.DefaultTaskProvisioningSeconds+emulator.DefaultImagePullSeconds) * time.Second
+	at := c.terminationWaitAt[c.tool] - start + 2*time.Minute
+	return []string{fmt.Sprintf("SIM_DEGRADE_AFTER_SECONDS=%.0f", at.Seconds()), fmt.Sprintf("SIM_DEGRADE_ERROR_RATE=%g", degradeErrorRate)}
+}

@@ -119,6 +119,9 @@ func failed(ctx context.Context, stderr io.Writer, err error) int {
 		return 0
 	}
 	fmt.Fprintf(stderr, "localaws: %v\n", err)
+	if se := (*provision.StackError)(nil); errors.As(err, &se) {
+		return 2 // bad input: nothing was started or written
+	}
 	return 1
 }
 

@@ -43,21 +43,41 @@ type Stack struct {
 	Outputs map[string]any
 }
 
+// StackError is a stack file the program cannot be run with as it is: unreadable, not a stack
+// file, or a configuration the program refuses. Commands exit 2 (bad input) on it.
+type StackError struct{ Err error }
+
+func (e *StackError) Error() string { return e.Err.Error() }
+func (e *StackError) Unwrap() error { return e.Err }
+
+// CheckStack reads a stack file and checks its configuration as the program will (infra.ParseConfig),
+// before anything starts: a refused stack file starts no emulator and declares no resource. It returns
+// the configuration and the stack's name (Pulumi.<stack>.yaml).
+func CheckStack(path string) (cfg map[string]string, stackName string, err error) {
+	if cfg, err = infra.ReadStackConfig(path); err != nil {
+		return nil, "", &StackError{err}
+	}
+	stackName = strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "Pulumi."), filepath.Ext(path))
+	if cfg["aws:region"] == "" {
+		return nil, "", &StackError{fmt.Errorf("read %s: aws:region is not set", path)}
+	}
+	if _, err := infra.ParseConfig(stackName, func(k string) (string, bool) { v, ok := cfg[k]; return v, ok }); err != nil {
+		return nil, "", &StackError{fmt.Errorf("%s: %w", path, err)}
+	}
+	return cfg, stackName, nil
+}
+
 // Start starts the emulator and runs the program of main.go (infra.Build) with the stack file's
 // configuration under Pulumi mocks whose resource callbacks create the matching emulator resources:
 // cluster, task definition, service with real tasks, load balancer, target groups, listeners,
 // CodeDeploy application, deployment config and group, and alarms. Everything else (VPC, IAM, ...)
 // gets Answers' deterministic ids.
 func Start(ctx context.Context, opts Options) (*Stack, error) {
-	cfg, err := infra.ReadStackConfig(opts.StackFile)
+	cfg, stackName, err := CheckStack(opts.StackFile)
 	if err != nil {
 		return nil, err
 	}
-	stackName := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(opts.StackFile), "Pulumi."), filepath.Ext(opts.StackFile))
 	region := cfg["aws:region"]
-	if region == "" {
-		return nil, fmt.Errorf("read %s: aws:region is not set", opts.StackFile)
-	}
 	eo := opts.Emulator
 	eo.TimeScale, eo.Region, eo.AccountID = opts.TimeScale, region, AccountID
 	if opts.Logger != nil {

@@ -194,6 +194,21 @@ func (c *cliConfig) resolveTarget(inv *invocation, stdin io.Reader) error {
 	return nil
 }
 
+// checkOutputKind refuses a number, boolean, list or object where the deployer reads a name, ARN or
+// URL: the program exports them as strings, so another kind means the file is not its outputs.
+func checkOutputKind(key string, v any) error {
+	if _, isText := v.(string); isText || v == nil || key == OutputContainerPort || key == OutputMaxRequestSeconds {
+		return nil
+	}
+	for _, o := range targetOutputs {
+		if o.output == key {
+			b, _ := json.Marshal(v)
+			return fmt.Errorf("stack output %s: %s: want a JSON string (%s)", key, b, o.usage)
+		}
+	}
+	return nil
+}
+
 // StackOutputs holds `pulumi stack output --json` values as strings; numbers are
 // accepted either as JSON numbers or as strings.
 type StackOutputs map[string]string
@@ -232,6 +247,9 @@ func parseStackOutputs(data []byte) (StackOutputs, error) {
 	}
 	out := make(StackOutputs, len(raw))
 	for k, v := range raw {
+		if err := checkOutputKind(k, v); err != nil {
+			return nil, err
+		}
 		switch x := v.(type) {
 		case string:
 			out[k] = x

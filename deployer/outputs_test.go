@@ -80,3 +80,19 @@ func TestATargetValueIsCheckedAsItIsSet(t *testing.T) {
 	require.NoError(t, targetOutputs[i].set(&target, "http://web:80/"))
 	assert.Equal(t, "http://web:80", target.ProdURL, "stored without the trailing slash")
 }
+
+// The program exports names, ARNs and URLs as strings: another JSON kind there means the file is not
+// its outputs, and is refused naming the output. Numbers are fine where a number is read, and
+// outputs the deployer does not read may be anything.
+func TestAStackOutputOfTheWrongKindIsRefused(t *testing.T) {
+	t.Parallel()
+	_, err := parseStackOutputs([]byte(`{"clusterName": 42}`))
+	require.Error(t, err)
+	assert.Equal(t, "stack output clusterName: 42: want a JSON string (ECS cluster name)", err.Error())
+	_, err = parseStackOutputs([]byte(`{"testUrl": {"url": "http://x"}}`))
+	assert.ErrorContains(t, err, "stack output testUrl")
+	out, err := parseStackOutputs([]byte(`{"containerPort": 8080, "maxRequestSeconds": 60, "deployerPolicyJson": {"Version": "2012-10-17"}, "clusterName": "dev"}`))
+	require.NoError(t, err)
+	assert.Equal(t, "8080", out[OutputContainerPort])
+	assert.Equal(t, "dev", out[OutputClusterName])
+}

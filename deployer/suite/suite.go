@@ -16,6 +16,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -164,9 +165,9 @@ func Parse(data []byte) (*Suite, error) {
 	var s Suite
 	if err := dec.Decode(&s); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("file is empty")
+			return nil, fmt.Errorf("file is empty; want a validation suite, starting with version: 1")
 		}
-		return nil, err
+		return nil, explainYAML(err, data)
 	}
 	if err := s.validate(); err != nil {
 		return nil, err
@@ -175,6 +176,53 @@ func Parse(data []byte) (*Suite, error) {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// yamlTypeErr is one of yaml.v3's type errors: "line 3: cannot unmarshal !!str `many` into int".
+var yamlTypeErr = regexp.MustCompile("^line ([0-9]+): cannot unmarshal !!([a-z]+) `(.*)` into (.+)$")
+
+// explainYAML rewrites yaml.v3's type errors, which name a Go type and no key, as the line of the
+// file that holds the value and the kind of value that line wants.
+func explainYAML(err error, data []byte) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	lines := strings.Split(string(data), "\n")
+	msgs := make([]string, 0, len(te.Errors))
+	for _, e := range te.Errors {
+		m := yamlTypeErr.FindStringSubmatch(e)
+		if m == nil {
+			msgs = append(msgs, e)
+			continue
+		}
+		n, _ := strconv.Atoi(m[1]) // the pattern's digits
+		if n < 1 || n > len(lines) {
+			msgs = append(msgs, e)
+			continue
+		}
+		msgs = append(msgs, fmt.Sprintf("line %d (%s): %q is not %s", n, strings.TrimSpace(lines[n-1]), m[3], goTypeWord(m[4])))
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// goTypeWord says what a Go type yaml.v3 names holds, in the words of the suite's format.
+func goTypeWord(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(goType, "float"):
+		return "a number"
+	case goType == "bool":
+		return "true or false"
+	case goType == "string":
+		return "text"
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	case strings.HasPrefix(goType, "map["), strings.Contains(goType, "."):
+		return "a mapping of keys"
+	}
+	return "a " + goType
 }
 
 // checkVariables checks every ${...} in the suite's strings, keys included: a known

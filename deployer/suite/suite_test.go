@@ -69,3 +69,14 @@ func TestSuiteEnvReferences(t *testing.T) {
 		})
 	}
 }
+
+// yaml.v3 names a Go type and a line, never the key: the message quotes the line and says what it
+// wants in the format's words.
+func TestAValueOfTheWrongKindIsNamedByItsLine(t *testing.T) {
+	t.Parallel()
+	_, err := Parse([]byte("version: 1\ncompare: {requests: [{path: /}]}\nlatency: {samples: many}\n"))
+	require.Error(t, err)
+	assert.Equal(t, `line 3 (latency: {samples: many}): "many" is not a whole number`, err.Error())
+	_, err = Parse(nil)
+	assert.EqualError(t, err, "file is empty; want a validation suite, starting with version: 1")
+}

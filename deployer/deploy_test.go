@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -177,4 +178,28 @@ func TestDeployTaskDefinitionArnAttachesToTheInFlightDeploymentOfThatRevision(t 
 	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
 	assert.True(t, res.Attached)
 	assert.Empty(t, w.creates)
+}
+
+// A gate starts on the poll that saw its phase begin: the deployment is never read twice at one
+// instant with nothing written between (the benchmark counted such re-reads in Ready and in the
+// termination wait).
+func TestDeployNeverReadsTheDeploymentTwiceAtOneInstant(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	res := w.deployer(t, true).Deploy(context.Background(), deployV2())
+	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var lastRead time.Time
+	for i, call := range w.calls {
+		switch {
+		case strings.HasPrefix(call, "codedeploy:GetDeployment "):
+			assert.False(t, w.callAt[i].Equal(lastRead), "GetDeployment read again at %s with nothing written between", w.callAt[i])
+			lastRead = w.callAt[i]
+		case strings.Contains(call, "Continue") || strings.Contains(call, "Create") || strings.Contains(call, "Stop"):
+			lastRead = time.Time{}
+		}
+	}
 }

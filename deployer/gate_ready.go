@@ -15,6 +15,7 @@ import (
 // with HoldAtReady, leaves it waiting in Ready (r.held).
 func (d *Deployer) passReadyGate(ctx context.Context, res *Result, r *release, s snapshot) error {
 	g := &GateResult{Name: GateReady, Start: d.clock.Now()}
+	r.readyLook, r.readyLookAt = s, g.Start
 	d.log.Info("gate ready: checking green before production traffic", "deployment", r.ID)
 	err := d.runReadyGate(ctx, res, g, r, s)
 	g.End = d.clock.Now()
@@ -47,12 +48,19 @@ func (d *Deployer) passReadyGate(ctx context.Context, res *Result, r *release, s
 var errLeftReady = errors.New("the deployment left Ready")
 
 // stillReady polls the deployment so gate 1 notices when it leaves Ready on its
-// own (an operator continued it, or the group's ready wait ran out).
+// own (an operator continued it, or the group's ready wait ran out). A look less
+// than a poll interval after the last one reuses it: gate 1 writes nothing, and a
+// streak's first look follows the poll that saw Ready, or the previous streak's
+// last look, at once; reading again would learn nothing.
 func (d *Deployer) stillReady(ctx context.Context, res *Result, r *release) (snapshot, error) {
+	if !r.readyLookAt.IsZero() && d.clock.Now().Sub(r.readyLookAt) < d.o.PollInterval {
+		return r.readyLook, nil
+	}
 	s, err := d.poll(ctx, r.ID)
 	if err != nil {
 		return s, err
 	}
+	r.readyLook, r.readyLookAt = s, d.clock.Now()
 	d.observe(res, r, s)
 	if assessDeployment(s.Deployment, s.Target) != PhaseReady {
 		return s, errLeftReady

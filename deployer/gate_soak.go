@@ -148,14 +148,19 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
 	st := &soakState{streak: r.unhealthyStreak, nextCheck: w.start}
 	defer func() { g.MinutesJudged = intPtr(minutesJudged(w.start, w.end, st.metrics.Latest)) }()
+	polled := false // the first look is s, the poll that saw the termination wait begin
 	err = d.waitFor(ctx, blindAt(w.readDeadline), func(ctx context.Context) (next, error) {
-		snap, err := d.poll(ctx, r.ID)
-		if err != nil {
-			return next{}, err
+		snap := s
+		if polled {
+			var err error
+			if snap, err = d.poll(ctx, r.ID); err != nil {
+				return next{}, err
+			}
+			if d.observe(res, r, snap) {
+				p.changed()
+			}
 		}
-		if d.observe(res, r, snap) {
-			p.changed()
-		}
+		polled = true
 		if phase := assessDeployment(snap.Deployment, snap.Target); phase != PhaseTerminationWait {
 			cut = assessSoakCut(w, d.clock.Now(), d.o.MetricsLag, phase)
 			return waitOver, nil

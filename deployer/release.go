@@ -37,6 +37,8 @@ type release struct {
 	latency          []latencyKind   // gate 1's latency comparison: the shift gate's probes are judged against it
 	latencyReqs      []suite.Request // the request kinds it timed, which the shift gate's probes send
 	facts            map[string]string
+	readyLook        snapshot  // gate 1's last look at the deployment (stillReady)
+	readyLookAt      time.Time // when it was read; zero before gate 1
 }
 
 // follow polls the deployment to its end, gating Ready and the termination wait

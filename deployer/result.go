@@ -17,7 +17,7 @@ import (
 const (
 	ExitReleased    = 0 // released (or: the command did what was asked)
 	ExitFailed      = 1 // failed or rolled back
-	ExitBadInput    = 2 // invalid flags, stack outputs or files, a group that cannot gate the release, or an unreachable testUrl; nothing was written
+	ExitBadInput    = 2 // invalid flags, stack outputs or files, an AWS endpoint that does not answer or no credentials, a group that cannot gate the release, or an unreachable testUrl; nothing was written
 	ExitTimedOut    = 3 // the budget ran out; stopped and rolled back
 	ExitInterrupted = 4 // SIGINT/SIGTERM; stopped and rolled back, or detached
 )

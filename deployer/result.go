@@ -97,6 +97,9 @@ type GateResult struct {
 	// MinutesJudged is, for gates shift and soak, how many whole CloudWatch minutes
 	// the gate judged (minutesJudged); nil for the other gates.
 	MinutesJudged *int `json:"minutesJudged,omitempty"`
+	// Minutes are, for gates shift and soak, the figures of each minute judged,
+	// oldest first (for the step summary's charts).
+	Minutes []GateMinute `json:"minutes,omitempty"`
 }
 
 // intPtr is &n, for GateResult.MinutesJudged.

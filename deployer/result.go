@@ -307,6 +307,9 @@ func (r *Result) writeMarkdown(w io.Writer) {
 			fmt.Fprintf(w, "| %s | %g | %g |\n", t.At.UTC().Format(time.RFC3339), t.Blue, t.Green)
 		}
 	}
+	if charts := ReleaseCharts(*r); charts != "" {
+		fmt.Fprint(w, "\n"+charts)
+	}
 	if f := r.Failure; f != nil {
 		fmt.Fprintf(w, "\n### Failure\n\n%s\n", mdEscape(f.Reason))
 		for _, l := range append(append(f.Diagnostics, f.TargetHealth...), stoppedStrings(f.StoppedTasks)...) {

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Main runs the deployer CLI: args are the arguments after the program name.
@@ -33,13 +35,16 @@ type Env struct {
 	// that runs faster than real time should implement ScaledClock.
 	Clock      Clock
 	HTTPClient *http.Client
+	// Build is what `deployer --version` prints: the release build stamps it
+	// into the command's main package.
+	Build Build
 }
 
 // Run is Main with its surroundings given: the library entry point for running
 // deployer commands in-process (rehearsals, end-to-end tests).
 func Run(ctx context.Context, args []string, env Env) int {
 	r := runner{stdin: env.Stdin, stdout: env.Stdout, stderr: env.Stderr, getenv: env.Getenv, newClients: newAWSClients,
-		clock: env.Clock, httpClient: env.HTTPClient}
+		clock: env.Clock, httpClient: env.HTTPClient, build: env.Build}
 	if r.stdin == nil {
 		r.stdin = os.Stdin
 	}
@@ -60,6 +65,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 type awsSettings struct {
 	region, profile, endpointURL string
 	clock                        Clock
+	target                       Target                      // what the first calls read, to check the endpoints answer
+	getenv                       func(string) (string, bool) // to say where an endpoint came from
+	httpClient                   aws.HTTPClient              // nil = the SDK's; tests count attempts with their own
 }
 
 // runner is Main with its dependencies injected, so tests can replace the AWS
@@ -71,29 +79,37 @@ type runner struct {
 	newClients     func(context.Context, awsSettings) (Clients, error)
 	clock          Clock
 	httpClient     *http.Client
+	build          Build
 }
 
 func (r runner) run(ctx context.Context, args []string) int {
 	log := slog.New(slog.NewTextHandler(r.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
-		if len(args) == 0 {
-			writeHelp(r.stderr)
-			return ExitBadInput
-		}
-		writeHelp(r.stdout)
-		return ExitReleased
-	}
-	cmd := findCommand(args[0])
-	if cmd == nil {
-		fmt.Fprintf(r.stderr, "deployer: unknown command %q; commands: deploy, status, rollback, continue, abort, plan (see deployer --help)\n", args[0])
+	if len(args) == 0 {
+		writeHelp(r.stderr)
 		return ExitBadInput
 	}
-	inv, code := r.parse(cmd, args[1:])
+	name, rest, uerr := splitCommand(args)
+	if uerr != nil {
+		return r.badInput("", "", uerr)
+	}
+	switch name {
+	case "help":
+		return r.help(rest)
+	case "version":
+		r.build.write(r.stdout)
+		return ExitReleased
+	}
+	cmd := findCommand(name)
+	if cmd == nil {
+		return r.badInput("", "", unknownCommand(name))
+	}
+	inv, code := r.parse(cmd, rest)
 	if inv == nil {
 		return code
 	}
 	inv.opts.Logger, inv.opts.Clock, inv.opts.HTTPClient = log, r.clock, r.httpClient
-	clients, err := r.newClients(ctx, awsSettings{region: inv.target.Region, profile: inv.profile, endpointURL: inv.endpointURL, clock: r.clock})
+	clients, err := r.newClients(ctx, awsSettings{region: inv.target.Region, profile: inv.profile, endpointURL: inv.endpointURL,
+		clock: r.clock, target: inv.target, getenv: r.getenv})
 	if err != nil {
 		return r.badInput(inv.output, cmd.name, err)
 	}
@@ -101,6 +117,19 @@ func (r runner) run(ctx context.Context, args []string) int {
 	res := d.runCommand(ctx, inv)
 	r.report(res, inv.output, log)
 	return res.ExitCode
+}
+
+// help prints the top-level help, or a command's for `deployer help <command>`
+// and `deployer <command> --help`.
+func (r runner) help(args []string) int {
+	for _, a := range args {
+		if cmd := findCommand(a); cmd != nil {
+			writeCommandHelp(r.stdout, cmd)
+			return ExitReleased
+		}
+	}
+	writeHelp(r.stdout)
+	return ExitReleased
 }
 
 // parse parses and validates a command line; on failure it returns a nil
@@ -112,10 +141,10 @@ func (r runner) parse(cmd *command, args []string) (*invocation, int) {
 			writeCommandHelp(r.stdout, cmd)
 			return nil, ExitReleased
 		}
-		return nil, r.badInput("", cmd.name, &InputError{Field: "deployer " + cmd.name, Problem: err.Error() + " (see deployer " + cmd.name + " --help)"})
+		return nil, r.badInput("", cmd.name, parseError(cmd, fs, err))
 	}
 	if fs.NArg() > 0 {
-		return nil, r.badInput("", cmd.name, inputErrorf("deployer "+cmd.name, "unexpected argument %q; every input is a flag", fs.Arg(0)))
+		return nil, r.badInput("", cmd.name, usageError(cmd.name, "unexpected argument %q; every input is a flag", fs.Arg(0)))
 	}
 	if err := fillFromEnv(fs, r.getenv); err != nil {
 		return nil, r.badInput(c.output, cmd.name, err)
@@ -131,7 +160,14 @@ func (r runner) parse(cmd *command, args []string) (*invocation, int) {
 
 // badInput reports invalid input: exit code 2, nothing called in AWS.
 func (r runner) badInput(output, cmd string, err error) int {
-	fmt.Fprintf(r.stderr, "deployer %s: %v\n", cmd, err)
+	prefix := "deployer"
+	if cmd != "" {
+		prefix += " " + cmd
+	}
+	fmt.Fprintf(r.stderr, "%s: %v\n", prefix, err)
+	if ie := (*InputError)(nil); errors.As(err, &ie) && ie.Hint != "" {
+		fmt.Fprintln(r.stderr, ie.Hint)
+	}
 	if output == "json" {
 		res := &Result{Command: cmd, Outcome: OutcomeBadInput, ExitCode: ExitBadInput, Message: err.Error(), Error: &ErrorInfo{Message: err.Error()}}
 		_ = res.writeJSON(r.stdout)

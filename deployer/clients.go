@@ -17,7 +17,8 @@ import (
 // profiles, region; AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (ECS,
 // CODEDEPLOY, ELASTIC_LOAD_BALANCING_V2, CLOUDWATCH) are honoured by the SDK, and
 // --endpoint-url overrides them for every service. Retries use the SDK's
-// standard retryer (see newRetryer).
+// standard retryer (see newRetryer). Before returning them it checks that
+// each service's endpoint answers and there are credentials (checkEndpoints).
 func newAWSClients(ctx context.Context, s awsSettings) (Clients, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return newRetryer(s.clock) }),
@@ -39,7 +40,7 @@ func newAWSClients(ctx context.Context, s awsSettings) (Clients, error) {
 	if s.endpointURL != "" {
 		ep = aws.String(s.endpointURL)
 	}
-	return Clients{
+	c := Clients{
 		ECS: ecs.NewFromConfig(cfg, func(o *ecs.Options) {
 			if ep != nil {
 				o.BaseEndpoint = ep
@@ -60,7 +61,8 @@ func newAWSClients(ctx context.Context, s awsSettings) (Clients, error) {
 				o.BaseEndpoint = ep
 			}
 		}),
-	}, nil
+	}
+	return c, checkEndpoints(ctx, cfg, c, s)
 }
 
 // newRetryer is the SDK's standard retryer (throttling and 5xx retried with

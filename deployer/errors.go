@@ -107,12 +107,18 @@ func hasCode(err error, codes ...string) bool {
 
 // InputError is invalid input, reported before any AWS call (exit code 2).
 type InputError struct {
-	Field   string // flag ("--image") or stack output key ("stack output containerPort")
+	Field   string // flag ("--image") or stack output key ("stack output containerPort"); "" when the problem names it
 	Problem string // what is wrong and what is allowed
+	Hint    string // optional: what to do next, printed on a line of its own after the error
 }
 
-// Error renders "field: problem".
-func (e *InputError) Error() string { return e.Field + ": " + e.Problem }
+// Error renders "field: problem" (the hint is not part of it).
+func (e *InputError) Error() string {
+	if e.Field == "" {
+		return e.Problem
+	}
+	return e.Field + ": " + e.Problem
+}
 
 // inputErrorf builds an *InputError.
 func inputErrorf(field, format string, args ...any) error {

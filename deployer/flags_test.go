@@ -4,33 +4,32 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
-func TestHelpListsCommandsExitCodesAndFlags(t *testing.T) {
+func TestEveryEssentialFlagIsOneOfItsCommand(t *testing.T) {
 	t.Parallel()
-	code, out, _ := cliRun(t, nil, nil, "", "--help")
-	assert.Equal(t, 0, code)
-	for _, want := range []string{"deploy ", "status ", "rollback ", "continue ", "abort ", "plan ",
-		"0  released", "1  failed or rolled back", "2  bad input", "3  timed out", "4  interrupted",
-		"-image REF", "-soak duration", "(default 5m0s)", "-on-interrupt string", "DEPLOYER_<FLAG>", "AWS_ENDPOINT_URL"} {
-		assert.Contains(t, out, want)
+	for _, cmd := range commands {
+		fs, _ := cmd.newFlagSet()
+		require.NotEmpty(t, cmd.essential, cmd.name)
+		for _, name := range cmd.essential {
+			assert.NotNil(t, fs.Lookup(name), "deployer %s --%s", cmd.name, name)
+		}
 	}
 }
 
-func TestCommandHelpListsItsFlags(t *testing.T) {
+func TestADurationFromTheEnvironmentThatIsNotOneNamesTheVariableAndTheFormat(t *testing.T) {
 	t.Parallel()
-	code, out, _ := cliRun(t, nil, nil, "", "deploy", "--help")
-	assert.Equal(t, 0, code)
-	assert.Contains(t, out, "Usage: deployer deploy [flags]")
-	assert.Contains(t, out, "-validation-suite FILE")
-	code, out, _ = cliRun(t, nil, nil, "", "continue", "-h")
-	assert.Equal(t, 0, code)
-	assert.NotContains(t, out, "-image")
+	for _, v := range []string{"5x", "5", "ten minutes"} {
+		code, _, stderr := cliRun(t, nil, map[string]string{"DEPLOYER_SOAK": v}, "", "deploy", "--image", newImage)
+		assert.Equal(t, ExitBadInput, code)
+		assert.Contains(t, stderr, "deployer deploy: DEPLOYER_SOAK="+shownValue(v)+": not a duration; use a number with a unit, e.g. 30s, 5m, 1h30m\n")
+	}
 }
 
 func TestAllowUngatedTrafficIsADeployFlag(t *testing.T) {
 	t.Parallel()
 	code, out, _ := cliRun(t, nil, nil, "", "deploy", "--help")
 	assert.Equal(t, 0, code)
-	assert.Contains(t, out, "-allow-ungated-traffic")
+	assert.Contains(t, out, "--allow-ungated-traffic")
 }

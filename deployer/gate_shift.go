@@ -58,6 +58,7 @@ type shiftWatch struct {
 	health       healthVerdict
 	checks       int
 	minutes      *shiftVerdict // the last CloudWatch judgement; nil: none yet
+	judged       []shiftMinute // the minutes it judged
 	latest       time.Time     // the newest published minute inside the shift
 	probes       []shiftProbe
 	probeVerdict *shiftVerdict
@@ -78,6 +79,7 @@ func (d *Deployer) passShiftGate(ctx context.Context, res *Result, r *release, s
 	after, cut, err := d.watchShift(ctx, res, r, sw, s)
 	g.End = d.clock.Now()
 	g.Evidence, g.MinutesJudged = sw.evidence(d.o.CheckInterval), intPtr(minutesJudged(sw.start, g.End, sw.latest))
+	g.Minutes = gateMinutes(sw.judged, true, false)
 	res.Gates, r.shiftDone = append(res.Gates, g), true
 	switch {
 	case err != nil:

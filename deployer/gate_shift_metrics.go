@@ -63,11 +63,17 @@ func parseShiftMetrics(results []cwtypes.MetricDataResult, from time.Time) (minu
 			}
 		}
 	}
+	return sortedMinutes(byStart), latest
+}
+
+// sortedMinutes lists minutes by start, oldest first.
+func sortedMinutes(byStart map[time.Time]*shiftMinute) []shiftMinute {
+	var minutes []shiftMinute
 	for _, m := range byStart {
 		minutes = append(minutes, *m)
 	}
 	slices.SortFunc(minutes, func(a, b shiftMinute) int { return a.Start.Compare(b.Start) })
-	return minutes, latest
+	return minutes
 }
 
 // setShiftFigure stores one datapoint by its query id.
@@ -152,7 +158,7 @@ func (d *Deployer) shiftMinutesCheck(ctx context.Context, sw *shiftWatch) error 
 		}
 	}
 	v := assessShiftMinutes(during, shiftBaselineOf(before), d.shiftThresholds())
-	sw.minutes = &v
+	sw.minutes, sw.judged = &v, during
 	if !v.OK {
 		return &GateError{Gate: GateShift, Reason: "CloudWatch: " + v.Reason}
 	}

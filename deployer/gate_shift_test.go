@@ -71,6 +71,11 @@ func TestGateShiftPassesAQuietCanaryAndSaysItsRatesWereNotJudged(t *testing.T) {
 	assert.Contains(t, strings.Join(g.Evidence, "\n"), "not judged: green served 9 requests, fewer than 20")
 	require.NotNil(t, g.MinutesJudged)
 	assert.Equal(t, 3, *g.MinutesJudged, "12:01-12:03 were published within the 5-minute canary")
+	require.Len(t, g.Minutes, 3, "the judged minutes' figures are kept for the step summary's charts")
+	assert.Equal(t, time.Date(2025, 6, 1, 12, 1, 0, 0, time.UTC), g.Minutes[0].Start)
+	assert.Equal(t, 3.0, g.Minutes[0].Green.Requests)
+	require.NotNil(t, g.Minutes[0].Blue)
+	assert.Equal(t, 27.0, g.Minutes[0].Blue.Requests)
 }
 
 func TestGateShiftFailsAMinuteWithoutAHealthyGreenTarget(t *testing.T) {

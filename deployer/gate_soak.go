@@ -147,7 +147,9 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 	}
 	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
 	st := &soakState{streak: r.unhealthyStreak, nextCheck: w.start}
-	defer func() { g.MinutesJudged = intPtr(minutesJudged(w.start, w.end, st.metrics.Latest)) }()
+	defer func() {
+		g.MinutesJudged, g.Minutes = intPtr(minutesJudged(w.start, w.end, st.metrics.Latest)), gateMinutes(st.metrics.Minutes, false, true)
+	}()
 	polled := false // the first look is s, the poll that saw the termination wait begin
 	err = d.waitFor(ctx, blindAt(w.readDeadline), func(ctx context.Context) (next, error) {
 		snap := s

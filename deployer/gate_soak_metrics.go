@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,15 +17,16 @@ import (
 // in also holds what came before it (gate 1's probes and suite through the test
 // listener, the traffic shift), which must not count for or against green.
 type soakMetrics struct {
-	Requests   float64   // RequestCount of green's target group
-	Target5xx  float64   // HTTPCode_Target_5XX_Count: green answered 5xx
-	ELB5xx     float64   // HTTPCode_ELB_5XX_Count of the load balancer: 502/503/504 the ALB generated
-	ConnErrors float64   // TargetConnectionErrorCount: the ALB could not connect to a green target
-	P99        float64   // seconds
-	HasP99     bool      // CloudWatch had a p99 datapoint
-	Latest     time.Time // start of the latest minute with a RequestCount datapoint; zero: none
-	From, To   time.Time // the CloudWatch window counted: [From, To); empty when no whole minute began inside the soak
-	Start, End time.Time // the soak window it was clipped from
+	Requests   float64       // RequestCount of green's target group
+	Target5xx  float64       // HTTPCode_Target_5XX_Count: green answered 5xx
+	ELB5xx     float64       // HTTPCode_ELB_5XX_Count of the load balancer: 502/503/504 the ALB generated
+	ConnErrors float64       // TargetConnectionErrorCount: the ALB could not connect to a green target
+	P99        float64       // seconds
+	HasP99     bool          // CloudWatch had a p99 datapoint
+	Latest     time.Time     // start of the latest minute with a RequestCount datapoint; zero: none
+	Minutes    []shiftMinute // green's figures per published minute of the window (for charts; the gate judges the totals)
+	From, To   time.Time     // the CloudWatch window counted: [From, To); empty when no whole minute began inside the soak
+	Start, End time.Time     // the soak window it was clipped from
 }
 
 // measured says a whole minute began inside the soak, so the counts mean something.
@@ -131,7 +133,8 @@ func assessTerminationWaitEnd(t *cdtypes.ECSTarget, wait time.Duration, seen tim
 
 // soakQueries are gate 2's CloudWatch queries over one period covering the window,
 // plus green's RequestCount per minute ("recent") to see which minutes CloudWatch
-// has published. HTTPCode_ELB_5XX_Count has no TargetGroup dimension (the ALB
+// has published, and green's other figures per minute ("m_…", for the step
+// summary's charts: the gate judges the window's totals). HTTPCode_ELB_5XX_Count has no TargetGroup dimension (the ALB
 // generated those answers, maybe without choosing a target): it is counted per load
 // balancer, which during the termination wait forwards all production traffic (and
 // the test listener's) to green.
@@ -145,5 +148,32 @@ func soakQueries(lbArn, tgArn string, period int32) []cwtypes.MetricDataQuery {
 		albMetricQuery("connErrors", "TargetConnectionErrorCount", "Sum", period, lb, tg),
 		albMetricQuery("p99", "TargetResponseTime", "p99", period, lb, tg),
 		albMetricQuery("recent", "RequestCount", "Sum", 60, lb, tg),
+		albMetricQuery("m_t5xx", "HTTPCode_Target_5XX_Count", "Sum", 60, lb, tg),
+		albMetricQuery("m_conn", "TargetConnectionErrorCount", "Sum", 60, lb, tg),
+		albMetricQuery("m_elb5xx", "HTTPCode_ELB_5XX_Count", "Sum", 60, lb),
+		albMetricQuery("m_p95", "TargetResponseTime", "p95", 60, lb, tg),
+		albMetricQuery("m_p99", "TargetResponseTime", "p99", 60, lb, tg),
 	}
+}
+
+// soakMinuteFigure stores one of soakQueries' per-minute datapoints ("recent",
+// "m_…") in the minute it belongs to.
+func soakMinuteFigure(minutes map[time.Time]*shiftMinute, id string, start time.Time, v float64) {
+	rest, ok := strings.CutPrefix(id, "m_")
+	if id == "recent" {
+		rest, ok = "requests", true
+	}
+	if !ok {
+		return
+	}
+	m := minutes[start]
+	if m == nil {
+		m = &shiftMinute{Start: start}
+		minutes[start] = m
+	}
+	if rest == "elb5xx" {
+		m.ELB5xx += v
+		return
+	}
+	setShiftFigure(m, "g_"+rest, v)
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestAssessMetricsDeadline(t *testing.T) {
@@ -88,4 +89,17 @@ func TestSoakMinutes(t *testing.T) {
 			assert.Equal(t, tc.ok, ok)
 		})
 	}
+}
+
+func TestSoakMinuteFigureFilesOnlyPerMinuteQueries(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	minutes := map[time.Time]*shiftMinute{}
+	soakMinuteFigure(minutes, "requests", at, 999) // the window's total, not a minute's
+	assert.Empty(t, minutes)
+	soakMinuteFigure(minutes, "recent", at, 10)
+	soakMinuteFigure(minutes, "m_p95", at, 0.2)
+	soakMinuteFigure(minutes, "m_elb5xx", at, 1)
+	require.Contains(t, minutes, at)
+	assert.Equal(t, shiftMinute{Start: at, Green: shiftSide{Requests: 10, P95: 0.2, HasP95: true}, ELB5xx: 1}, *minutes[at])
 }

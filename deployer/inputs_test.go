@@ -42,7 +42,7 @@ func TestBadInputExitsTwoBeforeAnyAWSCall(t *testing.T) {
 		want string
 	}{
 		{"no command is bad input", nil, nil, "Usage"},
-		{"an unknown command is bad input", nil, []string{"ship"}, `unknown command "ship"`},
+		{"an unknown command is bad input", nil, []string{"ship"}, `deployer: unknown command "ship"; commands: deploy`},
 		{"a missing image is named", nil, []string{"deploy", "--stack-outputs", good}, "--image: is required"},
 		{"an untagged image is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", "repo/model-server"}, "no tag or digest"},
 		{"a malformed image is refused", nil, []string{"deploy", "--stack-outputs", good, "--image", "Repo/Model:v1"}, "--image: \"Repo/Model:v1\" is not a valid image reference"},
@@ -74,7 +74,7 @@ func TestBadInputExitsTwoBeforeAnyAWSCall(t *testing.T) {
 		{"a bad environment value names the variable", map[string]string{"DEPLOYER_CONSECUTIVE": "many"}, []string{"deploy", "--stack-outputs", good, "--image", newImage}, "DEPLOYER_CONSECUTIVE"},
 		{"an image from the environment is validated", map[string]string{"DEPLOYER_IMAGE": "nope:"}, []string{"deploy", "--stack-outputs", good}, "--image"},
 		{"a positional argument is refused", nil, []string{"deploy", "--stack-outputs", good, newImage}, "unexpected argument"},
-		{"an unknown flag is refused", nil, []string{"deploy", "--imag", newImage}, "flag provided but not defined: -imag"},
+		{"an unknown flag is refused", nil, []string{"deploy", "--imag", newImage}, "deployer deploy: unknown flag --imag; did you mean --image?"},
 		{"an unknown continue wait is refused", nil, []string{"continue", "--stack-outputs", good, "--wait", "soon"}, `--wait: "soon": want ready (past Ready) or termination`},
 		{"status takes a deployment id only to follow it", nil, []string{"status", "--stack-outputs", good, "--deployment-id", "d-ABC"}, "--deployment-id: status takes a deployment id only with --follow"},
 		{"a registered revision is not combined with an image", nil, []string{"deploy", "--stack-outputs", good, "--task-definition-arn", "web:9", "--image", newImage}, "--task-definition-arn: cannot be combined with --image"},

@@ -82,7 +82,7 @@ var targetOutputs = []targetOutput{
 	{OutputLoadBalancerArn, "load-balancer-arn", "ALB ARN (CloudWatch dimensions)", nil, textField(func(t *Target) *string { return &t.LoadBalancerArn }, checkLoadBalancerArn)},
 	{OutputProdURL, "prod-url", "production URL, scheme://host:port", probeCommands, urlField(func(t *Target) *string { return &t.ProdURL })},
 	{OutputTestURL, "test-url", "test listener URL, scheme://host:port", probeCommands, urlField(func(t *Target) *string { return &t.TestURL })},
-	{OutputMaxRequestSeconds, "max-request-seconds", "the longest request or stream the model serves, in seconds: plan and deploy warn when the live drain, stop or idle timeouts would cut one (optional: stacks before it was exported lack it)",
+	{OutputMaxRequestSeconds, "max-request-seconds", "the longest request or stream the model serves, in seconds; deploy and plan warn when a timeout would cut one (optional)",
 		nil, setMaxRequest},
 }
 

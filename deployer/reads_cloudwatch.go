@@ -63,6 +63,7 @@ func (d *Deployer) readSoakMetrics(ctx context.Context, lbArn, tgArn string, sta
 		StartTime: aws.Time(from), EndTime: aws.Time(to),
 		MetricDataQueries: soakQueries(lbArn, tgArn, period),
 	}
+	minutes := map[time.Time]*shiftMinute{}
 	for {
 		out, err := d.c.CloudWatch.GetMetricData(ctx, in)
 		if err != nil {
@@ -74,6 +75,9 @@ func (d *Deployer) readSoakMetrics(ctx context.Context, lbArn, tgArn string, sta
 				// down must not bring the minute before the soak back in.
 				if i < len(r.Timestamps) && r.Timestamps[i].Before(from) {
 					continue
+				}
+				if i < len(r.Timestamps) {
+					soakMinuteFigure(minutes, aws.ToString(r.Id), r.Timestamps[i], v)
 				}
 				switch aws.ToString(r.Id) {
 				case "requests":
@@ -94,6 +98,7 @@ func (d *Deployer) readSoakMetrics(ctx context.Context, lbArn, tgArn string, sta
 			}
 		}
 		if out.NextToken == nil {
+			m.Minutes = sortedMinutes(minutes)
 			return m, nil
 		}
 		in.NextToken = out.NextToken

@@ -58,3 +58,25 @@ func TestMetricsOfTheMinuteTheSoakBeganInAreNotCountedForOrAgainstGreen(t *testi
 	assert.Zero(t, short.Requests)
 	assert.Zero(t, short.ELB5xx)
 }
+
+func TestTheSoakKeepsGreensFiguresPerMinuteForTheCharts(t *testing.T) {
+	t.Parallel()
+	minute := func(m int) time.Time { return time.Date(2025, 6, 1, 12, m, 0, 0, time.UTC) }
+	cw := minuteMetrics{perMinute: map[string]map[time.Time]float64{
+		"recent":   {minute(0): 50, minute(1): 100, minute(2): 120},
+		"m_t5xx":   {minute(0): 7, minute(2): 2},
+		"m_conn":   {minute(2): 1},
+		"m_elb5xx": {minute(1): 3},
+		"m_p99":    {minute(1): 0.25, minute(2): 0.5},
+	}}
+	d := New(Clients{CloudWatch: cw}, testTarget(), DefaultOptions())
+	start := minute(0).Add(30 * time.Second)
+	m, err := d.readSoakMetrics(context.Background(), lbArn, tgGreen, start, start.Add(2*time.Minute))
+	require.NoError(t, err)
+	require.Len(t, m.Minutes, 2, "the minute the soak began in is not one of its minutes")
+	assert.Equal(t, minute(1), m.Minutes[0].Start)
+	assert.Equal(t, shiftSide{Requests: 100, P99: 0.25, HasP99: true}, m.Minutes[0].Green)
+	assert.Equal(t, 3.0, m.Minutes[0].ELB5xx)
+	assert.Equal(t, shiftSide{Requests: 120, Target5xx: 2, ConnErrors: 1, P99: 0.5, HasP99: true}, m.Minutes[1].Green)
+	assert.Zero(t, m.Requests, "per-minute figures do not count towards the totals the gate judges")
+}

@@ -17,7 +17,7 @@ import (
 const (
 	ExitReleased    = 0 // released (or: the command did what was asked)
 	ExitFailed      = 1 // failed or rolled back
-	ExitBadInput    = 2 // invalid flags, stack outputs or files, a group that cannot gate the release, or an unreachable testUrl; nothing was written
+	ExitBadInput    = 2 // invalid flags, stack outputs or files, an AWS endpoint that does not answer or no credentials, a group that cannot gate the release, or an unreachable testUrl; nothing was written
 	ExitTimedOut    = 3 // the budget ran out; stopped and rolled back
 	ExitInterrupted = 4 // SIGINT/SIGTERM; stopped and rolled back, or detached
 )
@@ -97,6 +97,9 @@ type GateResult struct {
 	// MinutesJudged is, for gates shift and soak, how many whole CloudWatch minutes
 	// the gate judged (minutesJudged); nil for the other gates.
 	MinutesJudged *int `json:"minutesJudged,omitempty"`
+	// Minutes are, for gates shift and soak, the figures of each minute judged,
+	// oldest first (for the step summary's charts).
+	Minutes []GateMinute `json:"minutes,omitempty"`
 }
 
 // intPtr is &n, for GateResult.MinutesJudged.
@@ -303,6 +306,9 @@ func (r *Result) writeMarkdown(w io.Writer) {
 		for _, t := range r.Traffic {
 			fmt.Fprintf(w, "| %s | %g | %g |\n", t.At.UTC().Format(time.RFC3339), t.Blue, t.Green)
 		}
+	}
+	if charts := ReleaseCharts(*r); charts != "" {
+		fmt.Fprint(w, "\n"+charts)
 	}
 	if f := r.Failure; f != nil {
 		fmt.Fprintf(w, "\n### Failure\n\n%s\n", mdEscape(f.Reason))

@@ -32,8 +32,8 @@ var docsDeployerFlag = regexp.MustCompile(`(?:^|[\s+{("'=])--([a-z0-9][a-z0-9-]*
 // docsShellComment matches the start of a shell comment ("# …") before a position on a line.
 var docsShellComment = regexp.MustCompile(`(^|\s)#`)
 
-// docsHelpFlag matches a flag line of Go's flag.PrintDefaults: "  -name type".
-var docsHelpFlag = regexp.MustCompile(`(?m)^  -([a-z0-9][a-z0-9-]*)`)
+// docsHelpFlag matches a flag line of the deployer's help: "  --name KIND  description".
+var docsHelpFlag = regexp.MustCompile(`(?m)^  --?([a-z0-9][a-z0-9-]*)`)
 
 // docsCLI is what the deployer's help says exists: command -> flag names.
 type docsCLI map[string]map[string]bool

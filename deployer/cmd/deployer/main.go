@@ -13,9 +13,10 @@ import (
 
 // Set at build time with -ldflags "-X main.version=… -X main.commit=… -X main.date=…" by the
 // release builder (go run ./tests/cmd/release) and the GitHub Action (deployer/action.yml); a
-// plain go build or go install leaves these defaults.
+// plain go build or go install leaves them empty and `deployer --version` falls back to what the
+// Go toolchain recorded.
 var (
-	version = "dev"
+	version = ""
 	commit  = ""
 	date    = ""
 )
@@ -25,7 +26,8 @@ func main() {
 	// deployment with rollback (or detaches) and exits 4. Later signals are caught
 	// too, so CI's follow-up SIGTERM does not cut the rollback short.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := deployer.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := deployer.Run(ctx, os.Args[1:], deployer.Env{Stdout: os.Stdout, Stderr: os.Stderr,
+		Build: deployer.Build{Version: version, Commit: commit, Date: date}})
 	stop()
 	os.Exit(code)
 }

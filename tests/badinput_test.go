@@ -55,6 +55,13 @@ var badInputs = []badInput{
 	{name: "too few latency samples", args: deployWith("--latency-samples", "5"), want: []string{"--latency-samples", "10..1000"}},
 	{name: "an unknown interrupt action", args: deployWith("--on-interrupt", "ignore"), want: []string{"--on-interrupt", "rollback"}},
 	{name: "an unknown output format", args: deployWith("--output", "xml"), want: []string{"--output", "json"}},
+	{name: "a duration without a unit", args: deployWith("--soak", "5"), want: []string{"--soak", "30s", "5m"}},
+	{name: "a duration with an unknown unit", args: deployWith("--soak", "5x"), want: []string{"--soak", "30s", "5m"}},
+	{name: "a misspelt flag", args: []string{"deploy", "--imgae", goodImage}, want: []string{"--imgae", "--image"}},
+	{name: "a misspelt command", args: []string{"deploi", "--image", goodImage}, want: []string{`"deploi"`, "deploy"}},
+	{name: "a duration in the environment", args: deployWith(), env: map[string]string{"DEPLOYER_SOAK": "forever"}, want: []string{"DEPLOYER_SOAK", "30s"}},
+	{name: "a count in the environment", args: deployWith(), env: map[string]string{"DEPLOYER_CONSECUTIVE": "many"}, want: []string{"DEPLOYER_CONSECUTIVE", "many"}},
+	{name: "an AWS endpoint that does not answer", args: deployWith("--endpoint-url", "http://127.0.0.1:9"), want: []string{"http://127.0.0.1:9", "--endpoint-url", "nothing was written"}},
 	{name: "a stray positional argument", args: deployWith(goodImage), want: []string{"unexpected argument"}},
 	{name: "a registered revision and an image", args: deployWith("--task-definition-arn", "model-server:9"), want: []string{"--task-definition-arn: cannot be combined with --image"}},
 	{name: "an endpoint URL without a scheme", args: deployWith("--endpoint-url", "localhost:4566"), want: []string{"--endpoint-url", "localhost:4566"}},
@@ -113,7 +120,7 @@ func TestBadInputIsRefusedBeforeAnyWrite(t *testing.T) {
 	require.NoError(t, os.WriteFile(outputsFile, outputs.Bytes(), 0o600))
 	require.NoError(t, os.WriteFile(suiteFile, rehearsal.Suite, 0o600))
 
-	require.GreaterOrEqual(t, len(badInputs), 30, "the corpus: at least 40 bad inputs")
+	require.GreaterOrEqual(t, len(badInputs), 40, "the corpus: at least 40 bad inputs")
 	for i, tc := range badInputs {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join(dir, fmt.Sprintf("case-%d", i))

@@ -20,9 +20,10 @@ type badGreen struct {
 	// when production traffic first reaches it, say, however many probes the gates sent it before.
 	degradeAt func(emulator.Step) bool
 	// servesProduction says the bad green takes production traffic before it is caught; the others
-	// must never answer a production request. failsRequests says some of its answers fail (the
-	// others are slow, not failed).
-	servesProduction, failsRequests bool
+	// must never answer a production request. How many of its answers failed is not asserted: a
+	// gate that catches it after one request may leave none failed. Whatever failed must be its own
+	// (finish checks no request failed outside the bad green's answers).
+	servesProduction bool
 	// inTerminationWait says it degrades only once all traffic has moved: the release must get there.
 	inTerminationWait bool
 }
@@ -37,11 +38,11 @@ var badGreens = []badGreen{
 	{name: "ready but failing the validation suite", env: []string{"SIM_ERROR_RATE=1"}},
 	{name: "disagreeing with blue", env: []string{"SIM_PREDICTION_BIAS=0.5"}},
 	{name: "slower than blue", env: []string{"SIM_LATENCY_MS=300"}},
-	{name: "degrading with errors once it takes production traffic", servesProduction: true, failsRequests: true,
+	{name: "degrading with errors once it takes production traffic", servesProduction: true,
 		degradeAt: shiftTo(10), env: []string{"SIM_DEGRADE_ERROR_RATE=0.3"}},
 	{name: "degrading in latency once it takes production traffic", servesProduction: true,
 		degradeAt: shiftTo(10), env: []string{"SIM_DEGRADE_LATENCY_MS=400"}},
-	{name: "degrading during the termination wait", servesProduction: true, failsRequests: true, inTerminationWait: true,
+	{name: "degrading during the termination wait", servesProduction: true, inTerminationWait: true,
 		degradeAt: terminationWait, env: []string{"SIM_DEGRADE_ERROR_RATE=0.2"}},
 	{name: "Install moving on with an unhealthy green", env: []string{"SIM_NEVER_READY=true"},
 		emu: emulator.Options{InstallIgnoresHealth: true}},
@@ -80,8 +81,6 @@ func TestABadGreenIsRolledBackToWarmBlue(t *testing.T) {
 			switch {
 			case !bg.servesProduction:
 				assert.Zero(t, got.ServedByImage, "the bad green answered production")
-			case bg.failsRequests:
-				assert.Positive(t, got.FailedByImage, "the degraded green answered production badly before it was caught")
 			default:
 				assert.Positive(t, got.ServedByImage, "the degraded green took production traffic before it was caught")
 			}

@@ -22,6 +22,9 @@ type LoadBalancerInput struct {
 	// takes ALB's default of 60). It is real time, never scaled: it bounds how long a real request may
 	// go without sending or receiving data, and request latencies are real.
 	IdleTimeoutSeconds int
+	// DropInvalidHeaderFields is the attribute routing.http.drop_invalid_header_fields.enabled
+	// (ALB's default false), reported by DescribeLoadBalancerAttributes; the data plane ignores it.
+	DropInvalidHeaderFields bool
 }
 
 // LoadBalancer is a created ALB.
@@ -104,6 +107,7 @@ type loadBalancer struct {
 	arn, name, id, dns, scheme, vpc string
 	subnets, securityGroups         []string
 	idleTimeout                     int // seconds, real time
+	dropInvalidHeaderFields         bool
 	created                         time.Time
 }
 
@@ -150,7 +154,8 @@ func (e *Emulator) CreateLoadBalancer(in LoadBalancerInput) (LoadBalancer, error
 		}
 	}
 	lb := &loadBalancer{name: in.Name, id: randomHex(16), scheme: in.Scheme, vpc: in.VpcID,
-		subnets: in.Subnets, securityGroups: in.SecurityGroups, idleTimeout: in.IdleTimeoutSeconds, created: e.now()}
+		subnets: in.Subnets, securityGroups: in.SecurityGroups, idleTimeout: in.IdleTimeoutSeconds,
+		dropInvalidHeaderFields: in.DropInvalidHeaderFields, created: e.now()}
 	if lb.scheme == "" {
 		lb.scheme = "internet-facing"
 	}

@@ -79,7 +79,7 @@ func createLoadBalancer(em *emulator.Emulator, in props, state resource.Property
 	// timeout is passed as is (real seconds): it bounds real request latency.
 	lb, err := em.CreateLoadBalancer(emulator.LoadBalancerInput{Name: in.str("name"), Scheme: scheme,
 		VpcID: in.str("vpcId"), Subnets: in.strings("subnets"), SecurityGroups: in.strings("securityGroups"),
-		DNSName: "127.0.0.1", IdleTimeoutSeconds: in.num("idleTimeout")})
+		DNSName: "127.0.0.1", IdleTimeoutSeconds: in.num("idleTimeout"), DropInvalidHeaderFields: in.boolean("dropInvalidHeaderFields")})
 	if err != nil {
 		return "", err
 	}

@@ -32,10 +32,12 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// releases are the demo's releases, in order. v5 degrades after a count of predictions: gate
-// ready sends each green task fewer than degradeAfter (warm-up, checks, comparison and the latency
-// comparison's requests, shared by the stack's two tasks), so it passes gate ready and degrades
-// once its canary share of production traffic, and gate shift's probes, have added to the count.
+// releases are the demo's releases, in order. v5 degrades after a count of predictions per task:
+// gate ready sends green about 70 (warm-up 5, check 1, comparison 4, latency comparison 2 kinds × 30),
+// which the test listener's round robin shares between the stack's two tasks (about 35 each), so
+// v5 passes gate ready with room and degrades about a second into its canary (7.5 production
+// requests a second per task at 150/s, plus gate shift's probes), well inside the 5-minute canary
+// (5 real seconds at 60x), so that gate shift, not soak, must catch it.
 func releases() []rehearsal.Release {
 	return []rehearsal.Release{
 		{Tag: "v2", Env: []string{"SIM_STARTUP_SECONDS=120"}, Why: "a good model that takes 2 minutes to load",
@@ -50,9 +52,13 @@ func releases() []rehearsal.Release {
 	}
 }
 
+// The bad releases' settings. v4's latency: gate ready's latency comparison sends green 60
+// requests one after another, and at 60x its 9-minute budget (the ready wait less a minute) is 9
+// real seconds, so a slow green must answer in well under 150 ms to be judged slow rather than cut
+// short; 80 ms against blue's 5 ms is over both of the gate's limits (1.5x and +50 ms).
 const (
 	slowLatencyMs    = 80
-	degradeAfter     = 60
+	degradeAfter     = 45
 	degradeErrorRate = 0.3
 )
 

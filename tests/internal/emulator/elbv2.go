@@ -71,7 +71,10 @@ type WeightedTarget struct {
 }
 
 // ListenerInput describes an HTTP listener whose default action forwards to weighted target
-// groups. It is bound on loopback (Addr, default 127.0.0.1:0); Port is the port AWS would report.
+// groups. It is bound on loopback (Addr, default 127.0.0.1:0). Port is the port DescribeListeners
+// reports; 0 reports the port it is bound on. On AWS a listener serves on the port it reports, so
+// whoever sends traffic to the bound port (a rehearsal's URLs) passes 0: a listener reporting 80
+// while serving elsewhere is a port mapping AWS never has, and the deployer rightly warns of one.
 type ListenerInput struct {
 	LoadBalancerARN string
 	Port            int
@@ -230,6 +233,9 @@ func (e *Emulator) CreateListener(in ListenerInput) (Listener, error) {
 	}
 	dp.SetIdleTimeout(lb.idleTimeout)
 	l := &listener{lb: lb, port: in.Port, dp: dp}
+	if l.port == 0 {
+		l.port = dp.Port()
+	}
 	id := randomHex(16)
 	l.arn = e.arn("elasticloadbalancing", "listener/"+lb.suffix()+"/"+id)
 	l.ruleARN = e.arn("elasticloadbalancing", "listener-rule/"+lb.suffix()+"/"+id+"/"+randomHex(16))

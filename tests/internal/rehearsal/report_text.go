@@ -30,7 +30,7 @@ func (r *Report) WriteText(w io.Writer) {
 // verdict and minutes judged, what production got from the image, and the traffic by step.
 func (rel ReleaseReport) writeText(w io.Writer) {
 	tag := tagOf(rel.Image)
-	fmt.Fprintf(w, "%s  %s  %s (exit %d, %.1fs–%.1fs)\n", tag, rel.Why, rel.verdictLine(), rel.ExitCode, rel.StartS, rel.EndS)
+	fmt.Fprintf(w, "%s  %s (exit %d, %.1fs–%.1fs): %s\n", tag, rel.verdictLine(), rel.ExitCode, rel.StartS, rel.EndS, rel.Why)
 	if g := rel.DecidingGate(); g != nil {
 		fmt.Fprintf(w, "    decided by gate %s: %s%s\n", g.Name, g.Verdict, reasonSuffix(g.Reason))
 	} else if rel.Reason != "" {

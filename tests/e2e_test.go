@@ -3,6 +3,7 @@ package tests
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +56,10 @@ func TestReleasesUnderLoadFailNoRequestAndANeverReadyGreenIsRolledBack(t *testin
 	assert.Positive(t, rep.Versions["v2"], "v2 never answered production")
 	assert.Zero(t, rep.Versions["v3"], "a never-ready model answered production")
 	assert.Positive(t, good.ServedByImage, "v2 took no production traffic while it was released")
+	// The emulator's listeners report the ports they serve on and it answers the attribute reads, as
+	// AWS does: a rehearsal's deployer has no port mismatch to warn of and checks the stream settings.
+	assert.False(t, strings.Contains(progress.String(), "URL port"), "a port warning that is an artefact of the emulator")
+	assert.False(t, strings.Contains(progress.String(), "stream settings not checked"), "the deployer could not read the ELB attributes")
 }
 
 // Under an unkind AWS — 30 % of API calls throttled and 5 % answered 500 or 503, on top of the

@@ -81,6 +81,22 @@ func TestAWSCLIReadsTheEmulator(t *testing.T) {
 			assert.Equal(t, "healthy", d.(map[string]any)["TargetHealth"].(map[string]any)["State"])
 		}
 	})
+	// The stream check's reads: the Query answer's Attributes list as botocore parses it.
+	t.Run("elbv2 describe-target-group-attributes", func(t *testing.T) {
+		t.Parallel()
+		out := run(t, "elbv2", "describe-target-group-attributes", "--target-group-arn", w.blue.ARN)
+		attrs := cliAttributes(t, out)
+		assert.Equal(t, "30", attrs["deregistration_delay.timeout_seconds"])
+		assert.Equal(t, "lb_cookie", attrs["stickiness.type"])
+	})
+	t.Run("elbv2 describe-load-balancer-attributes", func(t *testing.T) {
+		t.Parallel()
+		out := run(t, "elbv2", "describe-load-balancer-attributes", "--load-balancer-arn", w.lb.ARN)
+		attrs := cliAttributes(t, out)
+		assert.Equal(t, "60", attrs["idle_timeout.timeout_seconds"])
+		assert.Equal(t, "", attrs["access_logs.s3.bucket"])
+		assert.Contains(t, attrs, "access_logs.s3.bucket", "an unset bucket is reported, empty")
+	})
 	t.Run("cloudwatch describe-alarms", func(t *testing.T) {
 		t.Parallel()
 		_, err := w.emu.PutMetricAlarm(MetricAlarmInput{AlarmName: "cli-alarm", Namespace: "AWS/ApplicationELB",
@@ -140,6 +156,20 @@ func TestAWSCLIReadsTheEmulator(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, string(out), "DeploymentDoesNotExistException")
 	})
+}
+
+// cliAttributes are a Describe*Attributes answer's key/value pairs, as the aws CLI printed them.
+func cliAttributes(t *testing.T, out map[string]any) map[string]string {
+	t.Helper()
+	list, ok := out["Attributes"].([]any)
+	require.True(t, ok, "no Attributes list: %v", out)
+	attrs := map[string]string{}
+	for _, a := range list {
+		kv := a.(map[string]any)
+		v, _ := kv["Value"].(string)
+		attrs[kv["Key"].(string)] = v
+	}
+	return attrs
 }
 
 // cliEnv is the caller's environment without any AWS settings, plus dummy credentials, a region

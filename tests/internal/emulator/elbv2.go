@@ -22,6 +22,9 @@ type LoadBalancerInput struct {
 	// takes ALB's default of 60). It is real time, never scaled: it bounds how long a real request may
 	// go without sending or receiving data, and request latencies are real.
 	IdleTimeoutSeconds int
+	// DropInvalidHeaderFields is the attribute routing.http.drop_invalid_header_fields.enabled
+	// (ALB's default false), reported by DescribeLoadBalancerAttributes; the data plane ignores it.
+	DropInvalidHeaderFields bool
 }
 
 // LoadBalancer is a created ALB.
@@ -68,7 +71,10 @@ type WeightedTarget struct {
 }
 
 // ListenerInput describes an HTTP listener whose default action forwards to weighted target
-// groups. It is bound on loopback (Addr, default 127.0.0.1:0); Port is the port AWS would report.
+// groups. It is bound on loopback (Addr, default 127.0.0.1:0). Port is the port DescribeListeners
+// reports; 0 reports the port it is bound on. On AWS a listener serves on the port it reports, so
+// whoever sends traffic to the bound port (a rehearsal's URLs) passes 0: a listener reporting 80
+// while serving elsewhere is a port mapping AWS never has, and the deployer rightly warns of one.
 type ListenerInput struct {
 	LoadBalancerARN string
 	Port            int
@@ -104,6 +110,7 @@ type loadBalancer struct {
 	arn, name, id, dns, scheme, vpc string
 	subnets, securityGroups         []string
 	idleTimeout                     int // seconds, real time
+	dropInvalidHeaderFields         bool
 	created                         time.Time
 }
 
@@ -150,7 +157,8 @@ func (e *Emulator) CreateLoadBalancer(in LoadBalancerInput) (LoadBalancer, error
 		}
 	}
 	lb := &loadBalancer{name: in.Name, id: randomHex(16), scheme: in.Scheme, vpc: in.VpcID,
-		subnets: in.Subnets, securityGroups: in.SecurityGroups, idleTimeout: in.IdleTimeoutSeconds, created: e.now()}
+		subnets: in.Subnets, securityGroups: in.SecurityGroups, idleTimeout: in.IdleTimeoutSeconds,
+		dropInvalidHeaderFields: in.DropInvalidHeaderFields, created: e.now()}
 	if lb.scheme == "" {
 		lb.scheme = "internet-facing"
 	}
@@ -225,6 +233,9 @@ func (e *Emulator) CreateListener(in ListenerInput) (Listener, error) {
 	}
 	dp.SetIdleTimeout(lb.idleTimeout)
 	l := &listener{lb: lb, port: in.Port, dp: dp}
+	if l.port == 0 {
+		l.port = dp.Port()
+	}
 	id := randomHex(16)
 	l.arn = e.arn("elasticloadbalancing", "listener/"+lb.suffix()+"/"+id)
 	l.ruleARN = e.arn("elasticloadbalancing", "listener-rule/"+lb.suffix()+"/"+id+"/"+randomHex(16))

@@ -21,6 +21,9 @@ func (e *Emulator) elbv2Service() *service {
 			"DescribeTargetGroups":  op(e.describeTargetGroups),
 			"DescribeTargetHealth":  op(e.describeTargetHealth),
 			"ModifyListener":        op(e.modifyListener),
+
+			"DescribeTargetGroupAttributes":  op(e.describeTargetGroupAttributes),
+			"DescribeLoadBalancerAttributes": op(e.describeLoadBalancerAttributes),
 		},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -119,4 +120,20 @@ func TestQueryErrorResponseHasAWSShape(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status)
 	assert.Contains(t, body, `<DescribeListenersResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"><DescribeListenersResult><Listeners><member>`)
 	assert.Contains(t, body, `<ResponseMetadata><RequestId>`)
+}
+
+// A listener created without a port reports the loopback port it serves on, as an AWS listener
+// serves on the port it reports: the URLs a rehearsal builds from it then reach the listener the
+// API describes.
+func TestAListenerWithoutAPortReportsThePortItServesOn(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOptions{desired: 1})
+	l, err := w.emu.CreateListener(ListenerInput{LoadBalancerARN: w.lb.ARN, Forward: []WeightedTarget{{w.blue.ARN, 1}}})
+	require.NoError(t, err)
+	u, err := url.Parse(l.URL)
+	require.NoError(t, err)
+	ls, err := w.elb.DescribeListeners(context.Background(), &elbv2.DescribeListenersInput{ListenerArns: []string{l.ARN}})
+	require.NoError(t, err)
+	require.Len(t, ls.Listeners, 1)
+	assert.Equal(t, u.Port(), strconv.Itoa(int(aws.ToInt32(ls.Listeners[0].Port))))
 }

@@ -79,7 +79,7 @@ func createLoadBalancer(em *emulator.Emulator, in props, state resource.Property
 	// timeout is passed as is (real seconds): it bounds real request latency.
 	lb, err := em.CreateLoadBalancer(emulator.LoadBalancerInput{Name: in.str("name"), Scheme: scheme,
 		VpcID: in.str("vpcId"), Subnets: in.strings("subnets"), SecurityGroups: in.strings("securityGroups"),
-		DNSName: "127.0.0.1", IdleTimeoutSeconds: in.num("idleTimeout")})
+		DNSName: "127.0.0.1", IdleTimeoutSeconds: in.num("idleTimeout"), DropInvalidHeaderFields: in.boolean("dropInvalidHeaderFields")})
 	if err != nil {
 		return "", err
 	}
@@ -124,13 +124,16 @@ func createListener(em *emulator.Emulator, in props, state resource.PropertyMap)
 	for _, tg := range actions[0].obj("forward").list("targetGroups") {
 		forward = append(forward, emulator.WeightedTarget{TargetGroupARN: tg.str("arn"), Weight: tg.num("weight")})
 	}
-	l, err := em.CreateListener(emulator.ListenerInput{LoadBalancerARN: in.str("loadBalancerArn"), Port: in.num("port"), Forward: forward})
+	// The listener binds an ephemeral loopback port (rehearsals run side by side, and ports 80 and
+	// 8443 need privileges), and reports that port as its own (Port 0), as an AWS listener serves on
+	// the port it reports: the program builds prodUrl/testUrl from this output, so the URLs, the
+	// listener's port and where it serves agree, and the deployer's check that its URLs reach the
+	// listeners has nothing to warn of.
+	l, err := em.CreateListener(emulator.ListenerInput{LoadBalancerARN: in.str("loadBalancerArn"), Forward: forward})
 	if err != nil {
 		return "", err
 	}
 	set(state, "arn", l.ARN)
-	// The listener binds an ephemeral loopback port; the program builds prodUrl/testUrl from this
-	// output, so the URLs reach the emulated listener.
 	_, port, err := net.SplitHostPort(l.Addr)
 	if err != nil {
 		return "", fmt.Errorf("read listener address %s: %w", l.Addr, err)

@@ -36,6 +36,11 @@ type Release struct {
 	Env []string
 	// Why says what the release shows, for the report.
 	Why string
+	// Expect is the outcome the rehearsal expects (released or rolled_back), and ExpectGate the
+	// gate expected to decide it ("" when no gate should fail): the report sets what happened beside
+	// them, so a reader knows up front which releases are meant to fail, and why.
+	Expect     deployer.Outcome
+	ExpectGate string
 	// By, when set, makes the release instead of the in-process deployer.
 	By Tool
 }

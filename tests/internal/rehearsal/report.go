@@ -2,10 +2,8 @@ package rehearsal
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/ai-bluegreen/ai-bluegreen/deployer"
@@ -33,10 +31,9 @@ type Report struct {
 	P99Ms                   float64        `json:"p99_ms"`
 	Streams                 StreamReport   `json:"streams"`
 	// Versions counts which model version answered production requests.
-	Versions map[string]int   `json:"versions"`
-	Releases []ReleaseReport  `json:"releases"`
-	Timeline []Event          `json:"timeline"`
-	Traffic  []TrafficSummary `json:"traffic"`
+	Versions map[string]int  `json:"versions"`
+	Releases []ReleaseReport `json:"releases"`
+	Timeline []Event         `json:"timeline"`
 	// Answers are every production request and stream as the user saw them, in answer order, for
 	// figures of one's own (a benchmark's percentiles and exposures).
 	Answers []Answer `json:"-"`
@@ -69,8 +66,12 @@ func answersOf(start time.Time, samples []sample) []Answer {
 
 // ReleaseReport is one release: the deployer's verdict and what production saw meanwhile.
 type ReleaseReport struct {
-	Image        string       `json:"image"`
-	Outcome      string       `json:"outcome"`
+	Image   string `json:"image"`
+	Outcome string `json:"outcome"`
+	// Expected is the outcome the rehearsal expected (Release.Expect), ExpectedGate the gate it
+	// expected to decide (Release.ExpectGate).
+	Expected     string       `json:"expected,omitempty"`
+	ExpectedGate string       `json:"expected_gate,omitempty"`
 	ExitCode     int          `json:"exit_code"`
 	Why          string       `json:"why"`
 	Args         []string     `json:"args"` // the deployer arguments it ran with (production timing defaults)
@@ -90,6 +91,13 @@ type ReleaseReport struct {
 	// ReachedTerminationWait says whether production traffic had all moved to the image: its
 	// AfterAllowTraffic event succeeded, after which CodeDeploy waits to terminate the original.
 	ReachedTerminationWait bool `json:"reached_termination_wait"`
+	// Steps are the production traffic split by deployment step, as the deployer saw the weights
+	// change, with the answers production got during each.
+	Steps []StepTraffic `json:"traffic_by_step,omitempty"`
+	// Result is the deployer's own result (times in real time), for renderers of the release.
+	Result deployer.Result `json:"-"`
+	// steps are the weight changes, in offsets from the load's start, until count fills Steps.
+	steps []weightChange
 }
 
 // StreamReport counts the streamed answers the load held open: Cut did not complete (cut off
@@ -100,11 +108,13 @@ type StreamReport struct {
 	Cut       int `json:"cut"`
 }
 
-// GateReport is a deployer gate's verdict.
+// GateReport is a deployer gate's verdict. MinutesJudged is, for gates shift and soak, the whole
+// CloudWatch minutes whose datapoints the gate judged.
 type GateReport struct {
-	Name    string `json:"name"`
-	Verdict string `json:"verdict"`
-	Reason  string `json:"reason,omitempty"`
+	Name          string `json:"name"`
+	Verdict       string `json:"verdict"`
+	Reason        string `json:"reason,omitempty"`
+	MinutesJudged *int   `json:"minutesJudged,omitempty"`
 }
 
 // Event is a point on the timeline, in seconds since the load started.
@@ -113,18 +123,10 @@ type Event struct {
 	What string  `json:"what"`
 }
 
-// TrafficSummary is the share of production answers per version over a stretch of time in which the
-// split (rounded to 10%, coarser than a window's sampling noise at a few hundred requests) did not change.
-type TrafficSummary struct {
-	FromS    float64            `json:"from_s"`
-	ToS      float64            `json:"to_s"`
-	Requests int                `json:"requests"`
-	Share    map[string]float64 `json:"share"`
-}
-
 func (r *Report) addRelease(lg *load, rel Release, d DeployRun) {
-	rr := ReleaseReport{Image: d.Result.Image, Outcome: string(d.Result.Outcome), ExitCode: d.ExitCode, Why: rel.Why, Args: d.Args,
-		DeploymentID: d.Result.DeploymentID, StartS: secs(lg.since(d.Start)), EndS: secs(lg.since(d.End))}
+	rr := ReleaseReport{Image: d.Result.Image, Outcome: string(d.Result.Outcome), Expected: string(rel.Expect), ExpectedGate: rel.ExpectGate,
+		ExitCode: d.ExitCode, Why: rel.Why, Args: d.Args, DeploymentID: d.Result.DeploymentID,
+		StartS: secs(lg.since(d.Start)), EndS: secs(lg.since(d.End)), Result: d.Result, steps: weightChanges(lg, d)}
 	if rr.Image == "" {
 		rr.Image = rel.Tag
 	}
@@ -135,7 +137,7 @@ func (r *Report) addRelease(lg *load, rel Release, d DeployRun) {
 		rr.Reason = f.Reason
 	}
 	for _, g := range d.Result.Gates {
-		rr.Gates = append(rr.Gates, GateReport{Name: g.Name, Verdict: g.Verdict, Reason: g.Reason})
+		rr.Gates = append(rr.Gates, GateReport{Name: g.Name, Verdict: g.Verdict, Reason: g.Reason, MinutesJudged: g.MinutesJudged})
 		r.event(lg.since(g.End), fmt.Sprintf("%s gate %s: %s", tagOf(rr.Image), g.Name, g.Verdict))
 	}
 	r.event(lg.since(d.Start), "deploy "+rr.Image+" ("+rel.Why+")")
@@ -187,18 +189,19 @@ func (r *Report) addLoad(all []sample, ran time.Duration) {
 			r.FailedOutsideBadAnswers -= rel.FailedByImage
 		}
 	}
-	r.Traffic = summarize(samples, time.Second)
 	sort.SliceStable(r.Timeline, func(i, j int) bool { return r.Timeline[i].AtS < r.Timeline[j].AtS })
 }
 
 // count fills the release's figures from the production requests answered while it ran.
 func (rel *ReleaseReport) count(samples []sample) {
 	tag := tagOf(rel.Image)
+	rel.initSteps()
 	for _, s := range samples {
 		if at := secs(s.at); at < rel.StartS || at > rel.EndS {
 			continue
 		}
 		rel.Requests++
+		rel.countStep(s)
 		if s.err != "" {
 			rel.Failed++
 		}
@@ -218,100 +221,6 @@ func (s *StreamReport) add(x sample) {
 	} else {
 		s.Cut++
 	}
-}
-
-// summarize buckets answers by window and merges neighbouring windows with the same split.
-func summarize(samples []sample, window time.Duration) []TrafficSummary {
-	var out []TrafficSummary
-	for i := 0; i < len(samples); {
-		from := samples[i].at.Truncate(window)
-		counts, n := map[string]int{}, 0
-		for ; i < len(samples) && samples[i].at < from+window; i++ {
-			v := samples[i].version
-			if samples[i].err != "" {
-				v = "failed"
-			}
-			counts[v]++
-			n++
-		}
-		share := map[string]float64{}
-		for v, c := range counts {
-			share[v] = math.Round(float64(c)/float64(n)*10) / 10
-		}
-		if last := len(out) - 1; last >= 0 && sameShare(out[last].Share, share) {
-			out[last].ToS, out[last].Requests = secs(from+window), out[last].Requests+n
-			continue
-		}
-		out = append(out, TrafficSummary{FromS: secs(from), ToS: secs(from + window), Requests: n, Share: share})
-	}
-	return out
-}
-
-func sameShare(a, b map[string]float64) bool {
-	for k, v := range a {
-		if v != 0 && b[k] != v {
-			return false
-		}
-	}
-	for k, v := range b {
-		if v != 0 && a[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
-// WriteText prints the report for a person.
-func (r *Report) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "Rehearsal of %s (time scale %gx: one CodeDeploy minute = %.1fs)\n\n", r.Stack, r.TimeScale, 60/r.TimeScale)
-	fmt.Fprintf(w, "Production traffic: %d requests in %.0fs (%.0f/s), %d failed (%d outside rolled-back images' own bad answers), p50 %.1f ms, p99 %.1f ms\n",
-		r.Requests, r.DurationS, float64(r.Requests)/math.Max(r.DurationS, 1), r.Failed, r.FailedOutsideBadAnswers, r.P50Ms, r.P99Ms)
-	if r.Streams.Started > 0 {
-		fmt.Fprintf(w, "Streams: %d started, %d completed, %d cut\n", r.Streams.Started, r.Streams.Completed, r.Streams.Cut)
-	}
-	for reason, n := range r.FailureReasons {
-		fmt.Fprintf(w, "  failed: %d × %s\n", n, reason)
-	}
-	fmt.Fprintf(w, "Answered by: %s\n\nReleases\n", versionList(r.Versions))
-	for _, rel := range r.Releases {
-		fmt.Fprintf(w, "  %-60s %-12s exit %d  %5.1fs–%5.1fs  %s\n", rel.Image, rel.Outcome, rel.ExitCode, rel.StartS, rel.EndS, rel.Why)
-		for _, g := range rel.Gates {
-			fmt.Fprintf(w, "      gate %-6s %-5s %s\n", g.Name, g.Verdict, g.Reason)
-		}
-		if rel.Reason != "" {
-			fmt.Fprintf(w, "      reason: %s\n", rel.Reason)
-		}
-		fmt.Fprintf(w, "      production meanwhile: %d requests, %d failed, %d answered by %s (%d badly)\n",
-			rel.Requests, rel.Failed, rel.ServedByImage, tagOf(rel.Image), rel.FailedByImage)
-	}
-	fmt.Fprintf(w, "\nTimeline (seconds since the load started)\n")
-	for _, e := range r.Timeline {
-		fmt.Fprintf(w, "  %6.1f  %s\n", e.AtS, e.What)
-	}
-	fmt.Fprintf(w, "\nTraffic split of production answers\n")
-	for _, t := range r.Traffic {
-		fmt.Fprintf(w, "  %5.0fs–%5.0fs %6d req  %s\n", t.FromS, t.ToS, t.Requests, shareBar(t.Share))
-	}
-}
-
-func versionList(m map[string]int) string {
-	keys := sortedKeys(m)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
-	}
-	return strings.Join(parts, ", ")
-}
-
-func shareBar(share map[string]float64) string {
-	var parts []string
-	for _, k := range sortedKeys(share) {
-		if share[k] == 0 {
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%s %-20s %3.0f%%", k, strings.Repeat("█", int(share[k]*20)), share[k]*100))
-	}
-	return strings.Join(parts, "  ")
 }
 
 func sortedKeys[V any](m map[string]V) []string {

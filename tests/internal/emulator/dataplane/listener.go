@@ -88,6 +88,9 @@ func NewListener(addr string, rec *Recorder) (*Listener, error) {
 // Addr returns the host:port actually bound.
 func (l *Listener) Addr() string { return l.ln.Addr().String() }
 
+// Port is the TCP port the listener is bound on.
+func (l *Listener) Port() int { return l.ln.Addr().(*net.TCPAddr).Port }
+
 // SetForward atomically replaces the forward action; requests already routed finish where they are.
 // Groups it newly forwards to become in use (health-checked); groups it no longer forwards to become
 // unused when no other listener uses them.

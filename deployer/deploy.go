@@ -62,7 +62,7 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	if err := d.checkBeforeWriting(ctx, st.Group); err != nil {
 		return nil, err
 	}
-	for _, w := range d.streamWarnings(ctx, st) {
+	for _, w := range d.streamWarnings(ctx) {
 		d.log.Warn("streams: "+w, "maxRequestSeconds", int(d.t.MaxRequest.Seconds()))
 	}
 	image, in, arn, err := d.desiredRelease(ctx, st, req)

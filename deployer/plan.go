@@ -68,7 +68,7 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 	if err := d.planRefusal(ctx, rep, st.Group); err != nil {
 		return nil, err
 	}
-	rep.Streams = d.streamWarnings(ctx, st)
+	rep.Streams = d.streamWarnings(ctx)
 	before := cloneTaskDefinition(st.TaskDef, st.TaskDefTags)
 	if in == nil {
 		td, tags, err := d.describeTaskDefinition(ctx, arn)

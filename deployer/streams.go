@@ -5,19 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-)
-
-// ECS's container stop timeout: 30 s when the task definition sets none, and at
-// most 120 s on Fargate.
-const (
-	ecsDefaultStopTimeout = 30 * time.Second
-	fargateMaxStopTimeout = 120 * time.Second
 )
 
 // streamSettings are the live settings that decide whether a long request or a
@@ -26,18 +16,16 @@ const (
 type streamSettings struct {
 	MaxRequest          time.Duration // service.maxRequestSeconds (stack output maxRequestSeconds); 0: not set, nothing to check
 	DeregistrationDelay time.Duration // loadBalancer.deregistrationDelay: the drained target group's deregistration_delay.timeout_seconds
-	StopTimeout         time.Duration // service.stopTimeout: the container's stopTimeout; 0: unset, ECS's default 30 s
 	IdleTimeout         time.Duration // loadBalancer.idleTimeout: the load balancer's idle_timeout.timeout_seconds
-	Fargate             bool          // the stop timeout cannot exceed 120 s
 }
 
 // assessStreamSettings warns, naming the stack keys, when the live settings
 // would cut a request or stream of service.maxRequestSeconds at the cutover:
 //   - when blue's targets are deregistered, the load balancer lets in-flight
 //     requests finish for the deregistration delay and then cuts them;
-//   - ECS then stops the task: SIGTERM, and SIGKILL a stop timeout later, which
-//     is all a request still running at SIGTERM gets (on Fargate at most 120 s,
-//     so beyond that only the drain can cover it, and no warning asks for more);
+//   - the container's stop timeout (service.stopTimeout) is not judged: ECS
+//     sends SIGTERM only once the load balancer reports the target drained
+//     (UNUSED), so no request through the load balancer is still running then;
 //   - the load balancer closes a connection on which nothing was sent for its
 //     idle timeout: an answer that takes longer than that before its first byte
 //     is cut, and a stream survives only if it sends something more often.
@@ -53,22 +41,6 @@ func assessStreamSettings(s streamSettings) []string {
 		out = append(out, fmt.Sprintf("loadBalancer.deregistrationDelay %s is shorter than %s: when blue's targets are deregistered after the cutover, "+
 			"a request or stream still open at the end of the drain is cut; set loadBalancer.deregistrationDelay to at least %s",
 			stackSeconds(s.DeregistrationDelay), longest, stackSeconds(s.MaxRequest)))
-	}
-	stop, which := s.StopTimeout, ""
-	if stop <= 0 {
-		stop, which = ecsDefaultStopTimeout, " (unset: ECS's default)"
-	}
-	want := s.MaxRequest
-	if s.Fargate {
-		want = min(want, fargateMaxStopTimeout)
-	}
-	if stop < want {
-		hint := stackSeconds(want)
-		if s.Fargate && want == fargateMaxStopTimeout {
-			hint += " (Fargate's maximum)"
-		}
-		out = append(out, fmt.Sprintf("service.stopTimeout %s%s is shorter than %s: a task told to stop while it still serves a request is killed %s after SIGTERM; "+
-			"set service.stopTimeout to %s", stackSeconds(stop), which, longest, stackSeconds(stop), hint))
 	}
 	if s.IdleTimeout > 0 && s.IdleTimeout < s.MaxRequest {
 		out = append(out, fmt.Sprintf("loadBalancer.idleTimeout %s is shorter than %s: the load balancer cuts a connection on which nothing is sent for %s, "+
@@ -87,11 +59,11 @@ func stackSeconds(d time.Duration) string { return fmt.Sprintf("%gs", d.Seconds(
 // maxRequestSeconds; stacks before it lack it) nothing is read. The check only
 // warns: a read that fails (a deployer policy from before the attribute reads,
 // a throttle) says the settings were not checked, and the release goes on.
-func (d *Deployer) streamWarnings(ctx context.Context, st *serviceState) []string {
+func (d *Deployer) streamWarnings(ctx context.Context) []string {
 	if d.t.MaxRequest <= 0 {
 		return nil
 	}
-	s, err := d.readStreamSettings(ctx, st)
+	s, err := d.readStreamSettings(ctx)
 	if err != nil {
 		return []string{fmt.Sprintf("stream settings not checked against service.maxRequestSeconds %s: %v", stackSeconds(d.t.MaxRequest), err)}
 	}
@@ -100,15 +72,9 @@ func (d *Deployer) streamWarnings(ctx context.Context, st *serviceState) []strin
 
 // readStreamSettings reads the shortest deregistration delay of the listeners'
 // target groups (the one blue drains from at this cutover is among them; the
-// other drains at the next), the load balancer's idle timeout, and the stop
-// timeout and launch type of the task definition the cutover stops.
-func (d *Deployer) readStreamSettings(ctx context.Context, st *serviceState) (streamSettings, error) {
-	s := streamSettings{MaxRequest: d.t.MaxRequest, Fargate: onFargate(st.Service)}
-	if c := slices.IndexFunc(st.TaskDef.ContainerDefinitions, func(c ecstypes.ContainerDefinition) bool { return aws.ToString(c.Name) == d.t.ContainerName }); c >= 0 {
-		if t := st.TaskDef.ContainerDefinitions[c].StopTimeout; t != nil {
-			s.StopTimeout = time.Duration(*t) * time.Second
-		}
-	}
+// other drains at the next) and the load balancer's idle timeout.
+func (d *Deployer) readStreamSettings(ctx context.Context) (streamSettings, error) {
+	s := streamSettings{MaxRequest: d.t.MaxRequest}
 	groups, err := d.listenerTargetGroups(ctx)
 	if err != nil {
 		return s, err
@@ -171,15 +137,4 @@ func attributeSeconds(v string, def int) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not whole seconds", v)
 	}
 	return time.Duration(n) * time.Second, nil
-}
-
-// onFargate says the service's tasks run on Fargate (launch type, or a FARGATE
-// capacity provider), where the stop timeout is at most 120 s.
-func onFargate(svc *ecstypes.Service) bool {
-	if svc.LaunchType == ecstypes.LaunchTypeFargate {
-		return true
-	}
-	return slices.ContainsFunc(svc.CapacityProviderStrategy, func(c ecstypes.CapacityProviderStrategyItem) bool {
-		return strings.HasPrefix(aws.ToString(c.CapacityProvider), "FARGATE")
-	})
 }

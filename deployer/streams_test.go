@@ -6,15 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestAssessStreamSettings(t *testing.T) {
 	t.Parallel()
-	safe := streamSettings{MaxRequest: 600 * time.Second, DeregistrationDelay: 660 * time.Second, StopTimeout: 700 * time.Second, IdleTimeout: 900 * time.Second}
+	safe := streamSettings{MaxRequest: 600 * time.Second, DeregistrationDelay: 660 * time.Second, IdleTimeout: 900 * time.Second}
 	cases := []struct {
 		name   string
 		change func(*streamSettings)
@@ -25,13 +23,6 @@ func TestAssessStreamSettings(t *testing.T) {
 		{"a drain shorter than the longest request cuts it", func(s *streamSettings) { s.DeregistrationDelay = 300 * time.Second }, []string{
 			"loadBalancer.deregistrationDelay 300s is shorter than service.maxRequestSeconds 600s: when blue's targets are deregistered after the cutover, " +
 				"a request or stream still open at the end of the drain is cut; set loadBalancer.deregistrationDelay to at least 600s"}},
-		{"an unset stop timeout is ECS's 30 s", func(s *streamSettings) { s.StopTimeout = 0 }, []string{
-			"service.stopTimeout 30s (unset: ECS's default) is shorter than service.maxRequestSeconds 600s: a task told to stop while it still serves a request is killed 30s after SIGTERM; " +
-				"set service.stopTimeout to 600s"}},
-		{"on Fargate the stop timeout is asked only up to its 120 s maximum", func(s *streamSettings) { s.Fargate, s.StopTimeout = true, 60*time.Second }, []string{
-			"service.stopTimeout 60s is shorter than service.maxRequestSeconds 600s: a task told to stop while it still serves a request is killed 60s after SIGTERM; " +
-				"set service.stopTimeout to 120s (Fargate's maximum)"}},
-		{"on Fargate 120 s is all that can be asked", func(s *streamSettings) { s.Fargate, s.StopTimeout = true, 120*time.Second }, nil},
 		{"an idle timeout shorter than the longest request cuts a silent answer", func(s *streamSettings) { s.IdleTimeout = 60 * time.Second }, []string{
 			"loadBalancer.idleTimeout 60s is shorter than service.maxRequestSeconds 600s: the load balancer cuts a connection on which nothing is sent for 60s, " +
 				"so an answer that takes longer before its first byte fails (504) and a stream survives only if it sends something at least every 60s; " +
@@ -50,18 +41,17 @@ func TestAssessStreamSettings(t *testing.T) {
 
 func TestAssessStreamSettingsWarnsOnceForEachSettingTooShort(t *testing.T) {
 	t.Parallel()
-	got := assessStreamSettings(streamSettings{MaxRequest: 90 * time.Second, DeregistrationDelay: 30 * time.Second, StopTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second})
+	got := assessStreamSettings(streamSettings{MaxRequest: 90 * time.Second, DeregistrationDelay: 30 * time.Second, IdleTimeout: 60 * time.Second})
 
-	if assert.Len(t, got, 3) {
+	if assert.Len(t, got, 2) {
 		assert.Contains(t, got[0], "loadBalancer.deregistrationDelay 30s")
-		assert.Contains(t, got[1], "service.stopTimeout 10s")
-		assert.Contains(t, got[2], "loadBalancer.idleTimeout 60s")
+		assert.Contains(t, got[1], "loadBalancer.idleTimeout 60s")
 	}
 }
 
 // streamWorld is a release whose live settings would cut a 600 s stream: blue's
 // and green's groups drain for 300 s and 900 s, the load balancer's idle timeout
-// is 60 s, and the container sets no stop timeout on Fargate.
+// is 60 s.
 func streamWorld(t *testing.T) (*world, *Deployer) {
 	w := newWorld(t)
 	w.addScript("d-NEW", happyScript()...)
@@ -80,9 +70,7 @@ func TestPlanListsTheLiveSettingsThatWouldCutStreams(t *testing.T) {
 	require.Equal(t, OutcomeOK, res.Outcome, res.Message)
 	assert.Contains(t, res.Plan.Streams, "loadBalancer.deregistrationDelay 300s is shorter than service.maxRequestSeconds 600s: when blue's targets are deregistered after the cutover, "+
 		"a request or stream still open at the end of the drain is cut; set loadBalancer.deregistrationDelay to at least 600s", "the shorter of the two groups' drains")
-	assert.Contains(t, res.Plan.Streams, "service.stopTimeout 30s (unset: ECS's default) is shorter than service.maxRequestSeconds 600s: a task told to stop while it still serves a request is killed 30s after SIGTERM; "+
-		"set service.stopTimeout to 120s (Fargate's maximum)")
-	assert.Len(t, res.Plan.Streams, 3, "and the idle timeout: %q", res.Plan.Streams)
+	assert.Len(t, res.Plan.Streams, 2, "and the idle timeout, never the stop timeout (SIGTERM comes after the drain): %q", res.Plan.Streams)
 	var text strings.Builder
 	res.Plan.writeText(&text)
 	assert.Contains(t, text.String(), "\nstreams          loadBalancer.idleTimeout 60s is shorter than service.maxRequestSeconds 600s")
@@ -93,13 +81,12 @@ func TestDeployWarnsOfSettingsThatWouldCutStreamsAndReleases(t *testing.T) {
 	w, d := streamWorld(t)
 	log, logs := newLog(t)
 	d.log = log
-	w.taskDefs[liveTD].ContainerDefinitions[0].StopTimeout = aws.Int32(120)
 	w.idleTimeout = "900"
 	res := d.Deploy(context.Background(), deployV2())
 
 	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
 	assert.Contains(t, logs.String(), `msg="streams: loadBalancer.deregistrationDelay 300s is shorter than service.maxRequestSeconds 600s`)
-	assert.NotContains(t, logs.String(), "service.stopTimeout 120s", "Fargate's maximum is all that can be asked")
+	assert.NotContains(t, logs.String(), "stopTimeout", "ECS's default stop timeout is no risk to a stream: SIGTERM comes after the drain")
 	assert.NotContains(t, logs.String(), "loadBalancer.idleTimeout")
 }
 
@@ -123,14 +110,6 @@ func TestStreamSettingsThatCannotBeReadAreSaidNotCheckedAndTheReleaseGoesOn(t *t
 	require.Equal(t, OutcomeOK, res.Outcome, res.Message)
 	require.Len(t, res.Plan.Streams, 1)
 	assert.Contains(t, res.Plan.Streams[0], "stream settings not checked against service.maxRequestSeconds 600s: describe attributes of target group web-blue: AccessDenied")
-}
-
-func TestOnFargateIsTheLaunchTypeOrAFargateCapacityProvider(t *testing.T) {
-	t.Parallel()
-	assert.True(t, onFargate(&ecstypes.Service{LaunchType: ecstypes.LaunchTypeFargate}))
-	assert.True(t, onFargate(&ecstypes.Service{CapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT")}}}))
-	assert.False(t, onFargate(&ecstypes.Service{CapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("gpu-asg")}}}))
-	assert.False(t, onFargate(&ecstypes.Service{LaunchType: ecstypes.LaunchTypeEc2}))
 }
 
 func TestAttributeSecondsDefaultsWhenUnset(t *testing.T) {

@@ -11,8 +11,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +25,7 @@ import (
 	"time"
 
 	"github.com/ai-bluegreen/ai-bluegreen/deployer"
+	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/provision"
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/rehearsal"
 )
 
@@ -70,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	scale := fs.Float64("timescale", 60, "AWS seconds per real second")
 	rate := fs.Int("rps", 150, "production requests per second through the prod listener")
 	verbose := fs.Bool("v", false, "print the deployer's progress lines on stderr, and the timeline after the report")
+	markdown := fs.String("md", "", "also write the report as Markdown to this file, with the deployer's charts of each release (Mermaid, as in a step summary)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -84,7 +88,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Settle: 3 * time.Minute, Progress: progress, Releases: rels}, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "demo: %v\n", err)
+		if se := (*provision.StackError)(nil); errors.As(err, &se) {
+			return 2 // bad input: nothing was started
+		}
 		return 1
+	}
+	if *markdown != "" {
+		var md bytes.Buffer
+		rep.WriteMarkdown(&md)
+		if err := os.WriteFile(*markdown, md.Bytes(), 0o644); err != nil {
+			fmt.Fprintf(stderr, "demo: -md: %v\n", err)
+			return 1
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

@@ -50,7 +50,6 @@ func (rel ReleaseReport) writeText(w io.Writer) {
 	fmt.Fprintf(w, "    production meanwhile: %d requests, %d failed; %s answered %d (%d badly)%s\n",
 		rel.Requests, rel.Failed, tag, rel.ServedByImage, rel.FailedByImage, termination(rel.ReachedTerminationWait))
 	rel.writeSteps(w)
-	rel.writeCharts(w)
 }
 
 // verdictLine says the outcome and whether it is what the rehearsal expected.
@@ -92,11 +91,6 @@ func (rel ReleaseReport) writeSteps(w io.Writer) {
 		fmt.Fprintf(w, "      %5.1fs–%5.1fs  %3.0f/%-3.0f  %5d req  %s\n", s.FromS, s.ToS, s.Blue, s.Green, s.Requests, answeredBar(s))
 	}
 }
-
-// writeCharts is where a release's charts go: the deployer's renderer of a Result (Mermaid: the
-// traffic split, green's rate, errors and latency per judged minute) draws from rel.Result, whose
-// times are real. None yet: the text above is the whole report.
-func (rel ReleaseReport) writeCharts(io.Writer) {}
 
 // answeredBar is the step's answers by version, as shares with a bar.
 func answeredBar(s StepTraffic) string {

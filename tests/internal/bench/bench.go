@@ -154,7 +154,7 @@ func (r *Results) runExposures(ctx context.Context, cfg Config, base string, goo
 			}
 			cal.tool = tool
 			env := append(append([]string(nil), goodModel...), k.Env(cal)...)
-			if o := r.scenario(ctx, cfg, scenario{Name: k.Name, Stack: base, Tool: tool, Tag: "v3", Env: env}); o != nil {
+			if o := r.scenario(ctx, cfg, scenario{Name: k.Name, Stack: base, Tool: tool, Tag: "v3", Env: env, DegradeInShift: k.degradeInShiftAfter(cal)}); o != nil {
 				r.Exposures = append(r.Exposures, exposureOf(o, k))
 			}
 		}

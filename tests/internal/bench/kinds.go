@@ -2,7 +2,6 @@ package bench
 
 import (
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/ai-bluegreen/ai-bluegreen/tests/internal/emulator"
@@ -20,6 +19,10 @@ const degradeErrorRate = 0.2
 type badGreen struct {
 	Name, What string
 	Env        func(c calibration) []string
+	// DegradesInShift says the green degrades a quarter of the canary step after production traffic
+	// first reaches it (SIM_DEGRADE_WHEN_FILE, written at that instant on the AWS clock), whatever the
+	// gates sent it before: the same instant for every tool.
+	DegradesInShift bool
 	// Bad says whether an answer of this green was wrong for the user; nil: every answer was
 	// (a wrong prediction, or one far slower than blue's).
 	Bad func(a answer) bool
@@ -49,25 +52,25 @@ var badGreens = []badGreen{
 		Env: fixed("SIM_PREDICTION_BIAS=0.5")},
 	{Name: "slower than blue", What: "`SIM_LATENCY_MS=400`: 400 ms per prediction against blue's 5 ms, under the 2.5 s p99 alarm",
 		Env: fixed("SIM_LATENCY_MS=400")},
-	{Name: "degrading under production traffic", What: "`SIM_DEGRADE_AFTER_REQUESTS`: fails a fifth of its predictions once it has served a quarter of its canary share (readiness still passes)",
-		Env: degradeUnderTraffic, Bad: failed},
+	{Name: "degrading under production traffic", What: "`SIM_DEGRADE_WHEN_FILE`: fails a fifth of its predictions from a quarter of the canary step on (readiness still passes)",
+		Env: fixed("SIM_DEGRADE_ERROR_RATE=0.2"), DegradesInShift: true, Bad: failed},
 	{Name: "degrading in the termination wait", What: "`SIM_DEGRADE_AFTER_SECONDS`: fails a fifth of its predictions from 2 AWS minutes into the termination wait (readiness still passes)",
 		Env: degradeInTerminationWait, Bad: failed},
+}
+
+// degradeInShiftAfter is how long after production traffic first reaches green a kind that
+// DegradesInShift degrades: a quarter of the canary step (0 for the other kinds).
+func (k badGreen) degradeInShiftAfter(c calibration) time.Duration {
+	if !k.DegradesInShift {
+		return 0
+	}
+	return time.Duration(c.shiftMinutes) * time.Minute / 4
 }
 
 func fixed(env ...string) func(calibration) []string {
 	return func(calibration) []string { return env }
 }
 
-// degradeUnderTraffic degrades each green task after the predictions gate 1 sends it (about ten
-// between warm-up, checks and comparison, shared by the tasks) and a quarter of what the canary
-// sends it: a count, because the model server counts requests, not time.
-func degradeUnderTraffic(c calibration) []string {
-	perTask := float64(c.rate) * float64(c.shiftPercent) / 100 / float64(max(c.desired, 1))
-	canary := perTask * float64(c.shiftMinutes) * 60 / c.scale
-	n := 20 + int(math.Ceil(canary/4))
-	return []string{fmt.Sprintf("SIM_DEGRADE_AFTER_REQUESTS=%d", n), fmt.Sprintf("SIM_DEGRADE_ERROR_RATE=%g", degradeErrorRate)}
-}
 
 // degradeInTerminationWait degrades two AWS minutes into the termination wait, as measured for the
 // same tool's good release: the model server counts from its own start, which comes Fargate's

@@ -7,12 +7,18 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// At 150 requests/s and 60x, a 10 % canary sends each of 2 green tasks 7.5 requests a real second
-// for 5 real seconds: a quarter of that after gate 1's 20 is 30 requests.
-func TestAGreenDegradesUnderTrafficAfterAQuarterOfItsCanaryShare(t *testing.T) {
+// The green that degrades under production traffic does so a quarter of the canary step after
+// traffic first reaches it, for every tool alike; the others are not timed by the shift.
+func TestAGreenDegradesAQuarterOfTheCanaryStepIntoTheShift(t *testing.T) {
 	t.Parallel()
-	env := degradeUnderTraffic(calibration{rate: 150, desired: 2, shiftPercent: 10, shiftMinutes: 5, scale: 60})
-	assert.Equal(t, []string{"SIM_DEGRADE_AFTER_REQUESTS=30", "SIM_DEGRADE_ERROR_RATE=0.2"}, env)
+	c := calibration{shiftMinutes: 5}
+	for _, k := range badGreens {
+		want := time.Duration(0)
+		if k.Name == "degrading under production traffic" {
+			want = 75 * time.Second
+		}
+		assert.Equal(t, want, k.degradeInShiftAfter(c), k.Name)
+	}
 }
 
 // The model server counts from its own start, 40 AWS seconds (provisioning and the image pull)

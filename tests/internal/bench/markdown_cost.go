@@ -99,8 +99,9 @@ func (r *Results) writeDefinitions(b *strings.Builder) {
 		"- The aws CLI's task definition is the live one with the new image and environment, and its AppSpec names the " +
 		"task definition, container and port, as AWS's tutorials write them.\n" +
 		"- Bad greens that degrade are timed from this run: the termination-wait one degrades two AWS minutes after the " +
-		"same tool's good release reached the termination wait; the one under production traffic after a quarter of its " +
-		"canary share of requests (the model server counts requests).\n\n")
+		"same tool's good release reached the termination wait; the one under production traffic a quarter of the canary " +
+		"step after production traffic first reaches it (the emulator's step hook writes its SIM_DEGRADE_WHEN_FILE on the " +
+		"AWS clock), whatever the tool's gates sent it before, so every tool meets the same green.\n\n")
 }
 
 func (r *Results) writeErrors(b *strings.Builder) {

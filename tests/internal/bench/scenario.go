@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/ai-bluegreen/ai-bluegreen/deployer"
@@ -22,6 +24,9 @@ type scenario struct {
 	Tag     string
 	Env     []string
 	Streams rehearsal.Streams
+	// DegradeInShift, when set, degrades the green this long (AWS time) after production traffic
+	// first reaches it.
+	DegradeInShift time.Duration
 }
 
 // answer is one production answer on the AWS clock.
@@ -69,16 +74,21 @@ func (o *outcome) caller() string {
 func runScenario(ctx context.Context, cfg Config, sc scenario) (*outcome, error) {
 	calls := &CallLog{}
 	clock := awsclock.New(cfg.TimeScale)
+	degradeEnv, onStep, stopDegrade, err := degradeInShift(ctx, sc.DegradeInShift, clock)
+	if err != nil {
+		return nil, err
+	}
+	defer stopDegrade()
 	s, err := rehearsal.Start(ctx, rehearsal.Options{StackFile: sc.Stack, TimeScale: cfg.TimeScale, Rate: cfg.Rate,
 		Streams: sc.Streams, Settle: cfg.Settle, Progress: cfg.DeployerLog,
-		Emulator: emulator.Options{Clock: clock, OnCall: calls.Add}})
+		Emulator: emulator.Options{Clock: clock, OnCall: calls.Add, OnStep: onStep}})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", sc.Name, err)
 	}
 	defer s.Close()
 	refs := refsOf(s.Stack.Server.URL, s.Stack.Outputs)
 	obs := newObserver(refs, clock)
-	rel := rehearsal.Release{Tag: sc.Tag, Env: sc.Env, Why: sc.Name}
+	rel := rehearsal.Release{Tag: sc.Tag, Env: append(sc.Env[:len(sc.Env):len(sc.Env)], degradeEnv...), Why: sc.Name}
 	var tool *cliTool
 	if sc.Tool != ToolDeployer {
 		if tool, err = newCLITool(cfg, sc.Tool, refs, clock, obs); err != nil {
@@ -107,6 +117,34 @@ func runScenario(ctx context.Context, cfg Config, sc scenario) (*outcome, error)
 	o.Answers = onAWSClock(o.Report.Answers, clock)
 	o.Calls = calls.Calls()
 	return o, ctx.Err()
+}
+
+// degradeInShift, for after > 0, returns the environment that degrades the green
+// (SIM_DEGRADE_WHEN_FILE) and the emulator's step hook that writes that file after (AWS time) once
+// production traffic first reaches green; stop removes the file's directory.
+func degradeInShift(ctx context.Context, after time.Duration, clock *awsclock.Clock) (env []string, onStep func(emulator.Step), stop func(), err error) {
+	if after <= 0 {
+		return nil, nil, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "bench-degrade-")
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("degrade file: %w", err)
+	}
+	file := filepath.Join(dir, "degrade")
+	var once sync.Once
+	onStep = func(st emulator.Step) {
+		if st.Rollback || st.Event != emulator.StepShift || st.Weight == 0 {
+			return
+		}
+		once.Do(func() {
+			go func() { // the hook holds the deployment: wait elsewhere
+				if clock.Sleep(ctx, after) == nil {
+					_ = os.WriteFile(file, nil, 0o600)
+				}
+			}()
+		})
+	}
+	return []string{"SIM_DEGRADE_WHEN_FILE=" + file}, onStep, func() { os.RemoveAll(dir) }, nil
 }
 
 // newCLITool prepares an aws CLI release: its work directory, the Python clock shim, the CLI as

@@ -59,10 +59,14 @@ func (d *Deployer) prepare(ctx context.Context, res *Result, req DeployRequest) 
 	res.Budget = &budget
 	d.log.Info("release budget", "budget", budget.String(), "config", st.Group.DeploymentConfig, "traffic", st.Group.TrafficRouting,
 		"greenStartTimeout", lim.GreenStartTimeout.String(), "gateTimeout", lim.GateTimeout.String())
-	if err := d.checkBeforeWriting(ctx, st.Group); err != nil {
+	ls, err := d.readListeners(ctx)
+	if err != nil {
 		return nil, err
 	}
-	for _, w := range d.streamWarnings(ctx) {
+	if err := d.checkBeforeWriting(ctx, st.Group, ls); err != nil {
+		return nil, err
+	}
+	for _, w := range d.streamWarnings(ctx, ls) {
 		d.log.Warn("streams: "+w, "maxRequestSeconds", int(d.t.MaxRequest.Seconds()))
 	}
 	image, in, arn, err := d.desiredRelease(ctx, st, req)

@@ -65,10 +65,14 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 	lim := assessLimits(d.o, st.Service, st.Group, alarms, len(alarms) == 0)
 	rep := &PlanReport{Image: image.String(), LiveTaskDefinitionArn: aws.ToString(st.Service.TaskDefinition), Group: st.Group, Budget: assessBudget(d.o, lim, st.Group),
 		AlarmsInAlarm: firing(alarms)}
-	if err := d.planRefusal(ctx, rep, st.Group); err != nil {
+	ls, err := d.readListeners(ctx)
+	if err != nil {
 		return nil, err
 	}
-	rep.Streams = d.streamWarnings(ctx)
+	if err := d.planRefusal(ctx, rep, st.Group, ls); err != nil {
+		return nil, err
+	}
+	rep.Streams = d.streamWarnings(ctx, ls)
 	before := cloneTaskDefinition(st.TaskDef, st.TaskDefTags)
 	if in == nil {
 		td, tags, err := d.describeTaskDefinition(ctx, arn)
@@ -94,13 +98,13 @@ func (d *Deployer) plan(ctx context.Context, req DeployRequest) (*PlanReport, er
 
 // planRefusal records what deploy's checks before any write (checkBeforeWriting)
 // would say: the warnings, whether testUrl answers, and the first refusal.
-func (d *Deployer) planRefusal(ctx context.Context, rep *PlanReport, g GroupSettings) error {
+func (d *Deployer) planRefusal(ctx context.Context, rep *PlanReport, g GroupSettings, ls listeners) error {
 	var err error
 	if rep.Warnings, err = assessGroup(d.o, d.t.DeploymentGroup, g); err != nil {
 		rep.Refusal = err.Error()
 	}
 	if d.t.ProdURL != "" && d.t.TestURL != "" { // plan may run without the URLs
-		ports, err := d.checkListenerPorts(ctx)
+		ports, err := d.checkListenerPorts(ls)
 		rep.Warnings = append(rep.Warnings, ports...)
 		if err != nil && rep.Refusal == "" {
 			rep.Refusal = err.Error()

@@ -20,12 +20,12 @@ import (
 // the release (assessGroup), a URL on the other listener's port
 // (checkListenerPorts) and a testUrl this runner cannot reach (reachTestURL); it
 // logs the warnings.
-func (d *Deployer) checkBeforeWriting(ctx context.Context, g GroupSettings) error {
+func (d *Deployer) checkBeforeWriting(ctx context.Context, g GroupSettings, ls listeners) error {
 	warnings, err := assessGroup(d.o, d.t.DeploymentGroup, g)
 	if err != nil {
 		return err
 	}
-	portWarnings, err := d.checkListenerPorts(ctx)
+	portWarnings, err := d.checkListenerPorts(ls)
 	if err != nil {
 		return err
 	}
@@ -73,18 +73,10 @@ func assessGroup(o Options, group string, g GroupSettings) ([]string, error) {
 	return warnings, nil
 }
 
-// checkListenerPorts reads both listeners and checks the URLs reach them
-// (assessListenerPorts), returning the warnings for the caller to log or report.
-func (d *Deployer) checkListenerPorts(ctx context.Context) ([]string, error) {
-	prod, err := d.describeListener(ctx, d.t.ProdListenerArn)
-	if err != nil {
-		return nil, err
-	}
-	test, err := d.describeListener(ctx, d.t.TestListenerArn)
-	if err != nil {
-		return nil, err
-	}
-	return assessListenerPorts(d.t.ProdURL, d.t.TestURL, aws.ToInt32(prod.Port), aws.ToInt32(test.Port))
+// checkListenerPorts checks the URLs reach the listeners (assessListenerPorts),
+// returning the warnings for the caller to log or report.
+func (d *Deployer) checkListenerPorts(ls listeners) ([]string, error) {
+	return assessListenerPorts(d.t.ProdURL, d.t.TestURL, aws.ToInt32(ls.prod.Port), aws.ToInt32(ls.test.Port))
 }
 
 // assessListenerPorts checks that the URLs the gates send requests to reach the

@@ -40,17 +40,39 @@ func (d *Deployer) describeListener(ctx context.Context, arn string) (*elbv2type
 	return &out.Listeners[0], nil
 }
 
-// listenerForwards reads a listener's forward weights from its default action, or
-// from its highest-priority forwarding rule when the default action does not
-// forward.
+// listeners are the production and test listeners as read once before anything is
+// written: the port check and the stream check both look at them.
+type listeners struct{ prod, test *elbv2types.Listener }
+
+// readListeners reads the production and test listeners.
+func (d *Deployer) readListeners(ctx context.Context) (listeners, error) {
+	prod, err := d.describeListener(ctx, d.t.ProdListenerArn)
+	if err != nil {
+		return listeners{}, err
+	}
+	test, err := d.describeListener(ctx, d.t.TestListenerArn)
+	if err != nil {
+		return listeners{}, err
+	}
+	return listeners{prod: prod, test: test}, nil
+}
+
+// listenerForwards reads a listener's forward weights (forwardsOf).
 func (d *Deployer) listenerForwards(ctx context.Context, arn string) ([]forward, error) {
 	l, err := d.describeListener(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
+	return d.forwardsOf(ctx, l)
+}
+
+// forwardsOf is a listener's forward weights from its default action, or from its
+// highest-priority forwarding rule when the default action does not forward.
+func (d *Deployer) forwardsOf(ctx context.Context, l *elbv2types.Listener) ([]forward, error) {
 	if fw := actionForwards(l.DefaultActions); len(fw) > 0 {
 		return fw, nil
 	}
+	arn := aws.ToString(l.ListenerArn)
 	rules, err := d.c.ELB.DescribeRules(ctx, &elbv2.DescribeRulesInput{ListenerArn: &arn})
 	if err != nil {
 		return nil, readError("describe rules of listener "+arn, err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
 
 // streamSettings are the live settings that decide whether a long request or a
@@ -59,11 +60,11 @@ func stackSeconds(d time.Duration) string { return fmt.Sprintf("%gs", d.Seconds(
 // maxRequestSeconds; stacks before it lack it) nothing is read. The check only
 // warns: a read that fails (a deployer policy from before the attribute reads,
 // a throttle) says the settings were not checked, and the release goes on.
-func (d *Deployer) streamWarnings(ctx context.Context) []string {
+func (d *Deployer) streamWarnings(ctx context.Context, ls listeners) []string {
 	if d.t.MaxRequest <= 0 {
 		return nil
 	}
-	s, err := d.readStreamSettings(ctx)
+	s, err := d.readStreamSettings(ctx, ls)
 	if err != nil {
 		return []string{fmt.Sprintf("stream settings not checked against service.maxRequestSeconds %s: %v", stackSeconds(d.t.MaxRequest), err)}
 	}
@@ -73,9 +74,9 @@ func (d *Deployer) streamWarnings(ctx context.Context) []string {
 // readStreamSettings reads the shortest deregistration delay of the listeners'
 // target groups (the one blue drains from at this cutover is among them; the
 // other drains at the next) and the load balancer's idle timeout.
-func (d *Deployer) readStreamSettings(ctx context.Context) (streamSettings, error) {
+func (d *Deployer) readStreamSettings(ctx context.Context, ls listeners) (streamSettings, error) {
 	s := streamSettings{MaxRequest: d.t.MaxRequest}
-	groups, err := d.listenerTargetGroups(ctx)
+	groups, err := d.listenerTargetGroups(ctx, ls)
 	if err != nil {
 		return s, err
 	}
@@ -108,10 +109,10 @@ func (d *Deployer) readStreamSettings(ctx context.Context) (streamSettings, erro
 
 // listenerTargetGroups are the target groups the production and test listeners
 // forward to (at any weight): the deployment group's two.
-func (d *Deployer) listenerTargetGroups(ctx context.Context) ([]string, error) {
+func (d *Deployer) listenerTargetGroups(ctx context.Context, ls listeners) ([]string, error) {
 	var out []string
-	for _, l := range []string{d.t.ProdListenerArn, d.t.TestListenerArn} {
-		fw, err := d.listenerForwards(ctx, l)
+	for _, l := range []*elbv2types.Listener{ls.prod, ls.test} {
+		fw, err := d.forwardsOf(ctx, l)
 		if err != nil {
 			return nil, err
 		}

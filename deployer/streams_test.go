@@ -123,3 +123,25 @@ func TestAttributeSecondsDefaultsWhenUnset(t *testing.T) {
 	_, err = attributeSeconds("soon", 300)
 	assert.ErrorContains(t, err, `"soon" is not whole seconds`)
 }
+
+// The port check and the stream check look at the same two listeners, read once before anything is
+// written (the benchmark counted each read twice).
+func TestDeployReadsEachListenerOnceBeforeWriting(t *testing.T) {
+	t.Parallel()
+	w, d := streamWorld(t)
+	res := d.Deploy(context.Background(), deployV2())
+	require.Equal(t, OutcomeReleased, res.Outcome, res.Message)
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	reads := 0
+	for _, c := range w.calls {
+		if c == "ecs:RegisterTaskDefinition" {
+			break
+		}
+		if strings.HasPrefix(c, "elb:DescribeListeners") {
+			reads++
+		}
+	}
+	assert.Equal(t, 2, reads, "the production and the test listener, once each")
+}

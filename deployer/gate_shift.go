@@ -165,19 +165,12 @@ func (d *Deployer) blueTargetGroup(ctx context.Context, s snapshot, green *targe
 // all-at-once shift may last no longer than a poll.
 func (d *Deployer) watchShift(ctx context.Context, res *Result, r *release, sw *shiftWatch, first snapshot) (after *snapshot, cut string, err error) {
 	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
-	polled := false
+	lk := d.newLooker(first)
 	err = d.waitFor(ctx, blindAt(r.deadline), func(ctx context.Context) (next, error) {
-		snap := first
-		if polled {
-			var err error
-			if snap, err = d.poll(ctx, r.ID); err != nil {
-				return next{}, err
-			}
-			if d.observe(res, r, snap) {
-				p.changed()
-			}
+		snap, err := d.look(ctx, res, r, p, lk)
+		if err != nil {
+			return next{}, err
 		}
-		polled = true
 		switch phase := assessDeployment(snap.Deployment, snap.Target); {
 		case phase == PhaseFailed || phase == PhaseStopped:
 			after, cut = &snap, fmt.Sprintf("CodeDeploy ended the deployment (%s: a group alarm, an operator's stop) %s into the shift; it rolls back to blue",

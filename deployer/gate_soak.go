@@ -150,19 +150,12 @@ func (d *Deployer) runSoak(ctx context.Context, res *Result, g *GateResult, r *r
 	defer func() {
 		g.MinutesJudged, g.Minutes = intPtr(minutesJudged(w.start, w.end, st.metrics.Latest)), gateMinutes(st.metrics.Minutes, false, true)
 	}()
-	polled := false // the first look is s, the poll that saw the termination wait begin
+	lk := d.newLooker(s)
 	err = d.waitFor(ctx, blindAt(w.readDeadline), func(ctx context.Context) (next, error) {
-		snap := s
-		if polled {
-			var err error
-			if snap, err = d.poll(ctx, r.ID); err != nil {
-				return next{}, err
-			}
-			if d.observe(res, r, snap) {
-				p.changed()
-			}
+		snap, err := d.look(ctx, res, r, p, lk)
+		if err != nil {
+			return next{}, err
 		}
-		polled = true
 		if phase := assessDeployment(snap.Deployment, snap.Target); phase != PhaseTerminationWait {
 			cut = assessSoakCut(w, d.clock.Now(), d.o.MetricsLag, phase)
 			return waitOver, nil

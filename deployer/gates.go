@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
@@ -61,4 +62,36 @@ func (d *Deployer) continueDeployment(ctx context.Context, id string, wait cdtyp
 		return awsError(fmt.Sprintf("continue deployment %s (%s)", id, wait), err)
 	}
 	return nil
+}
+
+// looker reads the deployment for a gate's looks. A look less than a poll
+// interval after the last read (a check of green fell due before the next poll,
+// or the gate starts on the poll that saw its phase) judges on that read: the
+// deployer never polls faster than --poll-interval, and reading again would
+// learn nothing.
+type looker struct {
+	last snapshot
+	at   time.Time
+}
+
+// newLooker starts a gate's looks from first, the poll that saw its phase begin.
+func (d *Deployer) newLooker(first snapshot) *looker {
+	return &looker{last: first, at: d.clock.Now()}
+}
+
+// look returns the deployment for this look: the last read while it is fresh,
+// else a new poll, observed (p learns whether anything changed).
+func (d *Deployer) look(ctx context.Context, res *Result, r *release, p *poller, l *looker) (snapshot, error) {
+	if d.clock.Now().Sub(l.at) < d.o.PollInterval {
+		return l.last, nil
+	}
+	snap, err := d.poll(ctx, r.ID)
+	if err != nil {
+		return snap, err
+	}
+	if d.observe(res, r, snap) {
+		p.changed()
+	}
+	l.last, l.at = snap, d.clock.Now()
+	return snap, nil
 }

@@ -62,3 +62,29 @@ type continueFails struct {
 func (c continueFails) ContinueDeployment(context.Context, *codedeploy.ContinueDeploymentInput, ...func(*codedeploy.Options)) (*codedeploy.ContinueDeploymentOutput, error) {
 	return nil, c.err
 }
+
+// A gate's look within a poll interval of the last read judges on that read; a later one reads the
+// deployment again.
+func TestAGateLooksAtTheDeploymentNoFasterThanThePollInterval(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addScript("d-NEW", happyScript()...)
+	d := w.deployer(t, true)
+	r := &release{ID: "d-NEW"}
+	res := &Result{}
+	p := newPoller(d.o.PollInterval, d.o.PollMaxInterval)
+	first, err := d.poll(context.Background(), r.ID)
+	require.NoError(t, err)
+	lk := d.newLooker(first)
+
+	reads := func() int { return w.called("codedeploy:GetDeployment d-NEW") }
+	before := reads()
+	require.NoError(t, w.clock.Sleep(context.Background(), d.o.PollInterval/2))
+	_, err = d.look(context.Background(), res, r, p, lk)
+	require.NoError(t, err)
+	assert.Equal(t, before, reads(), "half a poll interval after the last read: no new read")
+	require.NoError(t, w.clock.Sleep(context.Background(), d.o.PollInterval))
+	_, err = d.look(context.Background(), res, r, p, lk)
+	require.NoError(t, err)
+	assert.Equal(t, before+1, reads(), "a poll interval later: read again")
+}

@@ -74,7 +74,6 @@ func fixed(env ...string) func(calibration) []string {
 	return func(calibration) []string { return env }
 }
 
-
 // degradeInTerminationWait degrades two AWS minutes into the termination wait, as measured for the
 // same tool's good release: the model server counts from its own start, which comes Fargate's
 // provisioning and the image pull after Install starts.

@@ -111,6 +111,15 @@ func assertStackOutputsRefusal(t *testing.T, data []byte, err error) {
 		assert.Equal(t, "--stack-outputs", in.Field, "a file that is no JSON object is refused as a whole: %v", err)
 		return
 	}
+	if in.Field == "--stack-outputs" && strings.HasPrefix(in.Problem, "stack output ") {
+		// A name, ARN or URL of another JSON kind: the file is not the program's outputs.
+		key, _, _ := strings.Cut(strings.TrimPrefix(in.Problem, "stack output "), ":")
+		require.Contains(t, ReadOutputNames(), key)
+		_, isText := object[key].(string)
+		assert.False(t, isText, "only a value that is not a JSON string is refused this way: %v", err)
+		assert.Contains(t, in.Problem, "want a JSON string")
+		return
+	}
 	if key, ok := strings.CutPrefix(in.Field, "stack output "); ok {
 		require.Contains(t, ReadOutputNames(), key)
 		outputs, perr := parseStackOutputs(data)

@@ -31,6 +31,8 @@ type badInput struct {
 	// holding file, "{suite}" the rehearsal's good validation suite.
 	args []string
 	file string
+	// edit, when set, makes the file the provisioned stack's outputs with this change instead.
+	edit func(outputs map[string]any)
 	env  map[string]string
 	// want are what the message must say: the input it names and what is allowed.
 	want []string
@@ -68,10 +70,10 @@ var badInputs = []badInput{
 	{name: "a deployment id that is not one", args: []string{"abort", "--deployment-id", "123"}, want: []string{"--deployment-id", "123"}},
 	{name: "continue waiting for an unknown event", args: []string{"continue", "--wait", "soon"}, want: []string{"--wait", `"soon"`, "ready", "termination"}},
 	// The stack outputs file (pulumi stack output --json).
-	{name: "outputs without a key the deployer needs", args: deployWith("--stack-outputs", "{file}"), file: outputsWithout("testListenerArn"), want: []string{"--stack-outputs", `"testListenerArn"`}},
-	{name: "outputs with a port that is not a number", args: deployWith("--stack-outputs", "{file}"), file: outputsWith("containerPort", "http"), want: []string{"containerPort", `"http"`, "1-65535"}},
-	{name: "outputs with a cluster that is not a string", args: deployWith("--stack-outputs", "{file}"), file: outputsWith("clusterName", 42), want: []string{"clusterName"}},
-	{name: "outputs with a test URL that has a path", args: deployWith("--stack-outputs", "{file}"), file: outputsWith("testUrl", "http://alb:8443/x"), want: []string{"testUrl", "http://alb:8443/x"}},
+	{name: "outputs without a key the deployer needs", args: deployWith("--stack-outputs", "{file}"), edit: without("testListenerArn"), want: []string{"--stack-outputs", `"testListenerArn"`}},
+	{name: "outputs with a port that is not a number", args: deployWith("--stack-outputs", "{file}"), edit: with("containerPort", "http"), want: []string{"containerPort", `"http"`, "1-65535"}},
+	{name: "outputs with a cluster that is not a string", args: deployWith("--stack-outputs", "{file}"), edit: with("clusterName", 42), want: []string{"clusterName"}},
+	{name: "outputs with a test URL that has a path", args: deployWith("--stack-outputs", "{file}"), edit: with("testUrl", "http://alb:8443/x"), want: []string{"testUrl", "http://alb:8443/x"}},
 	{name: "outputs cut off mid-file", args: deployWith("--stack-outputs", "{file}"), file: `{"clusterName": "dev-cluster", "testUrl": "http://`, want: []string{"--stack-outputs", "JSON"}},
 	{name: "an empty outputs file", args: deployWith("--stack-outputs", "{file}"), file: "", want: []string{"--stack-outputs", "JSON"}},
 	{name: "outputs that are pulumi's text, not JSON", args: deployWith("--stack-outputs", "{file}"), file: "Current stack is dev:\n    clusterName  dev-cluster\n", want: []string{"--stack-outputs", "JSON", "pulumi stack output --json"}},
@@ -89,14 +91,14 @@ var badInputs = []badInput{
 	{name: "a suite file that does not exist", args: []string{"deploy", "--image", goodImage, "--validation-suite", "/nonexistent/suite.yaml"}, want: []string{"--validation-suite", "/nonexistent/suite.yaml"}},
 }
 
-// outputsWith and outputsWithout mark a case whose stack outputs file is the provisioned stack's
-// with one key changed or removed; the test fills them in once the stack is up.
-func outputsWith(key string, v any) string {
-	b, _ := json.Marshal(map[string]any{key: v})
-	return "\x00with" + string(b)
+// with and without change one key of the provisioned stack's outputs.
+func with(key string, v any) func(map[string]any) {
+	return func(m map[string]any) { m[key] = v }
 }
 
-func outputsWithout(key string) string { return "\x00without" + key }
+func without(key string) func(map[string]any) {
+	return func(m map[string]any) { delete(m, key) }
+}
 
 // Every bad input is refused before anything is written: exit 2, one message naming the input and
 // what is allowed, and not one mutating call reaches AWS (the emulator's call log). The deployer
@@ -124,7 +126,7 @@ func TestBadInputIsRefusedBeforeAnyWrite(t *testing.T) {
 	for i, tc := range badInputs {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join(dir, fmt.Sprintf("case-%d", i))
-			require.NoError(t, os.WriteFile(file, caseFile(t, tc.file, outputs.Bytes()), 0o600))
+			require.NoError(t, os.WriteFile(file, caseFile(t, tc, outputs.Bytes()), 0o600))
 			expand := strings.NewReplacer("{file}", file, "{suite}", suiteFile).Replace
 			args := []string{}
 			for _, a := range tc.args {
@@ -150,29 +152,14 @@ func TestBadInputIsRefusedBeforeAnyWrite(t *testing.T) {
 	}
 }
 
-// caseFile is a case's file content: as given, or the provisioned stack's outputs with one key
-// changed or removed.
-func caseFile(t *testing.T, spec string, outputs []byte) []byte {
-	var change string
-	switch {
-	case strings.HasPrefix(spec, "\x00without"):
-		change = strings.TrimPrefix(spec, "\x00without")
-	case strings.HasPrefix(spec, "\x00with"):
-		change = strings.TrimPrefix(spec, "\x00with")
-	default:
-		return []byte(spec)
+// caseFile is a case's file content: as given, or the provisioned stack's outputs edited.
+func caseFile(t *testing.T, tc badInput, outputs []byte) []byte {
+	if tc.edit == nil {
+		return []byte(tc.file)
 	}
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(outputs, &m))
-	if strings.HasPrefix(spec, "\x00without") {
-		delete(m, change)
-	} else {
-		var kv map[string]any
-		require.NoError(t, json.Unmarshal([]byte(change), &kv))
-		for k, v := range kv {
-			m[k] = v
-		}
-	}
+	tc.edit(m)
 	b, err := json.Marshal(m)
 	require.NoError(t, err)
 	return b
